@@ -1,0 +1,264 @@
+// Package bot takes inquiries in and sends replies out. Intake is the one
+// path every channel (the HTTP webhook, Slack) goes through: validate,
+// redact, publish to JetStream and wait for its acknowledgement.
+package bot
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/surgedesk/surgedesk/bus"
+	"github.com/surgedesk/surgedesk/triage"
+)
+
+// ErrUnavailable means JetStream did not acknowledge the inquiry in time:
+// nothing was accepted and the caller should retry later.
+var ErrUnavailable = errors.New("bot: inquiry stream unavailable")
+
+// InputError is a problem with a submission that the sender must fix.
+type InputError struct {
+	Code    string
+	Message string
+}
+
+func (e *InputError) Error() string { return "bot: " + e.Message }
+
+func inputError(code, format string, a ...any) *InputError {
+	return &InputError{Code: code, Message: fmt.Sprintf(format, a...)}
+}
+
+// Submission is one inquiry as a channel received it.
+type Submission struct {
+	Source         string          `json:"source"`
+	CustomerID     string          `json:"customer_id"`
+	Text           string          `json:"text"`
+	IdempotencyKey string          `json:"idempotency_key"`
+	Locale         string          `json:"locale"`
+	ReplyURL       string          `json:"reply_url"`
+	Metadata       json.RawMessage `json:"metadata"`
+}
+
+// Receipt is what the sender gets back once JetStream holds the inquiry.
+type Receipt struct {
+	ID        string
+	Duplicate bool // the idempotency key was seen before; nothing new stored
+}
+
+// publisher is the part of JetStream that Intake needs.
+type publisher interface {
+	PublishMsg(ctx context.Context, msg *nats.Msg, opts ...jetstream.PublishOpt) (*jetstream.PubAck, error)
+}
+
+// Limits bound what Intake accepts.
+type Limits struct {
+	MaxTextBytes int
+}
+
+// Intake validates, redacts and publishes submissions.
+type Intake struct {
+	js      publisher
+	limits  Limits
+	timeout time.Duration
+	now     func() time.Time
+}
+
+// NewIntake returns an Intake that waits at most publishTimeout for
+// JetStream's acknowledgement.
+func NewIntake(js publisher, limits Limits, publishTimeout time.Duration) *Intake {
+	return &Intake{js: js, limits: limits, timeout: publishTimeout, now: time.Now}
+}
+
+// Accept returns only once JetStream has durably stored the redacted
+// inquiry, or with an *InputError (nothing published) or ErrUnavailable.
+func (in *Intake) Accept(ctx context.Context, s Submission) (Receipt, error) {
+	if err := in.validate(&s); err != nil {
+		return Receipt{}, err
+	}
+	msg, id, err := in.message(s)
+	if err != nil {
+		return Receipt{}, err
+	}
+	ctx, cancel := context.WithTimeout(ctx, in.timeout)
+	defer cancel()
+	ack, err := in.js.PublishMsg(ctx, msg, jetstream.WithMsgID(id), jetstream.WithExpectStream(bus.InquiryStream))
+	if err != nil {
+		return Receipt{}, fmt.Errorf("%w: %v", ErrUnavailable, err)
+	}
+	return Receipt{ID: id, Duplicate: ack.Duplicate}, nil
+}
+
+func (in *Intake) validate(s *Submission) error {
+	s.Source = strings.TrimSpace(s.Source)
+	s.CustomerID = strings.TrimSpace(s.CustomerID)
+	s.Locale = strings.TrimSpace(s.Locale)
+	s.ReplyURL = strings.TrimSpace(s.ReplyURL)
+	var missing []string
+	if s.Source == "" {
+		missing = append(missing, "source")
+	}
+	if s.CustomerID == "" {
+		missing = append(missing, "customer_id")
+	}
+	if strings.TrimSpace(s.Text) == "" {
+		missing = append(missing, "text")
+	}
+	if len(missing) > 0 {
+		return inputError("missing_field", "required field(s) missing or empty: %s", strings.Join(missing, ", "))
+	}
+	for name, v := range map[string]string{"source": s.Source, "customer_id": s.CustomerID, "text": s.Text,
+		"idempotency_key": s.IdempotencyKey, "locale": s.Locale, "reply_url": s.ReplyURL} {
+		if !utf8.ValidString(v) {
+			return inputError("invalid_utf8", "%s is not valid UTF-8", name)
+		}
+	}
+	if len(s.Text) > in.limits.MaxTextBytes {
+		return inputError("text_too_long", "text is %d bytes; the limit is %d", len(s.Text), in.limits.MaxTextBytes)
+	}
+	if len(s.Source) > 64 || strings.IndexFunc(s.Source, notSourceRune) >= 0 {
+		return inputError("invalid_field", "source must be 1-64 characters of letters, digits, '.', '_', ':' or '-'")
+	}
+	if len(s.CustomerID) > 256 {
+		return inputError("invalid_field", "customer_id is longer than 256 bytes")
+	}
+	if len(s.IdempotencyKey) > 256 {
+		return inputError("invalid_field", "idempotency_key is longer than 256 bytes")
+	}
+	if len(s.Locale) > 16 || strings.IndexFunc(s.Locale, notLocaleRune) >= 0 {
+		return inputError("invalid_field", "locale must be a language tag such as ko, en or ko-KR")
+	}
+	if s.ReplyURL != "" {
+		u, err := url.Parse(s.ReplyURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || len(s.ReplyURL) > 2048 {
+			return inputError("invalid_field", "reply_url must be an absolute http or https URL of at most 2048 bytes")
+		}
+	}
+	if m := bytes.TrimSpace(s.Metadata); len(m) > 0 && !bytes.Equal(m, []byte("null")) {
+		if m[0] != '{' || !json.Valid(m) {
+			return inputError("invalid_field", "metadata must be a JSON object")
+		}
+	}
+	return nil
+}
+
+func notSourceRune(r rune) bool {
+	return !(r < utf8.RuneSelf && (unicode.IsLetter(r) || unicode.IsDigit(r) || strings.ContainsRune("._:-", r)))
+}
+
+func notLocaleRune(r rune) bool {
+	return !(r < utf8.RuneSelf && (unicode.IsLetter(r) || unicode.IsDigit(r) || r == '-' || r == '_'))
+}
+
+// message redacts the submission and builds the JetStream message. The id
+// of a keyed submission is derived from (source, key), so a retry gets the
+// same id without any lookup and JetStream's dedup window drops it.
+func (in *Intake) message(s Submission) (*nats.Msg, string, error) {
+	id := inquiryID(s.Source, s.IdempotencyKey)
+	text, kinds := triage.Redact(s.Text)
+	meta, metaKinds, err := redactMetadata(s.Metadata)
+	if err != nil {
+		return nil, "", inputError("invalid_field", "metadata: %v", err)
+	}
+	locale := s.Locale
+	if locale == "" {
+		locale = detectLocale(s.Text)
+	}
+	m := bus.Inquiry{
+		ID:             id,
+		Source:         s.Source,
+		CustomerID:     s.CustomerID,
+		IdempotencyKey: s.IdempotencyKey,
+		Text:           text,
+		Locale:         locale,
+		ReplyURL:       s.ReplyURL,
+		Metadata:       meta,
+		Redactions:     kindNames(append(kinds, metaKinds...)),
+		ReceivedAt:     in.now().UnixMilli(),
+	}
+	data, err := json.Marshal(m)
+	if err != nil {
+		return nil, "", fmt.Errorf("bot: unable to encode inquiry: %w", err)
+	}
+	return &nats.Msg{Subject: bus.InquirySubject, Data: data, Header: nats.Header{}}, id, nil
+}
+
+func inquiryID(source, key string) string {
+	if key != "" {
+		sum := sha256.Sum256([]byte(source + "\x00" + key))
+		return "iq_" + hex.EncodeToString(sum[:12])
+	}
+	var b [12]byte
+	_, _ = rand.Read(b[:])
+	return "iq_" + hex.EncodeToString(b[:])
+}
+
+// detectLocale guesses ko or en: any Hangul makes an inquiry Korean.
+func detectLocale(text string) string {
+	for _, r := range text {
+		if unicode.Is(unicode.Hangul, r) {
+			return "ko"
+		}
+	}
+	return "en"
+}
+
+// redactMetadata redacts every string inside a metadata object: a secret in
+// a form field is as much a secret as one in the text.
+func redactMetadata(raw json.RawMessage) (json.RawMessage, []triage.Kind, error) {
+	if m := bytes.TrimSpace(raw); len(m) == 0 || bytes.Equal(m, []byte("null")) {
+		return nil, nil, nil
+	}
+	var v any
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	if err := dec.Decode(&v); err != nil {
+		return nil, nil, err
+	}
+	var kinds []triage.Kind
+	v = redactValue(v, &kinds)
+	out, err := json.Marshal(v)
+	return out, kinds, err
+}
+
+func redactValue(v any, kinds *[]triage.Kind) any {
+	switch x := v.(type) {
+	case string:
+		r, k := triage.Redact(x)
+		*kinds = append(*kinds, k...)
+		return r
+	case map[string]any:
+		for key, val := range x {
+			x[key] = redactValue(val, kinds)
+		}
+	case []any:
+		for i, val := range x {
+			x[i] = redactValue(val, kinds)
+		}
+	}
+	return v
+}
+
+func kindNames(kinds []triage.Kind) []string {
+	var out []string
+	seen := map[triage.Kind]bool{}
+	for _, k := range kinds {
+		if !seen[k] {
+			seen[k] = true
+			out = append(out, string(k))
+		}
+	}
+	return out
+}

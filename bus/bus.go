@@ -1,0 +1,212 @@
+// Package bus connects surgedesk to NATS JetStream: an in-process server
+// with file storage under the data dir by default, or an external cluster
+// chosen by configuration alone. It owns the streams every instance shares.
+package bus
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	"github.com/nats-io/nats-server/v2/server"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/surgedesk/surgedesk/config"
+)
+
+// Streams and subjects shared by every instance.
+const (
+	InquiryStream     = "INQUIRIES"
+	InquirySubject    = "surgedesk.inquiries.new"
+	DeadLetterStream  = "DEAD_LETTERS"
+	DeadLetterSubject = "surgedesk.deadletters.inquiries"
+)
+
+// Bus is a JetStream connection, plus the embedded server when there is one.
+type Bus struct {
+	Conn      *nats.Conn
+	JetStream jetstream.JetStream
+	server    *server.Server
+	log       *slog.Logger
+}
+
+// Open starts the embedded server (cfg.URL empty) or connects to cfg.URL,
+// and creates or updates the streams.
+func Open(ctx context.Context, cfg config.NATS, dataDir string, log *slog.Logger) (*Bus, error) {
+	b := &Bus{log: log}
+	opts := []nats.Option{
+		nats.Name("surgedesk"),
+		nats.MaxReconnects(-1),
+		nats.ReconnectWait(250 * time.Millisecond),
+		nats.DisconnectErrHandler(func(_ *nats.Conn, err error) {
+			if err != nil {
+				log.Warn("nats disconnected", "err", err)
+			}
+		}),
+		nats.ReconnectHandler(func(c *nats.Conn) { log.Info("nats reconnected", "url", c.ConnectedUrlRedacted()) }),
+	}
+	url := cfg.URL
+	if url == "" {
+		srv, err := startEmbedded(cfg.Embedded, filepath.Join(dataDir, "jetstream"))
+		if err != nil {
+			return nil, err
+		}
+		b.server = srv
+		opts = append(opts, nats.InProcessServer(srv))
+		log.Info("embedded nats started", "store", filepath.Join(dataDir, "jetstream"), "listen", cfg.Embedded.Listen)
+	} else {
+		auth, err := authOptions(cfg)
+		if err != nil {
+			return nil, err
+		}
+		opts = append(opts, auth...)
+	}
+	nc, err := nats.Connect(url, opts...)
+	if err != nil {
+		b.shutdownServer()
+		return nil, fmt.Errorf("bus: unable to connect to nats: %w", err)
+	}
+	b.Conn = nc
+	js, err := jetstream.New(nc)
+	if err != nil {
+		b.Close()
+		return nil, fmt.Errorf("bus: unable to open jetstream: %w", err)
+	}
+	b.JetStream = js
+	if err := b.ensureStreams(ctx, cfg); err != nil {
+		b.Close()
+		return nil, err
+	}
+	return b, nil
+}
+
+func startEmbedded(cfg config.Embedded, storeDir string) (*server.Server, error) {
+	o := &server.Options{
+		ServerName: "surgedesk-embedded",
+		JetStream:  true,
+		StoreDir:   storeDir,
+		SyncAlways: cfg.SyncAlways,
+		NoSigs:     true,
+		NoLog:      true,
+		DontListen: cfg.Listen == "",
+	}
+	if cfg.Listen != "" {
+		host, port, err := net.SplitHostPort(cfg.Listen)
+		if err != nil {
+			return nil, fmt.Errorf("bus: nats.embedded.listen: %w", err)
+		}
+		o.Host = host
+		if o.Port, err = strconv.Atoi(port); err != nil {
+			return nil, fmt.Errorf("bus: nats.embedded.listen: %w", err)
+		}
+	}
+	srv, err := server.NewServer(o)
+	if err != nil {
+		return nil, fmt.Errorf("bus: unable to create embedded nats: %w", err)
+	}
+	srv.Start()
+	if !srv.ReadyForConnections(30 * time.Second) {
+		srv.Shutdown()
+		return nil, errors.New("bus: embedded nats did not become ready")
+	}
+	return srv, nil
+}
+
+func authOptions(cfg config.NATS) ([]nats.Option, error) {
+	var opts []nats.Option
+	if cfg.CredsFile != "" {
+		opts = append(opts, nats.UserCredentials(cfg.CredsFile))
+	}
+	if cfg.NKeyFile != "" {
+		o, err := nats.NkeyOptionFromSeed(cfg.NKeyFile)
+		if err != nil {
+			return nil, fmt.Errorf("bus: nats.nkey_file: %w", err)
+		}
+		opts = append(opts, o)
+	}
+	if cfg.User != "" {
+		opts = append(opts, nats.UserInfo(cfg.User, cfg.Password))
+	}
+	if cfg.Token != "" {
+		opts = append(opts, nats.Token(cfg.Token))
+	}
+	if cfg.TLS.CAFile != "" {
+		opts = append(opts, nats.RootCAs(cfg.TLS.CAFile))
+	}
+	if cfg.TLS.CertFile != "" {
+		opts = append(opts, nats.ClientCert(cfg.TLS.CertFile, cfg.TLS.KeyFile))
+	}
+	return opts, nil
+}
+
+func (b *Bus) ensureStreams(ctx context.Context, cfg config.NATS) error {
+	streams := []jetstream.StreamConfig{{
+		Name:        InquiryStream,
+		Description: "accepted, redacted inquiries; durable before the 202",
+		Subjects:    []string{InquirySubject},
+		Storage:     jetstream.FileStorage,
+		Retention:   jetstream.LimitsPolicy,
+		Replicas:    cfg.Replicas,
+		Duplicates:  cfg.DuplicateWindow,
+		MaxAge:      cfg.MaxAge,
+		Discard:     jetstream.DiscardOld,
+	}, {
+		Name:        DeadLetterStream,
+		Description: "inquiries that could not be stored after every attempt",
+		Subjects:    []string{DeadLetterSubject},
+		Storage:     jetstream.FileStorage,
+		Retention:   jetstream.LimitsPolicy,
+		Replicas:    cfg.Replicas,
+		Duplicates:  cfg.DuplicateWindow,
+	}}
+	for _, sc := range streams {
+		if _, err := b.JetStream.CreateOrUpdateStream(ctx, sc); err != nil {
+			return fmt.Errorf("bus: unable to create stream %s: %w", sc.Name, err)
+		}
+	}
+	return nil
+}
+
+// Ping checks that JetStream answers.
+func (b *Bus) Ping(ctx context.Context) error {
+	if !b.Conn.IsConnected() {
+		return errors.New("bus: not connected to nats")
+	}
+	if _, err := b.JetStream.AccountInfo(ctx); err != nil {
+		return fmt.Errorf("bus: jetstream not available: %w", err)
+	}
+	return nil
+}
+
+// Embedded reports whether this bus runs its own server.
+func (b *Bus) Embedded() bool { return b.server != nil }
+
+// Close drains the connection (pending publishes and acks are flushed) and
+// shuts the embedded server down.
+func (b *Bus) Close() {
+	if b.Conn != nil {
+		done := make(chan struct{})
+		b.Conn.SetClosedHandler(func(*nats.Conn) { close(done) })
+		if err := b.Conn.Drain(); err == nil {
+			select {
+			case <-done:
+			case <-time.After(10 * time.Second):
+			}
+		}
+		b.Conn.Close()
+	}
+	b.shutdownServer()
+}
+
+func (b *Bus) shutdownServer() {
+	if b.server != nil {
+		b.server.Shutdown()
+		b.server.WaitForShutdown()
+	}
+}

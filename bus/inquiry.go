@@ -1,0 +1,18 @@
+package bus
+
+import "encoding/json"
+
+// Inquiry is the message on InquirySubject: an accepted inquiry, already
+// redacted, exactly as the workers will store it.
+type Inquiry struct {
+	ID             string          `json:"id"`
+	Source         string          `json:"source"`
+	CustomerID     string          `json:"customer_id"`
+	IdempotencyKey string          `json:"idempotency_key,omitempty"`
+	Text           string          `json:"text"`
+	Locale         string          `json:"locale,omitempty"`
+	ReplyURL       string          `json:"reply_url,omitempty"`
+	Metadata       json.RawMessage `json:"metadata,omitempty"`
+	Redactions     []string        `json:"redactions,omitempty"`
+	ReceivedAt     int64           `json:"received_at"` // unix milliseconds
+}

@@ -1,0 +1,248 @@
+package cli
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/surgedesk/surgedesk/bot"
+	"github.com/surgedesk/surgedesk/bus"
+	"github.com/surgedesk/surgedesk/config"
+	"github.com/surgedesk/surgedesk/storage"
+	"github.com/surgedesk/surgedesk/web"
+	"github.com/surgedesk/surgedesk/workers"
+)
+
+// configFlags are the flags every command that reads configuration takes.
+type configFlags struct {
+	path, httpAddr, dataDir, logLevel, logFormat string
+}
+
+func (f *configFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&f.path, "config", "", "YAML configuration file (see configs/surgedesk.yaml)")
+	fs.StringVar(&f.httpAddr, "http-addr", "127.0.0.1:8080", "HTTP listen address (overrides http.addr)")
+	fs.StringVar(&f.dataDir, "data-dir", "./data", "directory for the embedded NATS store and SQLite (overrides data_dir)")
+	fs.StringVar(&f.logLevel, "log-level", "info", "debug, info, warn or error (overrides log.level)")
+	fs.StringVar(&f.logFormat, "log-format", "text", "text or json (overrides log.format)")
+}
+
+// load reads the file and the environment, then applies the flags given
+// on the command line: flags beat the environment, which beats the file.
+func (f *configFlags) load(fs *flag.FlagSet) (config.Config, error) {
+	cfg, err := config.Load(f.path, os.Environ())
+	if err != nil {
+		return cfg, err
+	}
+	fs.Visit(func(fl *flag.Flag) {
+		switch fl.Name {
+		case "http-addr":
+			cfg.HTTP.Addr = f.httpAddr
+		case "data-dir":
+			cfg.DataDir = f.dataDir
+		case "log-level":
+			cfg.Log.Level = f.logLevel
+		case "log-format":
+			cfg.Log.Format = f.logFormat
+		}
+	})
+	return cfg, cfg.Validate()
+}
+
+func newLogger(cfg config.Log, w io.Writer) *slog.Logger {
+	var level slog.Level
+	_ = level.UnmarshalText([]byte(cfg.Level))
+	opts := &slog.HandlerOptions{Level: level}
+	if cfg.Format == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("serve", stderr)
+	var cf configFlags
+	cf.register(fs)
+	check := fs.Bool("check-config", false, "validate the configuration, report every problem, and exit")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	cfg, err := cf.load(fs)
+	if err != nil {
+		return fmt.Errorf("invalid configuration:\n%w", err)
+	}
+	if *check {
+		fmt.Fprintln(stdout, "configuration is valid")
+		return nil
+	}
+	return serve(ctx, cfg, newLogger(cfg.Log, stderr), nil)
+}
+
+// databaseURL resolves the configured database, SQLite in the data dir by default.
+func databaseURL(cfg config.Config) string {
+	if cfg.Database.URL == "" || strings.HasPrefix(cfg.Database.URL, "sqlite:") {
+		return "sqlite:" + cfg.SQLitePath()
+	}
+	return cfg.Database.URL
+}
+
+// serve runs everything until ctx is cancelled, then shuts down in order:
+// stop intake, drain the workers, flush NATS, close the database. When
+// started is non-nil it receives the HTTP address once intake is open.
+func serve(ctx context.Context, cfg config.Config, log *slog.Logger, started chan<- string) error {
+	if err := ensureAdminToken(&cfg, log); err != nil {
+		return err
+	}
+	db, err := storage.Open(ctx, databaseURL(cfg), cfg.Database.MaxOpenConns)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	applied, err := db.Migrate(ctx)
+	if err != nil {
+		return err
+	}
+	log.Info("database ready", "dialect", db.Dialect(), "migrations_applied", len(applied))
+
+	b, err := bus.Open(ctx, cfg.NATS, cfg.DataDir, log)
+	if err != nil {
+		return err
+	}
+	defer b.Close()
+
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	dead := workers.NewDeadLetters(b.JetStream)
+	store := workers.NewStore(b.JetStream, db, dead, workers.StoreOptions{
+		BatchSize: cfg.Workers.BatchSize, BatchLinger: cfg.Workers.BatchLinger, MaxAttempts: cfg.Workers.MaxAttempts,
+		AckWait: cfg.Workers.AckWait, MaxBackoff: cfg.Workers.MaxBackoff,
+	}, log.With("worker", "store"), reg)
+	api := web.New(web.Options{
+		Config:      cfg,
+		Intake:      bot.NewIntake(b.JetStream, bot.Limits{MaxTextBytes: cfg.Intake.MaxTextBytes}, cfg.NATS.PublishTimeout),
+		Store:       db,
+		Bus:         b,
+		JetStream:   b.JetStream,
+		DeadLetters: dead,
+		Log:         log,
+		Registry:    reg,
+	})
+
+	workCtx, stopWork := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopWork()
+	var wg sync.WaitGroup
+	workErr := make(chan error, 1)
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		if err := store.Run(workCtx); err != nil {
+			workErr <- err
+		}
+	}()
+
+	ln, err := net.Listen("tcp", cfg.HTTP.Addr)
+	if err != nil {
+		stopWork()
+		wg.Wait()
+		return fmt.Errorf("unable to listen on %s: %w", cfg.HTTP.Addr, err)
+	}
+	srv := api.HTTPServer(cfg.HTTP.Addr)
+	httpErr := make(chan error, 1)
+	go func() { httpErr <- srv.Serve(ln) }()
+	log.Info("surgedesk serving", "addr", ln.Addr().String(), "nats", map[bool]string{true: "embedded", false: "external"}[b.Embedded()], "database", db.Dialect())
+	if started != nil {
+		started <- ln.Addr().String()
+	}
+
+	var runErr error
+	select {
+	case <-ctx.Done():
+		log.Info("shutting down: intake stops first")
+	case err := <-httpErr:
+		runErr = fmt.Errorf("http server: %w", err)
+	case err := <-workErr:
+		runErr = err
+	}
+	shutCtx, cancel := context.WithTimeout(context.Background(), cfg.HTTP.ShutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(shutCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		log.Warn("http shutdown", "err", err)
+	}
+	stopWork()
+	wg.Wait()
+	log.Info("workers drained; flushing nats and closing the database")
+	return runErr
+}
+
+// ensureAdminToken makes a laptop run usable with no set-up: with no token
+// and no source configured, an admin token is generated once and kept in
+// the data dir.
+func ensureAdminToken(cfg *config.Config, log *slog.Logger) error {
+	if cfg.Auth.AdminToken != "" || len(cfg.Auth.Tokens) > 0 || len(cfg.Auth.Sources) > 0 {
+		return nil
+	}
+	path := filepath.Join(cfg.DataDir, "admin-token")
+	if b, err := os.ReadFile(path); err == nil && len(strings.TrimSpace(string(b))) >= 16 {
+		cfg.Auth.AdminToken = strings.TrimSpace(string(b))
+		log.Info("no token configured; using the generated admin token", "file", path)
+		return nil
+	}
+	var raw [24]byte
+	if _, err := rand.Read(raw[:]); err != nil {
+		return err
+	}
+	tok := hex.EncodeToString(raw[:])
+	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
+		return fmt.Errorf("unable to create data dir: %w", err)
+	}
+	if err := os.WriteFile(path, []byte(tok+"\n"), 0o600); err != nil {
+		return fmt.Errorf("unable to write %s: %w", path, err)
+	}
+	cfg.Auth.AdminToken = tok
+	log.Info("no token configured; generated an admin token", "file", path)
+	return nil
+}
+
+func runMigrate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("migrate", stderr)
+	var cf configFlags
+	cf.register(fs)
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	cfg, err := cf.load(fs)
+	if err != nil {
+		return fmt.Errorf("invalid configuration:\n%w", err)
+	}
+	db, err := storage.Open(ctx, databaseURL(cfg), 1)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	applied, err := db.Migrate(ctx)
+	if err != nil {
+		return err
+	}
+	for _, a := range applied {
+		fmt.Fprintln(stdout, "applied", a)
+	}
+	fmt.Fprintf(stdout, "%s schema is up to date (%d applied now)\n", db.Dialect(), len(applied))
+	return nil
+}
+
+// waitTimeout is how long dlq commands wait for the server.
+const waitTimeout = 30 * time.Second

@@ -1,0 +1,442 @@
+// Package config loads surgedesk's configuration: one YAML file, decoded
+// strictly, then overridden by SURGEDESK_* environment variables and by
+// command-line flags, then validated with every problem reported at once.
+package config
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"maps"
+	"net/url"
+	"os"
+	"path/filepath"
+	"reflect"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Roles a token may hold.
+const (
+	RoleIntake  = "intake"  // POST /v1/inquiries
+	RoleRead    = "read"    // GET inquiries, stats
+	RoleAgent   = "agent"   // the agents' queue
+	RoleManager = "manager" // incidents and the knowledge base
+	RoleAdmin   = "admin"   // dead letters and everything else
+)
+
+// AllRoles lists every role; the admin token holds them all.
+var AllRoles = []string{RoleIntake, RoleRead, RoleAgent, RoleManager, RoleAdmin}
+
+// Config is the whole configuration. Every field has a yaml key and hence an
+// environment variable: SURGEDESK_ followed by the key path in upper case,
+// joined by underscores (http.addr → SURGEDESK_HTTP_ADDR).
+type Config struct {
+	DataDir  string   `yaml:"data_dir"`
+	Log      Log      `yaml:"log"`
+	HTTP     HTTP     `yaml:"http"`
+	NATS     NATS     `yaml:"nats"`
+	Database Database `yaml:"database"`
+	Intake   Intake   `yaml:"intake"`
+	Auth     Auth     `yaml:"auth"`
+	Workers  Workers  `yaml:"workers"`
+}
+
+// Log configures log/slog output.
+type Log struct {
+	Level  string `yaml:"level"`  // debug, info, warn, error
+	Format string `yaml:"format"` // text or json
+}
+
+// HTTP configures the API server.
+type HTTP struct {
+	Addr            string        `yaml:"addr"`
+	ReadTimeout     time.Duration `yaml:"read_timeout"`
+	WriteTimeout    time.Duration `yaml:"write_timeout"`
+	ShutdownTimeout time.Duration `yaml:"shutdown_timeout"`
+}
+
+// NATS selects the embedded server (URL empty) or an external cluster.
+type NATS struct {
+	URL             string        `yaml:"url"`
+	CredsFile       string        `yaml:"creds_file"`
+	NKeyFile        string        `yaml:"nkey_file"`
+	User            string        `yaml:"user"`
+	Password        string        `yaml:"password"`
+	Token           string        `yaml:"token"`
+	TLS             TLS           `yaml:"tls"`
+	Replicas        int           `yaml:"replicas"`
+	DuplicateWindow time.Duration `yaml:"duplicate_window"`
+	MaxAge          time.Duration `yaml:"max_age"`
+	PublishTimeout  time.Duration `yaml:"publish_timeout"`
+	Embedded        Embedded      `yaml:"embedded"`
+}
+
+// TLS options for the external NATS connection.
+type TLS struct {
+	CAFile   string `yaml:"ca_file"`
+	CertFile string `yaml:"cert_file"`
+	KeyFile  string `yaml:"key_file"`
+}
+
+// Embedded configures the in-process NATS server.
+type Embedded struct {
+	// Listen is empty (no TCP port at all) or host:port to let other
+	// processes reach the embedded server.
+	Listen string `yaml:"listen"`
+	// SyncAlways fsyncs every JetStream write: survives power loss, slower.
+	SyncAlways bool `yaml:"sync_always"`
+}
+
+// Database selects SQLite in the data dir (URL empty) or PostgreSQL.
+type Database struct {
+	URL          string `yaml:"url"`
+	MaxOpenConns int    `yaml:"max_open_conns"`
+}
+
+// Intake limits what POST /v1/inquiries accepts.
+type Intake struct {
+	MaxTextBytes    int           `yaml:"max_text_bytes"`
+	MaxBodyBytes    int64         `yaml:"max_body_bytes"`
+	SignatureWindow time.Duration `yaml:"signature_window"`
+}
+
+// Auth holds bearer tokens and per-source signing secrets.
+type Auth struct {
+	// AdminToken holds every role (SURGEDESK_ADMIN_TOKEN).
+	AdminToken string   `yaml:"admin_token"`
+	Tokens     []Token  `yaml:"tokens"`
+	Sources    []Source `yaml:"sources"`
+}
+
+// Token is a bearer token with roles.
+type Token struct {
+	Name  string   `yaml:"name"`
+	Token string   `yaml:"token"`
+	Roles []string `yaml:"roles"`
+}
+
+// Source is a webhook sender that signs its requests with HMAC-SHA256.
+type Source struct {
+	Name   string `yaml:"name"`
+	Secret string `yaml:"secret"`
+}
+
+// Workers configures the JetStream consumers.
+type Workers struct {
+	BatchSize   int           `yaml:"batch_size"`
+	BatchLinger time.Duration `yaml:"batch_linger"`
+	MaxAttempts int           `yaml:"max_attempts"`
+	AckWait     time.Duration `yaml:"ack_wait"`
+	MaxBackoff  time.Duration `yaml:"max_backoff"`
+}
+
+// Default returns the configuration used when nothing is set: embedded NATS
+// and SQLite under ./data, listening on 127.0.0.1:8080.
+func Default() Config {
+	return Config{
+		DataDir: "./data",
+		Log:     Log{Level: "info", Format: "text"},
+		HTTP: HTTP{
+			Addr:            "127.0.0.1:8080",
+			ReadTimeout:     10 * time.Second,
+			WriteTimeout:    15 * time.Second,
+			ShutdownTimeout: 20 * time.Second,
+		},
+		NATS: NATS{
+			Replicas:        1,
+			DuplicateWindow: 2 * time.Minute,
+			MaxAge:          7 * 24 * time.Hour,
+			PublishTimeout:  2 * time.Second,
+		},
+		Database: Database{MaxOpenConns: 8},
+		Intake: Intake{
+			MaxTextBytes:    8 << 10,
+			MaxBodyBytes:    64 << 10,
+			SignatureWindow: 5 * time.Minute,
+		},
+		Workers: Workers{
+			BatchSize:   256,
+			BatchLinger: 5 * time.Millisecond,
+			MaxAttempts: 5,
+			AckWait:     30 * time.Second,
+			MaxBackoff:  time.Minute,
+		},
+	}
+}
+
+// Load reads the YAML file at path (none if path is empty) over the
+// defaults, then applies the environment. It does not validate.
+func Load(path string, environ []string) (Config, error) {
+	cfg := Default()
+	if path != "" {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return cfg, fmt.Errorf("config: unable to read %s: %w", path, err)
+		}
+		if err := Decode(bytes.NewReader(b), &cfg); err != nil {
+			return cfg, fmt.Errorf("config: %s: %w", path, err)
+		}
+	}
+	if err := applyEnv(&cfg, environ); err != nil {
+		return cfg, err
+	}
+	return cfg, nil
+}
+
+// Decode decodes YAML strictly: an unknown key is an error.
+func Decode(r io.Reader, cfg *Config) error {
+	dec := yaml.NewDecoder(r)
+	dec.KnownFields(true)
+	if err := dec.Decode(cfg); err != nil && !errors.Is(err, io.EOF) {
+		return err
+	}
+	return nil
+}
+
+// EnvNames lists every environment variable Load understands.
+func EnvNames() []string {
+	var names []string
+	walkScalars(reflect.ValueOf(&Config{}).Elem(), "SURGEDESK", func(name string, _ reflect.Value) {
+		names = append(names, name)
+	})
+	return names
+}
+
+func applyEnv(cfg *Config, environ []string) error {
+	env := map[string]string{}
+	for _, kv := range environ {
+		if k, v, ok := strings.Cut(kv, "="); ok && strings.HasPrefix(k, "SURGEDESK_") {
+			env[k] = v
+		}
+	}
+	// The admin token has a short name of its own, as documented.
+	if v, ok := env["SURGEDESK_ADMIN_TOKEN"]; ok {
+		env["SURGEDESK_AUTH_ADMIN_TOKEN"] = v
+	}
+	var errs []error
+	walkScalars(reflect.ValueOf(cfg).Elem(), "SURGEDESK", func(name string, f reflect.Value) {
+		v, ok := env[name]
+		if !ok {
+			return
+		}
+		if err := setScalar(f, v); err != nil {
+			errs = append(errs, fmt.Errorf("config: %s: %w", name, err))
+		}
+	})
+	return errors.Join(errs...)
+}
+
+// walkScalars calls fn for every settable scalar field with its env name.
+// Slices (tokens, sources) are left to the YAML file.
+func walkScalars(v reflect.Value, prefix string, fn func(string, reflect.Value)) {
+	t := v.Type()
+	for i := 0; i < t.NumField(); i++ {
+		key, _, _ := strings.Cut(t.Field(i).Tag.Get("yaml"), ",")
+		name := prefix + "_" + strings.ToUpper(key)
+		f := v.Field(i)
+		switch f.Kind() {
+		case reflect.Struct:
+			walkScalars(f, name, fn)
+		case reflect.Slice:
+		default:
+			fn(name, f)
+		}
+	}
+}
+
+func setScalar(f reflect.Value, s string) error {
+	switch f.Interface().(type) {
+	case time.Duration:
+		d, err := time.ParseDuration(s)
+		if err != nil {
+			return err
+		}
+		f.SetInt(int64(d))
+		return nil
+	}
+	switch f.Kind() {
+	case reflect.String:
+		f.SetString(s)
+	case reflect.Bool:
+		b, err := strconv.ParseBool(s)
+		if err != nil {
+			return err
+		}
+		f.SetBool(b)
+	case reflect.Int, reflect.Int64:
+		n, err := strconv.ParseInt(s, 10, 64)
+		if err != nil {
+			return err
+		}
+		f.SetInt(n)
+	default:
+		return fmt.Errorf("unsupported type %s", f.Kind())
+	}
+	return nil
+}
+
+// Validate reports every problem at once.
+func (c Config) Validate() error {
+	var errs []error
+	bad := func(format string, a ...any) { errs = append(errs, fmt.Errorf(format, a...)) }
+
+	if c.DataDir == "" && (c.NATS.URL == "" || c.Database.URL == "") {
+		bad("data_dir: must be set when NATS or the database is embedded")
+	}
+	switch c.Log.Level {
+	case "debug", "info", "warn", "error":
+	default:
+		bad("log.level: %q is not one of debug, info, warn, error", c.Log.Level)
+	}
+	switch c.Log.Format {
+	case "text", "json":
+	default:
+		bad("log.format: %q is not one of text, json", c.Log.Format)
+	}
+	if _, _, err := splitHostPort(c.HTTP.Addr); err != nil {
+		bad("http.addr: %v", err)
+	}
+	positive := map[string]time.Duration{
+		"http.read_timeout":       c.HTTP.ReadTimeout,
+		"http.write_timeout":      c.HTTP.WriteTimeout,
+		"http.shutdown_timeout":   c.HTTP.ShutdownTimeout,
+		"nats.duplicate_window":   c.NATS.DuplicateWindow,
+		"nats.publish_timeout":    c.NATS.PublishTimeout,
+		"intake.signature_window": c.Intake.SignatureWindow,
+		"workers.ack_wait":        c.Workers.AckWait,
+		"workers.max_backoff":     c.Workers.MaxBackoff,
+	}
+	for _, k := range slices.Sorted(maps.Keys(positive)) {
+		if positive[k] <= 0 {
+			bad("%s: must be a positive duration", k)
+		}
+	}
+	if c.NATS.MaxAge < 0 {
+		bad("nats.max_age: must not be negative (0 keeps messages forever)")
+	}
+	if c.NATS.MaxAge > 0 && c.NATS.MaxAge < c.NATS.DuplicateWindow {
+		bad("nats.max_age: must be at least nats.duplicate_window")
+	}
+	if c.NATS.URL != "" {
+		for _, u := range strings.Split(c.NATS.URL, ",") {
+			if pu, err := url.Parse(strings.TrimSpace(u)); err != nil || pu.Host == "" {
+				bad("nats.url: %q is not a NATS URL (nats://host:port)", u)
+			}
+		}
+	}
+	if c.NATS.Embedded.Listen != "" {
+		if _, _, err := splitHostPort(c.NATS.Embedded.Listen); err != nil {
+			bad("nats.embedded.listen: %v", err)
+		}
+	}
+	if c.NATS.Replicas < 1 || c.NATS.Replicas > 5 {
+		bad("nats.replicas: must be between 1 and 5")
+	}
+	if (c.NATS.TLS.CertFile == "") != (c.NATS.TLS.KeyFile == "") {
+		bad("nats.tls: cert_file and key_file go together")
+	}
+	files := map[string]string{"nats.creds_file": c.NATS.CredsFile, "nats.nkey_file": c.NATS.NKeyFile,
+		"nats.tls.ca_file": c.NATS.TLS.CAFile, "nats.tls.cert_file": c.NATS.TLS.CertFile, "nats.tls.key_file": c.NATS.TLS.KeyFile}
+	for _, k := range slices.Sorted(maps.Keys(files)) {
+		if f := files[k]; f != "" {
+			if _, err := os.Stat(f); err != nil {
+				bad("%s: %v", k, err)
+			}
+		}
+	}
+	if c.Database.URL != "" && !IsPostgres(c.Database.URL) && !strings.HasPrefix(c.Database.URL, "sqlite:") {
+		bad("database.url: %q must start with postgres://, postgresql:// or sqlite:", c.Database.URL)
+	}
+	if c.Database.MaxOpenConns < 1 {
+		bad("database.max_open_conns: must be at least 1")
+	}
+	if c.Intake.MaxTextBytes < 1 {
+		bad("intake.max_text_bytes: must be at least 1")
+	}
+	if c.Intake.MaxBodyBytes < int64(c.Intake.MaxTextBytes) {
+		bad("intake.max_body_bytes: must be at least intake.max_text_bytes")
+	}
+	if c.Workers.BatchSize < 1 || c.Workers.BatchSize > 1000 {
+		bad("workers.batch_size: must be between 1 and 1000")
+	}
+	if c.Workers.BatchLinger < 0 {
+		bad("workers.batch_linger: must not be negative")
+	}
+	if c.Workers.MaxAttempts < 1 {
+		bad("workers.max_attempts: must be at least 1")
+	}
+	seen := map[string]string{}
+	if c.Auth.AdminToken != "" {
+		if len(c.Auth.AdminToken) < 16 {
+			bad("auth.admin_token: must be at least 16 characters")
+		}
+		seen[c.Auth.AdminToken] = "admin_token"
+	}
+	for i, t := range c.Auth.Tokens {
+		where := fmt.Sprintf("auth.tokens[%d]", i)
+		if t.Name == "" {
+			bad("%s.name: required", where)
+		}
+		if len(t.Token) < 16 {
+			bad("%s.token: must be at least 16 characters", where)
+		} else if other, dup := seen[t.Token]; dup {
+			bad("%s.token: same token as %s", where, other)
+		}
+		seen[t.Token] = where
+		if len(t.Roles) == 0 {
+			bad("%s.roles: at least one role", where)
+		}
+		for _, r := range t.Roles {
+			if !isRole(r) {
+				bad("%s.roles: unknown role %q (one of %s)", where, r, strings.Join(AllRoles, ", "))
+			}
+		}
+	}
+	sources := map[string]bool{}
+	for i, s := range c.Auth.Sources {
+		where := fmt.Sprintf("auth.sources[%d]", i)
+		if s.Name == "" {
+			bad("%s.name: required", where)
+		} else if sources[s.Name] {
+			bad("%s.name: %q appears twice", where, s.Name)
+		}
+		sources[s.Name] = true
+		if len(s.Secret) < 16 {
+			bad("%s.secret: must be at least 16 characters", where)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// IsPostgres reports whether a database URL names PostgreSQL.
+func IsPostgres(u string) bool {
+	return strings.HasPrefix(u, "postgres://") || strings.HasPrefix(u, "postgresql://")
+}
+
+// SQLitePath is the SQLite file for this configuration.
+func (c Config) SQLitePath() string {
+	if p, ok := strings.CutPrefix(c.Database.URL, "sqlite:"); ok {
+		return strings.TrimPrefix(p, "//")
+	}
+	return filepath.Join(c.DataDir, "surgedesk.db")
+}
+
+func isRole(r string) bool { return slices.Contains(AllRoles, r) }
+
+func splitHostPort(addr string) (string, int, error) {
+	i := strings.LastIndex(addr, ":")
+	if i < 0 {
+		return "", 0, fmt.Errorf("%q is not host:port", addr)
+	}
+	p, err := strconv.Atoi(addr[i+1:])
+	if err != nil || p < 0 || p > 65535 {
+		return "", 0, fmt.Errorf("%q has no valid port", addr)
+	}
+	return addr[:i], p, nil
+}

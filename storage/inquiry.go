@@ -1,0 +1,96 @@
+package storage
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// Inquiry states.
+const (
+	StateStored = "stored"
+)
+
+// Inquiry is one customer inquiry as stored. Text is already redacted.
+type Inquiry struct {
+	ID             string `db:"id"`
+	Source         string `db:"source"`
+	CustomerID     string `db:"customer_id"`
+	IdempotencyKey string `db:"idempotency_key"`
+	Text           string `db:"text"`
+	Locale         string `db:"locale"`
+	ReplyURL       string `db:"reply_url"`
+	Metadata       string `db:"metadata"`   // a JSON object
+	Redactions     string `db:"redactions"` // kinds of secrets removed, comma-separated
+	State          string `db:"state"`
+	ReceivedAt     int64  `db:"received_at"` // unix milliseconds, at intake
+	StoredAt       int64  `db:"stored_at"`   // unix milliseconds
+	StreamSeq      uint64 `db:"stream_seq"`  // JetStream sequence it arrived with
+}
+
+const inquiryColumns = `id, source, customer_id, COALESCE(idempotency_key, '') AS idempotency_key, text, locale,
+	reply_url, metadata, redactions, state, received_at, stored_at, stream_seq`
+
+// StoreInquiries inserts the batch in one transaction. A row whose id or
+// (source, idempotency key) is already stored is skipped, so a redelivered
+// message stores nothing twice. It returns how many rows were new.
+func (s *Storage) StoreInquiries(ctx context.Context, batch []Inquiry) (int, error) {
+	if len(batch) == 0 {
+		return 0, nil
+	}
+	var q strings.Builder
+	q.WriteString(`INSERT INTO inquiries (id, source, customer_id, idempotency_key, text, locale,
+		reply_url, metadata, redactions, state, received_at, stored_at, stream_seq) VALUES `)
+	args := make([]any, 0, len(batch)*13)
+	for i, in := range batch {
+		if i > 0 {
+			q.WriteString(",")
+		}
+		q.WriteString("(?, ?, ?, NULLIF(?, ''), ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+		args = append(args, in.ID, in.Source, in.CustomerID, in.IdempotencyKey, in.Text, in.Locale,
+			in.ReplyURL, in.Metadata, in.Redactions, in.State, in.ReceivedAt, in.StoredAt, int64(in.StreamSeq))
+	}
+	q.WriteString(" ON CONFLICT DO NOTHING")
+
+	tx, err := s.db.BeginTxx(ctx, nil)
+	if err != nil {
+		return 0, fmt.Errorf("storage: unable to begin transaction: %w", err)
+	}
+	defer tx.Rollback()
+	res, err := tx.ExecContext(ctx, s.db.Rebind(q.String()), args...)
+	if err != nil {
+		return 0, fmt.Errorf("storage: unable to store inquiries: %w", err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, fmt.Errorf("storage: unable to count stored inquiries: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return 0, fmt.Errorf("storage: unable to commit inquiries: %w", err)
+	}
+	return int(n), nil
+}
+
+// Inquiry returns one inquiry by id.
+func (s *Storage) Inquiry(ctx context.Context, id string) (Inquiry, error) {
+	var in Inquiry
+	err := s.db.GetContext(ctx, &in, s.db.Rebind(`SELECT `+inquiryColumns+` FROM inquiries WHERE id = ?`), id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Inquiry{}, ErrNotFound
+	}
+	if err != nil {
+		return Inquiry{}, fmt.Errorf("storage: unable to load inquiry %s: %w", id, err)
+	}
+	return in, nil
+}
+
+// InquiryCount returns how many inquiries are stored.
+func (s *Storage) InquiryCount(ctx context.Context) (int64, error) {
+	var n int64
+	if err := s.db.GetContext(ctx, &n, `SELECT COUNT(*) FROM inquiries`); err != nil {
+		return 0, fmt.Errorf("storage: unable to count inquiries: %w", err)
+	}
+	return n, nil
+}

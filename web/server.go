@@ -1,0 +1,135 @@
+// Package web serves surgedesk's HTTP API on the standard ServeMux. Each
+// handler runs decode → validate → act → respond; errors are always
+// {"error": {"code", "message"}}.
+package web
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/surgedesk/surgedesk"
+	"github.com/surgedesk/surgedesk/bot"
+	"github.com/surgedesk/surgedesk/config"
+	"github.com/surgedesk/surgedesk/storage"
+	"github.com/surgedesk/surgedesk/workers"
+)
+
+// inquiryReader is the part of storage the read side needs.
+type inquiryReader interface {
+	Inquiry(ctx context.Context, id string) (storage.Inquiry, error)
+	InquiryCount(ctx context.Context) (int64, error)
+	Ping(ctx context.Context) error
+}
+
+// pinger is a dependency /readyz checks.
+type pinger interface {
+	Ping(ctx context.Context) error
+}
+
+// Options are the server's dependencies.
+type Options struct {
+	Config      config.Config
+	Intake      *bot.Intake
+	Store       inquiryReader
+	Bus         pinger
+	JetStream   jetstream.JetStream
+	DeadLetters *workers.DeadLetters
+	Log         *slog.Logger
+	Registry    *prometheus.Registry
+}
+
+// Server is the HTTP API.
+type Server struct {
+	Options
+	auth    *authenticator
+	metrics serverMetrics
+	mux     *http.ServeMux
+}
+
+type serverMetrics struct {
+	intake   *prometheus.CounterVec
+	duration prometheus.Histogram
+	errors   *prometheus.CounterVec
+}
+
+// New returns the API server; its metrics are registered on o.Registry.
+func New(o Options) *Server {
+	s := &Server{
+		Options: o,
+		auth:    newAuthenticator(o.Config.Auth, o.Config.Intake.SignatureWindow),
+		metrics: serverMetrics{
+			intake: prometheus.NewCounterVec(prometheus.CounterOpts{
+				Name: "surgedesk_intake_requests_total", Help: "POST /v1/inquiries requests by result code (accepted, duplicate or an error code).",
+			}, []string{"code"}),
+			duration: prometheus.NewHistogram(prometheus.HistogramOpts{
+				Name: "surgedesk_intake_duration_seconds", Help: "Time from request to response for POST /v1/inquiries, JetStream ack included.",
+				Buckets: prometheus.ExponentialBuckets(0.0002, 2, 16),
+			}),
+			errors: prometheus.NewCounterVec(prometheus.CounterOpts{
+				Name: "surgedesk_http_errors_total", Help: "Error responses by error code, all endpoints.",
+			}, []string{"code"}),
+		},
+		mux: http.NewServeMux(),
+	}
+	o.Registry.MustRegister(s.metrics.intake, s.metrics.duration, s.metrics.errors)
+	s.routes()
+	return s
+}
+
+func (s *Server) routes() {
+	s.mux.HandleFunc("POST /v1/inquiries", s.postInquiry)
+	s.mux.HandleFunc("GET /v1/inquiries/{id}", s.require(config.RoleRead, s.getInquiry))
+	s.mux.HandleFunc("GET /v1/stats", s.require(config.RoleRead, s.getStats))
+	s.mux.HandleFunc("GET /v1/dead-letters", s.require(config.RoleAdmin, s.getDeadLetters))
+	s.mux.HandleFunc("POST /v1/dead-letters/replay", s.require(config.RoleAdmin, s.replayDeadLetters))
+	s.mux.HandleFunc("GET /healthz", s.healthz)
+	s.mux.HandleFunc("GET /readyz", s.readyz)
+	s.mux.Handle("GET /metrics", promhttp.HandlerFor(s.Registry, promhttp.HandlerOpts{Registry: s.Registry}))
+	s.mux.HandleFunc("GET /openapi.yaml", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/yaml")
+		_, _ = w.Write(surgedesk.OpenAPI)
+	})
+	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		s.writeError(w, newError(http.StatusNotFound, "not_found", "no such endpoint: "+r.Method+" "+r.URL.Path))
+	})
+}
+
+// ServeHTTP makes Server an http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
+
+// require wraps h with bearer-token authentication for role.
+func (s *Server) require(role string, h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		p, present, aerr := s.auth.bearer(r)
+		switch {
+		case aerr != nil:
+			s.writeError(w, aerr)
+		case !present:
+			s.writeError(w, errUnauthorized("unauthorized", "missing Authorization: Bearer <token>"))
+		case !p.has(role):
+			s.writeError(w, newError(http.StatusForbidden, "forbidden", "token "+p.name+" lacks the "+role+" role"))
+		default:
+			h(w, r)
+		}
+	}
+}
+
+// HTTPServer wraps s with the configured timeouts.
+func (s *Server) HTTPServer(addr string) *http.Server {
+	c := s.Config.HTTP
+	return &http.Server{
+		Addr:              addr,
+		Handler:           s,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       c.ReadTimeout,
+		WriteTimeout:      c.WriteTimeout,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(s.Log.Handler(), slog.LevelWarn),
+	}
+}

@@ -1,0 +1,127 @@
+package web
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/surgedesk/surgedesk/config"
+	"github.com/surgedesk/surgedesk/workers"
+)
+
+// Stats counts inquiries across every instance. Accepted is derived, not
+// counted at intake, so that it is exact with any number of instances and
+// a duplicate is never counted: every accepted inquiry is stored, pending
+// in JetStream, or dead-lettered.
+type Stats struct {
+	Accepted     uint64 `json:"accepted"`
+	Stored       uint64 `json:"stored"`
+	Pending      uint64 `json:"pending"`
+	DeadLettered uint64 `json:"dead_lettered"`
+	Database     string `json:"database"`
+	NATS         string `json:"nats"`
+}
+
+func (s *Server) getStats(w http.ResponseWriter, r *http.Request) {
+	st, err := s.stats(r.Context())
+	if err != nil {
+		s.Log.Error("stats", "err", err)
+		s.writeError(w, newError(http.StatusServiceUnavailable, "unavailable", err.Error()))
+		return
+	}
+	writeJSON(w, http.StatusOK, st)
+}
+
+func (s *Server) stats(ctx context.Context) (Stats, error) {
+	// Pending is read before stored: an inquiry stored in between is then
+	// counted twice for a moment rather than lost from the sum.
+	pending, err := workers.Pending(ctx, s.JetStream)
+	if err != nil {
+		return Stats{}, err
+	}
+	dead, err := s.DeadLetters.Count(ctx)
+	if err != nil {
+		return Stats{}, err
+	}
+	stored, err := s.Store.InquiryCount(ctx)
+	if err != nil {
+		return Stats{}, err
+	}
+	st := Stats{Stored: uint64(stored), Pending: pending, DeadLettered: dead, Database: "sqlite", NATS: "embedded"}
+	st.Accepted = st.Stored + st.Pending + st.DeadLettered
+	if config.IsPostgres(s.Config.Database.URL) {
+		st.Database = "postgres"
+	}
+	if s.Config.NATS.URL != "" {
+		st.NATS = "external"
+	}
+	return st, nil
+}
+
+type deadLetterResponse struct {
+	workers.DeadLetter
+	Inquiry json.RawMessage `json:"inquiry"`
+}
+
+func (s *Server) getDeadLetters(w http.ResponseWriter, r *http.Request) {
+	limit := 100
+	if v := r.URL.Query().Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 1000 {
+			s.writeError(w, newError(http.StatusBadRequest, "invalid_parameter", "limit must be between 1 and 1000"))
+			return
+		}
+		limit = n
+	}
+	list, err := s.DeadLetters.List(r.Context(), limit)
+	if err != nil {
+		s.Log.Error("dead letters", "err", err)
+		s.writeError(w, newError(http.StatusServiceUnavailable, "unavailable", "unable to read the dead-letter stream"))
+		return
+	}
+	out := make([]deadLetterResponse, 0, len(list))
+	for _, dl := range list {
+		raw := json.RawMessage(dl.Data)
+		if !json.Valid(raw) {
+			raw, _ = json.Marshal(string(dl.Data))
+		}
+		out = append(out, deadLetterResponse{DeadLetter: dl, Inquiry: raw})
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"dead_letters": out})
+}
+
+func (s *Server) replayDeadLetters(w http.ResponseWriter, r *http.Request) {
+	n, err := s.DeadLetters.Replay(r.Context())
+	if err != nil {
+		s.Log.Error("replay dead letters", "err", err, "replayed", n)
+		s.writeError(w, newError(http.StatusServiceUnavailable, "unavailable", err.Error()))
+		return
+	}
+	s.Log.Info("dead letters replayed", "count", n)
+	writeJSON(w, http.StatusOK, map[string]int{"replayed": n})
+}
+
+func (s *Server) healthz(w http.ResponseWriter, _ *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+}
+
+func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	checks := map[string]string{"nats": "ok", "database": "ok"}
+	ready := true
+	if err := s.Bus.Ping(ctx); err != nil {
+		checks["nats"], ready = err.Error(), false
+	}
+	if err := s.Store.Ping(ctx); err != nil {
+		checks["database"], ready = err.Error(), false
+	}
+	if !ready {
+		s.metrics.errors.WithLabelValues("not_ready").Inc()
+		writeJSON(w, http.StatusServiceUnavailable, map[string]any{"status": "not ready", "checks": checks})
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"status": "ready", "checks": checks})
+}

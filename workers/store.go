@@ -1,0 +1,323 @@
+// Package workers holds surgedesk's JetStream consumers. Store moves
+// accepted inquiries from the stream into SQL; DeadLetters keeps what could
+// not be stored.
+package workers
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/surgedesk/surgedesk/bus"
+	"github.com/surgedesk/surgedesk/storage"
+)
+
+// StoreConsumer is the durable consumer name every instance shares, so the
+// work is split between them and survives restarts.
+const StoreConsumer = "store"
+
+// inquiryStore is the part of storage the Store worker needs.
+type inquiryStore interface {
+	StoreInquiries(ctx context.Context, batch []storage.Inquiry) (int, error)
+	Ping(ctx context.Context) error
+}
+
+// StoreOptions tune the Store worker.
+type StoreOptions struct {
+	BatchSize   int           // messages per SQL transaction at most
+	BatchLinger time.Duration // how long a partial batch waits for more
+	MaxAttempts int           // deliveries before a message is dead-lettered
+	AckWait     time.Duration // redelivery after this long without an ack
+	MaxBackoff  time.Duration // longest delay between attempts
+}
+
+// Store consumes the inquiry stream and stores inquiries in batched
+// transactions, acknowledging each message only after its commit.
+type Store struct {
+	js      jetstream.JetStream
+	db      inquiryStore
+	opts    StoreOptions
+	log     *slog.Logger
+	metrics storeMetrics
+	dead    *DeadLetters
+
+	// afterCommit, when set (tests), runs between commit and ack; returning
+	// false skips the acks, as a crash at that point would.
+	afterCommit func(n int) bool
+}
+
+type storeMetrics struct {
+	commit    prometheus.Histogram
+	batchSize prometheus.Histogram
+	stored    prometheus.Counter
+	redeliv   prometheus.Counter
+	failures  *prometheus.CounterVec
+	lag       prometheus.Gauge
+}
+
+// NewStore returns a Store worker; its metrics are registered on reg.
+func NewStore(js jetstream.JetStream, db inquiryStore, dead *DeadLetters, opts StoreOptions, log *slog.Logger, reg prometheus.Registerer) *Store {
+	m := storeMetrics{
+		commit: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name: "surgedesk_store_batch_commit_seconds", Help: "Time to store one batch in SQL, commit included.",
+			Buckets: prometheus.ExponentialBuckets(0.0005, 2, 14),
+		}),
+		batchSize: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name: "surgedesk_store_batch_size", Help: "Inquiries per stored batch.",
+			Buckets: prometheus.ExponentialBuckets(1, 2, 11),
+		}),
+		stored:   prometheus.NewCounter(prometheus.CounterOpts{Name: "surgedesk_stored_total", Help: "Inquiries newly stored in SQL by this instance."}),
+		redeliv:  prometheus.NewCounter(prometheus.CounterOpts{Name: "surgedesk_store_redelivered_total", Help: "Messages delivered more than once (crash or failure before the ack)."}),
+		failures: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "surgedesk_store_errors_total", Help: "Store worker errors by kind."}, []string{"kind"}),
+		lag:      prometheus.NewGauge(prometheus.GaugeOpts{Name: "surgedesk_consumer_lag", Help: "Inquiries accepted but not yet stored (pending plus unacknowledged)."}),
+	}
+	if reg != nil {
+		reg.MustRegister(m.commit, m.batchSize, m.stored, m.redeliv, m.failures, m.lag)
+	}
+	return &Store{js: js, db: db, dead: dead, opts: opts, log: log, metrics: m}
+}
+
+// Run consumes until ctx is cancelled, then drains: messages already
+// received are stored and acknowledged before Run returns.
+func (s *Store) Run(ctx context.Context) error {
+	cons, err := s.js.CreateOrUpdateConsumer(ctx, bus.InquiryStream, jetstream.ConsumerConfig{
+		Durable:       StoreConsumer,
+		Description:   "stores accepted inquiries in SQL",
+		FilterSubject: bus.InquirySubject,
+		AckPolicy:     jetstream.AckExplicitPolicy,
+		AckWait:       s.opts.AckWait,
+		MaxDeliver:    -1, // the worker itself dead-letters after MaxAttempts
+		MaxAckPending: s.opts.BatchSize * 8,
+	})
+	if err != nil {
+		return fmt.Errorf("workers: unable to create consumer %s: %w", StoreConsumer, err)
+	}
+	msgs := make(chan jetstream.Msg, s.opts.BatchSize*2)
+	cc, err := cons.Consume(func(m jetstream.Msg) { msgs <- m },
+		jetstream.PullMaxMessages(s.opts.BatchSize*2),
+		jetstream.ConsumeErrHandler(func(_ jetstream.ConsumeContext, err error) {
+			s.log.Debug("store consumer", "err", err)
+		}))
+	if err != nil {
+		return fmt.Errorf("workers: unable to consume: %w", err)
+	}
+	go func() {
+		<-ctx.Done()
+		cc.Drain()
+	}()
+	go s.watchLag(ctx, cons)
+
+	// Storing must finish even while shutting down, so it gets its own
+	// context, bounded per batch.
+	work := context.WithoutCancel(ctx)
+	batch := make([]jetstream.Msg, 0, s.opts.BatchSize)
+	for {
+		select {
+		case m := <-msgs:
+			batch = s.collect(append(batch[:0], m), msgs)
+			s.process(work, batch)
+		case <-cc.Closed():
+			for {
+				batch = batch[:0]
+				for len(batch) < s.opts.BatchSize && len(msgs) > 0 {
+					batch = append(batch, <-msgs)
+				}
+				if len(batch) == 0 {
+					return nil
+				}
+				s.process(work, batch)
+			}
+		}
+	}
+}
+
+// collect adds messages until the batch is full or BatchLinger has passed.
+func (s *Store) collect(batch []jetstream.Msg, msgs <-chan jetstream.Msg) []jetstream.Msg {
+	var timeout <-chan time.Time
+	for len(batch) < s.opts.BatchSize {
+		select {
+		case m := <-msgs:
+			batch = append(batch, m)
+			continue
+		default:
+		}
+		if s.opts.BatchLinger <= 0 {
+			return batch
+		}
+		if timeout == nil {
+			timeout = time.After(s.opts.BatchLinger)
+		}
+		select {
+		case m := <-msgs:
+			batch = append(batch, m)
+		case <-timeout:
+			return batch
+		}
+	}
+	return batch
+}
+
+func (s *Store) process(ctx context.Context, msgs []jetstream.Msg) {
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	rows := make([]storage.Inquiry, 0, len(msgs))
+	ok := make([]jetstream.Msg, 0, len(msgs))
+	for _, m := range msgs {
+		row, err := decode(m)
+		if err != nil {
+			// A message that cannot be decoded never will be: no retries.
+			s.metrics.failures.WithLabelValues("decode").Inc()
+			s.deadLetter(ctx, m, err)
+			continue
+		}
+		rows = append(rows, row)
+		ok = append(ok, m)
+	}
+	if len(rows) == 0 {
+		return
+	}
+	start := time.Now()
+	n, err := s.db.StoreInquiries(ctx, rows)
+	if err == nil {
+		s.metrics.commit.Observe(time.Since(start).Seconds())
+		s.metrics.batchSize.Observe(float64(len(rows)))
+		s.metrics.stored.Add(float64(n))
+		if s.afterCommit != nil && !s.afterCommit(n) {
+			return
+		}
+		for _, m := range ok {
+			s.ack(m)
+		}
+		return
+	}
+	s.metrics.failures.WithLabelValues("batch").Inc()
+	if perr := s.db.Ping(ctx); perr != nil {
+		// The database is down: not the messages' fault, so no attempt
+		// counts towards dead-lettering; JetStream redelivers later.
+		s.log.Error("database unreachable; will retry", "err", perr, "batch", len(ok))
+		for _, m := range ok {
+			_ = m.NakWithDelay(s.opts.MaxBackoff)
+		}
+		return
+	}
+	// Store one by one so a single bad row does not hold back the rest.
+	for i, m := range ok {
+		n, err := s.db.StoreInquiries(ctx, rows[i:i+1])
+		if err != nil {
+			s.metrics.failures.WithLabelValues("row").Inc()
+			s.retryOrDeadLetter(ctx, m, err)
+			continue
+		}
+		s.metrics.stored.Add(float64(n))
+		s.ack(m)
+	}
+}
+
+func (s *Store) ack(m jetstream.Msg) {
+	if md, err := m.Metadata(); err == nil && md.NumDelivered > 1 {
+		s.metrics.redeliv.Inc()
+	}
+	if err := m.Ack(); err != nil {
+		// Redelivery follows; the insert is idempotent.
+		s.log.Warn("ack failed", "err", err)
+	}
+}
+
+func (s *Store) retryOrDeadLetter(ctx context.Context, m jetstream.Msg, cause error) {
+	md, err := m.Metadata()
+	if err != nil || int(md.NumDelivered) >= s.opts.MaxAttempts {
+		s.deadLetter(ctx, m, cause)
+		return
+	}
+	delay := time.Duration(1<<min(md.NumDelivered, 16)) * 100 * time.Millisecond
+	s.log.Warn("store failed; will retry", "attempt", md.NumDelivered, "delay", min(delay, s.opts.MaxBackoff), "err", cause)
+	_ = m.NakWithDelay(min(delay, s.opts.MaxBackoff))
+}
+
+func (s *Store) deadLetter(ctx context.Context, m jetstream.Msg, cause error) {
+	if err := s.dead.Add(ctx, m, cause); err != nil {
+		s.log.Error("dead-lettering failed; will retry", "err", err)
+		_ = m.NakWithDelay(s.opts.MaxBackoff)
+		return
+	}
+	s.log.Warn("inquiry dead-lettered", "err", cause)
+	if err := m.Term(); err != nil {
+		s.log.Warn("term failed", "err", err)
+	}
+}
+
+func (s *Store) watchLag(ctx context.Context, cons jetstream.Consumer) {
+	t := time.NewTicker(2 * time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if info, err := cons.Info(ctx); err == nil {
+				s.metrics.lag.Set(float64(info.NumPending) + float64(info.NumAckPending))
+			}
+		}
+	}
+}
+
+// Pending returns how many inquiries JetStream holds that are not yet
+// stored: not yet delivered plus delivered and unacknowledged.
+func Pending(ctx context.Context, js jetstream.JetStream) (uint64, error) {
+	cons, err := js.Consumer(ctx, bus.InquiryStream, StoreConsumer)
+	if errors.Is(err, jetstream.ErrConsumerNotFound) {
+		info, err := js.Stream(ctx, bus.InquiryStream)
+		if err != nil {
+			return 0, fmt.Errorf("workers: unable to read stream: %w", err)
+		}
+		return info.CachedInfo().State.Msgs, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("workers: unable to read consumer: %w", err)
+	}
+	info, err := cons.Info(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("workers: unable to read consumer: %w", err)
+	}
+	return info.NumPending + uint64(info.NumAckPending), nil
+}
+
+func decode(m jetstream.Msg) (storage.Inquiry, error) {
+	var in bus.Inquiry
+	if err := json.Unmarshal(m.Data(), &in); err != nil {
+		return storage.Inquiry{}, fmt.Errorf("workers: undecodable inquiry: %w", err)
+	}
+	if in.ID == "" || in.Source == "" || in.CustomerID == "" {
+		return storage.Inquiry{}, errors.New("workers: inquiry lacks id, source or customer_id")
+	}
+	md, err := m.Metadata()
+	if err != nil {
+		return storage.Inquiry{}, fmt.Errorf("workers: message has no metadata: %w", err)
+	}
+	meta := string(in.Metadata)
+	if meta == "" {
+		meta = "{}"
+	}
+	return storage.Inquiry{
+		ID:             in.ID,
+		Source:         in.Source,
+		CustomerID:     in.CustomerID,
+		IdempotencyKey: in.IdempotencyKey,
+		Text:           in.Text,
+		Locale:         in.Locale,
+		ReplyURL:       in.ReplyURL,
+		Metadata:       meta,
+		Redactions:     strings.Join(in.Redactions, ","),
+		State:          storage.StateStored,
+		ReceivedAt:     in.ReceivedAt,
+		StoredAt:       time.Now().UnixMilli(),
+		StreamSeq:      md.Sequence.Stream,
+	}, nil
+}
