@@ -1,0 +1,118 @@
+package storage_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/surgedesk/surgedesk/storage"
+	"github.com/surgedesk/surgedesk/storage/storagetest"
+)
+
+func open(t *testing.T, url string) *storage.Storage {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	s, err := storage.Open(ctx, url, 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	if _, err := s.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func inquiry(id, key, text string) storage.Inquiry {
+	return storage.Inquiry{ID: id, Source: "web", CustomerID: "c-" + id, IdempotencyKey: key, Text: text,
+		Locale: "ko", Metadata: `{"order":"A-1"}`, Redactions: "card", State: storage.StateStored,
+		ReceivedAt: 1_700_000_000_000, StoredAt: 1_700_000_000_100, StreamSeq: 7}
+}
+
+func TestInquiries(t *testing.T) {
+	for dialect, url := range storagetest.URLs(t) {
+		t.Run(dialect, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			s := open(t, url)
+
+			batch := []storage.Inquiry{inquiry("a", "k1", "앱 접속이 안 돼요"), inquiry("b", "", "환불 언제 되나요"), inquiry("c", "", "app won't open")}
+			n, err := s.StoreInquiries(ctx, batch)
+			if err != nil || n != 3 {
+				t.Fatalf("first store = %d, %v; want 3", n, err)
+			}
+			// A redelivered batch, plus one new row and one with the same
+			// (source, key) under another id: only the new row is stored.
+			again := append(batch, inquiry("d", "", "new"), inquiry("e", "k1", "same key, other id"))
+			n, err = s.StoreInquiries(ctx, again)
+			if err != nil || n != 1 {
+				t.Fatalf("redelivered store = %d, %v; want 1", n, err)
+			}
+			count, err := s.InquiryCount(ctx)
+			if err != nil || count != 4 {
+				t.Fatalf("count = %d, %v; want 4", count, err)
+			}
+			got, err := s.Inquiry(ctx, "a")
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := batch[0]
+			if got.Text != want.Text || got.IdempotencyKey != "k1" || got.Redactions != "card" || got.StreamSeq != 7 ||
+				got.ReceivedAt != want.ReceivedAt || got.CustomerID != "c-a" {
+				t.Errorf("Inquiry(a) = %+v, want %+v", got, want)
+			}
+			var meta map[string]any
+			if err := jsonUnmarshal(got.Metadata, &meta); err != nil || meta["order"] != "A-1" {
+				t.Errorf("metadata = %q (%v)", got.Metadata, err)
+			}
+			if b, _ := s.Inquiry(ctx, "b"); b.IdempotencyKey != "" {
+				t.Errorf("inquiry without key came back with key %q", b.IdempotencyKey)
+			}
+			if _, err := s.Inquiry(ctx, "missing"); !errors.Is(err, storage.ErrNotFound) {
+				t.Errorf("Inquiry(missing) err = %v, want ErrNotFound", err)
+			}
+		})
+	}
+}
+
+func TestStoreManyInquiries(t *testing.T) {
+	for dialect, url := range storagetest.URLs(t) {
+		t.Run(dialect, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+			defer cancel()
+			s := open(t, url)
+			batch := make([]storage.Inquiry, 1000)
+			for i := range batch {
+				batch[i] = inquiry(fmt.Sprintf("id-%04d", i), fmt.Sprintf("key-%04d", i), "접속 안됩니다")
+			}
+			if n, err := s.StoreInquiries(ctx, batch); err != nil || n != len(batch) {
+				t.Fatalf("store = %d, %v", n, err)
+			}
+			if c, _ := s.InquiryCount(ctx); c != int64(len(batch)) {
+				t.Fatalf("count = %d", c)
+			}
+		})
+	}
+}
+
+func TestMigrateTwice(t *testing.T) {
+	for dialect, url := range storagetest.URLs(t) {
+		t.Run(dialect, func(t *testing.T) {
+			open(t, url)
+			s := open(t, url)
+			applied, err := s.Migrate(context.Background())
+			if err != nil || len(applied) != 0 {
+				t.Fatalf("second migrate applied %v, %v; want nothing", applied, err)
+			}
+		})
+	}
+}
+
+func TestOpenRejectsUnknownURL(t *testing.T) {
+	if _, err := storage.Open(context.Background(), "mysql://x", 1); err == nil {
+		t.Fatal("Open(mysql://) succeeded")
+	}
+}
