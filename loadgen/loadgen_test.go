@@ -170,25 +170,25 @@ func TestConfigValidate(t *testing.T) {
 func TestRunAgainstFakeServer(t *testing.T) {
 	tests := []struct {
 		name      string
-		fake      fakeServer
+		failEvery int
 		change    func(*loadgen.Config)
 		wantSent  int
 		wantDups  bool
 		want503   bool
 		uncheckOK bool // with 503s some originals are not accepted
 	}{
-		{"no duplicates", fakeServer{}, func(c *loadgen.Config) { c.Count, c.DupShare = 500, 0 }, 500, false, false, false},
-		{"a fifth duplicates", fakeServer{}, func(c *loadgen.Config) { c.Count, c.DupShare = 1000, 0.2 }, 1000, true, false, false},
-		{"503 with Retry-After every seventh", fakeServer{failEvery: 7}, func(c *loadgen.Config) { c.Count, c.DupShare = 700, 0.2 }, 700, true, true, true},
-		{"single worker", fakeServer{}, func(c *loadgen.Config) { c.Count, c.Concurrency = 200, 1 }, 200, true, false, false},
-		{"paced duration sends the scheduled number", fakeServer{}, func(c *loadgen.Config) {
+		{"no duplicates", 0, func(c *loadgen.Config) { c.Count, c.DupShare = 500, 0 }, 500, false, false, false},
+		{"a fifth duplicates", 0, func(c *loadgen.Config) { c.Count, c.DupShare = 1000, 0.2 }, 1000, true, false, false},
+		{"503 with Retry-After every seventh", 7, func(c *loadgen.Config) { c.Count, c.DupShare = 700, 0.2 }, 700, true, true, true},
+		{"single worker", 0, func(c *loadgen.Config) { c.Count, c.Concurrency = 200, 1 }, 200, true, false, false},
+		{"paced duration sends the scheduled number", 0, func(c *loadgen.Config) {
 			c.Count, c.Duration, c.Rate = 0, 200*time.Millisecond, 2000
 		}, 400, true, false, false},
-		{"custom texts", fakeServer{}, func(c *loadgen.Config) { c.Texts = []string{"only \"quoted\" text\n"} }, 200, true, false, false},
+		{"custom texts", 0, func(c *loadgen.Config) { c.Texts = []string{"only \"quoted\" text\n"} }, 200, true, false, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			fake, url := newFakeServer(t, &tt.fake)
+			fake, url := newFakeServer(t, &fakeServer{failEvery: tt.failEvery})
 			cfg := validConfig(url)
 			tt.change(&cfg)
 			rep, err := loadgen.Run(context.Background(), cfg, nil)
@@ -312,7 +312,7 @@ func TestRunNeedsStatsBeforeVerifying(t *testing.T) {
 	cfg.Verify = true
 	cfg.Token = "wrong"
 	_, err := loadgen.Run(context.Background(), cfg, nil)
-	if err == nil || !strings.Contains(err.Error(), "unable to read stats before the run") {
+	if err == nil || !strings.Contains(err.Error(), "stored check needs them before the run") {
 		t.Errorf("err = %v, want the stats read reported", err)
 	}
 }

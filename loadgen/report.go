@@ -73,10 +73,13 @@ func perSecond(n int, d time.Duration) float64 {
 	return float64(n) / d.Seconds()
 }
 
-// Err reports what makes the run a failure: duplicates answered with a new
-// id, or accepted inquiries the server did not store.
+// Err reports what makes the run a failure: nothing accepted, duplicates
+// answered with a new id, or accepted inquiries the server did not store.
 func (r Report) Err() error {
 	var errs []error
+	if r.Sent > 0 && r.Accepted() == 0 {
+		errs = append(errs, errors.New("loadgen: no request was accepted"))
+	}
 	if r.DuplicateMismatches > 0 {
 		errs = append(errs, fmt.Errorf("loadgen: %d duplicate keys came back with a different id than their original", r.DuplicateMismatches))
 	}
@@ -142,7 +145,7 @@ func (r Report) Print(w io.Writer) {
 func printTable(w io.Writer, reports []Report) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	row := func(label string, cell func(Report) string) {
-		fmt.Fprint(tw, label+"\t")
+		fmt.Fprintf(tw, "%-22s\t", label) // padded so labels stay left-aligned
 		for _, rep := range reports {
 			fmt.Fprint(tw, cell(rep)+"\t")
 		}
@@ -182,7 +185,12 @@ func printTable(w io.Writer, reports []Report) {
 	}
 	row("transport errors", func(rep Report) string { return strconv.Itoa(rep.TransportErrors) })
 	row("503 with Retry-After", func(rep Report) string { return strconv.Itoa(rep.RetryAfter) })
-	row("late sends (>10ms)", func(rep Report) string { return strconv.Itoa(rep.LateSends) })
+	row("late sends (>10ms)", func(rep Report) string {
+		if rep.Config.Rate == 0 {
+			return "-" // no schedule when unpaced
+		}
+		return strconv.Itoa(rep.LateSends)
+	})
 	_ = tw.Flush()
 }
 

@@ -58,7 +58,7 @@ func Run(ctx context.Context, cfg Config, progress io.Writer) (Report, error) {
 		before, err = FetchStats(ctx, cfg.Client, cfg.URL, cfg.Token)
 		if err != nil {
 			return Report{Config: publicConfig(cfg), Baseline: baseline},
-				fmt.Errorf("loadgen: unable to read stats before the run (skip the check with --no-verify): %w", err)
+				fmt.Errorf("%w; the stored check needs them before the run (skip it with --no-verify)", err)
 		}
 	}
 
@@ -134,7 +134,7 @@ type job struct {
 	key  int64 // idempotency key number; duplicates reuse an earlier one
 	dup  bool
 	body []byte
-	due  time.Time // when the open-loop schedule wants it sent
+	due  time.Time // when the open-loop schedule wants it sent; zero when unpaced
 }
 
 // result is what one request produced, kept compact because runs can be long.
@@ -242,11 +242,8 @@ func generate(ctx context.Context, cfg Config, bodies *bodyBuilder, start time.T
 					return
 				}
 			}
-		} else {
-			j.due = time.Now()
-			if cfg.Duration > 0 && !j.due.Before(deadline) {
-				return
-			}
+		} else if cfg.Duration > 0 && !time.Now().Before(deadline) {
+			return
 		}
 		select {
 		case jobs <- j:
@@ -261,7 +258,9 @@ func generate(ctx context.Context, cfg Config, bodies *bodyBuilder, start time.T
 func send(ctx context.Context, client *http.Client, target, token string, j job) (r result, ok bool) {
 	r = result{key: j.key, dup: j.dup}
 	sent := time.Now()
-	r.lag = sent.Sub(j.due)
+	if !j.due.IsZero() { // unpaced runs have no schedule to fall behind
+		r.lag = sent.Sub(j.due)
+	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, target, bytes.NewReader(j.body))
 	if err != nil {
 		r.err = err
