@@ -109,7 +109,7 @@ func (r Report) Print(w io.Writer) {
 	reports := []Report{r}
 	if r.Baseline != nil {
 		reports = []Report{*r.Baseline, r}
-		if r.Sent == 0 && r.Interrupted {
+		if r.Sent == 0 {
 			reports = reports[:1] // the server run never started
 		}
 	}
@@ -124,7 +124,7 @@ func (r Report) Print(w io.Writer) {
 	for _, rep := range reports {
 		rep.printProblems(w, len(reports) > 1)
 	}
-	if r.Bare || (r.Sent == 0 && r.Interrupted) {
+	if r.Bare || r.Sent == 0 {
 		return
 	}
 	fmt.Fprintf(w, "\nids: %d unique accepted; %d duplicate keys sent, %d matched their original's id, %d mismatched",
