@@ -212,10 +212,6 @@ func load(ctx context.Context, cfg Config, base string, bare bool, progress io.W
 func generate(ctx context.Context, cfg Config, bodies *bodyBuilder, start time.Time, jobs chan<- job) {
 	defer close(jobs)
 	rng := rand.New(rand.NewPCG(cfg.Seed, cfg.Seed^0x9e3779b97f4a7c15))
-	var interval time.Duration
-	if cfg.Rate > 0 {
-		interval = time.Duration(float64(time.Second) / cfg.Rate)
-	}
 	deadline := start.Add(cfg.Duration)
 	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()
@@ -229,8 +225,9 @@ func generate(ctx context.Context, cfg Config, bodies *bodyBuilder, start time.T
 		}
 		j.body = bodies.build(j.key)
 
-		if interval > 0 {
-			j.due = start.Add(time.Duration(i) * interval)
+		if cfg.Rate > 0 {
+			// Computed from i, not summed, so rounding never drifts the rate.
+			j.due = start.Add(time.Duration(float64(i) * float64(time.Second) / cfg.Rate))
 			if cfg.Duration > 0 && !j.due.Before(deadline) {
 				return
 			}
