@@ -34,6 +34,7 @@ func FetchStats(ctx context.Context, client *http.Client, baseURL, token string)
 	}
 	defer resp.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxBody))
+	_, _ = io.Copy(io.Discard, resp.Body) // drain so the connection is reused
 	if err != nil {
 		return Stats{}, fmt.Errorf("loadgen: unable to read stats: %w", err)
 	}
