@@ -1,0 +1,248 @@
+package workers
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
+
+	"github.com/surgedesk/surgedesk/bus"
+	"github.com/surgedesk/surgedesk/bus/bustest"
+	"github.com/surgedesk/surgedesk/storage"
+	"github.com/surgedesk/surgedesk/storage/storagetest"
+)
+
+func testContext(t *testing.T) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+func openStorage(t *testing.T, ctx context.Context) *storage.Storage {
+	s, err := storage.Open(ctx, storagetest.SQLite(t), 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	if _, err := s.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func publish(t *testing.T, ctx context.Context, js jetstream.JetStream, n int, text func(i int) string) []string {
+	t.Helper()
+	ids := make([]string, n)
+	for i := range n {
+		ids[i] = fmt.Sprintf("iq_test_%04d", i)
+		data, _ := json.Marshal(bus.Inquiry{ID: ids[i], Source: "web", CustomerID: fmt.Sprintf("c%d", i%7), Text: text(i), ReceivedAt: time.Now().UnixMilli()})
+		if _, err := js.Publish(ctx, bus.InquirySubject, data, jetstream.WithMsgID(ids[i])); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return ids
+}
+
+func eventually(t *testing.T, ctx context.Context, what string, cond func() bool) {
+	t.Helper()
+	for !cond() {
+		select {
+		case <-ctx.Done():
+			t.Fatalf("timed out waiting until %s", what)
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+}
+
+func options() StoreOptions {
+	return StoreOptions{BatchSize: 16, BatchLinger: time.Millisecond, MaxAttempts: 3, AckWait: time.Second, MaxBackoff: 50 * time.Millisecond}
+}
+
+// run starts s and returns a function that stops it and waits for the drain.
+func run(t *testing.T, ctx context.Context, s *Store) (stop func()) {
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- s.Run(ctx) }()
+	var once sync.Once
+	stop = func() {
+		once.Do(func() {
+			cancel()
+			if err := <-done; err != nil {
+				t.Errorf("Run: %v", err)
+			}
+		})
+	}
+	t.Cleanup(stop)
+	return stop
+}
+
+func count(t *testing.T, ctx context.Context, db *storage.Storage) int64 {
+	n, err := db.InquiryCount(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// A worker that dies between commit and ack stores nothing twice: the
+// next worker gets the redelivery and the insert skips what is there.
+func TestStoreCrashBetweenCommitAndAck(t *testing.T) {
+	ctx := testContext(t)
+	b := bustest.Embedded(t)
+	db := openStorage(t, ctx)
+	dead := NewDeadLetters(b.JetStream)
+	ids := publish(t, ctx, b.JetStream, 40, func(i int) string { return fmt.Sprintf("접속이 안 돼요 %d", i) })
+
+	var committed atomic.Int64
+	crashing := NewStore(b.JetStream, db, dead, options(), slog.New(slog.DiscardHandler), nil)
+	crashing.afterCommit = func(n int) bool { committed.Add(int64(n)); return false }
+	stop := run(t, ctx, crashing)
+	eventually(t, ctx, "the crashing worker committed everything", func() bool { return committed.Load() == int64(len(ids)) })
+	stop()
+	if got := count(t, ctx, db); got != int64(len(ids)) {
+		t.Fatalf("stored %d before the crash, want %d", got, len(ids))
+	}
+	if p, _ := Pending(ctx, b.JetStream); p != uint64(len(ids)) {
+		t.Fatalf("pending after crash = %d, want %d unacknowledged", p, len(ids))
+	}
+
+	reg := prometheus.NewRegistry()
+	next := NewStore(b.JetStream, db, dead, options(), slog.New(slog.DiscardHandler), reg)
+	run(t, ctx, next)
+	eventually(t, ctx, "the redeliveries were acknowledged", func() bool {
+		p, err := Pending(ctx, b.JetStream)
+		return err == nil && p == 0
+	})
+	if got := count(t, ctx, db); got != int64(len(ids)) {
+		t.Errorf("stored %d after redelivery, want %d", got, len(ids))
+	}
+	if r := testutil.ToFloat64(next.metrics.redeliv); r != float64(len(ids)) {
+		t.Errorf("redelivered = %v, want %d (the test did not exercise redelivery)", r, len(ids))
+	}
+	if s := testutil.ToFloat64(next.metrics.stored); s != 0 {
+		t.Errorf("the second worker stored %v new rows, want 0", s)
+	}
+}
+
+// flaky fails every inquiry whose text contains "poison", or everything
+// while down is set (with Ping failing too, like a dead database).
+type flaky struct {
+	*storage.Storage
+	poison atomic.Bool
+	down   atomic.Bool
+	calls  atomic.Int64
+}
+
+func (f *flaky) StoreInquiries(ctx context.Context, batch []storage.Inquiry) (int, error) {
+	f.calls.Add(1)
+	if f.down.Load() {
+		return 0, errors.New("connection refused")
+	}
+	for _, in := range batch {
+		if f.poison.Load() && strings.Contains(in.Text, "poison") {
+			return 0, errors.New("constraint violated")
+		}
+	}
+	return f.Storage.StoreInquiries(ctx, batch)
+}
+
+func (f *flaky) Ping(ctx context.Context) error {
+	if f.down.Load() {
+		return errors.New("connection refused")
+	}
+	return f.Storage.Ping(ctx)
+}
+
+func TestStoreDeadLettersAfterMaxAttemptsAndReplays(t *testing.T) {
+	ctx := testContext(t)
+	b := bustest.Embedded(t)
+	db := &flaky{Storage: openStorage(t, ctx)}
+	db.poison.Store(true)
+	dead := NewDeadLetters(b.JetStream)
+	ids := publish(t, ctx, b.JetStream, 10, func(i int) string {
+		if i == 4 {
+			return "poison pill"
+		}
+		return "환불 언제 되나요"
+	})
+	run(t, ctx, NewStore(b.JetStream, db, dead, options(), slog.New(slog.DiscardHandler), nil))
+	eventually(t, ctx, "one dead letter", func() bool { n, _ := dead.Count(ctx); return n == 1 })
+	eventually(t, ctx, "the rest stored", func() bool { return count(t, ctx, db.Storage) == int64(len(ids)-1) })
+
+	list, err := dead.List(ctx, 10)
+	if err != nil || len(list) != 1 {
+		t.Fatalf("List = %v, %v", list, err)
+	}
+	dl := list[0]
+	if dl.Attempts != options().MaxAttempts || !strings.Contains(dl.Error, "constraint violated") || !strings.Contains(string(dl.Data), ids[4]) {
+		t.Errorf("dead letter = attempts %d, error %q, data %s", dl.Attempts, dl.Error, dl.Data)
+	}
+	if _, err := db.Inquiry(ctx, ids[4]); !errors.Is(err, storage.ErrNotFound) {
+		t.Errorf("the poison inquiry was stored: %v", err)
+	}
+
+	db.poison.Store(false) // the fix is deployed
+	n, err := dead.Replay(ctx)
+	if err != nil || n != 1 {
+		t.Fatalf("Replay = %d, %v", n, err)
+	}
+	eventually(t, ctx, "the replayed inquiry stored", func() bool { return count(t, ctx, db.Storage) == int64(len(ids)) })
+	if n, _ := dead.Count(ctx); n != 0 {
+		t.Errorf("dead letters after replay = %d", n)
+	}
+	if _, err := db.Inquiry(ctx, ids[4]); err != nil {
+		t.Errorf("replayed inquiry: %v", err)
+	}
+}
+
+// A database outage is not the messages' fault: nothing is dead-lettered,
+// and everything is stored once the database is back.
+func TestStoreDatabaseDownDoesNotDeadLetter(t *testing.T) {
+	ctx := testContext(t)
+	b := bustest.Embedded(t)
+	db := &flaky{Storage: openStorage(t, ctx)}
+	db.down.Store(true)
+	dead := NewDeadLetters(b.JetStream)
+	ids := publish(t, ctx, b.JetStream, 5, func(int) string { return "app won't open" })
+	run(t, ctx, NewStore(b.JetStream, db, dead, options(), slog.New(slog.DiscardHandler), nil))
+	// More failed deliveries than MaxAttempts allows.
+	eventually(t, ctx, "several failed attempts", func() bool { return db.calls.Load() > int64(options().MaxAttempts)+1 })
+	if n, _ := dead.Count(ctx); n != 0 {
+		t.Fatalf("dead-lettered %d during a database outage", n)
+	}
+	db.down.Store(false)
+	eventually(t, ctx, "everything stored after recovery", func() bool { return count(t, ctx, db.Storage) == int64(len(ids)) })
+}
+
+func TestStoreDeadLettersUndecodableAtOnce(t *testing.T) {
+	ctx := testContext(t)
+	b := bustest.Embedded(t)
+	db := openStorage(t, ctx)
+	dead := NewDeadLetters(b.JetStream)
+	for i, body := range []string{"{not json", `{"id":"","source":"web"}`} {
+		if _, err := b.JetStream.PublishMsg(ctx, &nats.Msg{Subject: bus.InquirySubject, Data: []byte(body)}, jetstream.WithMsgID(fmt.Sprint("bad", i))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	publish(t, ctx, b.JetStream, 3, func(int) string { return "ok" })
+	run(t, ctx, NewStore(b.JetStream, db, dead, options(), slog.New(slog.DiscardHandler), nil))
+	eventually(t, ctx, "two dead letters", func() bool { n, _ := dead.Count(ctx); return n == 2 })
+	eventually(t, ctx, "the good ones stored", func() bool { return count(t, ctx, db) == 3 })
+	list, _ := dead.List(ctx, 10)
+	for _, dl := range list {
+		if dl.Attempts != 1 {
+			t.Errorf("undecodable message retried: attempts = %d", dl.Attempts)
+		}
+	}
+}
