@@ -190,7 +190,8 @@ func (b *Bus) Embedded() bool { return b.server != nil }
 // Close drains the connection (pending publishes and acks are flushed) and
 // shuts the embedded server down.
 func (b *Bus) Close() {
-	if b.Conn != nil {
+	// Draining a connection that is down would only wait out the timeout.
+	if b.Conn != nil && b.Conn.IsConnected() {
 		done := make(chan struct{})
 		b.Conn.SetClosedHandler(func(*nats.Conn) { close(done) })
 		if err := b.Conn.Drain(); err == nil {
@@ -199,6 +200,8 @@ func (b *Bus) Close() {
 			case <-time.After(10 * time.Second):
 			}
 		}
+	}
+	if b.Conn != nil {
 		b.Conn.Close()
 	}
 	b.shutdownServer()

@@ -78,6 +78,9 @@ func New(o Options) *Server {
 		mux: http.NewServeMux(),
 	}
 	o.Registry.MustRegister(s.metrics.intake, s.metrics.duration, s.metrics.errors)
+	// Present from the start, so dashboards see zero rather than no series.
+	s.metrics.intake.WithLabelValues("accepted")
+	s.metrics.intake.WithLabelValues("duplicate")
 	s.routes()
 	return s
 }

@@ -1,0 +1,406 @@
+package web
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats-server/v2/server"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/surgedesk/surgedesk/bot"
+	"github.com/surgedesk/surgedesk/bus"
+	"github.com/surgedesk/surgedesk/bus/bustest"
+	"github.com/surgedesk/surgedesk/config"
+	"github.com/surgedesk/surgedesk/storage"
+	"github.com/surgedesk/surgedesk/storage/storagetest"
+	"github.com/surgedesk/surgedesk/workers"
+)
+
+const (
+	adminToken  = "admin-token-0123456789"
+	intakeToken = "intake-token-0123456789"
+	readToken   = "read-token-0123456789"
+	formSecret  = "form-secret-0123456789"
+)
+
+// stack is the whole spine in one process: embedded JetStream, SQLite,
+// the store worker and the API on an httptest server.
+type stack struct {
+	url string
+	bus *bus.Bus
+	db  *storage.Storage
+	srv *Server
+	log *bytes.Buffer
+}
+
+func testConfig() config.Config {
+	cfg := config.Default()
+	cfg.Auth = config.Auth{
+		AdminToken: adminToken,
+		Tokens: []config.Token{
+			{Name: "gateway", Token: intakeToken, Roles: []string{config.RoleIntake}},
+			{Name: "dashboard", Token: readToken, Roles: []string{config.RoleRead}},
+		},
+		Sources: []config.Source{{Name: "webform", Secret: formSecret}},
+	}
+	cfg.Intake.MaxTextBytes = 200
+	cfg.Intake.MaxBodyBytes = 1024
+	cfg.NATS.PublishTimeout = 500 * time.Millisecond
+	return cfg
+}
+
+func newStack(t *testing.T, ctx context.Context, cfg config.Config, b *bus.Bus) *stack {
+	t.Helper()
+	db, err := storage.Open(ctx, storagetest.SQLite(t), 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	if _, err := db.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var logs bytes.Buffer
+	log := slog.New(slog.NewTextHandler(&syncWriter{w: &logs}, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	reg := prometheus.NewRegistry()
+	dead := workers.NewDeadLetters(b.JetStream)
+	store := workers.NewStore(b.JetStream, db, dead, workers.StoreOptions{BatchSize: 64, BatchLinger: time.Millisecond,
+		MaxAttempts: 3, AckWait: 5 * time.Second, MaxBackoff: 100 * time.Millisecond}, log, reg)
+	wctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() { _ = store.Run(wctx); close(done) }()
+	t.Cleanup(func() { cancel(); <-done })
+	s := New(Options{Config: cfg, Intake: bot.NewIntake(b.JetStream, bot.Limits{MaxTextBytes: cfg.Intake.MaxTextBytes}, cfg.NATS.PublishTimeout),
+		Store: db, Bus: b, JetStream: b.JetStream, DeadLetters: dead, Log: log, Registry: reg})
+	hs := httptest.NewServer(s)
+	t.Cleanup(hs.Close)
+	return &stack{url: hs.URL, bus: b, db: db, srv: s, log: &logs}
+}
+
+func testContext(t *testing.T) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+type response struct {
+	status int
+	header http.Header
+	body   map[string]any
+	raw    string
+}
+
+func (st *stack) do(t *testing.T, method, path string, body []byte, header map[string]string) response {
+	t.Helper()
+	req, err := http.NewRequest(method, st.url+path, bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, v := range header {
+		req.Header.Set(k, v)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	r := response{status: resp.StatusCode, header: resp.Header, raw: string(raw)}
+	_ = json.Unmarshal(raw, &r.body)
+	return r
+}
+
+func bearer(tok string) map[string]string { return map[string]string{"Authorization": "Bearer " + tok} }
+
+func (r response) errorCode() string {
+	e, _ := r.body["error"].(map[string]any)
+	code, _ := e["code"].(string)
+	return code
+}
+
+// streamSeq is the inquiry stream's last sequence: it moves when anything is published.
+func (st *stack) streamSeq(t *testing.T, ctx context.Context) uint64 {
+	s, err := st.bus.JetStream.Stream(ctx, bus.InquiryStream)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s.CachedInfo().State.LastSeq
+}
+
+func (st *stack) waitStored(t *testing.T, ctx context.Context, n int64) {
+	t.Helper()
+	for {
+		c, err := st.db.InquiryCount(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c == n {
+			return
+		}
+		if c > n {
+			t.Fatalf("stored %d, want %d", c, n)
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatalf("stored %d, want %d", c, n)
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+}
+
+func TestInquiryEndToEnd(t *testing.T) {
+	ctx := testContext(t)
+	st := newStack(t, ctx, testConfig(), bustest.Embedded(t))
+	body := `{"source":"kakao","customer_id":"u-1","text":"앱 접속이 안 돼요ㅠㅠ","locale":"ko","reply_url":"https://gw.example/reply","metadata":{"channel":"app","n":3}}`
+	r := st.do(t, "POST", "/v1/inquiries", []byte(body), bearer(intakeToken))
+	if r.status != http.StatusAccepted || r.body["status"] != "accepted" {
+		t.Fatalf("POST = %d %s", r.status, r.raw)
+	}
+	id := r.body["id"].(string)
+	st.waitStored(t, ctx, 1)
+
+	got := st.do(t, "GET", "/v1/inquiries/"+id, nil, bearer(readToken))
+	if got.status != http.StatusOK {
+		t.Fatalf("GET = %d %s", got.status, got.raw)
+	}
+	for k, want := range map[string]any{"id": id, "state": "stored", "source": "kakao", "customer_id": "u-1",
+		"text": "앱 접속이 안 돼요ㅠㅠ", "locale": "ko", "reply_url": "https://gw.example/reply"} {
+		if got.body[k] != want {
+			t.Errorf("%s = %v, want %v", k, got.body[k], want)
+		}
+	}
+	if m, _ := got.body["metadata"].(map[string]any); m["channel"] != "app" || m["n"] != float64(3) {
+		t.Errorf("metadata = %v", got.body["metadata"])
+	}
+
+	stats := st.do(t, "GET", "/v1/stats", nil, bearer(readToken))
+	if stats.body["accepted"] != float64(1) || stats.body["stored"] != float64(1) || stats.body["dead_lettered"] != float64(0) {
+		t.Errorf("stats = %s", stats.raw)
+	}
+	if r := st.do(t, "GET", "/v1/inquiries/iq_nope", nil, bearer(readToken)); r.status != 404 || r.errorCode() != "not_found" {
+		t.Errorf("unknown id = %d %s", r.status, r.raw)
+	}
+}
+
+func TestIdempotency(t *testing.T) {
+	ctx := testContext(t)
+	st := newStack(t, ctx, testConfig(), bustest.Embedded(t))
+	post := func(source, key, text string) response {
+		b := fmt.Sprintf(`{"source":%q,"customer_id":"u-9","text":%q,"idempotency_key":%q}`, source, text, key)
+		return st.do(t, "POST", "/v1/inquiries", []byte(b), bearer(intakeToken))
+	}
+	first := post("web", "order-77", "환불 언제 되나요")
+	again := post("web", "order-77", "환불 언제 되나요")
+	other := post("slack", "order-77", "환불 언제 되나요")
+	if first.status != 202 || again.status != 202 || other.status != 202 {
+		t.Fatalf("statuses %d %d %d", first.status, again.status, other.status)
+	}
+	if first.body["id"] != again.body["id"] {
+		t.Errorf("same key gave ids %v and %v", first.body["id"], again.body["id"])
+	}
+	if again.body["duplicate"] != true || first.body["duplicate"] != nil {
+		t.Errorf("duplicate flags: first %v, again %v", first.body["duplicate"], again.body["duplicate"])
+	}
+	if other.body["id"] == first.body["id"] {
+		t.Error("the same key from another source shared the id")
+	}
+	st.waitStored(t, ctx, 2)
+	if seq := st.streamSeq(t, ctx); seq != 2 {
+		t.Errorf("stream holds %d messages, want 2 (JetStream dedup)", seq)
+	}
+	stats := st.do(t, "GET", "/v1/stats", nil, bearer(readToken))
+	if stats.body["accepted"] != float64(2) {
+		t.Errorf("accepted = %v, want 2", stats.body["accepted"])
+	}
+}
+
+func signed(body []byte, secret string, at time.Time) map[string]string {
+	return map[string]string{SignatureHeader: SignatureValue([]byte(secret), at, body)}
+}
+
+func TestBadInputChangesNothing(t *testing.T) {
+	ctx := testContext(t)
+	cfg := testConfig()
+	st := newStack(t, ctx, cfg, bustest.Embedded(t))
+	good := `{"source":"webform","customer_id":"u-1","text":"결제가 두 번 됐어요"}`
+	long := strings.Repeat("가", 100) // 300 bytes > 200
+	cases := []struct {
+		name   string
+		body   string
+		header map[string]string
+		status int
+		code   string
+	}{
+		{"malformed json", `{"source":"web",`, bearer(intakeToken), 400, "invalid_json"},
+		{"not an object", `["web"]`, bearer(intakeToken), 400, "invalid_field"},
+		{"two values", good + good, bearer(intakeToken), 400, "invalid_json"},
+		{"empty body", ``, bearer(intakeToken), 400, "invalid_json"},
+		{"unknown field", `{"source":"web","customer_id":"u","text":"x","customerId":"u"}`, bearer(intakeToken), 400, "unknown_field"},
+		{"wrong type", `{"source":"web","customer_id":7,"text":"x"}`, bearer(intakeToken), 400, "invalid_field"},
+		{"missing source", `{"customer_id":"u","text":"x"}`, bearer(intakeToken), 400, "missing_field"},
+		{"missing customer", `{"source":"web","text":"x"}`, bearer(intakeToken), 400, "missing_field"},
+		{"blank text", `{"source":"web","customer_id":"u","text":"  \n "}`, bearer(intakeToken), 400, "missing_field"},
+		{"text too long", `{"source":"web","customer_id":"u","text":"` + long + `"}`, bearer(intakeToken), 400, "text_too_long"},
+		{"invalid utf8", "{\"source\":\"web\",\"customer_id\":\"u\",\"text\":\"\xff\xfe\"}", bearer(intakeToken), 400, "invalid_utf8"},
+		{"bad reply url", `{"source":"web","customer_id":"u","text":"x","reply_url":"ftp://x"}`, bearer(intakeToken), 400, "invalid_field"},
+		{"metadata not object", `{"source":"web","customer_id":"u","text":"x","metadata":[1]}`, bearer(intakeToken), 400, "invalid_field"},
+		{"bad source name", `{"source":"web form!","customer_id":"u","text":"x"}`, bearer(intakeToken), 400, "invalid_field"},
+		{"body too large", `{"source":"web","customer_id":"u","text":"` + strings.Repeat("a", 2000) + `"}`, bearer(intakeToken), 413, "body_too_large"},
+		{"no auth", good, nil, 401, "unauthorized"},
+		{"wrong token", good, bearer("not-a-token-at-all"), 401, "invalid_token"},
+		{"not bearer", good, map[string]string{"Authorization": "Basic abc"}, 401, "invalid_token"},
+		{"read token cannot post", good, bearer(readToken), 403, "forbidden"},
+		{"wrong secret", good, signed([]byte(good), "another-secret-0123456789", time.Now()), 401, "invalid_signature"},
+		{"signature over other body", good, signed([]byte(`{}`), formSecret, time.Now()), 401, "invalid_signature"},
+		{"stale signature", good, signed([]byte(good), formSecret, time.Now().Add(-6*time.Minute)), 401, "stale_signature"},
+		{"future signature", good, signed([]byte(good), formSecret, time.Now().Add(6*time.Minute)), 401, "stale_signature"},
+		{"malformed signature", good, map[string]string{SignatureHeader: "v1=abc"}, 401, "invalid_signature"},
+		{"signature for other source", `{"source":"web","customer_id":"u","text":"x"}`,
+			signed([]byte(`{"source":"web","customer_id":"u","text":"x"}`), formSecret, time.Now()), 403, "source_mismatch"},
+	}
+	before := st.streamSeq(t, ctx)
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			r := st.do(t, "POST", "/v1/inquiries", []byte(tc.body), tc.header)
+			if r.status != tc.status || r.errorCode() != tc.code {
+				t.Errorf("got %d %s, want %d %s", r.status, r.raw, tc.status, tc.code)
+			}
+			if e, _ := r.body["error"].(map[string]any); e["message"] == "" || e["message"] == nil {
+				t.Errorf("error without message: %s", r.raw)
+			}
+		})
+	}
+	if after := st.streamSeq(t, ctx); after != before {
+		t.Errorf("bad input published %d message(s)", after-before)
+	}
+	// A good signed request still goes through, and is the only thing stored.
+	r := st.do(t, "POST", "/v1/inquiries", []byte(good), signed([]byte(good), formSecret, time.Now()))
+	if r.status != 202 {
+		t.Fatalf("signed request = %d %s", r.status, r.raw)
+	}
+	st.waitStored(t, ctx, 1)
+}
+
+// An oversized body is refused from its Content-Length, before it is read.
+func TestOversizedBodyRefusedBeforeReading(t *testing.T) {
+	ctx := testContext(t)
+	st := newStack(t, ctx, testConfig(), bustest.Embedded(t))
+	pr, pw := io.Pipe()
+	defer pw.Close()
+	req, _ := http.NewRequest("POST", st.url+"/v1/inquiries", pr)
+	req.ContentLength = 10 << 20 // announced, never sent
+	req.Header.Set("Authorization", "Bearer "+intakeToken)
+	go func() { _, _ = pw.Write([]byte(`{"source":`)) }()
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusRequestEntityTooLarge {
+		t.Fatalf("status = %d, want 413", resp.StatusCode)
+	}
+}
+
+func TestAuthOnReadEndpoints(t *testing.T) {
+	ctx := testContext(t)
+	st := newStack(t, ctx, testConfig(), bustest.Embedded(t))
+	cases := []struct {
+		name, method, path, token string
+		status                    int
+	}{
+		{"stats needs a token", "GET", "/v1/stats", "", 401},
+		{"stats with read", "GET", "/v1/stats", readToken, 200},
+		{"stats with intake only", "GET", "/v1/stats", intakeToken, 403},
+		{"dead letters need admin", "GET", "/v1/dead-letters", readToken, 403},
+		{"dead letters with admin", "GET", "/v1/dead-letters", adminToken, 200},
+		{"dead letters bad limit", "GET", "/v1/dead-letters?limit=0", adminToken, 400},
+		{"replay needs admin", "POST", "/v1/dead-letters/replay", readToken, 403},
+		{"replay with admin", "POST", "/v1/dead-letters/replay", adminToken, 200},
+		{"health is open", "GET", "/healthz", "", 200},
+		{"ready is open", "GET", "/readyz", "", 200},
+		{"metrics are open", "GET", "/metrics", "", 200},
+		{"openapi is open", "GET", "/openapi.yaml", "", 200},
+		{"unknown path", "GET", "/v1/nope", "", 404},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			var h map[string]string
+			if tc.token != "" {
+				h = bearer(tc.token)
+			}
+			if r := st.do(t, tc.method, tc.path, nil, h); r.status != tc.status {
+				t.Errorf("%s %s = %d %s, want %d", tc.method, tc.path, r.status, r.raw, tc.status)
+			}
+		})
+	}
+	m := st.do(t, "GET", "/metrics", nil, nil)
+	for _, name := range []string{"surgedesk_intake_requests_total", "surgedesk_intake_duration_seconds", "surgedesk_consumer_lag",
+		"surgedesk_store_batch_commit_seconds", "surgedesk_http_errors_total"} {
+		if !strings.Contains(m.raw, name) {
+			t.Errorf("/metrics lacks %s", name)
+		}
+	}
+}
+
+// When JetStream cannot take the message the answer is a prompt 503 with
+// Retry-After, never a hang and never a 202.
+func TestUnavailableStreamAnswers503(t *testing.T) {
+	ctx := testContext(t)
+	ns, err := server.NewServer(&server.Options{Host: "127.0.0.1", Port: -1, JetStream: true, StoreDir: t.TempDir(), NoSigs: true, NoLog: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ns.Start()
+	if !ns.ReadyForConnections(10 * time.Second) {
+		t.Fatal("nats not ready")
+	}
+	cfg := testConfig()
+	cfg.NATS.URL = ns.ClientURL()
+	b, err := bus.Open(ctx, cfg.NATS, t.TempDir(), slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(b.Close)
+	st := newStack(t, ctx, cfg, b)
+	body := []byte(`{"source":"web","customer_id":"u","text":"접속 안됨"}`)
+	if r := st.do(t, "POST", "/v1/inquiries", body, bearer(intakeToken)); r.status != 202 {
+		t.Fatalf("before the outage: %d %s", r.status, r.raw)
+	}
+	ns.Shutdown()
+	ns.WaitForShutdown()
+
+	start := time.Now()
+	r := st.do(t, "POST", "/v1/inquiries", body, bearer(intakeToken))
+	took := time.Since(start)
+	if r.status != http.StatusServiceUnavailable || r.errorCode() != "unavailable" || r.header.Get("Retry-After") == "" {
+		t.Fatalf("during the outage: %d %s (Retry-After %q)", r.status, r.raw, r.header.Get("Retry-After"))
+	}
+	// Generous bound: the point is "not a hang", the publish timeout is 500ms.
+	if took > 10*time.Second {
+		t.Errorf("503 took %v", took)
+	}
+	if r := st.do(t, "GET", "/readyz", nil, nil); r.status != http.StatusServiceUnavailable {
+		t.Errorf("/readyz during the outage = %d %s", r.status, r.raw)
+	}
+}
+
+// syncWriter lets the log buffer be read while handlers write to it.
+type syncWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (s *syncWriter) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.w.Write(p)
+}
