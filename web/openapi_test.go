@@ -40,6 +40,7 @@ type openAPIDoc struct {
 type openAPIOperation struct {
 	Responses map[string]openAPIResponse `yaml:"responses"`
 	Security  []map[string][]string      `yaml:"security"`
+	Role      string                     `yaml:"x-required-role"`
 }
 
 type openAPIResponse struct {
@@ -260,6 +261,9 @@ func TestOpenAPIRoles(t *testing.T) {
 			if r, ok := req["bearerAuth"]; ok && len(r) == 1 {
 				role = r[0]
 			}
+		}
+		if role != op.Role {
+			t.Errorf("web: %s: x-required-role %q, but security names %q", name, op.Role, role)
 		}
 		if role == "" {
 			continue // public; calling it would reach a handler
