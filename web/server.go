@@ -85,22 +85,38 @@ func New(o Options) *Server {
 	return s
 }
 
+// route is one ServeMux pattern and its handler.
+type route struct {
+	pattern string
+	handler http.Handler
+}
+
+// routeTable lists every route; it is data so that the test can compare it
+// with openapi.yaml.
+func (s *Server) routeTable() []route {
+	return []route{
+		{"POST /v1/inquiries", http.HandlerFunc(s.postInquiry)},
+		{"GET /v1/inquiries/{id}", s.require(config.RoleRead, s.getInquiry)},
+		{"GET /v1/stats", s.require(config.RoleRead, s.getStats)},
+		{"GET /v1/dead-letters", s.require(config.RoleAdmin, s.getDeadLetters)},
+		{"POST /v1/dead-letters/replay", s.require(config.RoleAdmin, s.replayDeadLetters)},
+		{"GET /healthz", http.HandlerFunc(s.healthz)},
+		{"GET /readyz", http.HandlerFunc(s.readyz)},
+		{"GET /metrics", promhttp.HandlerFor(s.Registry, promhttp.HandlerOpts{Registry: s.Registry})},
+		{"GET /openapi.yaml", http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+			w.Header().Set("Content-Type", "application/yaml")
+			_, _ = w.Write(surgedesk.OpenAPI)
+		})},
+		{"/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			s.writeError(w, newError(http.StatusNotFound, "not_found", "no such endpoint: "+r.Method+" "+r.URL.Path))
+		})},
+	}
+}
+
 func (s *Server) routes() {
-	s.mux.HandleFunc("POST /v1/inquiries", s.postInquiry)
-	s.mux.HandleFunc("GET /v1/inquiries/{id}", s.require(config.RoleRead, s.getInquiry))
-	s.mux.HandleFunc("GET /v1/stats", s.require(config.RoleRead, s.getStats))
-	s.mux.HandleFunc("GET /v1/dead-letters", s.require(config.RoleAdmin, s.getDeadLetters))
-	s.mux.HandleFunc("POST /v1/dead-letters/replay", s.require(config.RoleAdmin, s.replayDeadLetters))
-	s.mux.HandleFunc("GET /healthz", s.healthz)
-	s.mux.HandleFunc("GET /readyz", s.readyz)
-	s.mux.Handle("GET /metrics", promhttp.HandlerFor(s.Registry, promhttp.HandlerOpts{Registry: s.Registry}))
-	s.mux.HandleFunc("GET /openapi.yaml", func(w http.ResponseWriter, _ *http.Request) {
-		w.Header().Set("Content-Type", "application/yaml")
-		_, _ = w.Write(surgedesk.OpenAPI)
-	})
-	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		s.writeError(w, newError(http.StatusNotFound, "not_found", "no such endpoint: "+r.Method+" "+r.URL.Path))
-	})
+	for _, rt := range s.routeTable() {
+		s.mux.Handle(rt.pattern, rt.handler)
+	}
 }
 
 // ServeHTTP makes Server an http.Handler.
