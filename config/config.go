@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"net"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -220,7 +221,9 @@ func applyEnv(cfg *Config, environ []string) error {
 		env["SURGEDESK_AUTH_ADMIN_TOKEN"] = v
 	}
 	var errs []error
+	known := map[string]bool{"SURGEDESK_ADMIN_TOKEN": true}
 	walkScalars(reflect.ValueOf(cfg).Elem(), "SURGEDESK", func(name string, f reflect.Value) {
+		known[name] = true
 		v, ok := env[name]
 		if !ok {
 			return
@@ -229,6 +232,13 @@ func applyEnv(cfg *Config, environ []string) error {
 			errs = append(errs, fmt.Errorf("config: %s: %w", name, err))
 		}
 	})
+	// A misspelt variable is as wrong as a misspelt YAML key. Test
+	// settings (SURGEDESK_TEST_*) are not configuration.
+	for _, name := range slices.Sorted(maps.Keys(env)) {
+		if !known[name] && !strings.HasPrefix(name, "SURGEDESK_TEST_") {
+			errs = append(errs, fmt.Errorf("config: %s: unknown variable (see configs/surgedesk.yaml for every key)", name))
+		}
+	}
 	return errors.Join(errs...)
 }
 
@@ -337,6 +347,8 @@ func (c Config) Validate() error {
 	}
 	if c.NATS.Replicas < 1 || c.NATS.Replicas > 5 {
 		bad("nats.replicas: must be between 1 and 5")
+	} else if c.NATS.URL == "" && c.NATS.Replicas != 1 {
+		bad("nats.replicas: the embedded server is a single node; replicas must be 1")
 	}
 	if (c.NATS.TLS.CertFile == "") != (c.NATS.TLS.KeyFile == "") {
 		bad("nats.tls: cert_file and key_file go together")
@@ -430,13 +442,13 @@ func (c Config) SQLitePath() string {
 func isRole(r string) bool { return slices.Contains(AllRoles, r) }
 
 func splitHostPort(addr string) (string, int, error) {
-	i := strings.LastIndex(addr, ":")
-	if i < 0 {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
 		return "", 0, fmt.Errorf("%q is not host:port", addr)
 	}
-	p, err := strconv.Atoi(addr[i+1:])
+	p, err := strconv.Atoi(port)
 	if err != nil || p < 0 || p > 65535 {
 		return "", 0, fmt.Errorf("%q has no valid port", addr)
 	}
-	return addr[:i], p, nil
+	return host, p, nil
 }

@@ -106,6 +106,16 @@ func TestLoadEnv(t *testing.T) {
 			wantErr: []string{"config: SURGEDESK_HTTP_READ_TIMEOUT", "missing unit"},
 		},
 		{
+			name:    "misspelt variable",
+			environ: []string{"SURGEDESK_HTTP_ADRR=127.0.0.1:9"},
+			wantErr: []string{"SURGEDESK_HTTP_ADRR: unknown variable"},
+		},
+		{
+			name:    "test settings are not configuration",
+			environ: []string{"SURGEDESK_TEST_POSTGRES_URL=postgres://x", "SURGEDESK_LOG_LEVEL=warn"},
+			check:   func(c Config) bool { return c.Log.Level == "warn" },
+		},
+		{
 			name:    "every bad variable reported",
 			environ: []string{"SURGEDESK_DATABASE_MAX_OPEN_CONNS=x", "SURGEDESK_NATS_EMBEDDED_SYNC_ALWAYS=yes please"},
 			wantErr: []string{"SURGEDESK_DATABASE_MAX_OPEN_CONNS", "SURGEDESK_NATS_EMBEDDED_SYNC_ALWAYS"},

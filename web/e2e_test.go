@@ -241,7 +241,8 @@ func TestBadInputChangesNothing(t *testing.T) {
 		code   string
 	}{
 		{"malformed json", `{"source":"web",`, bearer(intakeToken), 400, "invalid_json"},
-		{"not an object", `["web"]`, bearer(intakeToken), 400, "invalid_field"},
+		{"not an object", `["web"]`, bearer(intakeToken), 400, "invalid_json"},
+		{"trailing brace", good + `}`, bearer(intakeToken), 400, "invalid_json"},
 		{"two values", good + good, bearer(intakeToken), 400, "invalid_json"},
 		{"empty body", ``, bearer(intakeToken), 400, "invalid_json"},
 		{"unknown field", `{"source":"web","customer_id":"u","text":"x","customerId":"u"}`, bearer(intakeToken), 400, "unknown_field"},

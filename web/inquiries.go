@@ -117,15 +117,32 @@ func decodeSubmission(body []byte) (bot.Submission, *apiError) {
 			return sub, newError(http.StatusBadRequest, "unknown_field", "unknown field "+f)
 		}
 		var typeErr *json.UnmarshalTypeError
+		if errors.As(err, &typeErr) && typeErr.Field != "" {
+			return sub, newError(http.StatusBadRequest, "invalid_field", typeErr.Field+" must be a JSON "+jsonType(typeErr.Type.Kind().String()))
+		}
 		if errors.As(err, &typeErr) {
-			return sub, newError(http.StatusBadRequest, "invalid_field", typeErr.Field+" must be a "+typeErr.Type.String())
+			return sub, newError(http.StatusBadRequest, "invalid_json", "the body must be a JSON object")
 		}
 		return sub, newError(http.StatusBadRequest, "invalid_json", "the body is not a JSON object: "+err.Error())
 	}
-	if dec.More() {
-		return sub, newError(http.StatusBadRequest, "invalid_json", "the body holds more than one JSON value")
+	// Decode stops after the first value; anything but white space after
+	// it (a second object, a stray brace) makes the body malformed.
+	if len(bytes.TrimSpace(body[dec.InputOffset():])) > 0 {
+		return sub, newError(http.StatusBadRequest, "invalid_json", "unexpected data after the JSON object")
 	}
 	return sub, nil
+}
+
+func jsonType(kind string) string {
+	switch kind {
+	case "string":
+		return "string"
+	case "map", "struct":
+		return "object"
+	case "slice":
+		return "array"
+	}
+	return kind
 }
 
 type inquiryResponse struct {

@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"strconv"
 	"time"
@@ -28,7 +29,7 @@ func (s *Server) getStats(w http.ResponseWriter, r *http.Request) {
 	st, err := s.stats(r.Context())
 	if err != nil {
 		s.Log.Error("stats", "err", err)
-		s.writeError(w, newError(http.StatusServiceUnavailable, "unavailable", err.Error()))
+		s.writeError(w, newError(http.StatusServiceUnavailable, "unavailable", "unable to read the stream or the database; see the server log"))
 		return
 	}
 	writeJSON(w, http.StatusOK, st)
@@ -96,7 +97,8 @@ func (s *Server) replayDeadLetters(w http.ResponseWriter, r *http.Request) {
 	n, err := s.DeadLetters.Replay(r.Context())
 	if err != nil {
 		s.Log.Error("replay dead letters", "err", err, "replayed", n)
-		s.writeError(w, newError(http.StatusServiceUnavailable, "unavailable", err.Error()))
+		s.writeError(w, newError(http.StatusServiceUnavailable, "unavailable",
+			fmt.Sprintf("replay stopped after %d dead letter(s); see the server log and run it again", n)))
 		return
 	}
 	s.Log.Info("dead letters replayed", "count", n)

@@ -115,14 +115,14 @@ func (s *Store) Run(ctx context.Context) error {
 	go s.watchLag(ctx, cons)
 
 	// Storing must finish even while shutting down, so it gets its own
-	// context, bounded per batch.
+	// context, bounded per database call.
 	work := context.WithoutCancel(ctx)
 	batch := make([]jetstream.Msg, 0, s.opts.BatchSize)
 	for {
 		select {
 		case m := <-msgs:
 			batch = s.collect(append(batch[:0], m), msgs)
-			s.process(work, batch)
+			s.process(work, ctx.Done(), batch)
 		case <-cc.Closed():
 			for {
 				batch = batch[:0]
@@ -132,7 +132,7 @@ func (s *Store) Run(ctx context.Context) error {
 				if len(batch) == 0 {
 					return nil
 				}
-				s.process(work, batch)
+				s.process(work, ctx.Done(), batch)
 			}
 		}
 	}
@@ -164,9 +164,7 @@ func (s *Store) collect(batch []jetstream.Msg, msgs <-chan jetstream.Msg) []jets
 	return batch
 }
 
-func (s *Store) process(ctx context.Context, msgs []jetstream.Msg) {
-	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-	defer cancel()
+func (s *Store) process(ctx context.Context, stop <-chan struct{}, msgs []jetstream.Msg) {
 	rows := make([]storage.Inquiry, 0, len(msgs))
 	ok := make([]jetstream.Msg, 0, len(msgs))
 	for _, m := range msgs {
@@ -183,33 +181,45 @@ func (s *Store) process(ctx context.Context, msgs []jetstream.Msg) {
 	if len(rows) == 0 {
 		return
 	}
-	start := time.Now()
-	n, err := s.db.StoreInquiries(ctx, rows)
-	if err == nil {
-		s.metrics.commit.Observe(time.Since(start).Seconds())
-		s.metrics.batchSize.Observe(float64(len(rows)))
-		s.metrics.stored.Add(float64(n))
-		if s.afterCommit != nil && !s.afterCommit(n) {
+	for outage := 0; ; outage++ {
+		start := time.Now()
+		n, err := s.store(ctx, rows)
+		if err == nil {
+			s.metrics.commit.Observe(time.Since(start).Seconds())
+			s.metrics.batchSize.Observe(float64(len(rows)))
+			s.metrics.stored.Add(float64(n))
+			if s.afterCommit != nil && !s.afterCommit(n) {
+				return
+			}
+			for _, m := range ok {
+				s.ack(m)
+			}
 			return
 		}
-		for _, m := range ok {
-			s.ack(m)
+		s.metrics.failures.WithLabelValues("batch").Inc()
+		perr := s.ping(ctx)
+		if perr == nil {
+			break
 		}
-		return
-	}
-	s.metrics.failures.WithLabelValues("batch").Inc()
-	if perr := s.db.Ping(ctx); perr != nil {
-		// The database is down: not the messages' fault, so no attempt
-		// counts towards dead-lettering; JetStream redelivers later.
-		s.log.Error("database unreachable; will retry", "err", perr, "batch", len(ok))
-		for _, m := range ok {
-			_ = m.NakWithDelay(s.opts.MaxBackoff)
+		// The database is down: not the messages' fault. The batch is held
+		// here, kept ours with InProgress, and retried, so no delivery is
+		// spent and nothing is dead-lettered for an outage.
+		if outage == 0 {
+			s.log.Error("database unreachable; holding the batch until it is back", "err", perr, "batch", len(ok))
 		}
-		return
+		wait := min(time.Duration(1<<min(outage, 10))*50*time.Millisecond, s.opts.MaxBackoff, s.opts.AckWait/2)
+		select {
+		case <-stop:
+			return // unacknowledged: redelivered after AckWait
+		case <-time.After(wait):
+		}
+		for _, m := range ok {
+			_ = m.InProgress()
+		}
 	}
 	// Store one by one so a single bad row does not hold back the rest.
 	for i, m := range ok {
-		n, err := s.db.StoreInquiries(ctx, rows[i:i+1])
+		n, err := s.store(ctx, rows[i:i+1])
 		if err != nil {
 			s.metrics.failures.WithLabelValues("row").Inc()
 			s.retryOrDeadLetter(ctx, m, err)
@@ -219,6 +229,21 @@ func (s *Store) process(ctx context.Context, msgs []jetstream.Msg) {
 		s.ack(m)
 	}
 }
+
+// store and ping bound each database call well inside AckWait.
+func (s *Store) store(ctx context.Context, rows []storage.Inquiry) (int, error) {
+	ctx, cancel := context.WithTimeout(ctx, s.callTimeout())
+	defer cancel()
+	return s.db.StoreInquiries(ctx, rows)
+}
+
+func (s *Store) ping(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, s.callTimeout())
+	defer cancel()
+	return s.db.Ping(ctx)
+}
+
+func (s *Store) callTimeout() time.Duration { return min(30*time.Second, s.opts.AckWait/2) }
 
 func (s *Store) ack(m jetstream.Msg) {
 	if md, err := m.Metadata(); err == nil && md.NumDelivered > 1 {

@@ -215,14 +215,20 @@ func TestStoreDatabaseDownDoesNotDeadLetter(t *testing.T) {
 	db.down.Store(true)
 	dead := NewDeadLetters(b.JetStream)
 	ids := publish(t, ctx, b.JetStream, 5, func(int) string { return "app won't open" })
-	run(t, ctx, NewStore(b.JetStream, db, dead, options(), slog.New(slog.DiscardHandler), nil))
-	// More failed deliveries than MaxAttempts allows.
+	w := NewStore(b.JetStream, db, dead, options(), slog.New(slog.DiscardHandler), prometheus.NewRegistry())
+	run(t, ctx, w)
+	// More failed attempts than MaxAttempts allows.
 	eventually(t, ctx, "several failed attempts", func() bool { return db.calls.Load() > int64(options().MaxAttempts)+1 })
 	if n, _ := dead.Count(ctx); n != 0 {
 		t.Fatalf("dead-lettered %d during a database outage", n)
 	}
 	db.down.Store(false)
 	eventually(t, ctx, "everything stored after recovery", func() bool { return count(t, ctx, db.Storage) == int64(len(ids)) })
+	eventually(t, ctx, "all acknowledged", func() bool { p, _ := Pending(ctx, b.JetStream); return p == 0 })
+	// The batch was held, not handed back: no delivery was spent on the outage.
+	if r := testutil.ToFloat64(w.metrics.redeliv); r != 0 {
+		t.Errorf("%v redeliveries during the outage, want 0", r)
+	}
 }
 
 func TestStoreDeadLettersUndecodableAtOnce(t *testing.T) {
