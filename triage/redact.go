@@ -873,6 +873,11 @@ func (s *scan) classify(gs []group) Kind {
 	if p := phonePrefix(d); p > 0 && len(shape) == 3 && shape[0] == p && shape[1] >= 3 && shape[1] <= 4 && shape[2] == 4 {
 		return KindPhone
 	}
+	if len(shape) == 1 && d[1] == '1' && phoneDigits(d) {
+		// Unseparated mobile numbers are distinctive (01x and 10–11
+		// digits); no order or account number looks like one.
+		return KindPhone
+	}
 	ctx := s.context(start, end)
 	switch ctx {
 	case cueOther, cueCard:
@@ -885,9 +890,8 @@ func (s *scan) classify(gs []group) Kind {
 		}
 		return ""
 	}
-	if len(shape) == 1 && phoneDigits(d) && (d[1] == '1' || ctx == cuePhone) {
-		// Unseparated: mobile numbers are distinctive (01x and 10–11
-		// digits); landlines only next to a phone word.
+	if len(shape) == 1 && phoneDigits(d) && ctx == cuePhone {
+		// Unseparated landline numbers only next to a phone word.
 		return KindPhone
 	}
 	if sep == '-' && accountShape(shape) {
