@@ -244,6 +244,45 @@ func (s *scan) add(start, end int, k Kind) {
 	s.spans = append(s.spans, span{start, end, k})
 }
 
+// nextSpan returns the start of the first span at or after i, or the end of
+// the text.
+func (s *scan) nextSpan(i int) int {
+	limit := len(s.low)
+	for _, sp := range s.spans {
+		if sp.start >= i && sp.start < limit {
+			limit = sp.start
+		}
+	}
+	return limit
+}
+
+// joined reports whether [start, end) is part of a longer run of digit
+// groups joined by '-' or '.', which the number scanner takes as one.
+func (s *scan) joined(start, end int) bool {
+	a, b := s.unitAround(start, end)
+	return a != start || b != end
+}
+
+// unitAround widens [start, end) to the whole run of digit groups joined by
+// '-' or '.' around it. A redaction always covers such a run whole, because
+// a remainder would be judged differently on a second Redact.
+func (s *scan) unitAround(start, end int) (int, int) {
+	t := s.low
+	for start >= 2 && (t[start-1] == '-' || t[start-1] == '.') && isDigit(t[start-2]) && isDigit(t[start]) {
+		start--
+		for start > 0 && isDigit(t[start-1]) {
+			start--
+		}
+	}
+	for end+1 < len(t) && end > 0 && isDigit(t[end-1]) && (t[end] == '-' || t[end] == '.') && isDigit(t[end+1]) {
+		end++
+		for end < len(t) && isDigit(t[end]) {
+			end++
+		}
+	}
+	return start, end
+}
+
 // endsSpan reports whether a redacted span ends at i; the text after it is
 // then judged as if it began there, as it will be in a second Redact (where
 // it follows a ']').
@@ -431,17 +470,18 @@ func (s *scan) counterAt(i int) bool {
 	return false
 }
 
-// code returns the numeric value at i, between min and max digits, as
-// "123456" or "123 456"; it rejects counts ("5분", "3번") and digits that
-// run into letters.
+// code returns the end of the numeric value at i, between min and max
+// digits, as "123456" or "123 456"; it rejects counts ("5분", "3번") and
+// digits that run into letters.
 func (s *scan) code(i, min, max int) int {
 	t := s.low
 	n := digitRun(t, i)
 	end := i + n
-	if n == 3 && end+4 <= len(t) && (t[end] == ' ' || t[end] == '-') && digitRun(t, end+1) == 3 {
+	if n == 3 && max >= 6 && end+4 <= len(t) && digitRun(t, end+1) == 3 &&
+		(t[end] == ' ' && !s.joined(end+1, end+4) || t[end] == '-' && !s.joined(i, end+4)) {
 		n, end = 6, end+4
 	}
-	if n < min || n > max {
+	if n < min || n > max || s.joined(i, end) {
 		return -1
 	}
 	if end < len(t) && (isLetter(t[end]) || t[end] == '_' || s.counterAt(end) || strings.HasPrefix(t[end:], "번") || strings.HasPrefix(t[end:], "차")) {
@@ -450,38 +490,62 @@ func (s *scan) code(i, min, max int) int {
 	return end
 }
 
+// keywordMatch is one keyword found in the text.
+type keywordMatch struct {
+	start int
+	word  string
+	kind  Kind
+}
+
 // keywordSecrets finds OTP, PIN and password values after their keywords.
+// Matches are taken left to right, whatever their kind, so that a value
+// that swallows a later keyword ("pw=abc password:x") is decided the same
+// way on a second Redact, where the later part is already a placeholder.
 func (s *scan) keywordSecrets() {
-	for _, w := range otpWords {
-		min := 4
-		if shortCode(w) {
-			min = 3
+	var ms []keywordMatch
+	for _, l := range []struct {
+		words []string
+		kind  Kind
+	}{{otpWords, KindOTP}, {pinWords, KindPIN}, {passwordWords, KindPassword}} {
+		for _, w := range l.words {
+			s.eachKeyword(w, func(end int) {
+				ms = append(ms, keywordMatch{end - len(w), w, l.kind})
+			})
 		}
-		s.eachKeyword(w, func(at int) {
-			v, _, _ := s.lead(at, w[0] >= utf8.RuneSelf)
-			if end := s.code(v, min, 8); end > 0 && !s.overlaps(v, end) {
-				s.add(v, end, KindOTP)
-			}
-		})
 	}
-	for _, w := range pinWords {
-		min, max := 4, 8
-		if shortCode(w) {
-			min, max = 3, 4
+	if len(ms) == 0 {
+		return
+	}
+	sort.SliceStable(ms, func(i, j int) bool {
+		if ms[i].start != ms[j].start {
+			return ms[i].start < ms[j].start
 		}
-		s.eachKeyword(w, func(at int) {
-			v, _, _ := s.lead(at, w[0] >= utf8.RuneSelf)
-			if end := s.code(v, min, max); end > 0 && !s.overlaps(v, end) {
-				s.add(v, end, KindPIN)
+		return len(ms[i].word) > len(ms[j].word)
+	})
+	for _, m := range ms {
+		at := m.start + len(m.word)
+		if s.overlaps(m.start, at) {
+			continue // inside an earlier value
+		}
+		korean := m.word[0] >= utf8.RuneSelf
+		start, end, kind := 0, -1, m.kind
+		switch m.kind {
+		case KindPassword:
+			start, end, kind = s.password(at, korean)
+		default:
+			min, max := 4, 8
+			if shortCode(m.word) {
+				min, max = 3, 8
+				if m.kind == KindPIN {
+					max = 4
+				}
 			}
-		})
-	}
-	for _, w := range passwordWords {
-		s.eachKeyword(w, func(at int) {
-			if start, end, k := s.password(at, w[0] >= utf8.RuneSelf); k != "" && !s.overlaps(start, end) {
-				s.add(start, end, k)
-			}
-		})
+			start, _, _ = s.lead(at, korean)
+			end = s.code(start, min, max)
+		}
+		if kind != "" && end > start && !s.overlaps(start, end) {
+			s.add(start, end, kind)
+		}
 	}
 }
 
@@ -521,14 +585,17 @@ func (s *scan) password(at int, korean bool) (int, int, Kind) {
 
 // token returns the end of the ASCII word at i, or -1. Passwords are typed
 // on an ASCII keyboard layout, so the value stops at a space or at Hangul
-// ("abcd1234로" keeps "로"); closing punctuation at its end is left out.
+// ("abcd1234로" keeps "로"); closing punctuation at its end is left out. It
+// also stops at '[' and at a redacted span, so it never swallows a
+// placeholder.
 func (s *scan) token(i int) int {
 	t := s.low
 	if i >= len(t) || strings.IndexByte("[](){}<>\"',.;", t[i]) >= 0 {
 		return -1
 	}
+	limit := s.nextSpan(i)
 	j := i
-	for j < len(t) && t[j] > ' ' && t[j] < 0x7F {
+	for j < limit && t[j] > ' ' && t[j] < 0x7F && t[j] != '[' {
 		j++
 	}
 	for j > i && strings.IndexByte(".,;?)]}>\"'([{<", t[j-1]) >= 0 {
@@ -652,11 +719,11 @@ func (s *scan) emails() {
 		at := from + k
 		from = at + 1
 		l := at
-		for l > 0 && (isAlnum(t[l-1]) || strings.IndexByte("._%+-", t[l-1]) >= 0) {
+		for l > 0 && (isAlnum(t[l-1]) || strings.IndexByte("._%+-", t[l-1]) >= 0) && !s.endsSpan(l) {
 			l--
 		}
 		j := at + 1
-		for j < len(t) && (isAlnum(t[j]) || t[j] == '-' || t[j] == '.') {
+		for limit := s.nextSpan(j); j < limit && (isAlnum(t[j]) || t[j] == '-' || t[j] == '.'); {
 			j++
 		}
 		dot := strings.LastIndexByte(t[at+1:j], '.')
@@ -710,7 +777,7 @@ func (s *scan) numbers() {
 			e := i + digitRun(t, i)
 			gs = append(gs, group{i, e, sep})
 			i = e
-			if len(gs) == maxGroups || e+1 >= len(t) || !isDigit(t[e+1]) || strings.IndexByte("-. ", t[e]) < 0 {
+			if e+1 >= len(t) || !isDigit(t[e+1]) || strings.IndexByte("-. ", t[e]) < 0 {
 				break
 			}
 			sep = t[e]
@@ -741,7 +808,9 @@ func (s *scan) candidates(gs []group) {
 			continue
 		}
 		matched := false
-		for j := len(us) - 1; j >= i && !matched; j-- {
+		// No identifier spans more than five space-separated parts
+		// (card 4-4-4-4-3), which keeps long runs of numbers linear.
+		for j := min(len(us)-1, i+4); j >= i && !matched; j-- {
 			if j > i && !singles(us[i:j+1]) {
 				continue
 			}
@@ -797,7 +866,7 @@ func (s *scan) international(gs []group) int {
 		if d[2] == '0' {
 			national = national[1:]
 		}
-		end := gs[n-1].end
+		_, end := s.unitAround(gs[n-1].start, gs[n-1].end)
 		if phoneDigits(national) && !s.codeLike(start, end) && !s.overlaps(start-1, end) {
 			s.add(start-1, end, KindPhone)
 			return end
@@ -813,7 +882,7 @@ func (s *scan) codeLike(start, end int) bool {
 	t := s.low
 	if start > 0 && !s.endsSpan(start) {
 		c := t[start-1]
-		if isLetter(c) || c == '_' || c == '-' && start > 1 && isLetter(t[start-2]) {
+		if isLetter(c) || c == '_' || c == '-' && start > 1 && isLetter(t[start-2]) && !s.endsSpan(start-1) {
 			return true
 		}
 	}
@@ -829,6 +898,9 @@ func (s *scan) codeLike(start, end int) bool {
 func (s *scan) classify(gs []group) Kind {
 	t := s.low
 	start, end := gs[0].start, gs[len(gs)-1].end
+	if len(gs) > maxGroups {
+		return ""
+	}
 	var sep byte
 	var lens [maxGroups]int
 	var buf [24]byte
@@ -1039,7 +1111,11 @@ func (s *scan) longRuns() {
 			continue
 		}
 		if n >= 13 && !s.overlaps(i, i+n) && luhn(t[i:i+n]) {
-			s.add(i, i+n, KindCard)
+			if a, b := s.unitAround(i, i+n); !s.overlaps(a, b) {
+				s.add(a, b, KindCard)
+			} else {
+				s.add(i, i+n, KindCard)
+			}
 		}
 		i += n
 	}

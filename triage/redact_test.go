@@ -124,6 +124,7 @@ var redactCases = []struct {
 	{"otp en security code", "your security code 4455 expired", "your security code [OTP] expired", []Kind{KindOTP}},
 	{"otp ko filler", "OTP번호 111222 맞게 넣었어요", "OTP번호 [인증번호] 맞게 넣었어요", []Kind{KindOTP}},
 	{"otp length hint", "인증번호 6자리 123456", "인증번호 6자리 [인증번호]", []Kind{KindOTP}},
+	{"otp hyphenated", "OTP 123-456 안 먹혀요", "OTP [인증번호] 안 먹혀요", []Kind{KindOTP}},
 
 	// Credentials.
 	{"credentials ko", "아이디 hong123 비번 pass1234", "아이디 [계정정보] 비번 [계정정보]", []Kind{KindCredentials}},
