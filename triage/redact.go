@@ -85,6 +85,7 @@ func Redact(text string) (string, []Kind) {
 		return text, nil
 	}
 	s := newScan(text)
+	s.findKeywords()
 	s.credentials()
 	s.keywordSecrets()
 	s.emails()
@@ -113,11 +114,12 @@ func mayHaveSecret(text string) bool {
 			if len(rest) > 0 && (rest[0]|0x20 == 'w' || rest[0] == '/') || hasPrefixFold(rest, "ass") {
 				return true
 			}
-		}
-	}
-	for _, w := range []string{"비번", "비밀번호", "패스워드", "암호"} {
-		if strings.Contains(text, w) {
-			return true
+		case c >= 0xEB && c <= 0xED: // lead byte of 비, 패, 암
+			rest := text[i:]
+			if strings.HasPrefix(rest, "비번") || strings.HasPrefix(rest, "비밀번호") ||
+				strings.HasPrefix(rest, "패스워드") || strings.HasPrefix(rest, "암호") {
+				return true
+			}
 		}
 	}
 	return false
@@ -149,10 +151,11 @@ type span struct {
 // offs maps low's byte offsets back to the original so the output keeps
 // every unredacted byte as the customer wrote it.
 type scan struct {
-	orig  string
-	low   string
-	offs  []int // nil when low's offsets equal orig's
-	spans []span
+	orig     string
+	low      string
+	offs     []int // nil when low's offsets equal orig's
+	spans    []span
+	keywords []keywordMatch // in text order
 }
 
 func newScan(text string) *scan {
@@ -490,11 +493,43 @@ func (s *scan) code(i, min, max int) int {
 	return end
 }
 
-// keywordMatch is one keyword found in the text.
+// keywordMatch is one keyword found in the text; kind is what its value
+// is (KindCredentials for a login id keyword).
 type keywordMatch struct {
 	start int
 	word  string
 	kind  Kind
+}
+
+// keywordIndex lists the keywords by first byte, longest first, so one pass
+// over the text finds them all in text order ("간편비밀번호" before the
+// "비밀번호" inside it). One pass is several times faster than a
+// strings.Index per keyword.
+var keywordIndex = func() (idx [256][]keywordMatch) {
+	for _, l := range []struct {
+		words []string
+		kind  Kind
+	}{{otpWords, KindOTP}, {pinWords, KindPIN}, {passwordWords, KindPassword}, {idWords, KindCredentials}} {
+		for _, w := range l.words {
+			idx[w[0]] = append(idx[w[0]], keywordMatch{word: w, kind: l.kind})
+		}
+	}
+	for _, b := range idx {
+		sort.SliceStable(b, func(i, j int) bool { return len(b[i].word) > len(b[j].word) })
+	}
+	return idx
+}()
+
+func (s *scan) findKeywords() {
+	t := s.low
+	for i := 0; i < len(t); i++ {
+		for _, k := range keywordIndex[t[i]] {
+			if strings.HasPrefix(t[i:], k.word) && s.keywordAt(i, k.word) {
+				k.start = i
+				s.keywords = append(s.keywords, k)
+			}
+		}
+	}
 }
 
 // keywordSecrets finds OTP, PIN and password values after their keywords.
@@ -502,30 +537,10 @@ type keywordMatch struct {
 // that swallows a later keyword ("pw=abc password:x") is decided the same
 // way on a second Redact, where the later part is already a placeholder.
 func (s *scan) keywordSecrets() {
-	var ms []keywordMatch
-	for _, l := range []struct {
-		words []string
-		kind  Kind
-	}{{otpWords, KindOTP}, {pinWords, KindPIN}, {passwordWords, KindPassword}} {
-		for _, w := range l.words {
-			s.eachKeyword(w, func(end int) {
-				ms = append(ms, keywordMatch{end - len(w), w, l.kind})
-			})
-		}
-	}
-	if len(ms) == 0 {
-		return
-	}
-	sort.SliceStable(ms, func(i, j int) bool {
-		if ms[i].start != ms[j].start {
-			return ms[i].start < ms[j].start
-		}
-		return len(ms[i].word) > len(ms[j].word)
-	})
-	for _, m := range ms {
+	for _, m := range s.keywords {
 		at := m.start + len(m.word)
-		if s.overlaps(m.start, at) {
-			continue // inside an earlier value
+		if m.kind == KindCredentials || s.overlaps(m.start, at) {
+			continue // an id keyword, or inside an earlier value
 		}
 		korean := m.word[0] >= utf8.RuneSelf
 		start, end, kind := 0, -1, m.kind
@@ -545,21 +560,6 @@ func (s *scan) keywordSecrets() {
 		}
 		if kind != "" && end > start && !s.overlaps(start, end) {
 			s.add(start, end, kind)
-		}
-	}
-}
-
-// eachKeyword calls f with the end of every keyword match of word.
-func (s *scan) eachKeyword(word string, f func(end int)) {
-	for from := 0; from < len(s.low); {
-		k := strings.Index(s.low[from:], word)
-		if k < 0 {
-			return
-		}
-		k += from
-		from = k + len(word)
-		if s.keywordAt(k, word) {
-			f(from)
 		}
 	}
 }
@@ -650,31 +650,32 @@ func looksSecret(v string, explicit, korean bool) bool {
 // value ("아이디 hong123 비번 pass1234", "id: kim / pw: abc123"); both values
 // become credentials.
 func (s *scan) credentials() {
-	for _, w := range idWords {
-		korean := w[0] >= utf8.RuneSelf
-		s.eachKeyword(w, func(at int) {
-			v, _, _ := s.lead(at, korean)
-			end := v
-			for end < len(s.low) && (isAlnum(s.low[end]) || strings.IndexByte("._@+-", s.low[end]) >= 0) {
-				end++
-			}
-			for end > v && (s.low[end-1] == '.' || s.low[end-1] == '-') {
-				end--
-			}
-			if end-v < 2 || stopwords[s.low[v:end]] || s.overlaps(v, end) {
-				return
-			}
-			at2, pwKorean := s.passwordKeywordAfter(end)
-			if at2 < 0 {
-				return
-			}
-			ps, pe, k := s.password(at2, pwKorean)
-			if k == "" || s.overlaps(ps, pe) {
-				return
-			}
-			s.add(v, end, KindCredentials)
-			s.add(ps, pe, KindCredentials)
-		})
+	t := s.low
+	for _, m := range s.keywords {
+		if m.kind != KindCredentials {
+			continue
+		}
+		v, _, _ := s.lead(m.start+len(m.word), m.word[0] >= utf8.RuneSelf)
+		end := v
+		for end < len(t) && (isAlnum(t[end]) || strings.IndexByte("._@+-", t[end]) >= 0) {
+			end++
+		}
+		for end > v && (t[end-1] == '.' || t[end-1] == '-') {
+			end--
+		}
+		if end-v < 2 || stopwords[t[v:end]] || s.overlaps(v, end) {
+			continue
+		}
+		at, korean := s.passwordKeywordAfter(end)
+		if at < 0 {
+			continue
+		}
+		ps, pe, k := s.password(at, korean)
+		if k == "" || s.overlaps(ps, pe) {
+			continue
+		}
+		s.add(v, end, KindCredentials)
+		s.add(ps, pe, KindCredentials)
 	}
 }
 
@@ -1168,6 +1169,17 @@ var contextWords = []contextWord{
 	{"member", cueOther, false}, {"customer", cueOther, false}, {"shipment", cueOther, false}, {"parcel", cueOther, false},
 }
 
+// contextIndex lists contextWords by first byte, longest first.
+var contextIndex = func() (idx [256][]contextWord) {
+	for _, w := range contextWords {
+		idx[w.word[0]] = append(idx[w.word[0]], w)
+	}
+	for _, b := range idx {
+		sort.SliceStable(b, func(i, j int) bool { return len(b[i].word) > len(b[j].word) })
+	}
+	return idx
+}()
+
 // context returns the cue of the context word nearest before the number
 // (or, failing that, just after it). The look stops at other digits, at
 // brackets and at redacted spans, so a placeholder written by an earlier
@@ -1179,35 +1191,32 @@ func (s *scan) context(start, end int) cue {
 	for lo > 0 && start-lo < 48 && !s.contextStop(lo-1) {
 		lo--
 	}
-	best, at := cueNone, -1
-	for _, w := range contextWords {
-		region := t[lo:start]
-		for {
-			k := strings.LastIndex(region, w.word)
-			if k < 0 {
-				break
-			}
-			if lo+k > at && s.contextWordAt(lo+k, w) {
-				best, at = w.cue, lo+k
-				break
-			}
-			region = region[:k]
+	for p := start - 1; p >= lo; p-- {
+		if c := s.contextAt(p, start); c != cueNone {
+			return c
 		}
-	}
-	if best != cueNone {
-		return best
 	}
 	hi := end
 	for hi < len(t) && hi-end < 24 && !s.contextStop(hi) {
 		hi++
 	}
-	at = len(t)
-	for _, w := range contextWords {
-		if k := strings.Index(t[end:hi], w.word); k >= 0 && end+k < at && s.contextWordAt(end+k, w) {
-			best, at = w.cue, end+k
+	for p := end; p < hi; p++ {
+		if c := s.contextAt(p, hi); c != cueNone {
+			return c
 		}
 	}
-	return best
+	return cueNone
+}
+
+// contextAt returns the cue of a context word at p that ends by limit.
+func (s *scan) contextAt(p, limit int) cue {
+	t := s.low
+	for _, w := range contextIndex[t[p]] {
+		if p+len(w.word) <= limit && strings.HasPrefix(t[p:], w.word) && s.contextWordAt(p, w) {
+			return w.cue
+		}
+	}
+	return cueNone
 }
 
 func (s *scan) contextStop(i int) bool {

@@ -404,24 +404,46 @@ func FuzzRedact(f *testing.F) {
 	})
 }
 
-// benchTexts mixes what intake sees during an outage: mostly clean
+// benchTexts is what intake sees during an outage: mostly clean
 // complaints, some with harmless numbers, a few with secrets.
-var benchTexts = []string{
-	"결제하려고 하는데 계속 오류가 나요. 빨리 확인 부탁드립니다.",
-	"앱이 자꾸 튕겨요 로그인도 안되고 결제도 안돼요 언제 복구되나요?",
-	"The app keeps crashing when I open the payment page.",
-	"I can't log in since this morning, please fix it asap.",
-	"주문번호 2024112212345 결제 12,000원 두 번 빠져나갔어요. 2026-11-22 14:30",
-	"order #123456789 charged $1,299.00 twice on 11/22, error E1234",
-	"비번 abcd1234 맞는데 로그인 안돼요 연락처 010-1234-5678",
-	"카드 4111-1111-1111-1111 결제 후 인증번호 123456 입력했는데 안돼요",
-	"환불은 신한 110-123-456789로 부탁드려요 hong@naver.com",
-	"id: kim / pw: abc123 login fails with 503",
+var benchTexts = map[string][]string{
+	"clean": {
+		"결제하려고 하는데 계속 오류가 나요. 빨리 확인 부탁드립니다.",
+		"앱이 자꾸 튕겨요 로그인도 안되고 결제도 안돼요 언제 복구되나요?",
+		"The app keeps crashing when I open the payment page.",
+		"I can't log in since this morning, please fix it asap.",
+	},
+	"numbers": {
+		"주문번호 2024112212345 결제 12,000원 두 번 빠져나갔어요. 2026-11-22 14:30",
+		"order #123456789 charged $1,299.00 twice on 11/22, error E1234",
+		"운송장 6012-3456-7890 조회가 안돼요 3번 시도했어요",
+	},
+	"secrets": {
+		"비번 abcd1234 맞는데 로그인 안돼요 연락처 010-1234-5678",
+		"카드 4111-1111-1111-1111 결제 후 인증번호 123456 입력했는데 안돼요",
+		"환불은 신한 110-123-456789로 부탁드려요 hong@naver.com",
+		"id: kim / pw: abc123 login fails with 503",
+	},
 }
 
 func BenchmarkRedact(b *testing.B) {
-	b.ReportAllocs()
-	for i := 0; b.Loop(); i++ {
-		Redact(benchTexts[i%len(benchTexts)])
+	// mix weights the categories roughly as an outage surge does.
+	var mix []string
+	for name, texts := range benchTexts {
+		n := map[string]int{"clean": 6, "numbers": 3, "secrets": 1}[name]
+		for range n {
+			mix = append(mix, texts...)
+		}
+	}
+	benchTexts["mix"] = mix
+	defer delete(benchTexts, "mix")
+	for _, name := range []string{"clean", "numbers", "secrets", "mix"} {
+		texts := benchTexts[name]
+		b.Run(name, func(b *testing.B) {
+			b.ReportAllocs()
+			for i := 0; b.Loop(); i++ {
+				Redact(texts[i%len(texts)])
+			}
+		})
 	}
 }
