@@ -344,9 +344,9 @@ func isAlnum(c byte) bool  { return isDigit(c) || isLetter(c) }
 
 // --- keyword-introduced secrets ---------------------------------------------
 
-// Keywords, lower-case. Order matters where one contains another: PIN
-// keywords ("간편비밀번호") are tried before password ones ("비밀번호") and
-// the later match finds its value taken.
+// Keywords, lower-case, by the kind of value that follows them. Where one
+// contains another ("간편비밀번호" is a PIN, "비밀번호" a password) the
+// longer, earlier match wins and the inner one finds its value taken.
 var (
 	otpWords = []string{"인증번호", "인증 번호", "인증코드", "인증 코드", "보안코드", "보안 코드", "확인코드",
 		"otp", "verification code", "security code", "auth code", "authentication code",
@@ -441,7 +441,7 @@ func (s *scan) lead(i int, korean bool) (pos int, explicit, digits bool) {
 			i = j
 			continue
 		}
-		if k := digitRun(w, 0); k > 0 && k <= 2 && (w[k:] == "자리" || w[k:] == "digits" || w[k:] == "-digit") {
+		if k := digitRun(w, 0); k > 0 && k <= 2 && (w[k:] == "자리" || w[k:] == "-digit") {
 			digits = true
 			i = j
 			continue
@@ -920,7 +920,15 @@ func (s *scan) classify(gs []group) Kind {
 		d = append(d, t[g.start:g.end]...)
 	}
 	shape := lens[:len(gs)]
-	if len(d) < 9 || s.codeLike(start, end) {
+	if s.codeLike(start, end) {
+		return ""
+	}
+	if len(d) == 7 && len(shape) == 1 && d[0] >= '1' && d[0] <= '8' && s.context(start, end) == cueRRN {
+		// The back half of an RRN given on its own ("뒷자리 1234568"); the
+		// front half is a birth date.
+		return KindRRN
+	}
+	if len(d) < 9 {
 		return ""
 	}
 	if sep == '.' {
@@ -1154,7 +1162,8 @@ var contextWords = []contextWord{
 	{"전화", cuePhone, false}, {"연락", cuePhone, false}, {"휴대폰", cuePhone, false},
 	{"핸드폰", cuePhone, false}, {"폰번호", cuePhone, false}, {"phone", cuePhone, false},
 	{"tel", cuePhone, true}, {"mobile", cuePhone, false}, {"call", cuePhone, false}, {"contact", cuePhone, false},
-	{"주민", cueRRN, false}, {"외국인등록", cueRRN, false}, {"외국인 등록", cueRRN, false},
+	{"주민번호", cueRRN, false}, {"주민등록", cueRRN, false}, {"주민 번호", cueRRN, false}, {"뒷자리", cueRRN, false},
+	{"외국인등록", cueRRN, false}, {"외국인 등록", cueRRN, false},
 	{"resident", cueRRN, false}, {"rrn", cueRRN, true},
 	{"카드", cueCard, false}, {"card", cueCard, false}, {"visa", cueCard, false}, {"master", cueCard, false},
 	{"주문", cueOther, false}, {"운송장", cueOther, false}, {"송장", cueOther, false}, {"택배", cueOther, false},

@@ -19,6 +19,7 @@ var redactCases = []struct {
 	{"rrn en", "my RRN is 850315-2345678", "my RRN is [RRN]", []Kind{KindRRN}},
 	{"rrn post-2020 without check digit beside word", "주민번호 020704-3123450", "주민번호 [주민번호]", []Kind{KindRRN}},
 	{"rrn space separated", "주민번호 951231 1567897 맞아요", "주민번호 [주민번호] 맞아요", []Kind{KindRRN}},
+	{"rrn back half", "주민등록번호 앞자리 900101 뒷자리 1234568", "주민등록번호 앞자리 900101 뒷자리 [주민번호]", []Kind{KindRRN}},
 	{"rrn full-width", "주민번호 ９００１０１－１２３４５６８ 입니다", "주민번호 [주민번호] 입니다", []Kind{KindRRN}},
 
 	// Payment cards.
@@ -246,6 +247,8 @@ var keepCases = []struct{ name, in string }{
 	{"bank maintenance", "은행 점검 시간 23:30~00:30"},
 	{"card failures", "카드 결제 3회 실패"},
 	{"card last digits", "카드 뒷자리 1234 로 결제했어요"},
+	{"community centre", "주민센터 전화 1234567 안받아요"},
+	{"seven digit count", "주민 1234567명 대상"},
 	{"spin", "spin 1234 times"},
 	{"opinion", "opinion: 5 stars"},
 	{"pinpoint", "pinpoint 1234"},
