@@ -84,7 +84,8 @@ func Redact(text string) (string, []Kind) {
 	if !mayHaveSecret(text) {
 		return text, nil
 	}
-	s := newScan(text)
+	folded, offs := fold(text)
+	s := scan{orig: text, low: lowerASCII(folded), offs: offs}
 	s.findKeywords()
 	s.credentials()
 	s.keywordSecrets()
@@ -156,11 +157,6 @@ type scan struct {
 	offs     []int // nil when low's offsets equal orig's
 	spans    []span
 	keywords []keywordMatch // in text order
-}
-
-func newScan(text string) *scan {
-	folded, offs := fold(text)
-	return &scan{orig: text, low: lowerASCII(folded), offs: offs}
 }
 
 // fold replaces full-width ASCII forms, the ideographic space and dash
