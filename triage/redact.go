@@ -754,6 +754,7 @@ type group struct {
 	sep        byte
 }
 
+// maxGroups bounds the groups of one candidate; no identifier has more.
 const maxGroups = 12
 
 // numbers finds phone, RRN, card and account numbers. Digits joined by
