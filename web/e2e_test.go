@@ -405,3 +405,47 @@ func (s *syncWriter) Write(p []byte) (int, error) {
 	defer s.mu.Unlock()
 	return s.w.Write(p)
 }
+
+// A secret typed into an inquiry reaches neither the stream, SQL, the API
+// nor the log: only its typed placeholder does.
+func TestSecretsNeverLeaveIntake(t *testing.T) {
+	ctx := testContext(t)
+	st := newStack(t, ctx, testConfig(), bustest.Embedded(t))
+	secrets := []string{"qwer!234", "4111 1111 1111 1111", "010-9876-5432"}
+	body := `{"source":"web","customer_id":"u-1","text":"비밀번호는 qwer!234 인데 접속이 안돼요","metadata":{"card":"4111 1111 1111 1111","tel":"010-9876-5432"}}`
+	r := st.do(t, "POST", "/v1/inquiries", []byte(body), bearer(intakeToken))
+	if r.status != 202 {
+		t.Fatalf("POST = %d %s", r.status, r.raw)
+	}
+	id := r.body["id"].(string)
+	st.waitStored(t, ctx, 1)
+
+	s, err := st.bus.JetStream.Stream(ctx, bus.InquiryStream)
+	if err != nil {
+		t.Fatal(err)
+	}
+	msg, err := s.GetMsg(ctx, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	row, err := st.db.Inquiry(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	api := st.do(t, "GET", "/v1/inquiries/"+id, nil, bearer(readToken))
+	st.srv.Log.Info("inquiry stored", "text", row.Text, "metadata", row.Metadata) // what a handler would log
+	places := map[string]string{"stream": string(msg.Data), "sql": row.Text + row.Metadata, "api": api.raw, "log": st.log.String()}
+	for place, content := range places {
+		for _, secret := range secrets {
+			if strings.Contains(content, secret) {
+				t.Errorf("%s holds the secret %q", place, secret)
+			}
+		}
+	}
+	if !strings.Contains(row.Text, "[비밀번호]") || api.body["text"] != row.Text {
+		t.Errorf("sql text %q, api text %v", row.Text, api.body["text"])
+	}
+	if !strings.Contains(places["log"], "[비밀번호]") {
+		t.Error("the log check saw no inquiry text at all")
+	}
+}

@@ -1,0 +1,140 @@
+package bot
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/surgedesk/surgedesk/bus"
+)
+
+// recorder is a publisher that keeps what it was given.
+type recorder struct {
+	msgs []*nats.Msg
+	err  error
+}
+
+func (r *recorder) PublishMsg(ctx context.Context, m *nats.Msg, _ ...jetstream.PublishOpt) (*jetstream.PubAck, error) {
+	if r.err != nil {
+		return nil, r.err
+	}
+	r.msgs = append(r.msgs, m)
+	return &jetstream.PubAck{Stream: bus.InquiryStream, Sequence: uint64(len(r.msgs))}, nil
+}
+
+func TestAcceptValidation(t *testing.T) {
+	valid := Submission{Source: "web", CustomerID: "u-1", Text: "앱 접속이 안 돼요"}
+	with := func(f func(*Submission)) Submission { s := valid; f(&s); return s }
+	cases := []struct {
+		name string
+		sub  Submission
+		code string
+	}{
+		{"valid", valid, ""},
+		{"missing everything", Submission{}, "missing_field"},
+		{"missing text", with(func(s *Submission) { s.Text = " \t" }), "missing_field"},
+		{"text at the limit", with(func(s *Submission) { s.Text = strings.Repeat("a", 64) }), ""},
+		{"text over the limit", with(func(s *Submission) { s.Text = strings.Repeat("가", 22) }), "text_too_long"},
+		{"invalid utf8 text", with(func(s *Submission) { s.Text = "ab\xffcd" }), "invalid_utf8"},
+		{"source with space", with(func(s *Submission) { s.Source = "web form" }), "invalid_field"},
+		{"source in hangul", with(func(s *Submission) { s.Source = "웹" }), "invalid_field"},
+		{"long customer id", with(func(s *Submission) { s.CustomerID = strings.Repeat("x", 257) }), "invalid_field"},
+		{"long key", with(func(s *Submission) { s.IdempotencyKey = strings.Repeat("x", 257) }), "invalid_field"},
+		{"bad locale", with(func(s *Submission) { s.Locale = "ko KR" }), "invalid_field"},
+		{"good locale", with(func(s *Submission) { s.Locale = "ko-KR" }), ""},
+		{"relative reply url", with(func(s *Submission) { s.ReplyURL = "/reply" }), "invalid_field"},
+		{"ftp reply url", with(func(s *Submission) { s.ReplyURL = "ftp://x.example/r" }), "invalid_field"},
+		{"https reply url", with(func(s *Submission) { s.ReplyURL = "https://x.example/r" }), ""},
+		{"metadata array", with(func(s *Submission) { s.Metadata = json.RawMessage(`[1]`) }), "invalid_field"},
+		{"metadata null", with(func(s *Submission) { s.Metadata = json.RawMessage(`null`) }), ""},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			rec := &recorder{}
+			in := NewIntake(rec, Limits{MaxTextBytes: 64}, time.Second)
+			_, err := in.Accept(context.Background(), tc.sub)
+			var ie *InputError
+			switch {
+			case tc.code == "" && err != nil:
+				t.Fatalf("unexpected error %v", err)
+			case tc.code != "" && (!errors.As(err, &ie) || ie.Code != tc.code):
+				t.Fatalf("err = %v, want code %s", err, tc.code)
+			case tc.code != "" && len(rec.msgs) != 0:
+				t.Fatal("an invalid submission was published")
+			case tc.code == "" && len(rec.msgs) != 1:
+				t.Fatalf("published %d messages, want 1", len(rec.msgs))
+			}
+		})
+	}
+}
+
+func TestAcceptRedactsBeforePublishing(t *testing.T) {
+	rec := &recorder{}
+	in := NewIntake(rec, Limits{MaxTextBytes: 8192}, time.Second)
+	sub := Submission{Source: "web", CustomerID: "u-1",
+		Text:     "비번 abcd1234 맞는데 로그인이 안돼요. 카드 4111 1111 1111 1111 결제도 안됨",
+		Metadata: json.RawMessage(`{"form":{"phone":"010-1234-5678","note":["email me: kim@example.com"]},"count":3}`)}
+	if _, err := in.Accept(context.Background(), sub); err != nil {
+		t.Fatal(err)
+	}
+	raw := string(rec.msgs[0].Data)
+	for _, secret := range []string{"abcd1234", "4111", "010-1234-5678", "kim@example.com"} {
+		if strings.Contains(raw, secret) {
+			t.Errorf("published message contains %q: %s", secret, raw)
+		}
+	}
+	var m bus.Inquiry
+	if err := json.Unmarshal(rec.msgs[0].Data, &m); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(m.Text, "[비밀번호]") || !strings.Contains(m.Text, "[카드번호]") || !strings.Contains(m.Text, "로그인이 안돼요") {
+		t.Errorf("text = %q", m.Text)
+	}
+	if !strings.Contains(string(m.Metadata), `"count":3`) {
+		t.Errorf("metadata lost its number: %s", m.Metadata)
+	}
+	want := map[string]bool{"password": true, "card": true, "phone": true, "email": true}
+	for _, k := range m.Redactions {
+		delete(want, k)
+	}
+	if len(want) > 0 {
+		t.Errorf("redactions %v miss %v", m.Redactions, want)
+	}
+}
+
+func TestAcceptIDsAndLocale(t *testing.T) {
+	rec := &recorder{}
+	in := NewIntake(rec, Limits{MaxTextBytes: 8192}, time.Second)
+	ctx := context.Background()
+	a, _ := in.Accept(ctx, Submission{Source: "web", CustomerID: "u", Text: "환불 언제 되나요", IdempotencyKey: "k"})
+	b, _ := in.Accept(ctx, Submission{Source: "web", CustomerID: "u", Text: "환불 언제 되나요", IdempotencyKey: "k"})
+	c, _ := in.Accept(ctx, Submission{Source: "app", CustomerID: "u", Text: "when is my refund", IdempotencyKey: "k"})
+	d, _ := in.Accept(ctx, Submission{Source: "web", CustomerID: "u", Text: "when is my refund"})
+	e, _ := in.Accept(ctx, Submission{Source: "web", CustomerID: "u", Text: "when is my refund"})
+	if a.ID != b.ID || a.ID == c.ID || d.ID == e.ID || !strings.HasPrefix(a.ID, "iq_") {
+		t.Errorf("ids: %s %s %s %s %s", a.ID, b.ID, c.ID, d.ID, e.ID)
+	}
+	locales := []string{}
+	for _, m := range rec.msgs {
+		var in bus.Inquiry
+		_ = json.Unmarshal(m.Data, &in)
+		locales = append(locales, in.Locale)
+	}
+	if strings.Join(locales, ",") != "ko,ko,en,en,en" {
+		t.Errorf("locales = %v", locales)
+	}
+}
+
+func TestAcceptUnavailable(t *testing.T) {
+	in := NewIntake(&recorder{err: errors.New("nats: timeout")}, Limits{MaxTextBytes: 100}, time.Second)
+	_, err := in.Accept(context.Background(), Submission{Source: "web", CustomerID: "u", Text: "x"})
+	if !errors.Is(err, ErrUnavailable) {
+		t.Fatalf("err = %v, want ErrUnavailable", err)
+	}
+}
