@@ -32,8 +32,12 @@ const (
 type Bus struct {
 	Conn      *nats.Conn
 	JetStream jetstream.JetStream
-	server    *server.Server
-	log       *slog.Logger
+	// Intake publishes on a connection of its own, so that its acks do not
+	// queue behind the deliveries and acks of the consumers on Conn.
+	pubConn *nats.Conn
+	pubJS   jetstream.JetStream
+	server  *server.Server
+	log     *slog.Logger
 }
 
 // Open starts the embedded server (cfg.URL empty) or connects to cfg.URL,
@@ -73,12 +77,17 @@ func Open(ctx context.Context, cfg config.NATS, dataDir string, log *slog.Logger
 		return nil, fmt.Errorf("bus: unable to connect to nats: %w", err)
 	}
 	b.Conn = nc
-	js, err := jetstream.New(nc)
+	if b.pubConn, err = nats.Connect(url, append(opts, nats.Name("surgedesk-intake"))...); err != nil {
+		b.Close()
+		return nil, fmt.Errorf("bus: unable to connect to nats: %w", err)
+	}
+	if b.JetStream, err = jetstream.New(nc); err == nil {
+		b.pubJS, err = jetstream.New(b.pubConn)
+	}
 	if err != nil {
 		b.Close()
 		return nil, fmt.Errorf("bus: unable to open jetstream: %w", err)
 	}
-	b.JetStream = js
 	if err := b.ensureStreams(ctx, cfg); err != nil {
 		b.Close()
 		return nil, err
@@ -173,9 +182,15 @@ func (b *Bus) ensureStreams(ctx context.Context, cfg config.NATS) error {
 	return nil
 }
 
+// PublishMsg publishes on the intake connection and waits for
+// JetStream's acknowledgement.
+func (b *Bus) PublishMsg(ctx context.Context, msg *nats.Msg, opts ...jetstream.PublishOpt) (*jetstream.PubAck, error) {
+	return b.pubJS.PublishMsg(ctx, msg, opts...)
+}
+
 // Ping checks that JetStream answers.
 func (b *Bus) Ping(ctx context.Context) error {
-	if !b.Conn.IsConnected() {
+	if !b.Conn.IsConnected() || !b.pubConn.IsConnected() {
 		return errors.New("bus: not connected to nats")
 	}
 	if _, err := b.JetStream.AccountInfo(ctx); err != nil {
@@ -190,21 +205,28 @@ func (b *Bus) Embedded() bool { return b.server != nil }
 // Close drains the connection (pending publishes and acks are flushed) and
 // shuts the embedded server down.
 func (b *Bus) Close() {
+	for _, c := range []*nats.Conn{b.pubConn, b.Conn} {
+		drain(c)
+	}
+	b.shutdownServer()
+}
+
+func drain(c *nats.Conn) {
+	if c == nil {
+		return
+	}
 	// Draining a connection that is down would only wait out the timeout.
-	if b.Conn != nil && b.Conn.IsConnected() {
+	if c.IsConnected() {
 		done := make(chan struct{})
-		b.Conn.SetClosedHandler(func(*nats.Conn) { close(done) })
-		if err := b.Conn.Drain(); err == nil {
+		c.SetClosedHandler(func(*nats.Conn) { close(done) })
+		if err := c.Drain(); err == nil {
 			select {
 			case <-done:
 			case <-time.After(10 * time.Second):
 			}
 		}
 	}
-	if b.Conn != nil {
-		b.Conn.Close()
-	}
-	b.shutdownServer()
+	c.Close()
 }
 
 func (b *Bus) shutdownServer() {

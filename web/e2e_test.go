@@ -79,7 +79,7 @@ func newStack(t *testing.T, ctx context.Context, cfg config.Config, b *bus.Bus) 
 	done := make(chan struct{})
 	go func() { _ = store.Run(wctx); close(done) }()
 	t.Cleanup(func() { cancel(); <-done })
-	s := New(Options{Config: cfg, Intake: bot.NewIntake(b.JetStream, bot.Limits{MaxTextBytes: cfg.Intake.MaxTextBytes}, cfg.NATS.PublishTimeout),
+	s := New(Options{Config: cfg, Intake: bot.NewIntake(b, bot.Limits{MaxTextBytes: cfg.Intake.MaxTextBytes}, cfg.NATS.PublishTimeout),
 		Store: db, Bus: b, JetStream: b.JetStream, DeadLetters: dead, Log: log, Registry: reg})
 	hs := httptest.NewServer(s)
 	t.Cleanup(hs.Close)
