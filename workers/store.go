@@ -111,6 +111,13 @@ func (s *Store) Run(ctx context.Context) error {
 	go func() {
 		<-ctx.Done()
 		cc.Drain()
+		// With NATS gone a drain never completes; what is unacknowledged
+		// is redelivered after AckWait anyway.
+		select {
+		case <-cc.Closed():
+		case <-time.After(2 * time.Second):
+			cc.Stop()
+		}
 	}()
 	go s.watchLag(ctx, cons)
 
