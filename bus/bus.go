@@ -26,6 +26,9 @@ const (
 	InquirySubject    = "surgedesk.inquiries.new"
 	DeadLetterStream  = "DEAD_LETTERS"
 	DeadLetterSubject = "surgedesk.deadletters.inquiries"
+	// AssignedSubject (core NATS) tells every instance which cluster each
+	// stored inquiry joined, so their in-memory indexes keep step.
+	AssignedSubject = "surgedesk.clusters.assigned"
 )
 
 // Bus is a JetStream connection, plus the embedded server when there is one.

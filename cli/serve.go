@@ -24,6 +24,7 @@ import (
 	"github.com/surgedesk/surgedesk/bus"
 	"github.com/surgedesk/surgedesk/config"
 	"github.com/surgedesk/surgedesk/storage"
+	"github.com/surgedesk/surgedesk/triage"
 	"github.com/surgedesk/surgedesk/web"
 	"github.com/surgedesk/surgedesk/workers"
 )
@@ -124,12 +125,27 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, started cha
 	}
 	defer b.Close()
 
+	// The clustering index lives in memory: rebuilt from SQL here, then
+	// kept in step with the other instances' assignments over NATS.
+	instance := randomHex(8)
+	clusters := newClusterer(cfg.Triage)
+	restored, err := workers.RestoreClusters(ctx, db, clusters, time.Now(), cfg.Triage.IdleWindow, cfg.Triage.RestoreSample)
+	if err != nil {
+		return err
+	}
+	log.Info("clusters restored", "open", restored, "index_bytes", clusters.IndexBytes())
+	follow, err := workers.FollowClusters(b.Conn, instance, clusters, log)
+	if err != nil {
+		return err
+	}
+	defer follow.Unsubscribe()
+
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	dead := workers.NewDeadLetters(b.JetStream)
-	store := workers.NewStore(b.JetStream, db, dead, workers.StoreOptions{
+	store := workers.NewStore(b.JetStream, db, clusters, dead, workers.StoreOptions{
 		BatchSize: cfg.Workers.BatchSize, BatchLinger: cfg.Workers.BatchLinger, MaxAttempts: cfg.Workers.MaxAttempts,
-		AckWait: cfg.Workers.AckWait, MaxBackoff: cfg.Workers.MaxBackoff,
+		AckWait: cfg.Workers.AckWait, MaxBackoff: cfg.Workers.MaxBackoff, Instance: instance,
 	}, log.With("worker", "store"), reg)
 	api := web.New(web.Options{
 		Config:      cfg,
@@ -138,6 +154,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, started cha
 		Bus:         b,
 		JetStream:   b.JetStream,
 		DeadLetters: dead,
+		Clusters:    clusters,
 		Log:         log,
 		Registry:    reg,
 	})
@@ -201,11 +218,7 @@ func ensureAdminToken(cfg *config.Config, log *slog.Logger) error {
 		log.Info("no token configured; using the generated admin token", "file", path)
 		return nil
 	}
-	var raw [24]byte
-	if _, err := rand.Read(raw[:]); err != nil {
-		return err
-	}
-	tok := hex.EncodeToString(raw[:])
+	tok := randomHex(24)
 	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
 		return fmt.Errorf("unable to create data dir: %w", err)
 	}
@@ -246,3 +259,16 @@ func runMigrate(ctx context.Context, args []string, stdout, stderr io.Writer) er
 
 // waitTimeout is how long dlq commands wait for the server.
 const waitTimeout = 30 * time.Second
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// newClusterer applies the configuration to the tuned defaults.
+func newClusterer(cfg config.Triage) *triage.Clusterer {
+	opts := triage.DefaultOptions()
+	opts.Threshold, opts.IdleWindow = cfg.Threshold, cfg.IdleWindow
+	return triage.NewClusterer(opts)
+}

@@ -20,6 +20,8 @@ import (
 	"time"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/surgedesk/surgedesk/triage"
 )
 
 // Roles a token may hold.
@@ -46,6 +48,18 @@ type Config struct {
 	Intake   Intake   `yaml:"intake"`
 	Auth     Auth     `yaml:"auth"`
 	Workers  Workers  `yaml:"workers"`
+	Triage   Triage   `yaml:"triage"`
+}
+
+// Triage configures online clustering.
+type Triage struct {
+	// Threshold is the similarity (0..1) an inquiry needs to join a cluster.
+	Threshold float64 `yaml:"threshold"`
+	// IdleWindow closes a cluster that has seen no inquiry for this long.
+	IdleWindow time.Duration `yaml:"idle_window"`
+	// RestoreSample is how many of each open cluster's newest members a
+	// restart rebuilds the index from.
+	RestoreSample int `yaml:"restore_sample"`
 }
 
 // Log configures log/slog output.
@@ -168,6 +182,11 @@ func Default() Config {
 			AckWait:     30 * time.Second,
 			MaxBackoff:  time.Minute,
 		},
+		Triage: Triage{
+			Threshold:     triage.DefaultOptions().Threshold,
+			IdleWindow:    triage.DefaultOptions().IdleWindow,
+			RestoreSample: 32,
+		},
 	}
 }
 
@@ -279,6 +298,12 @@ func setScalar(f reflect.Value, s string) error {
 			return err
 		}
 		f.SetBool(b)
+	case reflect.Float64:
+		x, err := strconv.ParseFloat(s, 64)
+		if err != nil {
+			return err
+		}
+		f.SetFloat(x)
 	case reflect.Int, reflect.Int64:
 		n, err := strconv.ParseInt(s, 10, 64)
 		if err != nil {
@@ -382,6 +407,15 @@ func (c Config) Validate() error {
 	}
 	if c.Workers.MaxAttempts < 1 {
 		bad("workers.max_attempts: must be at least 1")
+	}
+	if c.Triage.Threshold <= 0 || c.Triage.Threshold >= 1 {
+		bad("triage.threshold: must be between 0 and 1 (exclusive)")
+	}
+	if c.Triage.IdleWindow <= 0 {
+		bad("triage.idle_window: must be a positive duration")
+	}
+	if c.Triage.RestoreSample < 1 {
+		bad("triage.restore_sample: must be at least 1")
 	}
 	seen := map[string]string{}
 	if c.Auth.AdminToken != "" {

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/jmoiron/sqlx"
 )
 
 // Inquiry states.
@@ -28,49 +30,69 @@ type Inquiry struct {
 	ReceivedAt     int64  `db:"received_at"` // unix milliseconds, at intake
 	StoredAt       int64  `db:"stored_at"`   // unix milliseconds
 	StreamSeq      uint64 `db:"stream_seq"`  // JetStream sequence it arrived with
+	ClusterID      string `db:"cluster_id"`  // empty until clustered
 }
 
-const inquiryColumns = `id, source, customer_id, COALESCE(idempotency_key, '') AS idempotency_key, text, locale,
-	reply_url, metadata, redactions, state, received_at, stored_at, stream_seq`
+// CustomerKey identifies a customer across sources: the same id on two
+// channels is two customers.
+func (in Inquiry) CustomerKey() string { return in.Source + ":" + in.CustomerID }
 
-// StoreInquiries inserts the batch in one transaction. A row whose id or
-// (source, idempotency key) is already stored is skipped, so a redelivered
-// message stores nothing twice. It returns how many rows were new.
-func (s *Storage) StoreInquiries(ctx context.Context, batch []Inquiry) (int, error) {
+const inquiryColumns = `id, source, customer_id, COALESCE(idempotency_key, '') AS idempotency_key, text, locale,
+	reply_url, metadata, redactions, state, received_at, stored_at, stream_seq, COALESCE(cluster_id, '') AS cluster_id`
+
+// StoreInquiries inserts the batch in one transaction, together with the
+// clusters its rows were assigned to. A row whose id or (source,
+// idempotency key) is already stored is skipped, so a redelivered message
+// stores nothing twice and counts nothing twice. clusters carries what the
+// clusterer knows (representative, label) of every cluster in the batch;
+// the counts are kept here, by increments, so that several instances
+// storing at once stay exact. It returns the ids of the rows that were new.
+func (s *Storage) StoreInquiries(ctx context.Context, batch []Inquiry, clusters []Cluster) (map[string]bool, error) {
 	if len(batch) == 0 {
-		return 0, nil
+		return nil, nil
 	}
+	tx, err := s.db.BeginTxx(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("storage: unable to begin transaction: %w", err)
+	}
+	defer tx.Rollback()
+	inserted, err := s.insertInquiries(ctx, tx, batch)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.countInClusters(ctx, tx, batch, inserted, clusters); err != nil {
+		return nil, err
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, fmt.Errorf("storage: unable to commit inquiries: %w", err)
+	}
+	return inserted, nil
+}
+
+// insertInquiries returns the ids actually inserted.
+func (s *Storage) insertInquiries(ctx context.Context, tx *sqlx.Tx, batch []Inquiry) (map[string]bool, error) {
 	var q strings.Builder
 	q.WriteString(`INSERT INTO inquiries (id, source, customer_id, idempotency_key, text, locale,
-		reply_url, metadata, redactions, state, received_at, stored_at, stream_seq) VALUES `)
-	args := make([]any, 0, len(batch)*13)
+		reply_url, metadata, redactions, state, received_at, stored_at, stream_seq, cluster_id) VALUES `)
+	args := make([]any, 0, len(batch)*14)
 	for i, in := range batch {
 		if i > 0 {
 			q.WriteString(",")
 		}
-		q.WriteString("(?, ?, ?, NULLIF(?, ''), ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+		q.WriteString("(?, ?, ?, NULLIF(?, ''), ?, ?, ?, ?, ?, ?, ?, ?, ?, NULLIF(?, ''))")
 		args = append(args, in.ID, in.Source, in.CustomerID, in.IdempotencyKey, in.Text, in.Locale,
-			in.ReplyURL, in.Metadata, in.Redactions, in.State, in.ReceivedAt, in.StoredAt, int64(in.StreamSeq))
+			in.ReplyURL, in.Metadata, in.Redactions, in.State, in.ReceivedAt, in.StoredAt, int64(in.StreamSeq), in.ClusterID)
 	}
-	q.WriteString(" ON CONFLICT DO NOTHING")
-
-	tx, err := s.db.BeginTxx(ctx, nil)
-	if err != nil {
-		return 0, fmt.Errorf("storage: unable to begin transaction: %w", err)
+	q.WriteString(" ON CONFLICT DO NOTHING RETURNING id")
+	var ids []string
+	if err := tx.SelectContext(ctx, &ids, tx.Rebind(q.String()), args...); err != nil {
+		return nil, fmt.Errorf("storage: unable to store inquiries: %w", err)
 	}
-	defer tx.Rollback()
-	res, err := tx.ExecContext(ctx, s.db.Rebind(q.String()), args...)
-	if err != nil {
-		return 0, fmt.Errorf("storage: unable to store inquiries: %w", err)
+	inserted := make(map[string]bool, len(ids))
+	for _, id := range ids {
+		inserted[id] = true
 	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return 0, fmt.Errorf("storage: unable to count stored inquiries: %w", err)
-	}
-	if err := tx.Commit(); err != nil {
-		return 0, fmt.Errorf("storage: unable to commit inquiries: %w", err)
-	}
-	return int(n), nil
+	return inserted, nil
 }
 
 // Inquiry returns one inquiry by id.

@@ -30,7 +30,7 @@ func BenchmarkStoreInquiries(b *testing.B) {
 				for j := range batch {
 					batch[j] = inquiry(fmt.Sprintf("id-%09d", i+j), fmt.Sprintf("k-%09d", i+j), "앱 접속이 안 돼요 결제도 안되고 환불은 언제 되나요")
 				}
-				if _, err := s.StoreInquiries(ctx, batch[:min(size, b.N-i)]); err != nil {
+				if _, err := s.StoreInquiries(ctx, batch[:min(size, b.N-i)], nil); err != nil {
 					b.Fatal(err)
 				}
 			}

@@ -40,16 +40,16 @@ func TestInquiries(t *testing.T) {
 			s := open(t, url)
 
 			batch := []storage.Inquiry{inquiry("a", "k1", "앱 접속이 안 돼요"), inquiry("b", "", "환불 언제 되나요"), inquiry("c", "", "app won't open")}
-			n, err := s.StoreInquiries(ctx, batch)
-			if err != nil || n != 3 {
-				t.Fatalf("first store = %d, %v; want 3", n, err)
+			n, err := s.StoreInquiries(ctx, batch, nil)
+			if err != nil || len(n) != 3 {
+				t.Fatalf("first store = %v, %v; want 3 ids", n, err)
 			}
 			// A redelivered batch, plus one new row and one with the same
 			// (source, key) under another id: only the new row is stored.
 			again := append(batch, inquiry("d", "", "new"), inquiry("e", "k1", "same key, other id"))
-			n, err = s.StoreInquiries(ctx, again)
-			if err != nil || n != 1 {
-				t.Fatalf("redelivered store = %d, %v; want 1", n, err)
+			n, err = s.StoreInquiries(ctx, again, nil)
+			if err != nil || len(n) != 1 || !n["d"] {
+				t.Fatalf("redelivered store = %v, %v; want only d", n, err)
 			}
 			count, err := s.InquiryCount(ctx)
 			if err != nil || count != 4 {
@@ -88,8 +88,8 @@ func TestStoreManyInquiries(t *testing.T) {
 			for i := range batch {
 				batch[i] = inquiry(fmt.Sprintf("id-%04d", i), fmt.Sprintf("key-%04d", i), "접속 안됩니다")
 			}
-			if n, err := s.StoreInquiries(ctx, batch); err != nil || n != len(batch) {
-				t.Fatalf("store = %d, %v", n, err)
+			if n, err := s.StoreInquiries(ctx, batch, nil); err != nil || len(n) != len(batch) {
+				t.Fatalf("store = %d, %v", len(n), err)
 			}
 			if c, _ := s.InquiryCount(ctx); c != int64(len(batch)) {
 				t.Fatalf("count = %d", c)

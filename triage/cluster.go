@@ -71,7 +71,10 @@ func NewClusterer(opts Options) *Clusterer {
 func (c *Clusterer) Assign(it Item) Assignment {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	id := c.opts.NewID()
+	id := it.ID
+	if c.opts.NewID != nil {
+		id = c.opts.NewID()
+	}
 	c.clusters[id] = &Cluster{ID: id, Representative: it.Text, Count: 1, Customers: 1, FirstSeen: it.At, LastSeen: it.At}
 	return Assignment{ClusterID: id, New: true, Similarity: 1}
 }
@@ -96,3 +99,6 @@ func (c *Clusterer) Restore(cl Cluster, members []Item) {}
 
 // IndexBytes estimates the memory held by the candidate index.
 func (c *Clusterer) IndexBytes() int { return 0 }
+
+// Add records that it joined clusterID, decided by another instance.
+func (c *Clusterer) Add(clusterID string, it Item) {}

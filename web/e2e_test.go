@@ -23,6 +23,7 @@ import (
 	"github.com/surgedesk/surgedesk/config"
 	"github.com/surgedesk/surgedesk/storage"
 	"github.com/surgedesk/surgedesk/storage/storagetest"
+	"github.com/surgedesk/surgedesk/triage"
 	"github.com/surgedesk/surgedesk/workers"
 )
 
@@ -73,14 +74,15 @@ func newStack(t *testing.T, ctx context.Context, cfg config.Config, b *bus.Bus) 
 	log := slog.New(slog.NewTextHandler(&syncWriter{w: &logs}, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	reg := prometheus.NewRegistry()
 	dead := workers.NewDeadLetters(b.JetStream)
-	store := workers.NewStore(b.JetStream, db, dead, workers.StoreOptions{BatchSize: 64, BatchLinger: time.Millisecond,
+	clusters := triage.NewClusterer(triage.DefaultOptions())
+	store := workers.NewStore(b.JetStream, db, clusters, dead, workers.StoreOptions{BatchSize: 64, BatchLinger: time.Millisecond,
 		MaxAttempts: 3, AckWait: 5 * time.Second, MaxBackoff: 100 * time.Millisecond}, log, reg)
 	wctx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})
 	go func() { _ = store.Run(wctx); close(done) }()
 	t.Cleanup(func() { cancel(); <-done })
 	s := New(Options{Config: cfg, Intake: bot.NewIntake(b, bot.Limits{MaxTextBytes: cfg.Intake.MaxTextBytes}, cfg.NATS.PublishTimeout),
-		Store: db, Bus: b, JetStream: b.JetStream, DeadLetters: dead, Log: log, Registry: reg})
+		Store: db, Bus: b, JetStream: b.JetStream, DeadLetters: dead, Clusters: clusters, Log: log, Registry: reg})
 	hs := httptest.NewServer(s)
 	t.Cleanup(hs.Close)
 	return &stack{url: hs.URL, bus: b, db: db, srv: s, log: &logs}

@@ -148,6 +148,7 @@ func jsonType(kind string) string {
 type inquiryResponse struct {
 	ID             string          `json:"id"`
 	State          string          `json:"state"`
+	ClusterID      string          `json:"cluster_id,omitempty"`
 	Source         string          `json:"source"`
 	CustomerID     string          `json:"customer_id"`
 	IdempotencyKey string          `json:"idempotency_key,omitempty"`
@@ -182,7 +183,7 @@ func toInquiryResponse(in storage.Inquiry) inquiryResponse {
 		red = strings.Split(in.Redactions, ",")
 	}
 	return inquiryResponse{
-		ID: in.ID, State: in.State, Source: in.Source, CustomerID: in.CustomerID,
+		ID: in.ID, State: in.State, ClusterID: in.ClusterID, Source: in.Source, CustomerID: in.CustomerID,
 		IdempotencyKey: in.IdempotencyKey, Text: in.Text, Locale: in.Locale, ReplyURL: in.ReplyURL,
 		Metadata: json.RawMessage(in.Metadata), Redactions: red,
 		ReceivedAt: time.UnixMilli(in.ReceivedAt).UTC(), StoredAt: time.UnixMilli(in.StoredAt).UTC(),

@@ -17,6 +17,7 @@ import (
 	"github.com/surgedesk/surgedesk/bot"
 	"github.com/surgedesk/surgedesk/config"
 	"github.com/surgedesk/surgedesk/storage"
+	"github.com/surgedesk/surgedesk/triage"
 	"github.com/surgedesk/surgedesk/workers"
 )
 
@@ -24,7 +25,15 @@ import (
 type inquiryReader interface {
 	Inquiry(ctx context.Context, id string) (storage.Inquiry, error)
 	InquiryCount(ctx context.Context) (int64, error)
+	Cluster(ctx context.Context, id string) (storage.Cluster, error)
+	OpenClusters(ctx context.Context, since int64, limit int) ([]storage.Cluster, error)
+	InquiriesByCluster(ctx context.Context, clusterID string, limit int) ([]storage.Inquiry, error)
 	Ping(ctx context.Context) error
+}
+
+// clusterRates is the in-memory clusterer, which alone knows recent rates.
+type clusterRates interface {
+	Cluster(id string) (triage.Cluster, bool)
 }
 
 // pinger is a dependency /readyz checks.
@@ -40,6 +49,7 @@ type Options struct {
 	Bus         pinger
 	JetStream   jetstream.JetStream
 	DeadLetters *workers.DeadLetters
+	Clusters    clusterRates
 	Log         *slog.Logger
 	Registry    *prometheus.Registry
 }
@@ -98,6 +108,8 @@ func (s *Server) routeTable() []route {
 		{"POST /v1/inquiries", http.HandlerFunc(s.postInquiry)},
 		{"GET /v1/inquiries/{id}", s.require(config.RoleRead, s.getInquiry)},
 		{"GET /v1/stats", s.require(config.RoleRead, s.getStats)},
+		{"GET /v1/clusters", s.require(config.RoleRead, s.getClusters)},
+		{"GET /v1/clusters/{id}", s.require(config.RoleRead, s.getCluster)},
 		{"GET /v1/dead-letters", s.require(config.RoleAdmin, s.getDeadLetters)},
 		{"POST /v1/dead-letters/replay", s.require(config.RoleAdmin, s.replayDeadLetters)},
 		{"GET /healthz", http.HandlerFunc(s.healthz)},

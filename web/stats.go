@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"strconv"
 	"time"
 
 	"github.com/surgedesk/surgedesk/config"
@@ -67,14 +66,10 @@ type deadLetterResponse struct {
 }
 
 func (s *Server) getDeadLetters(w http.ResponseWriter, r *http.Request) {
-	limit := 100
-	if v := r.URL.Query().Get("limit"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > 1000 {
-			s.writeError(w, newError(http.StatusBadRequest, "invalid_parameter", "limit must be between 1 and 1000"))
-			return
-		}
-		limit = n
+	limit, aerr := limitParam(r, 100, 1000)
+	if aerr != nil {
+		s.writeError(w, aerr)
+		return
 	}
 	list, err := s.DeadLetters.List(r.Context(), limit)
 	if err != nil {

@@ -25,7 +25,7 @@ const StoreConsumer = "store"
 
 // inquiryStore is the part of storage the Store worker needs.
 type inquiryStore interface {
-	StoreInquiries(ctx context.Context, batch []storage.Inquiry) (int, error)
+	StoreInquiries(ctx context.Context, batch []storage.Inquiry, clusters []storage.Cluster) (map[string]bool, error)
 	Ping(ctx context.Context) error
 }
 
@@ -36,13 +36,17 @@ type StoreOptions struct {
 	MaxAttempts int           // deliveries before a message is dead-lettered
 	AckWait     time.Duration // redelivery after this long without an ack
 	MaxBackoff  time.Duration // longest delay between attempts
+	// Instance names this process in cluster announcements, so that it
+	// skips its own.
+	Instance string
 }
 
 // Store consumes the inquiry stream and stores inquiries in batched
 // transactions, acknowledging each message only after its commit.
 type Store struct {
-	js      jetstream.JetStream
-	db      inquiryStore
+	js       jetstream.JetStream
+	db       inquiryStore
+	clusters clusterer
 	opts    StoreOptions
 	log     *slog.Logger
 	metrics storeMetrics
@@ -63,7 +67,7 @@ type storeMetrics struct {
 }
 
 // NewStore returns a Store worker; its metrics are registered on reg.
-func NewStore(js jetstream.JetStream, db inquiryStore, dead *DeadLetters, opts StoreOptions, log *slog.Logger, reg prometheus.Registerer) *Store {
+func NewStore(js jetstream.JetStream, db inquiryStore, clusters clusterer, dead *DeadLetters, opts StoreOptions, log *slog.Logger, reg prometheus.Registerer) *Store {
 	m := storeMetrics{
 		commit: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name: "surgedesk_store_batch_commit_seconds", Help: "Time to store one batch in SQL, commit included.",
@@ -81,7 +85,7 @@ func NewStore(js jetstream.JetStream, db inquiryStore, dead *DeadLetters, opts S
 	if reg != nil {
 		reg.MustRegister(m.commit, m.batchSize, m.stored, m.redeliv, m.failures, m.lag)
 	}
-	return &Store{js: js, db: db, dead: dead, opts: opts, log: log, metrics: m}
+	return &Store{js: js, db: db, clusters: clusters, dead: dead, opts: opts, log: log, metrics: m}
 }
 
 // Run consumes until ctx is cancelled, then drains: messages already
@@ -188,19 +192,22 @@ func (s *Store) process(ctx context.Context, stop <-chan struct{}, msgs []jetstr
 	if len(rows) == 0 {
 		return
 	}
+	// Assigned once per batch: the retries below store the same decision.
+	clusters := s.assign(rows)
 	for outage := 0; ; outage++ {
 		start := time.Now()
-		n, err := s.store(ctx, rows)
+		inserted, err := s.store(ctx, rows, clusters)
 		if err == nil {
 			s.metrics.commit.Observe(time.Since(start).Seconds())
 			s.metrics.batchSize.Observe(float64(len(rows)))
-			s.metrics.stored.Add(float64(n))
-			if s.afterCommit != nil && !s.afterCommit(n) {
+			s.metrics.stored.Add(float64(len(inserted)))
+			if s.afterCommit != nil && !s.afterCommit(len(inserted)) {
 				return
 			}
 			for _, m := range ok {
 				s.ack(m)
 			}
+			s.announce(rows, inserted)
 			return
 		}
 		s.metrics.failures.WithLabelValues("batch").Inc()
@@ -226,22 +233,23 @@ func (s *Store) process(ctx context.Context, stop <-chan struct{}, msgs []jetstr
 	}
 	// Store one by one so a single bad row does not hold back the rest.
 	for i, m := range ok {
-		n, err := s.store(ctx, rows[i:i+1])
+		inserted, err := s.store(ctx, rows[i:i+1], clusters)
 		if err != nil {
 			s.metrics.failures.WithLabelValues("row").Inc()
 			s.retryOrDeadLetter(ctx, m, err)
 			continue
 		}
-		s.metrics.stored.Add(float64(n))
+		s.metrics.stored.Add(float64(len(inserted)))
 		s.ack(m)
+		s.announce(rows[i:i+1], inserted)
 	}
 }
 
 // store and ping bound each database call well inside AckWait.
-func (s *Store) store(ctx context.Context, rows []storage.Inquiry) (int, error) {
+func (s *Store) store(ctx context.Context, rows []storage.Inquiry, clusters []storage.Cluster) (map[string]bool, error) {
 	ctx, cancel := context.WithTimeout(ctx, s.callTimeout())
 	defer cancel()
-	return s.db.StoreInquiries(ctx, rows)
+	return s.db.StoreInquiries(ctx, rows, clusters)
 }
 
 func (s *Store) ping(ctx context.Context) error {

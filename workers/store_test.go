@@ -21,6 +21,7 @@ import (
 	"github.com/surgedesk/surgedesk/bus/bustest"
 	"github.com/surgedesk/surgedesk/storage"
 	"github.com/surgedesk/surgedesk/storage/storagetest"
+	"github.com/surgedesk/surgedesk/triage"
 )
 
 func testContext(t *testing.T) context.Context {
@@ -105,7 +106,7 @@ func TestStoreCrashBetweenCommitAndAck(t *testing.T) {
 	ids := publish(t, ctx, b.JetStream, 40, func(i int) string { return fmt.Sprintf("접속이 안 돼요 %d", i) })
 
 	var committed atomic.Int64
-	crashing := NewStore(b.JetStream, db, dead, options(), slog.New(slog.DiscardHandler), nil)
+	crashing := NewStore(b.JetStream, db, triage.NewClusterer(triage.DefaultOptions()), dead, options(), slog.New(slog.DiscardHandler), nil)
 	crashing.afterCommit = func(n int) bool { committed.Add(int64(n)); return false }
 	stop := run(t, ctx, crashing)
 	eventually(t, ctx, "the crashing worker committed everything", func() bool { return committed.Load() == int64(len(ids)) })
@@ -118,7 +119,7 @@ func TestStoreCrashBetweenCommitAndAck(t *testing.T) {
 	}
 
 	reg := prometheus.NewRegistry()
-	next := NewStore(b.JetStream, db, dead, options(), slog.New(slog.DiscardHandler), reg)
+	next := NewStore(b.JetStream, db, triage.NewClusterer(triage.DefaultOptions()), dead, options(), slog.New(slog.DiscardHandler), reg)
 	run(t, ctx, next)
 	eventually(t, ctx, "the redeliveries were acknowledged", func() bool {
 		p, err := Pending(ctx, b.JetStream)
@@ -144,17 +145,17 @@ type flaky struct {
 	calls  atomic.Int64
 }
 
-func (f *flaky) StoreInquiries(ctx context.Context, batch []storage.Inquiry) (int, error) {
+func (f *flaky) StoreInquiries(ctx context.Context, batch []storage.Inquiry, clusters []storage.Cluster) (map[string]bool, error) {
 	f.calls.Add(1)
 	if f.down.Load() {
-		return 0, errors.New("connection refused")
+		return nil, errors.New("connection refused")
 	}
 	for _, in := range batch {
 		if f.poison.Load() && strings.Contains(in.Text, "poison") {
-			return 0, errors.New("constraint violated")
+			return nil, errors.New("constraint violated")
 		}
 	}
-	return f.Storage.StoreInquiries(ctx, batch)
+	return f.Storage.StoreInquiries(ctx, batch, clusters)
 }
 
 func (f *flaky) Ping(ctx context.Context) error {
@@ -176,7 +177,7 @@ func TestStoreDeadLettersAfterMaxAttemptsAndReplays(t *testing.T) {
 		}
 		return "환불 언제 되나요"
 	})
-	run(t, ctx, NewStore(b.JetStream, db, dead, options(), slog.New(slog.DiscardHandler), nil))
+	run(t, ctx, NewStore(b.JetStream, db, triage.NewClusterer(triage.DefaultOptions()), dead, options(), slog.New(slog.DiscardHandler), nil))
 	eventually(t, ctx, "one dead letter", func() bool { n, _ := dead.Count(ctx); return n == 1 })
 	eventually(t, ctx, "the rest stored", func() bool { return count(t, ctx, db.Storage) == int64(len(ids)-1) })
 
@@ -215,7 +216,7 @@ func TestStoreDatabaseDownDoesNotDeadLetter(t *testing.T) {
 	db.down.Store(true)
 	dead := NewDeadLetters(b.JetStream)
 	ids := publish(t, ctx, b.JetStream, 5, func(int) string { return "app won't open" })
-	w := NewStore(b.JetStream, db, dead, options(), slog.New(slog.DiscardHandler), prometheus.NewRegistry())
+	w := NewStore(b.JetStream, db, triage.NewClusterer(triage.DefaultOptions()), dead, options(), slog.New(slog.DiscardHandler), prometheus.NewRegistry())
 	run(t, ctx, w)
 	// More failed attempts than MaxAttempts allows.
 	eventually(t, ctx, "several failed attempts", func() bool { return db.calls.Load() > int64(options().MaxAttempts)+1 })
@@ -242,7 +243,7 @@ func TestStoreDeadLettersUndecodableAtOnce(t *testing.T) {
 		}
 	}
 	publish(t, ctx, b.JetStream, 3, func(int) string { return "ok" })
-	run(t, ctx, NewStore(b.JetStream, db, dead, options(), slog.New(slog.DiscardHandler), nil))
+	run(t, ctx, NewStore(b.JetStream, db, triage.NewClusterer(triage.DefaultOptions()), dead, options(), slog.New(slog.DiscardHandler), nil))
 	eventually(t, ctx, "two dead letters", func() bool { n, _ := dead.Count(ctx); return n == 2 })
 	eventually(t, ctx, "the good ones stored", func() bool { return count(t, ctx, db) == 3 })
 	list, _ := dead.List(ctx, 10)

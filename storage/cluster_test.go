@@ -1,0 +1,71 @@
+package storage_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/surgedesk/surgedesk/storage"
+	"github.com/surgedesk/surgedesk/storage/storagetest"
+)
+
+func TestClusterCounts(t *testing.T) {
+	for dialect, url := range storagetest.URLs(t) {
+		t.Run(dialect, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			s := open(t, url)
+			member := func(id, customer, cluster string, at int64) storage.Inquiry {
+				in := inquiry(id, "", "접속이 안 돼요")
+				in.CustomerID, in.ClusterID, in.ReceivedAt = customer, cluster, at
+				return in
+			}
+			login := storage.Cluster{ID: "cl-login", Representative: "접속이 안 돼요", Label: []string{"접속", "안되"}}
+			refund := storage.Cluster{ID: "cl-refund", Representative: "환불 언제", Label: []string{"환불"}}
+			first := []storage.Inquiry{
+				member("a", "kim", "cl-login", 1000),
+				member("b", "kim", "cl-login", 3000), // the same customer again
+				member("c", "lee", "cl-login", 2000),
+				member("d", "kim", "cl-refund", 5000),
+			}
+			if _, err := s.StoreInquiries(ctx, first, []storage.Cluster{login, refund}); err != nil {
+				t.Fatal(err)
+			}
+			// A redelivery of "a" plus a new member from another instance
+			// that knows the cluster's label but not its counts.
+			second := []storage.Inquiry{member("a", "kim", "cl-login", 1000), member("e", "park", "cl-login", 500)}
+			if _, err := s.StoreInquiries(ctx, second, []storage.Cluster{{ID: "cl-login", Representative: "로그인 안됨", Label: []string{"로그인"}}}); err != nil {
+				t.Fatal(err)
+			}
+			c, err := s.Cluster(ctx, "cl-login")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c.Inquiries != 4 || c.Customers != 3 || c.FirstSeen != 500 || c.LastSeen != 3000 || c.Status != "open" {
+				t.Errorf("cl-login = %+v, want 4 inquiries, 3 customers, seen 500..3000", c)
+			}
+			if c.Representative != "로그인 안됨" || len(c.Label) != 1 || c.Label[0] != "로그인" {
+				t.Errorf("representative %q, label %v", c.Representative, c.Label)
+			}
+			open, err := s.OpenClusters(ctx, 0, 10)
+			if err != nil || len(open) != 2 || open[0].ID != "cl-login" || open[1].Inquiries != 1 {
+				t.Fatalf("OpenClusters = %+v, %v", open, err)
+			}
+			if recent, _ := s.OpenClusters(ctx, 4000, 10); len(recent) != 1 || recent[0].ID != "cl-refund" {
+				t.Errorf("OpenClusters(since 4000) = %+v", recent)
+			}
+			members, err := s.InquiriesByCluster(ctx, "cl-login", 2)
+			if err != nil || len(members) != 2 || members[0].ID != "b" || members[0].ClusterID != "cl-login" {
+				t.Errorf("InquiriesByCluster = %+v, %v", members, err)
+			}
+			recent, err := s.RecentClusterMembers(ctx, 0, 2)
+			if err != nil || len(recent["cl-login"]) != 2 || len(recent["cl-refund"]) != 1 || recent["cl-login"][0].ID != "b" {
+				t.Errorf("RecentClusterMembers = %+v, %v", recent, err)
+			}
+			if _, err := s.Cluster(ctx, "nope"); !errors.Is(err, storage.ErrNotFound) {
+				t.Errorf("Cluster(nope) = %v", err)
+			}
+		})
+	}
+}

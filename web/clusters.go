@@ -1,0 +1,110 @@
+package web
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/surgedesk/surgedesk/storage"
+)
+
+type clusterResponse struct {
+	ID             string     `json:"id"`
+	Status         string     `json:"status"`
+	Label          []string   `json:"label"`
+	Representative string     `json:"representative"`
+	Inquiries      int64      `json:"inquiries"`
+	Customers      int64      `json:"customers"`
+	FirstSeen      time.Time  `json:"first_seen"`
+	LastSeen       time.Time  `json:"last_seen"`
+	PerMinute      float64    `json:"per_minute"`
+	Last5m         int        `json:"last_5m"`
+	Last15m        int        `json:"last_15m"`
+	Samples        []sampleIn `json:"samples,omitempty"`
+}
+
+type sampleIn struct {
+	ID         string    `json:"id"`
+	CustomerID string    `json:"customer_id"`
+	Source     string    `json:"source"`
+	Text       string    `json:"text"`
+	ReceivedAt time.Time `json:"received_at"`
+}
+
+// toClusterResponse merges SQL's exact counts with the in-memory rates. A
+// cluster idle past the window is closed, whatever its row says.
+func (s *Server) toClusterResponse(c storage.Cluster, now time.Time) clusterResponse {
+	r := clusterResponse{
+		ID: c.ID, Status: c.Status, Label: c.Label, Representative: c.Representative,
+		Inquiries: c.Inquiries, Customers: c.Customers,
+		FirstSeen: time.UnixMilli(c.FirstSeen).UTC(), LastSeen: time.UnixMilli(c.LastSeen).UTC(),
+	}
+	if now.Sub(time.UnixMilli(c.LastSeen)) > s.Config.Triage.IdleWindow {
+		r.Status = storage.ClusterClosed
+	}
+	if live, ok := s.Clusters.Cluster(c.ID); ok && r.Status == storage.ClusterOpen {
+		r.PerMinute, r.Last5m, r.Last15m = live.PerMinute, live.Last5m, live.Last15m
+	}
+	return r
+}
+
+func (s *Server) getClusters(w http.ResponseWriter, r *http.Request) {
+	limit, aerr := limitParam(r, 50, 1000)
+	if aerr != nil {
+		s.writeError(w, aerr)
+		return
+	}
+	now := time.Now()
+	list, err := s.Store.OpenClusters(r.Context(), now.Add(-s.Config.Triage.IdleWindow).UnixMilli(), limit)
+	if err != nil {
+		s.Log.Error("list clusters", "err", err)
+		s.writeError(w, newError(http.StatusInternalServerError, "internal", "unable to list clusters"))
+		return
+	}
+	out := make([]clusterResponse, 0, len(list))
+	for _, c := range list {
+		out = append(out, s.toClusterResponse(c, now))
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"clusters": out})
+}
+
+func (s *Server) getCluster(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
+	c, err := s.Store.Cluster(r.Context(), id)
+	if errors.Is(err, storage.ErrNotFound) {
+		s.writeError(w, newError(http.StatusNotFound, "not_found", "no cluster "+strconv.Quote(id)))
+		return
+	}
+	if err != nil {
+		s.Log.Error("read cluster", "err", err)
+		s.writeError(w, newError(http.StatusInternalServerError, "internal", "unable to read the cluster"))
+		return
+	}
+	members, err := s.Store.InquiriesByCluster(r.Context(), id, 10)
+	if err != nil {
+		s.Log.Error("read cluster members", "err", err)
+		s.writeError(w, newError(http.StatusInternalServerError, "internal", "unable to read the cluster"))
+		return
+	}
+	resp := s.toClusterResponse(c, time.Now())
+	resp.Samples = []sampleIn{}
+	for _, m := range members {
+		resp.Samples = append(resp.Samples, sampleIn{ID: m.ID, CustomerID: m.CustomerID, Source: m.Source, Text: m.Text,
+			ReceivedAt: time.UnixMilli(m.ReceivedAt).UTC()})
+	}
+	writeJSON(w, http.StatusOK, resp)
+}
+
+// limitParam reads ?limit=, def when absent, 1..max otherwise.
+func limitParam(r *http.Request, def, max int) (int, *apiError) {
+	v := r.URL.Query().Get("limit")
+	if v == "" {
+		return def, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 || n > max {
+		return 0, newError(http.StatusBadRequest, "invalid_parameter", "limit must be between 1 and "+strconv.Itoa(max))
+	}
+	return n, nil
+}
