@@ -47,10 +47,10 @@ type Store struct {
 	js       jetstream.JetStream
 	db       inquiryStore
 	clusters clusterer
-	opts    StoreOptions
-	log     *slog.Logger
-	metrics storeMetrics
-	dead    *DeadLetters
+	opts     StoreOptions
+	log      *slog.Logger
+	metrics  storeMetrics
+	dead     *DeadLetters
 
 	// afterCommit, when set (tests), runs between commit and ack; returning
 	// false skips the acks, as a crash at that point would.
