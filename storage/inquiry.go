@@ -69,8 +69,23 @@ func (s *Storage) StoreInquiries(ctx context.Context, batch []Inquiry, clusters 
 	return inserted, nil
 }
 
-// insertInquiries returns the ids actually inserted.
+const insertInquiry = `INSERT INTO inquiries (id, source, customer_id, idempotency_key, text, locale,
+	reply_url, metadata, redactions, state, received_at, stored_at, stream_seq, cluster_id)
+	VALUES (?, ?, ?, NULLIF(?, ''), ?, ?, ?, ?, ?, ?, ?, ?, ?, NULLIF(?, '')) ON CONFLICT DO NOTHING`
+
+func (in Inquiry) insertArgs() []any {
+	return []any{in.ID, in.Source, in.CustomerID, in.IdempotencyKey, in.Text, in.Locale,
+		in.ReplyURL, in.Metadata, in.Redactions, in.State, in.ReceivedAt, in.StoredAt, int64(in.StreamSeq), in.ClusterID}
+}
+
+// insertInquiries returns the ids actually inserted. SQLite is in-process,
+// so one prepared row insert run per row beats parsing a statement with
+// thousands of parameters; PostgreSQL gets one multi-row statement, one
+// round trip.
 func (s *Storage) insertInquiries(ctx context.Context, tx *sqlx.Tx, batch []Inquiry) (map[string]bool, error) {
+	if !s.postgres {
+		return s.insertInquiriesOneByOne(ctx, tx, batch)
+	}
 	var q strings.Builder
 	q.WriteString(`INSERT INTO inquiries (id, source, customer_id, idempotency_key, text, locale,
 		reply_url, metadata, redactions, state, received_at, stored_at, stream_seq, cluster_id) VALUES `)
@@ -80,8 +95,7 @@ func (s *Storage) insertInquiries(ctx context.Context, tx *sqlx.Tx, batch []Inqu
 			q.WriteString(",")
 		}
 		q.WriteString("(?, ?, ?, NULLIF(?, ''), ?, ?, ?, ?, ?, ?, ?, ?, ?, NULLIF(?, ''))")
-		args = append(args, in.ID, in.Source, in.CustomerID, in.IdempotencyKey, in.Text, in.Locale,
-			in.ReplyURL, in.Metadata, in.Redactions, in.State, in.ReceivedAt, in.StoredAt, int64(in.StreamSeq), in.ClusterID)
+		args = append(args, in.insertArgs()...)
 	}
 	q.WriteString(" ON CONFLICT DO NOTHING RETURNING id")
 	var ids []string
@@ -91,6 +105,25 @@ func (s *Storage) insertInquiries(ctx context.Context, tx *sqlx.Tx, batch []Inqu
 	inserted := make(map[string]bool, len(ids))
 	for _, id := range ids {
 		inserted[id] = true
+	}
+	return inserted, nil
+}
+
+func (s *Storage) insertInquiriesOneByOne(ctx context.Context, tx *sqlx.Tx, batch []Inquiry) (map[string]bool, error) {
+	stmt, err := tx.PrepareContext(ctx, insertInquiry)
+	if err != nil {
+		return nil, fmt.Errorf("storage: unable to prepare insert: %w", err)
+	}
+	defer stmt.Close()
+	inserted := make(map[string]bool, len(batch))
+	for _, in := range batch {
+		res, err := stmt.ExecContext(ctx, in.insertArgs()...)
+		if err != nil {
+			return nil, fmt.Errorf("storage: unable to store inquiry %s: %w", in.ID, err)
+		}
+		if n, err := res.RowsAffected(); err == nil && n == 1 {
+			inserted[in.ID] = true
+		}
 	}
 	return inserted, nil
 }

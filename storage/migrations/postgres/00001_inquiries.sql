@@ -15,8 +15,6 @@ CREATE TABLE inquiries (
     stream_seq      BIGINT NOT NULL
 );
 CREATE UNIQUE INDEX inquiries_source_key ON inquiries (source, idempotency_key) WHERE idempotency_key IS NOT NULL;
-CREATE INDEX inquiries_received_at ON inquiries (received_at);
-CREATE INDEX inquiries_customer ON inquiries (source, customer_id);
 
 -- +goose Down
 DROP TABLE inquiries;
