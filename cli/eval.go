@@ -33,7 +33,7 @@ func runEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 }
 
 // defaultSweep spans loose to strict; wide enough to find either method's peak.
-const defaultSweep = "0.20,0.25,0.30,0.35,0.40,0.45,0.50,0.55,0.60,0.65,0.70,0.75,0.80,0.85,0.90"
+const defaultSweep = "0.10,0.15,0.20,0.25,0.30,0.35,0.40,0.45,0.50,0.55,0.60,0.65,0.70,0.75,0.80,0.85,0.90"
 
 func runEvalCluster(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("eval cluster", stderr)
@@ -234,7 +234,9 @@ func printHeader(w io.Writer, path string, truth []string, scored []int, noise s
 func printComparison(w io.Writer, results []methodResult) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	row := func(metric string, cell func(methodResult) string) {
-		fmt.Fprintf(tw, "%s\t", metric)
+		// Padding the names to one width keeps them left-aligned in a
+		// right-aligned table.
+		fmt.Fprintf(tw, "%-19s\t", metric)
 		for _, r := range results {
 			fmt.Fprintf(tw, "%s\t", cell(r))
 		}
