@@ -22,7 +22,7 @@ type Options struct {
 }
 
 // DefaultThreshold is the tuned similarity threshold (see doc.go).
-const DefaultThreshold = 0.5
+const DefaultThreshold = 0.42
 
 // DefaultOptions returns the tuned defaults.
 func DefaultOptions() Options {
@@ -66,16 +66,20 @@ type tuning struct {
 	postingsCap      int     // clusters kept per feature, most recent last
 	rerankCandidates int     // candidates scored exactly against centroids
 	negationPenalty  float64 // similarity factor when negation disagrees
+	idfPower         float64 // IDF exponent: above 1 favours rare words
+	englishLift      float64 // similarity lift for all-English text (see doc.go)
 	weights          featureWeights
 }
 
 var defaultTuning = tuning{
 	centroidFeatures: 64,
-	indexedFeatures:  16,
-	probedFeatures:   16,
+	indexedFeatures:  32,
+	probedFeatures:   32,
 	postingsCap:      64,
 	rerankCandidates: 8,
 	negationPenalty:  0.6,
+	idfPower:         1,
+	englishLift:      0.5,
 	weights:          defaultFeatureWeights,
 }
 
@@ -182,6 +186,7 @@ func (c *Clusterer) Assign(it Item) Assignment {
 	c.expire(it.At, expiryPerAssign)
 	vec := c.weigh(p.features)
 	best, sim := c.nearest(vec, p.negated, it.At)
+	sim = min(1, sim/(1-c.tune.englishLift*p.english))
 	c.count(p.features)
 	if best >= 0 && sim >= c.opts.Threshold {
 		cl := c.slots[best]
@@ -202,6 +207,9 @@ func (c *Clusterer) weigh(counts []feature) []feature {
 	var norm float64
 	for i, f := range counts {
 		idf := math.Log(n/float64(c.freq.get(f.hash)+1)) + 1
+		if c.tune.idfPower != 1 {
+			idf = math.Pow(idf, c.tune.idfPower)
+		}
 		w := float64(f.weight) * idf
 		vec[i] = feature{hash: f.hash, weight: float32(w)}
 		norm += w * w

@@ -24,15 +24,16 @@ const (
 // featureWeights scale each kind before IDF. Korean carries its meaning in
 // syllable n-grams of the spacing-free text; English in stemmed words.
 type featureWeights struct {
-	hangulBigram, hangulTrigram, word, wordPair float32
+	hangulBigram, hangulTrigram, hangulWord, word, wordPair float32
 }
 
-var defaultFeatureWeights = featureWeights{hangulBigram: 1, hangulTrigram: 1, word: 1.5, wordPair: 0.7}
+var defaultFeatureWeights = featureWeights{hangulBigram: 1, hangulWord: 1, word: 1.5}
 
 // profile is what the clusterer needs of one inquiry.
 type profile struct {
 	features []feature // sorted by hash, weights are term counts
 	negated  bool
+	english  float64 // share of the feature weight from English words
 }
 
 // englishStopwords carry no request; "not" and "no" are deliberately absent.
@@ -88,9 +89,13 @@ func extract(text string, w featureWeights, scratch []token) (profile, []token) 
 		run = run[:0]
 	}
 	lastWord := uint64(0)
+	var englishWeight float32
 	for _, t := range toks {
 		if t.hangul {
 			run = append(run, []rune(t.text)...)
+			if w.hangulWord > 0 {
+				feats = append(feats, feature{hash: mix32(hashString(t.text) ^ kindWord<<56), weight: w.hangulWord})
+			}
 			continue
 		}
 		flushRun()
@@ -102,12 +107,21 @@ func extract(text string, w featureWeights, scratch []token) (profile, []token) 
 		}
 		h := hashString(t.text)
 		feats = append(feats, feature{hash: mix32(h ^ kindWord<<56), weight: w.word})
+		englishWeight += w.word
 		if lastWord != 0 && w.wordPair > 0 {
 			feats = append(feats, feature{hash: mix32(lastWord*31 ^ h ^ kindWordPair<<56), weight: w.wordPair})
 		}
 		lastWord = h
 	}
 	flushRun()
+	var total, words float32
+	for _, f := range feats {
+		total += f.weight
+	}
+	words = englishWeight
+	if total > 0 {
+		p.english = float64(words / total)
+	}
 	p.features = mergeFeatures(feats)
 	return p, toks
 }

@@ -176,7 +176,7 @@ var koreanMisspellings = []struct{ from, to string }{
 // koreanEndings are sentence endings stripped from the end of a Hangul word,
 // longest first, so that polite, formal and plain forms coincide.
 var koreanEndings = []string{
-	"습니까", "습니다", "ㅂ니다", "니까", "니다", "세요", "에요", "예요", "어요", "아요", "여요", "요", "어", "아",
+	"습니까", "습니다", "ㅂ니다", "ㅂ니까", "니까", "니다", "세요", "이에요", "에요", "예요", "어요", "아요", "여요", "나요", "요", "이야", "니", "냐", "어", "아",
 }
 
 // koreanYoNouns end in 요 as part of the noun, not as an ending.
@@ -223,11 +223,12 @@ func foldKorean(w string) string {
 // on the previous syllable (됩니다 = 되+ㅂ니다).
 func stripEnding(w string) (string, bool) {
 	for _, e := range koreanEndings {
-		if e == "ㅂ니다" {
-			if !strings.HasSuffix(w, "니다") {
+		if e == "ㅂ니다" || e == "ㅂ니까" {
+			tail := e[len("ㅂ"):]
+			if !strings.HasSuffix(w, tail) {
 				continue
 			}
-			stem := w[:len(w)-len("니다")]
+			stem := w[:len(w)-len(tail)]
 			r, size := utf8.DecodeLastRuneInString(stem)
 			if isSyllable(r) && (r-hangulBase)%jongCount == jongRieulJae {
 				return stem[:len(stem)-size] + string(r-jongRieulJae), true
