@@ -226,6 +226,8 @@ func sweepTunings() map[string]tuning {
 		change(&t)
 		variants[name] = t
 	}
+	add("trigrams", func(t *tuning) { t.weights.hangulTrigram = 1 })
+	add("no-lift", func(t *tuning) { t.englishLift = 0 })
 	variants["exhaustive"] = exhaustive
 	return variants
 }
