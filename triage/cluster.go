@@ -73,9 +73,9 @@ type tuning struct {
 
 var defaultTuning = tuning{
 	centroidFeatures: 64,
-	indexedFeatures:  32,
-	probedFeatures:   32,
-	postingsCap:      64,
+	indexedFeatures:  24,
+	probedFeatures:   24,
+	postingsCap:      32,
 	rerankCandidates: 8,
 	negationPenalty:  0.6,
 	idfPower:         1,
@@ -252,18 +252,7 @@ func (c *Clusterer) nearest(vec []feature, negated bool, at time.Time) (int32, f
 			c.score[slot] += f.weight
 		}
 	}
-	if len(cands) > c.tune.rerankCandidates {
-		slices.SortFunc(cands, func(a, b int32) int {
-			switch {
-			case c.score[a] > c.score[b]:
-				return -1
-			case c.score[a] < c.score[b]:
-				return 1
-			}
-			return 0
-		})
-		cands = cands[:c.tune.rerankCandidates]
-	}
+	cands = c.topCandidates(cands)
 	best, bestSim := int32(-1), -1.0
 	for _, slot := range cands {
 		cl := c.slots[slot]
@@ -280,6 +269,32 @@ func (c *Clusterer) nearest(vec []feature, negated bool, at time.Time) (int32, f
 	}
 	c.cands = cands[:0]
 	return best, bestSim
+}
+
+// topCandidates keeps, in place, the candidates with the highest partial
+// scores; insertion into a short sorted prefix beats sorting them all.
+func (c *Clusterer) topCandidates(cands []int32) []int32 {
+	keep := c.tune.rerankCandidates
+	if len(cands) <= keep {
+		return cands
+	}
+	n := 0
+	for _, slot := range cands {
+		s := c.score[slot]
+		if n == keep && s <= c.score[cands[n-1]] {
+			continue
+		}
+		i := min(n, keep-1)
+		for i > 0 && c.score[cands[i-1]] < s {
+			cands[i] = cands[i-1]
+			i--
+		}
+		cands[i] = slot
+		if n < keep {
+			n++
+		}
+	}
+	return cands[:n]
 }
 
 func (c *Clusterer) idle(cl *cluster, at time.Time) bool {

@@ -92,7 +92,9 @@ func extract(text string, w featureWeights, scratch []token) (profile, []token) 
 	var englishWeight float32
 	for _, t := range toks {
 		if t.hangul {
-			run = append(run, []rune(t.text)...)
+			for _, r := range t.text {
+				run = append(run, r)
+			}
 			if w.hangulWord > 0 {
 				feats = append(feats, feature{hash: mix32(hashString(t.text) ^ kindWord<<56), weight: w.hangulWord})
 			}

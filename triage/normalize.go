@@ -37,7 +37,7 @@ type token struct {
 // tokenize appends the normalised tokens of text to dst.
 func tokenize(text string, dst []token) []token {
 	text = foldEmotiveJamo(text)
-	if !norm.NFKC.IsNormalString(text) {
+	if !nfkcStable(text) && !norm.NFKC.IsNormalString(text) {
 		text = norm.NFKC.String(text)
 	}
 	var word []rune
@@ -122,6 +122,18 @@ func foldEmotiveJamo(text string) string {
 	}, text)
 }
 
+// nfkcStable reports text made only of ASCII and precomposed Hangul
+// syllables, which NFKC leaves unchanged; it saves the table look-ups for
+// the common case.
+func nfkcStable(text string) bool {
+	for _, r := range text {
+		if r >= utf8.RuneSelf && !isSyllable(r) {
+			return false
+		}
+	}
+	return true
+}
+
 func isEmotiveJamo(r rune) bool {
 	return (r >= 0x3131 && r <= 0x318E) || (r >= 0xFFA0 && r <= 0xFFDC)
 }
@@ -173,6 +185,17 @@ var koreanMisspellings = []struct{ from, to string }{
 	{"됐", "되"},
 }
 
+// misspellingStarts holds the first syllable of every misspelling so most
+// words skip the replacement table.
+var misspellingStarts = func() map[rune]bool {
+	m := map[rune]bool{}
+	for _, s := range koreanMisspellings {
+		r, _ := utf8.DecodeRuneInString(s.from)
+		m[r] = true
+	}
+	return m
+}()
+
 // koreanEndings are sentence endings stripped from the end of a Hangul word,
 // longest first, so that polite, formal and plain forms coincide.
 var koreanEndings = []string{
@@ -201,9 +224,11 @@ const (
 // foldKorean folds one Hangul word: misspellings, then a sentence ending, or
 // failing that a particle.
 func foldKorean(w string) string {
-	for _, m := range koreanMisspellings {
-		if strings.Contains(w, m.from) {
-			w = strings.ReplaceAll(w, m.from, m.to)
+	if strings.ContainsFunc(w, func(r rune) bool { return misspellingStarts[r] }) {
+		for _, m := range koreanMisspellings {
+			if strings.Contains(w, m.from) {
+				w = strings.ReplaceAll(w, m.from, m.to)
+			}
 		}
 	}
 	if stem, ok := stripEnding(w); ok {
