@@ -86,6 +86,7 @@ var defaultTuning = tuning{
 const (
 	expiryPerAssign = 4 // idle clusters closed per Assign at most
 	labelTerms      = 3
+	centroidSettled = 64 // members after which the centroid is sampled
 )
 
 // minuteCount is the number of inquiries in one wall-clock minute.
@@ -112,6 +113,7 @@ type cluster struct {
 	nextIndex int       // count at which the index entries are refreshed
 
 	prev, next int32 // idle list, least recently seen first
+	slot       int32
 }
 
 // Clusterer assigns inquiries to clusters online. Safe for concurrent use.
@@ -135,8 +137,15 @@ type Clusterer struct {
 	stamp []uint32
 	epoch uint32
 
+	// repeats maps a text's feature signature to the cluster it joined, so
+	// exact repeats (after normalising) skip the index: most surge traffic.
+	repeats map[uint64]*cluster
+
 	tokens sync.Pool
 }
+
+// repeatsCap bounds the repeat cache; it is simply cleared when full.
+const repeatsCap = 1 << 16
 
 // NewClusterer returns an empty Clusterer.
 func NewClusterer(opts Options) *Clusterer {
@@ -152,6 +161,7 @@ func NewClusterer(opts Options) *Clusterer {
 		freq:     newFrequencyTable(),
 		byID:     map[string]int32{},
 		postings: map[uint32][]int32{},
+		repeats:  map[uint64]*cluster{},
 		head:     -1,
 		tail:     -1,
 	}
@@ -185,18 +195,50 @@ func (c *Clusterer) Assign(it Item) Assignment {
 	}
 	c.expire(it.At, expiryPerAssign)
 	vec := c.weigh(p.features)
-	best, sim := c.nearest(vec, p.negated, it.At)
-	sim = min(1, sim/(1-c.tune.englishLift*p.english))
-	c.count(p.features)
-	if best >= 0 && sim >= c.opts.Threshold {
-		cl := c.slots[best]
-		c.join(best, cl, vec, p.negated, it, sim)
-		return Assignment{ClusterID: cl.id, Similarity: sim}
+	signature := signatureOf(p.features)
+	best, sim := int32(-1), 0.0
+	if cl, ok := c.repeats[signature]; ok && c.slots[cl.slot] == cl && !c.idle(cl, it.At) {
+		best, sim = cl.slot, c.similarity(vec, p, cl)
 	}
-	cl := c.open(c.opts.NewID(), it.At)
-	slot := c.byID[cl.id]
-	c.join(slot, cl, vec, p.negated, it, 1)
-	return Assignment{ClusterID: cl.id, New: true, Similarity: 1}
+	if best < 0 || sim < c.opts.Threshold {
+		best, sim = c.nearest(vec, p, it.At)
+	}
+	c.count(p.features)
+	var cl *cluster
+	joined := best >= 0 && sim >= c.opts.Threshold
+	if joined {
+		cl = c.slots[best]
+		c.join(best, cl, vec, p.negated, it, sim)
+	} else {
+		cl = c.open(c.opts.NewID(), it.At)
+		c.join(cl.slot, cl, vec, p.negated, it, 1)
+		sim = 1
+	}
+	if len(c.repeats) >= repeatsCap {
+		clear(c.repeats)
+	}
+	c.repeats[signature] = cl
+	return Assignment{ClusterID: cl.id, New: !joined, Similarity: sim}
+}
+
+// signatureOf hashes a feature list; equal normalised texts share it.
+func signatureOf(features []feature) uint64 {
+	h := uint64(14695981039346656037)
+	for _, f := range features {
+		h ^= uint64(f.hash)<<16 ^ uint64(math.Float32bits(f.weight))
+		h *= 1099511628211
+	}
+	return h
+}
+
+// similarity is the cosine of vec to the cluster's centroid, lowered when
+// negation disagrees and lifted for English text (see doc.go).
+func (c *Clusterer) similarity(vec []feature, p profile, cl *cluster) float64 {
+	sim := cosine(vec, cl.centroid, cl.norm)
+	if (2*cl.negated > cl.count) != p.negated {
+		sim *= c.tune.negationPenalty
+	}
+	return min(1, sim/(1-c.tune.englishLift*p.english))
 }
 
 // weigh turns term counts into a unit TF-IDF vector using the document
@@ -233,7 +275,7 @@ func (c *Clusterer) count(counts []feature) {
 // nearest returns the open cluster most similar to vec, or -1. Candidates
 // come from the inverted index over the query's heaviest features; the best
 // few by partial score are then scored exactly against their centroids.
-func (c *Clusterer) nearest(vec []feature, negated bool, at time.Time) (int32, float64) {
+func (c *Clusterer) nearest(vec []feature, p profile, at time.Time) (int32, float64) {
 	probe := heaviest(vec, c.tune.probedFeatures)
 	c.epoch++
 	if c.epoch == 0 {
@@ -259,11 +301,7 @@ func (c *Clusterer) nearest(vec []feature, negated bool, at time.Time) (int32, f
 		if cl == nil || c.idle(cl, at) {
 			continue
 		}
-		sim := cosine(vec, cl.centroid, cl.norm)
-		if (2*cl.negated > cl.count) != negated {
-			sim *= c.tune.negationPenalty
-		}
-		if sim > bestSim {
+		if sim := c.similarity(vec, p, cl); sim > bestSim {
 			best, bestSim = slot, sim
 		}
 	}
@@ -356,6 +394,7 @@ func (c *Clusterer) open(id string, at time.Time) *cluster {
 		c.score = append(c.score, 0)
 		c.stamp = append(c.stamp, 0)
 	}
+	cl.slot = slot
 	c.byID[id] = slot
 	c.pushBack(slot)
 	return cl
@@ -382,12 +421,16 @@ func (c *Clusterer) join(slot int32, cl *cluster, vec []feature, negated bool, i
 			cl.repSimilarity = sim
 		}
 	}
-	cl.centroid = addVectors(cl.centroid, vec)
-	if len(cl.centroid) > 2*c.tune.centroidFeatures {
-		cl.centroid = slices.Clone(heaviest(cl.centroid, c.tune.centroidFeatures))
-		sortByHash(cl.centroid)
+	// Past centroidSettled members a centroid hardly moves; folding in every
+	// eighth member keeps surge clusters cheap to update.
+	if cl.count <= centroidSettled || cl.count%8 == 0 {
+		cl.centroid = addVectors(cl.centroid, vec)
+		if len(cl.centroid) > 2*c.tune.centroidFeatures {
+			cl.centroid = slices.Clone(heaviest(cl.centroid, c.tune.centroidFeatures))
+			sortByHash(cl.centroid)
+		}
+		cl.norm = vectorNorm(cl.centroid)
 	}
-	cl.norm = vectorNorm(cl.centroid)
 	if cl.count >= cl.nextIndex {
 		c.reindex(slot, cl)
 		// Index entries are refreshed at 1, 2, 4, ... members and every 64
@@ -750,6 +793,6 @@ func (c *Clusterer) IndexBytes() int {
 			total += 8*cap(cl.centroid) + 4*cap(cl.indexed) + 24*2
 		}
 	}
-	total += 8*len(c.slots) + 8*len(c.score)
+	total += 8*len(c.slots) + 8*len(c.score) + 24*len(c.repeats)
 	return total
 }
