@@ -207,12 +207,26 @@ var koreanYoNouns = map[string]bool{"필요": true, "중요": true, "수요": tr
 
 // koreanParticles are case and topic particles stripped from nouns, longest
 // first. "만" and "도" carry meaning ("only", "also") and are kept.
-var koreanParticles = []string{
-	"에서는", "에서", "으로", "에게", "한테", "까지", "부터", "이랑", "랑", "은", "는", "이", "가", "을", "를", "에", "의", "로", "와", "과",
+var koreanParticles = []struct {
+	text  string
+	after int
+}{
+	{"에서는", anyFinal}, {"에서", anyFinal}, {"으로", withFinal}, {"에게", anyFinal}, {"한테", anyFinal},
+	{"까지", anyFinal}, {"부터", anyFinal}, {"이랑", withFinal}, {"랑", withoutFinal},
+	{"은", withFinal}, {"는", withoutFinal}, {"이", withFinal}, {"가", withoutFinal},
+	{"을", withFinal}, {"를", withoutFinal}, {"에", anyFinal}, {"의", anyFinal},
+	{"로", anyFinal}, {"와", withoutFinal}, {"과", withFinal},
 }
 
-// koreanContractions fold a contracted final syllable to its stem
-// (해 = 하+여, 되 = 되+어, 줘 = 주+어, 봐 = 보+아) once the ending is gone.
+// Which nouns a particle follows.
+const (
+	anyFinal = iota
+	withFinal
+	withoutFinal
+)
+
+// koreanContractions fold a contracted syllable to its stem
+// (해 = 하+여, 줘 = 주+어, 봐 = 보+아; 돼 is a misspelling entry above).
 var koreanContractions = map[rune]rune{'해': '하', '했': '하', '줘': '주', '줬': '주', '봐': '보', '봤': '보', '왔': '오', '졌': '지', '져': '지'}
 
 const (
@@ -236,13 +250,23 @@ func foldKorean(w string) string {
 	}
 	if utf8.RuneCountInString(w) >= 2 {
 		for _, p := range koreanParticles {
-			if strings.HasSuffix(w, p) && len(w) > len(p) {
-				return w[:len(w)-len(p)]
+			if strings.HasSuffix(w, p.text) && len(w) > len(p.text) {
+				stem := w[:len(w)-len(p.text)]
+				r, _ := utf8.DecodeLastRuneInString(stem)
+				// Particles come in pairs chosen by the final consonant of
+				// the noun (카드가, 앱이): a 가 after a consonant is part of
+				// the word (불가), so it stays.
+				if p.after == anyFinal || (p.after == withFinal) == hasFinal(r) {
+					return foldContraction(stem)
+				}
 			}
 		}
 	}
-	return w
+	return foldContraction(w)
 }
+
+// hasFinal reports whether a Hangul syllable ends in a consonant.
+func hasFinal(r rune) bool { return isSyllable(r) && (r-hangulBase)%jongCount != 0 }
 
 // stripEnding removes one sentence ending. "ㅂ니다" stands for a final ㅂ
 // on the previous syllable (됩니다 = 되+ㅂ니다).
@@ -267,12 +291,18 @@ func stripEnding(w string) (string, bool) {
 	return w, false
 }
 
+// foldContraction folds contracted syllables anywhere in the word, so that
+// "환불해 주세요" and "환불 해주세요" meet whatever the spacing.
 func foldContraction(w string) string {
-	r, size := utf8.DecodeLastRuneInString(w)
-	if to, ok := koreanContractions[r]; ok {
-		return w[:len(w)-size] + string(to)
+	if !strings.ContainsFunc(w, func(r rune) bool { _, ok := koreanContractions[r]; return ok }) {
+		return w
 	}
-	return w
+	return strings.Map(func(r rune) rune {
+		if to, ok := koreanContractions[r]; ok {
+			return to
+		}
+		return r
+	}, w)
 }
 
 // englishNegations are contractions written without the apostrophe.
