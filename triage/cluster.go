@@ -77,7 +77,7 @@ var defaultTuning = tuning{
 	probedFeatures:   24,
 	postingsCap:      32,
 	rerankCandidates: 8,
-	negationPenalty:  0.6,
+	negationPenalty:  0.4,
 	idfPower:         1,
 	englishLift:      0.5,
 	weights:          defaultFeatureWeights,
@@ -210,7 +210,7 @@ func (c *Clusterer) Assign(it Item) Assignment {
 		cl = c.slots[best]
 		c.join(best, cl, vec, p.negated, it, sim)
 	} else {
-		cl = c.open(c.opts.NewID(), it.At)
+		cl = c.open(c.freshID(), it.At)
 		c.join(cl.slot, cl, vec, p.negated, it, 1)
 		sim = 1
 	}
@@ -219,6 +219,21 @@ func (c *Clusterer) Assign(it Item) Assignment {
 	}
 	c.repeats[signature] = cl
 	return Assignment{ClusterID: cl.id, New: !joined, Similarity: sim}
+}
+
+// freshID asks NewID until the id is not taken by an open (for example a
+// restored) cluster.
+func (c *Clusterer) freshID() string {
+	for {
+		if id := c.opts.NewID(); !c.taken(id) {
+			return id
+		}
+	}
+}
+
+func (c *Clusterer) taken(id string) bool {
+	_, ok := c.byID[id]
+	return ok
 }
 
 // signatureOf hashes a feature list; equal normalised texts share it.
@@ -234,11 +249,11 @@ func signatureOf(features []feature) uint64 {
 // similarity is the cosine of vec to the cluster's centroid, lowered when
 // negation disagrees and lifted for English text (see doc.go).
 func (c *Clusterer) similarity(vec []feature, p profile, cl *cluster) float64 {
-	sim := cosine(vec, cl.centroid, cl.norm)
+	sim := min(1, cosine(vec, cl.centroid, cl.norm)/(1-c.tune.englishLift*p.english))
 	if (2*cl.negated > cl.count) != p.negated {
 		sim *= c.tune.negationPenalty
 	}
-	return min(1, sim/(1-c.tune.englishLift*p.english))
+	return sim
 }
 
 // weigh turns term counts into a unit TF-IDF vector using the document

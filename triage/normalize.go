@@ -334,7 +334,7 @@ func appendEnglish(dst []token, w string) []token {
 		}
 	}
 	if base, ok := englishNegations[w]; ok {
-		return append(dst, token{text: base}, token{text: "not"})
+		return append(dst, token{text: stem(base)}, token{text: "not"})
 	}
 	if w == "" {
 		return dst
