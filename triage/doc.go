@@ -51,7 +51,8 @@
 //     threshold), as they make paraphrases with reordered words look apart.
 //   - Stemmed English words (weight 1.5), without a small stopword list that
 //     keeps "not" and "no". Word pairs were tried and cost ARI on BANKING77.
-//   - A negation flag: 안되/안돼/못/않/지마/말고/마세요/금지 or a Hangul run
+//   - A negation flag: 안되/안하/못/않/지마/지말/금지 (not 말고: "A 말고 B"
+//     asks for B) or a Hangul run
 //     starting with 안 (not 안녕/안내/안전), and not/no/never/without/stop.
 //
 // Features are FNV/murmur-style hashes (32 bits). Weights are term count ×

@@ -53,7 +53,8 @@ var englishStopwords = func() map[string]bool {
 // opposite of its wording without the marker ("불 켜지 마" vs "불 켜줘").
 var negationWords = map[string]bool{"not": true, "no": true, "never": true, "without": true, "stop": true}
 
-var koreanNegations = []string{"안되", "안하", "안돼", "못", "않", "지마", "지말", "말고", "말아", "마세", "마라", "금지", "하지마"}
+// "말고" is not among them: "A 말고 B" asks for B.
+var koreanNegations = []string{"안되", "안하", "안돼", "못", "않", "지마", "지말", "금지"}
 
 // extract turns text into hashed features: syllable 2-grams (with word-run
 // boundaries) and 3-grams over each spacing-free Hangul run, and stemmed
