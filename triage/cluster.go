@@ -132,10 +132,12 @@ type Clusterer struct {
 	latest    time.Time
 
 	// scratch for candidate scoring, indexed by slot
-	cands []int32
-	score []float32
-	stamp []uint32
-	epoch uint32
+	cands  []int32
+	vecBuf []feature // the current inquiry's vector, valid under the lock
+	merge  []feature // scratch for centroid updates
+	score  []float32
+	stamp  []uint32
+	epoch  uint32
 
 	// repeats maps a text's feature signature to the cluster it joined, so
 	// exact repeats (after normalising) skip the index: most surge traffic.
@@ -259,11 +261,12 @@ func (c *Clusterer) similarity(vec []feature, p profile, cl *cluster) float64 {
 // weigh turns term counts into a unit TF-IDF vector using the document
 // frequencies seen so far.
 func (c *Clusterer) weigh(counts []feature) []feature {
-	vec := make([]feature, len(counts))
-	n := float64(c.documents + 1)
+	vec := slices.Grow(c.vecBuf[:0], len(counts))[:len(counts)]
+	c.vecBuf = vec
+	logN := math.Log(float64(c.documents+1)) + 1
 	var norm float64
 	for i, f := range counts {
-		idf := math.Log(n/float64(c.freq.get(f.hash)+1)) + 1
+		idf := logN - logOf(c.freq.get(f.hash)+1)
 		if c.tune.idfPower != 1 {
 			idf = math.Pow(idf, c.tune.idfPower)
 		}
@@ -278,6 +281,23 @@ func (c *Clusterer) weigh(counts []feature) []feature {
 		}
 	}
 	return vec
+}
+
+// logTable holds ln(n) for small n: IDF needs a logarithm per feature and
+// most document frequencies are small.
+var logTable = func() []float64 {
+	t := make([]float64, 4096)
+	for i := 1; i < len(t); i++ {
+		t[i] = math.Log(float64(i))
+	}
+	return t
+}()
+
+func logOf(n uint32) float64 {
+	if int(n) < len(logTable) {
+		return logTable[n]
+	}
+	return math.Log(float64(n))
 }
 
 func (c *Clusterer) count(counts []feature) {
@@ -439,7 +459,8 @@ func (c *Clusterer) join(slot int32, cl *cluster, vec []feature, negated bool, i
 	// Past centroidSettled members a centroid hardly moves; folding in every
 	// eighth member keeps surge clusters cheap to update.
 	if cl.count <= centroidSettled || cl.count%8 == 0 {
-		cl.centroid = addVectors(cl.centroid, vec)
+		c.merge = addVectors(c.merge[:0], cl.centroid, vec)
+		cl.centroid = append(cl.centroid[:0], c.merge...)
 		if len(cl.centroid) > 2*c.tune.centroidFeatures {
 			cl.centroid = slices.Clone(heaviest(cl.centroid, c.tune.centroidFeatures))
 			sortByHash(cl.centroid)
@@ -502,9 +523,8 @@ func sortByHash(v []feature) {
 	})
 }
 
-// addVectors merges two hash-sorted vectors into a new one.
-func addVectors(a, b []feature) []feature {
-	out := make([]feature, 0, len(a)+len(b))
+// addVectors appends the sum of two hash-sorted vectors to out.
+func addVectors(out, a, b []feature) []feature {
 	i, j := 0, 0
 	for i < len(a) && j < len(b) {
 		switch {
@@ -749,7 +769,8 @@ func (c *Clusterer) Restore(cl Cluster, members []Item) {
 	add := func(p profile) {
 		vec := c.weigh(p.features)
 		c.count(p.features)
-		r.centroid = addVectors(r.centroid, vec)
+		c.merge = addVectors(c.merge[:0], r.centroid, vec)
+		r.centroid = append(r.centroid[:0], c.merge...)
 		if len(r.centroid) > 2*c.tune.centroidFeatures {
 			r.centroid = slices.Clone(heaviest(r.centroid, c.tune.centroidFeatures))
 			sortByHash(r.centroid)
