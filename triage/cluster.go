@@ -205,9 +205,9 @@ func (c *Clusterer) Assign(it Item) Assignment {
 	if best < 0 || sim < c.opts.Threshold {
 		best, sim = c.nearest(vec, p, it.At)
 	}
-	c.count(p.features)
 	var cl *cluster
 	joined := best >= 0 && sim >= c.opts.Threshold
+	c.count(p.features)
 	if joined {
 		cl = c.slots[best]
 		c.join(best, cl, vec, p.negated, it, sim)

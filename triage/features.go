@@ -81,7 +81,7 @@ func extract(text string, w featureWeights, scratch []token) (profile, []token) 
 		prev := rune('^')
 		for i, r := range run {
 			feats = append(feats, feature{hash: hash2(kindHangulBigram, prev, r), weight: w.hangulBigram})
-			if i >= 2 {
+			if i >= 2 && w.hangulTrigram > 0 {
 				feats = append(feats, feature{hash: hash3(kindHangulTrigram, run[i-2], run[i-1], r), weight: w.hangulTrigram})
 			}
 			prev = r

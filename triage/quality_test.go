@@ -228,6 +228,7 @@ func sweepTunings() map[string]tuning {
 	}
 	add("trigrams", func(t *tuning) { t.weights.hangulTrigram = 1 })
 	add("no-lift", func(t *tuning) { t.englishLift = 0 })
+
 	variants["exhaustive"] = exhaustive
 	return variants
 }
