@@ -88,7 +88,7 @@ type posting struct {
 // Cluster runs one online leader pass over the texts in input order.
 func (b *Baseline) Cluster(ctx context.Context, threshold float64) (BaselineRun, error) {
 	postings := make([][]posting, b.terms)
-	var scores []float32
+	var scores []float64
 	var touched []int32
 	assignments := make([]int, len(b.vectors))
 	entries := 0
@@ -101,10 +101,10 @@ func (b *Baseline) Cluster(ctx context.Context, threshold float64) (BaselineRun,
 				if scores[p.leader] == 0 {
 					touched = append(touched, p.leader)
 				}
-				scores[p.leader] += tw.weight * p.weight
+				scores[p.leader] += float64(tw.weight) * float64(p.weight)
 			}
 		}
-		best, bestScore := int32(-1), float32(0)
+		best, bestScore := int32(-1), 0.0
 		for _, l := range touched {
 			if s := scores[l]; s > bestScore || (s == bestScore && l < best) {
 				best, bestScore = l, s
@@ -112,9 +112,13 @@ func (b *Baseline) Cluster(ctx context.Context, threshold float64) (BaselineRun,
 			scores[l] = 0
 		}
 		touched = touched[:0]
-		// A small epsilon keeps float32 rounding from splitting exact duplicates
-		// at threshold 1.
-		if best >= 0 && float64(bestScore) >= threshold-1e-6 {
+		if best < 0 && threshold <= 0 && len(scores) > 0 {
+			// Sharing no n-gram is cosine 0, which a threshold of 0 accepts.
+			best = 0
+		}
+		// A small epsilon keeps rounding from splitting exact duplicates at
+		// threshold 1.
+		if best >= 0 && bestScore >= threshold-1e-6 {
 			assignments[i] = int(best)
 			continue
 		}
@@ -126,6 +130,6 @@ func (b *Baseline) Cluster(ctx context.Context, threshold float64) (BaselineRun,
 		entries += len(vec)
 		assignments[i] = int(leader)
 	}
-	// 8 bytes per posting plus a 24-byte slice header per term.
-	return BaselineRun{Assignments: assignments, IndexBytes: entries*8 + b.terms*24}, nil
+	// 8 bytes per posting, a 24-byte slice header per term, 8 per leader score.
+	return BaselineRun{Assignments: assignments, IndexBytes: entries*8 + b.terms*24 + len(scores)*8}, nil
 }

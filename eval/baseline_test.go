@@ -1,7 +1,10 @@
 package eval
 
 import (
+	"bytes"
 	"context"
+	"fmt"
+	"math"
 	"slices"
 	"testing"
 )
@@ -48,4 +51,74 @@ func TestBaselineClusterCancelled(t *testing.T) {
 	if _, err := NewBaseline([]string{"a"}).Cluster(ctx, 0.5); err == nil {
 		t.Fatal("Cluster ignored a cancelled context")
 	}
+}
+
+// leaderByScan is the baseline's algorithm without an index: every text is
+// compared with every leader. Cluster must agree with it exactly.
+func leaderByScan(b *Baseline, threshold float64) []int {
+	var leaders []int
+	assignments := make([]int, len(b.vectors))
+	for i, vec := range b.vectors {
+		best, bestScore := -1, math.Inf(-1)
+		for n, l := range leaders {
+			if s := dot(vec, b.vectors[l]); s > bestScore {
+				best, bestScore = n, s
+			}
+		}
+		if best >= 0 && bestScore >= threshold-1e-6 {
+			assignments[i] = best
+			continue
+		}
+		assignments[i] = len(leaders)
+		leaders = append(leaders, i)
+	}
+	return assignments
+}
+
+func TestBaselineMatchesScan(t *testing.T) {
+	var surge bytes.Buffer
+	if err := GenerateSurge(&surge, 800, 11); err != nil {
+		t.Fatal(err)
+	}
+	examples, err := ReadExamples(&surge)
+	if err != nil {
+		t.Fatal(err)
+	}
+	texts := make([]string, len(examples))
+	for i, ex := range examples {
+		texts[i] = ex.Text
+	}
+	b := NewBaseline(texts)
+	for _, threshold := range []float64{0, 0.2, 0.4, 0.6, 0.8, 1} {
+		t.Run(fmt.Sprintf("threshold %.1f", threshold), func(t *testing.T) {
+			run, err := b.Cluster(context.Background(), threshold)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := leaderByScan(b, threshold)
+			for i := range want {
+				if run.Assignments[i] != want[i] {
+					t.Fatalf("row %d %q: cluster %d, scan says %d", i, texts[i], run.Assignments[i], want[i])
+				}
+			}
+		})
+	}
+}
+
+// dot is the inner product of two term-sorted sparse vectors.
+func dot(a, b []termWeight) float64 {
+	sum := 0.0
+	for i, j := 0, 0; i < len(a) && j < len(b); {
+		switch {
+		case a[i].term < b[j].term:
+			i++
+		case a[i].term > b[j].term:
+			j++
+		default:
+			sum += float64(a[i].weight) * float64(b[j].weight)
+			i++
+			j++
+		}
+	}
+	return sum
 }
