@@ -79,7 +79,7 @@ var defaultTuning = tuning{
 	rerankCandidates: 8,
 	negationPenalty:  0.4,
 	idfPower:         1,
-	englishLift:      0.5,
+	englishLift:      0.4,
 	weights:          defaultFeatureWeights,
 }
 
@@ -460,7 +460,7 @@ func (c *Clusterer) join(slot int32, cl *cluster, vec []feature, negated bool, i
 	// eighth member keeps surge clusters cheap to update.
 	if cl.count <= centroidSettled || cl.count%8 == 0 {
 		c.merge = addVectors(c.merge[:0], cl.centroid, vec)
-		cl.centroid = append(cl.centroid[:0], c.merge...)
+		cl.centroid = replaceVector(cl.centroid, c.merge)
 		if len(cl.centroid) > 2*c.tune.centroidFeatures {
 			cl.centroid = slices.Clone(heaviest(cl.centroid, c.tune.centroidFeatures))
 			sortByHash(cl.centroid)
@@ -521,6 +521,16 @@ func sortByHash(v []feature) {
 		}
 		return 0
 	})
+}
+
+// replaceVector copies src over dst, reusing dst's storage when it fits and
+// otherwise allocating a quarter more than needed: append's doubling would
+// leave most small centroids half empty.
+func replaceVector(dst, src []feature) []feature {
+	if cap(dst) < len(src) {
+		dst = make([]feature, 0, len(src)+len(src)/4)
+	}
+	return append(dst[:0], src...)
 }
 
 // addVectors appends the sum of two hash-sorted vectors to out.
@@ -770,7 +780,7 @@ func (c *Clusterer) Restore(cl Cluster, members []Item) {
 		vec := c.weigh(p.features)
 		c.count(p.features)
 		c.merge = addVectors(c.merge[:0], r.centroid, vec)
-		r.centroid = append(r.centroid[:0], c.merge...)
+		r.centroid = replaceVector(r.centroid, c.merge)
 		if len(r.centroid) > 2*c.tune.centroidFeatures {
 			r.centroid = slices.Clone(heaviest(r.centroid, c.tune.centroidFeatures))
 			sortByHash(r.centroid)

@@ -185,16 +185,18 @@ var koreanMisspellings = []struct{ from, to string }{
 	{"됐", "되"},
 }
 
-// misspellingStarts holds the first syllable of every misspelling so most
-// words skip the replacement table.
-var misspellingStarts = func() map[rune]bool {
-	m := map[rune]bool{}
+// misspellingStarts marks, per Hangul syllable, the first syllable of some
+// misspelling, so most words skip the replacement table with one look-up.
+var misspellingStarts = func() *[syllableCount]bool {
+	var m [syllableCount]bool
 	for _, s := range koreanMisspellings {
 		r, _ := utf8.DecodeRuneInString(s.from)
-		m[r] = true
+		m[r-hangulBase] = true
 	}
-	return m
+	return &m
 }()
+
+func startsMisspelling(r rune) bool { return isSyllable(r) && misspellingStarts[r-hangulBase] }
 
 // koreanEndings are sentence endings stripped from the end of a Hangul word,
 // longest first, so that polite, formal and plain forms coincide.
@@ -225,20 +227,35 @@ const (
 	withoutFinal
 )
 
-// koreanContractions fold a contracted syllable to its stem
+// contractionOf folds a contracted syllable to its stem
 // (해 = 하+여, 줘 = 주+어, 봐 = 보+아; 돼 is a misspelling entry above).
-var koreanContractions = map[rune]rune{'해': '하', '했': '하', '줘': '주', '줬': '주', '봐': '보', '봤': '보', '왔': '오', '졌': '지', '져': '지'}
+func contractionOf(r rune) (rune, bool) {
+	switch r {
+	case '해', '했':
+		return '하', true
+	case '줘', '줬':
+		return '주', true
+	case '봐', '봤':
+		return '보', true
+	case '왔':
+		return '오', true
+	case '졌', '져':
+		return '지', true
+	}
+	return r, false
+}
 
 const (
-	hangulBase   = 0xAC00
-	jongCount    = 28
-	jongRieulJae = 17 // ㅂ as a final consonant
+	hangulBase    = 0xAC00
+	syllableCount = 11172
+	jongCount     = 28
+	jongRieulJae  = 17 // ㅂ as a final consonant
 )
 
 // foldKorean folds one Hangul word: misspellings, then a sentence ending, or
 // failing that a particle.
 func foldKorean(w string) string {
-	if strings.ContainsFunc(w, func(r rune) bool { return misspellingStarts[r] }) {
+	if strings.ContainsFunc(w, startsMisspelling) {
 		for _, m := range koreanMisspellings {
 			if strings.Contains(w, m.from) {
 				w = strings.ReplaceAll(w, m.from, m.to)
@@ -271,6 +288,12 @@ func hasFinal(r rune) bool { return isSyllable(r) && (r-hangulBase)%jongCount !=
 // stripEnding removes one sentence ending. "ㅂ니다" stands for a final ㅂ
 // on the previous syllable (됩니다 = 되+ㅂ니다).
 func stripEnding(w string) (string, bool) {
+	// Every ending ends in one of these syllables; most words end otherwise.
+	switch last, _ := utf8.DecodeLastRuneInString(w); last {
+	case '다', '까', '요', '야', '니', '냐', '어', '아':
+	default:
+		return w, false
+	}
 	for _, e := range koreanEndings {
 		if e == "ㅂ니다" || e == "ㅂ니까" {
 			tail := e[len("ㅂ"):]
@@ -294,14 +317,12 @@ func stripEnding(w string) (string, bool) {
 // foldContraction folds contracted syllables anywhere in the word, so that
 // "환불해 주세요" and "환불 해주세요" meet whatever the spacing.
 func foldContraction(w string) string {
-	if !strings.ContainsFunc(w, func(r rune) bool { _, ok := koreanContractions[r]; return ok }) {
+	if !strings.ContainsFunc(w, func(r rune) bool { _, ok := contractionOf(r); return ok }) {
 		return w
 	}
 	return strings.Map(func(r rune) rune {
-		if to, ok := koreanContractions[r]; ok {
-			return to
-		}
-		return r
+		to, _ := contractionOf(r)
+		return to
 	}, w)
 }
 
