@@ -112,6 +112,10 @@ type cluster struct {
 	indexed   []uint32  // features the index lists this cluster under
 	nextIndex int       // count at which the index entries are refreshed
 
+	label      []string // cached; see labelOf
+	labelRep   string
+	labelCount int
+
 	prev, next int32 // idle list, least recently seen first
 	slot       int32
 }
@@ -697,7 +701,7 @@ func (c *Clusterer) snapshot(cl *cluster, now time.Time) Cluster {
 	return Cluster{
 		ID:             cl.id,
 		Representative: cl.representative,
-		Label:          c.label(cl),
+		Label:          c.labelOf(cl),
 		Count:          cl.count,
 		Customers:      cl.customerCount,
 		FirstSeen:      cl.firstSeen,
@@ -706,6 +710,17 @@ func (c *Clusterer) snapshot(cl *cluster, now time.Time) Cluster {
 		Last5m:         last5,
 		Last15m:        cl.recent(now, 15),
 	}
+}
+
+// labelOf returns a copy of the cluster's label, recomputed when the
+// representative changed or the cluster doubled since the last time:
+// snapshots are taken after every inquiry and the label hardly moves.
+func (c *Clusterer) labelOf(cl *cluster) []string {
+	if cl.label == nil || cl.labelRep != cl.representative || cl.count >= 2*cl.labelCount {
+		cl.label = c.label(cl)
+		cl.labelRep, cl.labelCount = cl.representative, cl.count
+	}
+	return slices.Clone(cl.label)
 }
 
 // label picks the representative's words that weigh most in the centroid.
@@ -742,7 +757,7 @@ func (c *Clusterer) label(cl *cluster) []string {
 		}
 	}
 	sort.SliceStable(terms, func(i, j int) bool { return terms[i].score > terms[j].score })
-	var label []string
+	label := []string{}
 	for i := 0; i < len(terms) && i < labelTerms; i++ {
 		label = append(label, terms[i].term)
 	}
