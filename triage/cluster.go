@@ -65,6 +65,7 @@ type tuning struct {
 	probedFeatures   int     // a query's heaviest features looked up
 	postingsCap      int     // clusters kept per feature, most recent last
 	rerankCandidates int     // candidates scored exactly against centroids
+	rerankFloor      float64 // skip candidates below this share of the best partial score
 	negationPenalty  float64 // similarity factor when negation disagrees
 	idfPower         float64 // IDF exponent: above 1 favours rare words
 	englishLift      float64 // similarity lift for all-English text (see doc.go)
@@ -77,6 +78,7 @@ var defaultTuning = tuning{
 	probedFeatures:   24,
 	postingsCap:      32,
 	rerankCandidates: 8,
+	rerankFloor:      0.7,
 	negationPenalty:  0.4,
 	idfPower:         1,
 	englishLift:      0.4,
@@ -335,10 +337,15 @@ func (c *Clusterer) nearest(vec []feature, p profile, at time.Time) (int32, floa
 	}
 	cands = c.topCandidates(cands)
 	best, bestSim := int32(-1), -1.0
-	for _, slot := range cands {
+	for i, slot := range cands {
 		cl := c.slots[slot]
 		if cl == nil || c.idle(cl, at) {
 			continue
+		}
+		// Candidates are in falling partial-score order; one far below the
+		// leader shares too little of the query to win.
+		if i > 0 && float64(c.score[slot]) < c.tune.rerankFloor*float64(c.score[cands[0]]) {
+			break
 		}
 		if sim := c.similarity(vec, p, cl); sim > bestSim {
 			best, bestSim = slot, sim
