@@ -182,7 +182,7 @@ func randomID() string {
 }
 
 // profileOf extracts the features of text outside the lock.
-func (c *Clusterer) profileOf(text string) (profile, []token) {
+func (c *Clusterer) profileOf(text string) profile {
 	scratch, _ := c.tokens.Get().(*[]token)
 	if scratch == nil {
 		scratch = new([]token)
@@ -190,12 +190,12 @@ func (c *Clusterer) profileOf(text string) (profile, []token) {
 	p, toks := extract(text, c.tune.weights, *scratch)
 	*scratch = toks[:0]
 	c.tokens.Put(scratch)
-	return p, nil
+	return p
 }
 
 // Assign places it in an existing open cluster or starts a new one.
 func (c *Clusterer) Assign(it Item) Assignment {
-	p, _ := c.profileOf(it.Text)
+	p := c.profileOf(it.Text)
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if it.At.After(c.latest) {
@@ -778,12 +778,12 @@ func (c *Clusterer) label(cl *cluster) []string {
 func (c *Clusterer) Restore(cl Cluster, members []Item) {
 	texts := make([]profile, 0, len(members)+1)
 	for _, m := range members {
-		p, _ := c.profileOf(m.Text)
+		p := c.profileOf(m.Text)
 		texts = append(texts, p)
 	}
 	var rep profile
 	if cl.Representative != "" {
-		rep, _ = c.profileOf(cl.Representative)
+		rep = c.profileOf(cl.Representative)
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()

@@ -138,7 +138,7 @@
 // near-miss requests (precision 0.76), which a bulk reply cannot afford.
 //
 // Memory: the index (postings, centroids, document frequencies and the
-// repeat cache) takes about 7–55 bytes per inquiry on surge traffic (see
+// repeat cache) takes about 8–56 bytes per inquiry on surge traffic (see
 // BenchmarkAssign), where clusters are large, and about 400 bytes per
 // inquiry on ParaKQC, where clusters hold three inquiries on average.
 //
