@@ -22,7 +22,7 @@ type Options struct {
 }
 
 // DefaultThreshold is the tuned similarity threshold (see doc.go).
-const DefaultThreshold = 0.42
+const DefaultThreshold = 0.27
 
 // DefaultOptions returns the tuned defaults.
 func DefaultOptions() Options {
@@ -79,7 +79,7 @@ var defaultTuning = tuning{
 	postingsCap:      32,
 	rerankCandidates: 8,
 	rerankFloor:      0.7,
-	negationPenalty:  0.4,
+	negationPenalty:  0.25,
 	idfPower:         1,
 	englishLift:      0.4,
 	weights:          defaultFeatureWeights,
@@ -110,7 +110,7 @@ type cluster struct {
 	minutes        [15]minuteCount
 
 	centroid  []feature // sum of member vectors, sorted by hash
-	norm      float64   // Euclidean norm of centroid
+	norm      float64   // Euclidean norm of the centroid's shape (shapeNorm)
 	indexed   []uint32  // features the index lists this cluster under
 	nextIndex int       // count at which the index entries are refreshed
 
@@ -403,8 +403,8 @@ func heaviest(vec []feature, n int) []feature {
 	return top[:n]
 }
 
-// cosine of unit vector q and centroid (with Euclidean norm n); both are
-// sorted by hash.
+// cosine of unit vector q and the shape of a centroid (see shapeWeight),
+// whose Euclidean norm is n; both are sorted by hash.
 func cosine(q, centroid []feature, n float64) float64 {
 	if n == 0 {
 		return 0
@@ -418,12 +418,30 @@ func cosine(q, centroid []feature, n float64) float64 {
 		case q[i].hash > centroid[j].hash:
 			j++
 		default:
-			dot += float64(q[i].weight) * float64(centroid[j].weight)
+			dot += float64(q[i].weight) * shapeWeight(centroid[j].weight)
 			i++
 			j++
 		}
 	}
 	return dot / n
+}
+
+// shapeWeight is the fourth root of a centroid weight. Compared raw, a
+// centroid is dominated by the few features every member shares, and a
+// paraphrase that words the request differently scores low; flattened,
+// every feature seen in the cluster counts, weighted by its IDF more than by
+// how many members had it. On ParaKQC this lifts ARI at equal precision by
+// about 0.1 (doc.go); the fourth root is two square roots, cheap enough to
+// take on every comparison.
+func shapeWeight(w float32) float64 { return math.Sqrt(math.Sqrt(float64(w))) }
+
+// shapeNorm is the Euclidean norm of v's shape weights.
+func shapeNorm(v []feature) float64 {
+	var s float64
+	for _, f := range v {
+		s += math.Sqrt(float64(f.weight))
+	}
+	return math.Sqrt(s)
 }
 
 // open starts an empty cluster in a free slot.
@@ -476,7 +494,7 @@ func (c *Clusterer) join(slot int32, cl *cluster, vec []feature, negated bool, i
 			cl.centroid = slices.Clone(heaviest(cl.centroid, c.tune.centroidFeatures))
 			sortByHash(cl.centroid)
 		}
-		cl.norm = vectorNorm(cl.centroid)
+		cl.norm = shapeNorm(cl.centroid)
 	}
 	if cl.count >= cl.nextIndex {
 		c.reindex(slot, cl)
@@ -563,14 +581,6 @@ func addVectors(out, a, b []feature) []feature {
 	}
 	out = append(out, a[i:]...)
 	return append(out, b[j:]...)
-}
-
-func vectorNorm(v []feature) float64 {
-	var s float64
-	for _, f := range v {
-		s += float64(f.weight) * float64(f.weight)
-	}
-	return math.Sqrt(s)
 }
 
 // reindex lists the cluster under its current heaviest features.
@@ -840,7 +850,7 @@ func (c *Clusterer) Restore(cl Cluster, members []Item) {
 		// Scale the negation votes of the sample up to the whole cluster.
 		r.negated = negated * r.count / samples
 	}
-	r.norm = vectorNorm(r.centroid)
+	r.norm = shapeNorm(r.centroid)
 	c.reindex(slot, r)
 	r.nextIndex = min(2*r.count, r.count+64)
 	c.moveToBack(slot)
