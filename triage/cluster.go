@@ -22,7 +22,7 @@ type Options struct {
 }
 
 // DefaultThreshold is the tuned similarity threshold (see doc.go).
-const DefaultThreshold = 0.27
+const DefaultThreshold = 0.26
 
 // DefaultOptions returns the tuned defaults.
 func DefaultOptions() Options {
@@ -73,7 +73,7 @@ type tuning struct {
 }
 
 var defaultTuning = tuning{
-	centroidFeatures: 64,
+	centroidFeatures: 96,
 	indexedFeatures:  24,
 	probedFeatures:   24,
 	postingsCap:      32,
