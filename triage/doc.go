@@ -109,8 +109,9 @@
 // chosen over LSH because the heaviest (rarest) features are exactly what
 // TF-IDF cosine rewards, so it finds the same neighbours with fewer probes
 // and no extra hashing. The index is part of the model, not only a speed-up:
-// without the caps and the 70% rule (an exhaustive search) clusters chain
-// into one another and both ParaKQC and BANKING77 lose precision and ARI.
+// with unlimited probes, postings and candidates (an exhaustive search)
+// clusters chain into one another, and ParaKQC ARI falls to 0.36 and
+// BANKING77 ARI to 0.11 at the default threshold.
 //
 // Exact repeats after normalising — much of a surge — are looked up first
 // in a cache from the feature signature to the cluster the last copy joined
