@@ -808,9 +808,22 @@ func (c *Clusterer) Restore(cl Cluster, members []Item) {
 	r.representative = cl.Representative
 	r.lastSeen = cl.LastSeen
 	negated := 0
+	samples := len(members)
+	if cl.Representative != "" {
+		samples++
+	}
+	// Each sampled text stands for count/samples inquiries in the document
+	// frequencies, so IDF after a restart resembles IDF before it.
+	weight := uint32(1)
+	if samples > 0 && cl.Count > samples {
+		weight = uint32((cl.Count + samples/2) / samples)
+	}
 	add := func(p profile) {
 		vec := c.weigh(p.features)
-		c.count(p.features)
+		c.documents += int(weight)
+		for _, f := range p.features {
+			c.freq.add(f.hash, weight)
+		}
 		c.merge = addVectors(c.merge[:0], r.centroid, vec)
 		r.centroid = replaceVector(r.centroid, c.merge)
 		if len(r.centroid) > 2*c.tune.centroidFeatures {
@@ -839,10 +852,6 @@ func (c *Clusterer) Restore(cl Cluster, members []Item) {
 	// the minute of the last inquiry so the rates survive the restart.
 	if missing := int32(cl.Last15m) - recounted; missing > 0 && !cl.LastSeen.IsZero() {
 		r.tally(cl.LastSeen, missing)
-	}
-	samples := len(members)
-	if cl.Representative != "" {
-		samples++
 	}
 	r.count = max(cl.Count, len(members))
 	r.customerCount = max(cl.Customers, len(r.customers))

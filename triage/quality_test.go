@@ -232,3 +232,54 @@ func sweepTunings() map[string]tuning {
 	variants["exhaustive"] = exhaustive
 	return variants
 }
+
+// TestDevRestoreKeepsQuality restores every open cluster from its
+// representative and its 32 latest members, as the worker does on restart,
+// and checks that the rest of the file clusters as well as without the
+// restart.
+func TestDevRestoreKeepsQuality(t *testing.T) {
+	for _, file := range []string{"parakqc_dev.tsv", "banking77_dev.tsv"} {
+		t.Run(file, func(t *testing.T) {
+			rows := loadDev(t, file)
+			var first, rest []labelled
+			for i, r := range rows {
+				if i%2 == 0 {
+					first = append(first, r)
+				} else {
+					rest = append(rest, r)
+				}
+			}
+			at := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+			before := NewClusterer(DefaultOptions())
+			sample := map[string][]Item{}
+			for i, r := range first {
+				it := Item{ID: fmt.Sprint(i), CustomerID: fmt.Sprint(i), Text: r.text, At: at}
+				id := before.Assign(it).ClusterID
+				sample[id] = append(sample[id], it)
+				if n := len(sample[id]); n > 32 {
+					sample[id] = sample[id][n-32:]
+				}
+			}
+			after := NewClusterer(DefaultOptions())
+			for _, cl := range before.Open(at) {
+				after.Restore(cl, sample[cl.ID])
+			}
+			same := 0
+			kept, restored := make([]string, len(rest)), make([]string, len(rest))
+			for i, r := range rest {
+				it := Item{ID: fmt.Sprint(i), CustomerID: fmt.Sprint(i), Text: r.text, At: at}
+				a, b := before.Assign(it), after.Assign(it)
+				kept[i], restored[i] = a.ClusterID, b.ClusterID
+				if a.ClusterID == b.ClusterID || (a.New && b.New) {
+					same++
+				}
+			}
+			labels := labelsOf(rest)
+			withoutRestart, withRestart := score(labels, kept), score(labels, restored)
+			t.Logf("same decision %.3f; without restart %v; with restart %v", float64(same)/float64(len(rest)), withoutRestart, withRestart)
+			if withRestart.ari < withoutRestart.ari-0.02 || withRestart.precision < withoutRestart.precision-0.02 {
+				t.Errorf("restart lowered quality: %v, want about %v", withRestart, withoutRestart)
+			}
+		})
+	}
+}
