@@ -207,6 +207,11 @@ func (c *Clusterer) Assign(it Item) Assignment {
 	best, sim := int32(-1), 0.0
 	if cl, ok := c.repeats[signature]; ok && c.slots[cl.slot] == cl && !c.idle(cl, it.At) {
 		best, sim = cl.slot, c.similarity(vec, p, cl)
+		if len(vec) == 0 {
+			// Nothing left after normalising ("ㅠㅠ", "!!!"): such inquiries
+			// are alike, and go together rather than one cluster each.
+			sim = 1
+		}
 	}
 	if best < 0 || sim < c.opts.Threshold {
 		best, sim = c.nearest(vec, p, it.At)

@@ -41,6 +41,7 @@ func TestClusterTogether(t *testing.T) {
 		{"korean spacing and endings", []string{"앱 접속이 안 돼요", "앱 접속 안됩니다", "앱접속안되요", "앱 접속이 안됬어요ㅠㅠ"}},
 		{"korean spacing", []string{"배송 조회가 안 돼요", "배송조회가 안돼요"}},
 		{"english case and contractions", []string{"I can't log in to the app", "i cant login to the app!!!", "I CAN'T LOG IN TO THE APP"}},
+		{"nothing but emotion", []string{"ㅠㅠㅠ", "!!!", "😭😭"}},
 		{"redacted card numbers", []string{"[카드번호] 카드 결제가 안 돼요", "[카드번호] 카드결제가 안됩니다"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
