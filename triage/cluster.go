@@ -110,7 +110,8 @@ type cluster struct {
 	minutes        [15]minuteCount
 
 	centroid  []feature // sum of member vectors, sorted by hash
-	norm      float64   // Euclidean norm of the centroid's shape (shapeNorm)
+	norm      float64   // Euclidean norm of the centroid's shape
+	shapeSum  float64   // norm², kept up to date as members join
 	indexed   []uint32  // features the index lists this cluster under
 	nextIndex int       // count at which the index entries are refreshed
 
@@ -440,13 +441,14 @@ func cosine(q, centroid []feature, n float64) float64 {
 // take on every comparison.
 func shapeWeight(w float32) float64 { return math.Sqrt(math.Sqrt(float64(w))) }
 
-// shapeNorm is the Euclidean norm of v's shape weights.
-func shapeNorm(v []feature) float64 {
+// shapeSum is the sum of square roots of v's weights: the squared
+// Euclidean norm of its shape.
+func shapeSum(v []feature) float64 {
 	var s float64
 	for _, f := range v {
 		s += math.Sqrt(float64(f.weight))
 	}
-	return math.Sqrt(s)
+	return s
 }
 
 // open starts an empty cluster in a free slot.
@@ -493,13 +495,16 @@ func (c *Clusterer) join(slot int32, cl *cluster, vec []feature, negated bool, i
 	// Past centroidSettled members a centroid hardly moves; folding in every
 	// eighth member keeps surge clusters cheap to update.
 	if cl.count <= centroidSettled || cl.count%8 == 0 {
-		c.merge = addVectors(c.merge[:0], cl.centroid, vec)
+		var grown float64
+		c.merge, grown = addVectors(c.merge[:0], cl.centroid, vec)
 		cl.centroid = replaceVector(cl.centroid, c.merge)
+		cl.shapeSum += grown
 		if len(cl.centroid) > 2*c.tune.centroidFeatures {
 			cl.centroid = slices.Clone(heaviest(cl.centroid, c.tune.centroidFeatures))
 			sortByHash(cl.centroid)
+			cl.shapeSum = shapeSum(cl.centroid)
 		}
-		cl.norm = shapeNorm(cl.centroid)
+		cl.norm = math.Sqrt(max(0, cl.shapeSum))
 	}
 	if cl.count >= cl.nextIndex {
 		c.reindex(slot, cl)
@@ -567,8 +572,11 @@ func replaceVector(dst, src []feature) []feature {
 	return append(dst[:0], src...)
 }
 
-// addVectors appends the sum of two hash-sorted vectors to out.
-func addVectors(out, a, b []feature) []feature {
+// addVectors appends the sum of two hash-sorted vectors to out, and returns
+// how much the sum of square roots of the weights (shapeSum) grew from a to
+// the result, so centroid norms need not be recomputed from scratch.
+func addVectors(out, a, b []feature) ([]feature, float64) {
+	var grown float64
 	i, j := 0, 0
 	for i < len(a) && j < len(b) {
 		switch {
@@ -577,15 +585,21 @@ func addVectors(out, a, b []feature) []feature {
 			i++
 		case a[i].hash > b[j].hash:
 			out = append(out, b[j])
+			grown += math.Sqrt(float64(b[j].weight))
 			j++
 		default:
-			out = append(out, feature{hash: a[i].hash, weight: a[i].weight + b[j].weight})
+			w := a[i].weight + b[j].weight
+			out = append(out, feature{hash: a[i].hash, weight: w})
+			grown += math.Sqrt(float64(w)) - math.Sqrt(float64(a[i].weight))
 			i++
 			j++
 		}
 	}
 	out = append(out, a[i:]...)
-	return append(out, b[j:]...)
+	for _, f := range b[j:] {
+		grown += math.Sqrt(float64(f.weight))
+	}
+	return append(out, b[j:]...), grown
 }
 
 // reindex lists the cluster under its current heaviest features.
@@ -829,7 +843,7 @@ func (c *Clusterer) Restore(cl Cluster, members []Item) {
 		for _, f := range p.features {
 			c.freq.add(f.hash, weight)
 		}
-		c.merge = addVectors(c.merge[:0], r.centroid, vec)
+		c.merge, _ = addVectors(c.merge[:0], r.centroid, vec)
 		r.centroid = replaceVector(r.centroid, c.merge)
 		if len(r.centroid) > 2*c.tune.centroidFeatures {
 			r.centroid = slices.Clone(heaviest(r.centroid, c.tune.centroidFeatures))
@@ -864,7 +878,8 @@ func (c *Clusterer) Restore(cl Cluster, members []Item) {
 		// Scale the negation votes of the sample up to the whole cluster.
 		r.negated = negated * r.count / samples
 	}
-	r.norm = shapeNorm(r.centroid)
+	r.shapeSum = shapeSum(r.centroid)
+	r.norm = math.Sqrt(r.shapeSum)
 	c.reindex(slot, r)
 	r.nextIndex = min(2*r.count, r.count+64)
 	c.moveToBack(slot)
