@@ -1,12 +1,409 @@
 package cli
 
 import (
+	"bufio"
 	"context"
 	"errors"
+	"fmt"
 	"io"
+	"os"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/surgedesk/surgedesk/eval"
+	"github.com/surgedesk/surgedesk/triage"
 )
 
-// runEval is replaced by the clustering evaluation work.
 func runEval(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	return errors.New("not implemented yet")
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		fmt.Fprintln(stderr, "usage: surgedesk eval <cluster|gen-surge> [flags]")
+		fmt.Fprintln(stderr, "  cluster    score the production clusterer on a label<TAB>text file")
+		fmt.Fprintln(stderr, "  gen-surge  write a synthetic outage-surge label<TAB>text file")
+		return errUsage
+	}
+	switch args[0] {
+	case "cluster":
+		return runEvalCluster(ctx, args[1:], stdout, stderr)
+	case "gen-surge":
+		return runGenSurge(ctx, args[1:], stdout, stderr)
+	}
+	return fmt.Errorf("unknown eval command %q (want cluster or gen-surge)", args[0])
+}
+
+// defaultSweep spans loose to strict; wide enough to find either method's peak.
+const defaultSweep = "0.10,0.15,0.20,0.25,0.30,0.35,0.40,0.45,0.50,0.55,0.60,0.65,0.70,0.75,0.80,0.85,0.90"
+
+func runEvalCluster(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("eval cluster", stderr)
+	data := fs.String("data", "", "labelled `FILE.tsv` (label<TAB>text, one header line)")
+	assignmentsPath := fs.String("assignments", "", "write our cluster id for each data row, in order, to `FILE`")
+	threshold := fs.Float64("threshold", triage.DefaultOptions().Threshold, "similarity threshold for the clusterer (and the baseline)")
+	withBaseline := fs.Bool("baseline", false, "also run the character 2-3-gram TF-IDF leader baseline and print it beside ours")
+	sweep := fs.Bool("sweep", false, "print a table of scores over a range of thresholds")
+	sweepList := fs.String("sweep-thresholds", defaultSweep, "comma-separated thresholds for --sweep")
+	noise := fs.String("noise", "oos", "label treated as noise: clustered but not scored (empty: none)")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("cluster: unexpected argument %q", fs.Arg(0))
+	}
+	if *data == "" {
+		return errors.New("cluster: --data is required")
+	}
+	var sweepThresholds []float64
+	if *sweep {
+		var err error
+		if sweepThresholds, err = parseThresholds(*sweepList); err != nil {
+			return err
+		}
+	}
+	examples, err := readExamples(*data)
+	if err != nil {
+		return err
+	}
+	texts := make([]string, len(examples))
+	truth := make([]string, len(examples))
+	for i, ex := range examples {
+		texts[i], truth[i] = ex.Text, ex.Label
+	}
+	var baseline *eval.Baseline
+	if *withBaseline {
+		baseline = eval.NewBaseline(texts)
+	}
+	scored := scoredRows(truth, *noise)
+
+	ours, err := clusterOurs(ctx, texts, *threshold)
+	if err != nil {
+		return err
+	}
+	results := []methodResult{ours.result("ours", truth, scored)}
+	if baseline != nil {
+		run, err := clusterBaseline(ctx, baseline, *threshold)
+		if err != nil {
+			return err
+		}
+		results = append(results, run.result("baseline", truth, scored))
+	}
+	if *assignmentsPath != "" {
+		if err := writeLines(*assignmentsPath, ours.assignments); err != nil {
+			return err
+		}
+	}
+
+	printHeader(stdout, *data, truth, scored, *noise)
+	fmt.Fprintf(stdout, "threshold  %.2f\n\n", *threshold)
+	printComparison(stdout, results)
+	if *sweep {
+		fmt.Fprintln(stdout)
+		return printSweep(ctx, stdout, texts, truth, scored, baseline, sweepThresholds)
+	}
+	return nil
+}
+
+// prepare applies the intake's preprocessing to a raw inquiry, so the
+// evaluation clusters exactly what the server would.
+func prepare(text string) string {
+	// TODO: return triage.Redact(text) once redaction lands in this branch;
+	// the server redacts before clustering.
+	return text
+}
+
+// clusterRun is one online pass: a cluster id per row plus its costs.
+type clusterRun struct {
+	assignments []string
+	elapsed     time.Duration
+	indexBytes  int
+}
+
+// clusterOurs feeds rows to the production clusterer in file order. Rows
+// share one timestamp so no cluster idles out, and each has its own customer
+// so nothing is merged for being from the same person.
+func clusterOurs(ctx context.Context, texts []string, threshold float64) (clusterRun, error) {
+	opts := triage.DefaultOptions()
+	opts.Threshold = threshold
+	if opts.NewID == nil {
+		next := 0
+		opts.NewID = func() string {
+			next++
+			return "c" + strconv.Itoa(next)
+		}
+	}
+	at := time.Date(2026, 1, 1, 9, 0, 0, 0, time.UTC)
+	items := make([]triage.Item, len(texts))
+	for i, text := range texts {
+		items[i] = triage.Item{
+			ID:         "row" + strconv.Itoa(i+1),
+			CustomerID: "customer" + strconv.Itoa(i+1),
+			Text:       prepare(text),
+			At:         at,
+		}
+	}
+	clusterer := triage.NewClusterer(opts)
+	run := clusterRun{assignments: make([]string, len(items))}
+	start := time.Now()
+	for i, it := range items {
+		if i%1024 == 0 && ctx.Err() != nil {
+			return clusterRun{}, ctx.Err()
+		}
+		run.assignments[i] = clusterer.Assign(it).ClusterID
+	}
+	run.elapsed = time.Since(start)
+	run.indexBytes = clusterer.IndexBytes()
+	return run, nil
+}
+
+func clusterBaseline(ctx context.Context, b *eval.Baseline, threshold float64) (clusterRun, error) {
+	start := time.Now()
+	out, err := b.Cluster(ctx, threshold)
+	if err != nil {
+		return clusterRun{}, err
+	}
+	run := clusterRun{elapsed: time.Since(start), indexBytes: out.IndexBytes}
+	run.assignments = make([]string, len(out.Assignments))
+	for i, a := range out.Assignments {
+		run.assignments[i] = strconv.Itoa(a)
+	}
+	return run, nil
+}
+
+// methodResult is what the report prints for one method at one threshold.
+type methodResult struct {
+	name       string
+	scores     eval.Scores
+	clusters   int // over all rows, noise included
+	rows       int
+	rowsPerSec float64
+	indexBytes int
+}
+
+func (r clusterRun) result(name string, truth []string, scored []int) methodResult {
+	ids := map[string]bool{}
+	for _, id := range r.assignments {
+		ids[id] = true
+	}
+	truthScored := make([]string, len(scored))
+	predScored := make([]string, len(scored))
+	for i, row := range scored {
+		truthScored[i], predScored[i] = truth[row], r.assignments[row]
+	}
+	res := methodResult{
+		name:       name,
+		scores:     eval.Score(truthScored, predScored),
+		clusters:   len(ids),
+		rows:       len(r.assignments),
+		indexBytes: r.indexBytes,
+	}
+	if r.elapsed > 0 {
+		res.rowsPerSec = float64(res.rows) / r.elapsed.Seconds()
+	}
+	return res
+}
+
+// scoredRows lists the rows whose label is a real cluster, not noise.
+func scoredRows(truth []string, noise string) []int {
+	rows := make([]int, 0, len(truth))
+	for i, label := range truth {
+		if noise == "" || label != noise {
+			rows = append(rows, i)
+		}
+	}
+	return rows
+}
+
+func printHeader(w io.Writer, path string, truth []string, scored []int, noise string) {
+	labels := map[string]bool{}
+	for _, row := range scored {
+		labels[truth[row]] = true
+	}
+	fmt.Fprintf(w, "data       %s: %d rows, %d labels\n", path, len(truth), len(labels))
+	excluded := len(truth) - len(scored)
+	switch {
+	case noise == "":
+		fmt.Fprintf(w, "scored     all %d rows (no noise label)\n", len(truth))
+	case excluded == 0:
+		fmt.Fprintf(w, "scored     all %d rows (no rows labelled %q)\n", len(truth), noise)
+	default:
+		fmt.Fprintf(w, "scored     %d rows; %d rows labelled %q are noise: clustered, but left out of ARI, NMI, pairwise and purity\n",
+			len(scored), excluded, noise)
+	}
+}
+
+func printComparison(w io.Writer, results []methodResult) {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	row := func(metric string, cell func(methodResult) string) {
+		// Padding the names to one width keeps them left-aligned in a
+		// right-aligned table.
+		fmt.Fprintf(tw, "%-19s\t", metric)
+		for _, r := range results {
+			fmt.Fprintf(tw, "%s\t", cell(r))
+		}
+		fmt.Fprintln(tw)
+	}
+	fixed := func(f func(methodResult) float64) func(methodResult) string {
+		return func(r methodResult) string { return fmt.Sprintf("%.4f", f(r)) }
+	}
+	row("metric", func(r methodResult) string { return r.name })
+	row("ARI", fixed(func(r methodResult) float64 { return r.scores.ARI }))
+	row("NMI", fixed(func(r methodResult) float64 { return r.scores.NMI }))
+	row("pairwise precision", fixed(func(r methodResult) float64 { return r.scores.Precision }))
+	row("pairwise recall", fixed(func(r methodResult) float64 { return r.scores.Recall }))
+	row("pairwise F1", fixed(func(r methodResult) float64 { return r.scores.F1 }))
+	row("purity", fixed(func(r methodResult) float64 { return r.scores.Purity }))
+	row("clusters", func(r methodResult) string { return strconv.Itoa(r.clusters) })
+	row("rows per cluster", func(r methodResult) string { return fmt.Sprintf("%.2f", perCluster(r)) })
+	row("throughput rows/s", func(r methodResult) string { return fmt.Sprintf("%.0f", r.rowsPerSec) })
+	row("index bytes", func(r methodResult) string { return strconv.Itoa(r.indexBytes) })
+	row("index bytes per row", func(r methodResult) string {
+		return fmt.Sprintf("%.1f", float64(r.indexBytes)/float64(max(r.rows, 1)))
+	})
+	tw.Flush()
+}
+
+func perCluster(r methodResult) float64 {
+	if r.clusters == 0 {
+		return 0
+	}
+	return float64(r.rows) / float64(r.clusters)
+}
+
+func printSweep(ctx context.Context, w io.Writer, texts, truth []string, scored []int, baseline *eval.Baseline, thresholds []float64) error {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	columns := "ARI\tNMI\tP\tR\tF1\tpurity\tclusters\trows/s\t"
+	fmt.Fprint(tw, "threshold\tours "+columns)
+	if baseline != nil {
+		fmt.Fprint(tw, "|\tbaseline "+columns)
+	}
+	fmt.Fprintln(tw)
+	cells := func(r methodResult) string {
+		s := r.scores
+		return fmt.Sprintf("%.4f\t%.4f\t%.4f\t%.4f\t%.4f\t%.4f\t%d\t%.0f\t",
+			s.ARI, s.NMI, s.Precision, s.Recall, s.F1, s.Purity, r.clusters, r.rowsPerSec)
+	}
+	var bestOurs, bestBaseline sweepBest
+	for _, t := range thresholds {
+		ours, err := clusterOurs(ctx, texts, t)
+		if err != nil {
+			return err
+		}
+		r := ours.result("ours", truth, scored)
+		bestOurs.offer(t, r)
+		fmt.Fprintf(tw, "%.2f\t%s", t, cells(r))
+		if baseline != nil {
+			run, err := clusterBaseline(ctx, baseline, t)
+			if err != nil {
+				return err
+			}
+			r := run.result("baseline", truth, scored)
+			bestBaseline.offer(t, r)
+			fmt.Fprintf(tw, "|\t%s", cells(r))
+		}
+		fmt.Fprintln(tw)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "\nbest ARI  ours      %s\n", bestOurs)
+	if baseline != nil {
+		fmt.Fprintf(w, "best ARI  baseline  %s\n", bestBaseline)
+	}
+	return nil
+}
+
+// sweepBest remembers the threshold with the highest ARI.
+type sweepBest struct {
+	threshold float64
+	result    methodResult
+	seen      bool
+}
+
+func (b *sweepBest) offer(threshold float64, r methodResult) {
+	if !b.seen || r.scores.ARI > b.result.scores.ARI {
+		*b = sweepBest{threshold: threshold, result: r, seen: true}
+	}
+}
+
+func (b sweepBest) String() string {
+	s := b.result.scores
+	return fmt.Sprintf("%.4f at threshold %.2f (NMI %.4f, P %.4f, R %.4f, F1 %.4f, purity %.4f, %d clusters)",
+		s.ARI, b.threshold, s.NMI, s.Precision, s.Recall, s.F1, s.Purity, b.result.clusters)
+}
+
+func parseThresholds(list string) ([]float64, error) {
+	var thresholds []float64
+	for field := range strings.SplitSeq(list, ",") {
+		field = strings.TrimSpace(field)
+		t, err := strconv.ParseFloat(field, 64)
+		if err != nil || t < 0 || t > 1 {
+			return nil, fmt.Errorf("cluster: threshold %q in --sweep-thresholds is not a number in 0..1", field)
+		}
+		thresholds = append(thresholds, t)
+	}
+	return thresholds, nil
+}
+
+func readExamples(path string) ([]eval.Example, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("cluster: unable to open data: %w", err)
+	}
+	defer f.Close()
+	examples, err := eval.ReadExamples(f)
+	if err != nil {
+		return nil, fmt.Errorf("cluster: %s: %w", path, err)
+	}
+	return examples, nil
+}
+
+func writeLines(path string, lines []string) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return fmt.Errorf("cluster: unable to create assignments file: %w", err)
+	}
+	w := bufio.NewWriter(f)
+	for _, line := range lines {
+		w.WriteString(line)
+		w.WriteByte('\n')
+	}
+	if err := w.Flush(); err != nil {
+		f.Close()
+		return fmt.Errorf("cluster: unable to write assignments: %w", err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("cluster: unable to write assignments: %w", err)
+	}
+	return nil
+}
+
+func runGenSurge(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("eval gen-surge", stderr)
+	rows := fs.Int("rows", 0, "number of data `rows` to write (required)")
+	seed := fs.Int64("seed", 1, "random seed; the same seed gives the same file")
+	out := fs.String("out", "", "output `FILE` (default stdout)")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("gen-surge: unexpected argument %q", fs.Arg(0))
+	}
+	if *rows <= 0 {
+		return errors.New("gen-surge: --rows must be a positive number")
+	}
+	if *out == "" {
+		return eval.GenerateSurge(stdout, *rows, *seed)
+	}
+	f, err := os.Create(*out)
+	if err != nil {
+		return fmt.Errorf("gen-surge: unable to create output: %w", err)
+	}
+	if err := eval.GenerateSurge(f, *rows, *seed); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("gen-surge: unable to write output: %w", err)
+	}
+	return nil
 }
