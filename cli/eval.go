@@ -106,9 +106,8 @@ func runEvalCluster(ctx context.Context, args []string, stdout, stderr io.Writer
 // prepare applies the intake's preprocessing to a raw inquiry, so the
 // evaluation clusters exactly what the server would.
 func prepare(text string) string {
-	// TODO: return triage.Redact(text) once redaction lands in this branch;
-	// the server redacts before clustering.
-	return text
+	redacted, _ := triage.Redact(text)
+	return redacted
 }
 
 // clusterRun is one online pass: a cluster id per row plus its costs.

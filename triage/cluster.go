@@ -903,3 +903,30 @@ func (c *Clusterer) IndexBytes() int {
 	total += 8*len(c.slots) + 8*len(c.score) + 24*len(c.repeats)
 	return total
 }
+
+// Add records that it joined clusterID by another instance's decision, so
+// that this instance's index learns from it as if Assign had put it there.
+// A cluster unknown here (started elsewhere) is opened under that id.
+func (c *Clusterer) Add(clusterID string, it Item) {
+	p := c.profileOf(it.Text)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if it.At.After(c.latest) {
+		c.latest = it.At
+	}
+	c.expire(it.At, expiryPerAssign)
+	vec := c.weigh(p.features)
+	c.count(p.features)
+	var cl *cluster
+	if slot, ok := c.byID[clusterID]; ok && c.slots[slot] != nil {
+		cl = c.slots[slot]
+		c.join(slot, cl, vec, p.negated, it, c.similarity(vec, p, cl))
+	} else {
+		cl = c.open(clusterID, it.At)
+		c.join(cl.slot, cl, vec, p.negated, it, 1)
+	}
+	if len(c.repeats) >= repeatsCap {
+		clear(c.repeats)
+	}
+	c.repeats[signatureOf(p.features)] = cl
+}

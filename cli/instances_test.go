@@ -1,0 +1,95 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/surgedesk/surgedesk/config"
+)
+
+// Two instances share one NATS and one database: every inquiry is stored
+// once whichever instance took it, both report the same counts, and an
+// inquiry arriving at one joins the cluster its twin started on the other.
+// Instance A runs the embedded NATS with a TCP port and B connects to it as
+// an external server; both use one SQLite file.
+func TestTwoInstancesShareState(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	natsAddr := freeAddr(t)
+	db := "sqlite:" + filepath.Join(t.TempDir(), "shared.db")
+	base := func() config.Config {
+		cfg := config.Default()
+		cfg.DataDir = t.TempDir()
+		cfg.HTTP.Addr = "127.0.0.1:0"
+		cfg.Auth.AdminToken = testToken
+		cfg.Database.URL = db
+		return cfg
+	}
+	cfgA := base()
+	cfgA.NATS.Embedded.Listen = natsAddr
+	a := serveInProcess(t, cfgA)
+	cfgB := base()
+	cfgB.NATS.URL = "nats://" + natsAddr
+	b := serveInProcess(t, cfgB)
+
+	topics := map[string][]string{
+		"login": {"앱 접속이 안 돼요", "앱 접속이 안돼요ㅠㅠ", "앱 접속 안 돼요!!", "앱 접속이 안 돼요 ㅠ", "앱접속이 안돼요"},
+		"refund": {"환불은 언제 되나요?", "환불 언제 되나요", "환불 언제돼요??", "환불은 언제 되나요ㅠ", "환불 언제 되나요!!"},
+	}
+	ids := map[string][]string{}
+	n := 0
+	post := func(c client, topic, text string) {
+		t.Helper()
+		n++
+		code, id, err := c.post(ctx, fmt.Sprintf("k%d", n), text)
+		if err != nil || code != 202 {
+			t.Fatalf("post %q: %d %v", text, code, err)
+		}
+		ids[topic] = append(ids[topic], id)
+	}
+	// The first of each topic goes to A and is stored (and announced)
+	// before its twins arrive at either instance.
+	for topic, texts := range topics {
+		post(a, topic, texts[0])
+	}
+	a.settle(t, ctx)
+	for i := 1; i < 5; i++ {
+		for topic, texts := range topics {
+			post(b, topic, texts[i])
+			post(a, topic, texts[i])
+		}
+	}
+	stA, stB := a.settle(t, ctx), b.settle(t, ctx)
+	if stA.Stored != n || stB.Stored != n || stA.Accepted != n || stB.Accepted != n {
+		t.Fatalf("stats A %+v, B %+v; want %d stored and accepted on both", stA, stB, n)
+	}
+	for topic, list := range ids {
+		clusters := map[string]int{}
+		for _, id := range list {
+			var in struct {
+				ClusterID string `json:"cluster_id"`
+			}
+			if code, err := a.get(ctx, "/v1/inquiries/"+id, &in); err != nil || code != 200 || in.ClusterID == "" {
+				t.Fatalf("GET %s: %d %v %+v", id, code, err, in)
+			}
+			clusters[in.ClusterID]++
+		}
+		if len(clusters) != 1 {
+			t.Errorf("%s inquiries spread over %d clusters across the instances: %v", topic, len(clusters), clusters)
+		}
+	}
+	var la, lb struct {
+		Clusters []struct {
+			ID        string `json:"id"`
+			Inquiries int    `json:"inquiries"`
+		} `json:"clusters"`
+	}
+	a.get(ctx, "/v1/clusters", &la)
+	b.get(ctx, "/v1/clusters", &lb)
+	if len(la.Clusters) != 2 || fmt.Sprint(la) != fmt.Sprint(lb) {
+		t.Errorf("clusters seen by A %+v and B %+v differ or are not 2", la, lb)
+	}
+}
