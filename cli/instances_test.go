@@ -3,7 +3,10 @@ package cli
 import (
 	"context"
 	"fmt"
+	"log/slog"
+	"net/http"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
@@ -36,7 +39,7 @@ func TestTwoInstancesShareState(t *testing.T) {
 	b := serveInProcess(t, cfgB)
 
 	topics := map[string][]string{
-		"login": {"앱 접속이 안 돼요", "앱 접속이 안돼요ㅠㅠ", "앱 접속 안 돼요!!", "앱 접속이 안 돼요 ㅠ", "앱접속이 안돼요"},
+		"login":  {"앱 접속이 안 돼요", "앱 접속이 안돼요ㅠㅠ", "앱 접속 안 돼요!!", "앱 접속이 안 돼요 ㅠ", "앱접속이 안돼요"},
 		"refund": {"환불은 언제 되나요?", "환불 언제 되나요", "환불 언제돼요??", "환불은 언제 되나요ㅠ", "환불 언제 되나요!!"},
 	}
 	ids := map[string][]string{}
@@ -92,4 +95,81 @@ func TestTwoInstancesShareState(t *testing.T) {
 	if len(la.Clusters) != 2 || fmt.Sprint(la) != fmt.Sprint(lb) {
 		t.Errorf("clusters seen by A %+v and B %+v differ or are not 2", la, lb)
 	}
+}
+
+// Clusters persist in SQL and the index is rebuilt on restart: a variant
+// arriving after the restart joins the cluster started before it.
+func TestClustersSurviveRestart(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	cfg := config.Default()
+	cfg.DataDir = t.TempDir()
+	cfg.HTTP.Addr = "127.0.0.1:0"
+	cfg.Auth.AdminToken = testToken
+
+	clusterOf := func(c client, id string) string {
+		t.Helper()
+		var in struct {
+			ClusterID string `json:"cluster_id"`
+		}
+		if code, err := c.get(ctx, "/v1/inquiries/"+id, &in); err != nil || code != 200 {
+			t.Fatalf("GET %s: %d %v", id, code, err)
+		}
+		return in.ClusterID
+	}
+	first := serveInProcessUntil(t, cfg)
+	_, id1, _ := first.c.post(ctx, "r1", "결제가 두 번 됐어요 환불해주세요")
+	_, id2, _ := first.c.post(ctx, "r2", "결제가 두번 되었어요ㅠㅠ 환불해 주세요")
+	_, other, _ := first.c.post(ctx, "r3", "배송 조회가 안 돼요")
+	first.c.settle(t, ctx)
+	before := clusterOf(first.c, id1)
+	if before == "" || clusterOf(first.c, id2) != before || clusterOf(first.c, other) == before {
+		t.Fatalf("before restart: %s %s %s", before, clusterOf(first.c, id2), clusterOf(first.c, other))
+	}
+	first.stop()
+
+	second := serveInProcessUntil(t, cfg)
+	_, id3, _ := second.c.post(ctx, "r4", "결제 두 번 됐어요!! 환불 해주세요")
+	second.c.settle(t, ctx)
+	if got := clusterOf(second.c, id3); got != before {
+		t.Errorf("after restart the variant joined %s, want the restored cluster %s", got, before)
+	}
+	var cl struct {
+		Inquiries int `json:"inquiries"`
+		Customers int `json:"customers"`
+	}
+	if code, _ := second.c.get(ctx, "/v1/clusters/"+before, &cl); code != 200 || cl.Inquiries != 3 || cl.Customers != 3 {
+		t.Errorf("restored cluster = %d %+v, want 3 inquiries from 3 customers", code, cl)
+	}
+}
+
+type running struct {
+	c    client
+	stop func()
+}
+
+// serveInProcessUntil runs serve until stop (or the end of the test).
+func serveInProcessUntil(t *testing.T, cfg config.Config) running {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	started := make(chan string, 1)
+	done := make(chan error, 1)
+	go func() { done <- serve(ctx, cfg, slog.New(slog.DiscardHandler), started) }()
+	var once sync.Once
+	stop := func() {
+		once.Do(func() {
+			cancel()
+			if err := <-done; err != nil {
+				t.Errorf("serve: %v", err)
+			}
+		})
+	}
+	t.Cleanup(stop)
+	select {
+	case addr := <-started:
+		return running{c: client{base: "http://" + addr, http: &http.Client{Timeout: 10 * time.Second}}, stop: stop}
+	case err := <-done:
+		t.Fatalf("serve: %v", err)
+	}
+	return running{}
 }

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -249,25 +248,7 @@ func (l *lockedWriter) Write(p []byte) (int, error) {
 // serveInProcess runs serve with cfg until the test ends.
 func serveInProcess(t *testing.T, cfg config.Config) client {
 	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	started := make(chan string, 1)
-	done := make(chan error, 1)
-	go func() { done <- serve(ctx, cfg, slog.New(slog.DiscardHandler), started) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("serve: %v", err)
-		}
-	})
-	select {
-	case addr := <-started:
-		return client{base: "http://" + addr, http: &http.Client{Timeout: 10 * time.Second}}
-	case err := <-done:
-		t.Fatalf("serve: %v", err)
-	case <-time.After(60 * time.Second):
-		t.Fatal("serve did not start")
-	}
-	return client{}
+	return serveInProcessUntil(t, cfg).c
 }
 
 // The production path: external NATS and PostgreSQL, chosen by
