@@ -59,6 +59,32 @@ func TestTwoInstancesShareState(t *testing.T) {
 		post(a, topic, texts[0])
 	}
 	a.settle(t, ctx)
+	// Announcements are asynchronous: wait until both instances' in-memory
+	// indexes (which alone know the recent rates) hold both clusters.
+	for _, c := range []client{a, b} {
+		for {
+			var l struct {
+				Clusters []struct {
+					Last5m int `json:"last_5m"`
+				} `json:"clusters"`
+			}
+			c.get(ctx, "/v1/clusters", &l)
+			known := 0
+			for _, cl := range l.Clusters {
+				if cl.Last5m > 0 {
+					known++
+				}
+			}
+			if known == len(topics) {
+				break
+			}
+			select {
+			case <-ctx.Done():
+				t.Fatalf("an instance never learnt the first clusters: %+v", l)
+			case <-time.After(20 * time.Millisecond):
+			}
+		}
+	}
 	for i := 1; i < 5; i++ {
 		for topic, texts := range topics {
 			post(b, topic, texts[i])
