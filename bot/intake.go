@@ -119,10 +119,10 @@ func (in *Intake) validate(s *Submission) error {
 	if len(missing) > 0 {
 		return inputError("missing_field", "required field(s) missing or empty: %s", strings.Join(missing, ", "))
 	}
-	for name, v := range map[string]string{"source": s.Source, "customer_id": s.CustomerID, "text": s.Text,
-		"idempotency_key": s.IdempotencyKey, "locale": s.Locale, "reply_url": s.ReplyURL} {
-		if !utf8.ValidString(v) {
-			return inputError("invalid_utf8", "%s is not valid UTF-8", name)
+	for _, f := range [...]struct{ name, v string }{{"source", s.Source}, {"customer_id", s.CustomerID}, {"text", s.Text},
+		{"idempotency_key", s.IdempotencyKey}, {"locale", s.Locale}, {"reply_url", s.ReplyURL}} {
+		if !utf8.ValidString(f.v) {
+			return inputError("invalid_utf8", "%s is not valid UTF-8", f.name)
 		}
 	}
 	if len(s.Text) > in.limits.MaxTextBytes {

@@ -101,6 +101,20 @@ func databaseURL(cfg config.Config) string {
 	return cfg.Database.URL
 }
 
+// openDatabase opens the configured database and migrates it.
+func openDatabase(ctx context.Context, cfg config.Config, maxConns int) (*storage.Storage, []string, error) {
+	db, err := storage.Open(ctx, databaseURL(cfg), maxConns)
+	if err != nil {
+		return nil, nil, err
+	}
+	applied, err := db.Migrate(ctx)
+	if err != nil {
+		db.Close()
+		return nil, nil, err
+	}
+	return db, applied, nil
+}
+
 // serve runs everything until ctx is cancelled, then shuts down in order:
 // stop intake, drain the workers, flush NATS, close the database. When
 // started is non-nil it receives the HTTP address once intake is open.
@@ -108,15 +122,11 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, started cha
 	if err := ensureAdminToken(&cfg, log); err != nil {
 		return err
 	}
-	db, err := storage.Open(ctx, databaseURL(cfg), cfg.Database.MaxOpenConns)
+	db, applied, err := openDatabase(ctx, cfg, cfg.Database.MaxOpenConns)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	applied, err := db.Migrate(ctx)
-	if err != nil {
-		return err
-	}
 	log.Info("database ready", "dialect", db.Dialect(), "migrations_applied", len(applied))
 
 	b, err := bus.Open(ctx, cfg.NATS, cfg.DataDir, log)
@@ -241,15 +251,11 @@ func runMigrate(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err != nil {
 		return fmt.Errorf("invalid configuration:\n%w", err)
 	}
-	db, err := storage.Open(ctx, databaseURL(cfg), 1)
+	db, applied, err := openDatabase(ctx, cfg, 1)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	applied, err := db.Migrate(ctx)
-	if err != nil {
-		return err
-	}
 	for _, a := range applied {
 		fmt.Fprintln(stdout, "applied", a)
 	}

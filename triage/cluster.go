@@ -1,6 +1,7 @@
 package triage
 
 import (
+	"cmp"
 	"crypto/rand"
 	"encoding/hex"
 	"math"
@@ -194,16 +195,22 @@ func (c *Clusterer) profileOf(text string) profile {
 	return p
 }
 
+// advance moves the clock to it, closes what has idled out meanwhile and
+// weighs p's features; c.mu is held.
+func (c *Clusterer) advance(it Item, p profile) []feature {
+	if it.At.After(c.latest) {
+		c.latest = it.At
+	}
+	c.expire(it.At, expiryPerAssign)
+	return c.weigh(p.features)
+}
+
 // Assign places it in an existing open cluster or starts a new one.
 func (c *Clusterer) Assign(it Item) Assignment {
 	p := c.profileOf(it.Text)
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if it.At.After(c.latest) {
-		c.latest = it.At
-	}
-	c.expire(it.At, expiryPerAssign)
-	vec := c.weigh(p.features)
+	vec := c.advance(it, p)
 	signature := signatureOf(p.features)
 	best, sim := int32(-1), 0.0
 	if cl, ok := c.repeats[signature]; ok && c.slots[cl.slot] == cl && !c.idle(cl, it.At) {
@@ -551,15 +558,7 @@ func (cl *cluster) recent(now time.Time, n int64) int {
 }
 
 func sortByHash(v []feature) {
-	slices.SortFunc(v, func(a, b feature) int {
-		switch {
-		case a.hash < b.hash:
-			return -1
-		case a.hash > b.hash:
-			return 1
-		}
-		return 0
-	})
+	slices.SortFunc(v, func(a, b feature) int { return cmp.Compare(a.hash, b.hash) })
 }
 
 // replaceVector copies src over dst, reusing dst's storage when it fits and
@@ -911,11 +910,7 @@ func (c *Clusterer) Add(clusterID string, it Item) {
 	p := c.profileOf(it.Text)
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if it.At.After(c.latest) {
-		c.latest = it.At
-	}
-	c.expire(it.At, expiryPerAssign)
-	vec := c.weigh(p.features)
+	vec := c.advance(it, p)
 	c.count(p.features)
 	var cl *cluster
 	if slot, ok := c.byID[clusterID]; ok && c.slots[slot] != nil {

@@ -1,7 +1,6 @@
 package triage
 
 import (
-	"slices"
 	"strings"
 )
 
@@ -131,15 +130,7 @@ func extract(text string, w featureWeights, scratch []token) (profile, []token) 
 
 // mergeFeatures sorts by hash and sums the weights of repeated features.
 func mergeFeatures(feats []feature) []feature {
-	slices.SortFunc(feats, func(a, b feature) int {
-		switch {
-		case a.hash < b.hash:
-			return -1
-		case a.hash > b.hash:
-			return 1
-		}
-		return 0
-	})
+	sortByHash(feats)
 	out := feats[:0]
 	for _, f := range feats {
 		if n := len(out); n > 0 && out[n-1].hash == f.hash {
