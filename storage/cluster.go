@@ -33,30 +33,54 @@ type Cluster struct {
 
 const clusterColumns = `id, representative, label, inquiries, customers, first_seen, last_seen, status`
 
-// countInClusters adds the newly inserted rows of batch to their clusters.
+// countInClusters adds the newly inserted rows of batch to their clusters
+// in two statements, whatever the number of clusters: one records the
+// distinct customers (returning those new to their cluster), one upserts
+// every cluster with its increments.
 func (s *Storage) countInClusters(ctx context.Context, tx *sqlx.Tx, batch []Inquiry, inserted map[string]bool, clusters []Cluster) error {
 	type delta struct {
-		n           int64
-		first, last int64
-		customers   map[string]bool
+		n, customers int64
+		first, last  int64
 	}
+	type pair struct{ cluster, customer string }
 	deltas := map[string]*delta{}
+	pairs := map[pair]bool{}
 	for _, in := range batch {
 		if in.ClusterID == "" || !inserted[in.ID] {
 			continue
 		}
 		d := deltas[in.ClusterID]
 		if d == nil {
-			d = &delta{first: in.ReceivedAt, last: in.ReceivedAt, customers: map[string]bool{}}
+			d = &delta{first: in.ReceivedAt, last: in.ReceivedAt}
 			deltas[in.ClusterID] = d
 		}
 		d.n++
 		d.first, d.last = min(d.first, in.ReceivedAt), max(d.last, in.ReceivedAt)
-		d.customers[in.CustomerKey()] = true
+		pairs[pair{in.ClusterID, in.CustomerKey()}] = true
 	}
 	if len(deltas) == 0 {
 		return nil
 	}
+
+	var q strings.Builder
+	q.WriteString(`INSERT INTO cluster_customers (cluster_id, customer_key) VALUES `)
+	args := make([]any, 0, 2*len(pairs))
+	for p := range pairs {
+		if len(args) > 0 {
+			q.WriteString(",")
+		}
+		q.WriteString("(?, ?)")
+		args = append(args, p.cluster, p.customer)
+	}
+	q.WriteString(" ON CONFLICT DO NOTHING RETURNING cluster_id")
+	var added []string
+	if err := tx.SelectContext(ctx, &added, tx.Rebind(q.String()), args...); err != nil {
+		return fmt.Errorf("storage: unable to count cluster customers: %w", err)
+	}
+	for _, id := range added {
+		deltas[id].customers++
+	}
+
 	known := map[string]Cluster{}
 	for _, c := range clusters {
 		known[c.ID] = c
@@ -65,47 +89,31 @@ func (s *Storage) countInClusters(ctx context.Context, tx *sqlx.Tx, batch []Inqu
 	for id := range deltas {
 		ids = append(ids, id)
 	}
-	sort.Strings(ids) // a fixed lock order across instances
-	for _, id := range ids {
+	sort.Strings(ids) // one lock order across instances
+	q.Reset()
+	q.WriteString(`INSERT INTO clusters (id, representative, label, inquiries, customers, first_seen, last_seen, status) VALUES `)
+	args = args[:0]
+	for i, id := range ids {
 		d, c := deltas[id], known[id]
-		label, _ := json.Marshal(c.Label)
-		if c.Label == nil {
-			label = []byte("[]")
+		label := []byte("[]")
+		if len(c.Label) > 0 {
+			label, _ = json.Marshal(c.Label)
 		}
-		_, err := tx.ExecContext(ctx, tx.Rebind(`INSERT INTO clusters (id, representative, label, inquiries, customers, first_seen, last_seen, status)
-			VALUES (?, ?, ?, ?, 0, ?, ?, 'open')
-			ON CONFLICT (id) DO UPDATE SET
-				inquiries = clusters.inquiries + excluded.inquiries,
-				first_seen = CASE WHEN excluded.first_seen < clusters.first_seen THEN excluded.first_seen ELSE clusters.first_seen END,
-				last_seen = CASE WHEN excluded.last_seen > clusters.last_seen THEN excluded.last_seen ELSE clusters.last_seen END,
-				representative = CASE WHEN excluded.representative <> '' THEN excluded.representative ELSE clusters.representative END,
-				label = CASE WHEN excluded.label <> '[]' THEN excluded.label ELSE clusters.label END`),
-			id, c.Representative, string(label), d.n, d.first, d.last)
-		if err != nil {
-			return fmt.Errorf("storage: unable to count inquiries in cluster %s: %w", id, err)
+		if i > 0 {
+			q.WriteString(",")
 		}
-		var q strings.Builder
-		q.WriteString(`INSERT INTO cluster_customers (cluster_id, customer_key) VALUES `)
-		args := make([]any, 0, 2*len(d.customers))
-		i := 0
-		for key := range d.customers {
-			if i > 0 {
-				q.WriteString(",")
-			}
-			q.WriteString("(?, ?)")
-			args = append(args, id, key)
-			i++
-		}
-		q.WriteString(" ON CONFLICT DO NOTHING RETURNING customer_key")
-		var added []string
-		if err := tx.SelectContext(ctx, &added, tx.Rebind(q.String()), args...); err != nil {
-			return fmt.Errorf("storage: unable to count customers in cluster %s: %w", id, err)
-		}
-		if len(added) > 0 {
-			if _, err := tx.ExecContext(ctx, tx.Rebind(`UPDATE clusters SET customers = customers + ? WHERE id = ?`), len(added), id); err != nil {
-				return fmt.Errorf("storage: unable to count customers in cluster %s: %w", id, err)
-			}
-		}
+		q.WriteString("(?, ?, ?, ?, ?, ?, ?, 'open')")
+		args = append(args, id, c.Representative, string(label), d.n, d.customers, d.first, d.last)
+	}
+	q.WriteString(` ON CONFLICT (id) DO UPDATE SET
+		inquiries = clusters.inquiries + excluded.inquiries,
+		customers = clusters.customers + excluded.customers,
+		first_seen = CASE WHEN excluded.first_seen < clusters.first_seen THEN excluded.first_seen ELSE clusters.first_seen END,
+		last_seen = CASE WHEN excluded.last_seen > clusters.last_seen THEN excluded.last_seen ELSE clusters.last_seen END,
+		representative = CASE WHEN excluded.representative <> '' THEN excluded.representative ELSE clusters.representative END,
+		label = CASE WHEN excluded.label <> '[]' THEN excluded.label ELSE clusters.label END`)
+	if _, err := tx.ExecContext(ctx, tx.Rebind(q.String()), args...); err != nil {
+		return fmt.Errorf("storage: unable to count inquiries in clusters: %w", err)
 	}
 	return nil
 }

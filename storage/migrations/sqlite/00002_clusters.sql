@@ -17,7 +17,7 @@ CREATE TABLE cluster_customers (
     cluster_id   TEXT NOT NULL,
     customer_key TEXT NOT NULL,
     PRIMARY KEY (cluster_id, customer_key)
-);
+) WITHOUT ROWID;
 
 ALTER TABLE inquiries ADD COLUMN cluster_id TEXT;
 CREATE INDEX inquiries_cluster ON inquiries (cluster_id, received_at);
