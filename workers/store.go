@@ -112,11 +112,18 @@ func (s *Store) Run(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("workers: unable to consume: %w", err)
 	}
+	// done closes when consuming has stopped: drained, or given up on
+	// because NATS is gone (a drain then never completes; whatever is
+	// unacknowledged is redelivered after AckWait anyway).
+	done := make(chan struct{})
 	go func() {
-		<-ctx.Done()
+		defer close(done)
+		select {
+		case <-cc.Closed():
+			return
+		case <-ctx.Done():
+		}
 		cc.Drain()
-		// With NATS gone a drain never completes; what is unacknowledged
-		// is redelivered after AckWait anyway.
 		select {
 		case <-cc.Closed():
 		case <-time.After(2 * time.Second):
@@ -134,7 +141,7 @@ func (s *Store) Run(ctx context.Context) error {
 		case m := <-msgs:
 			batch = s.collect(append(batch[:0], m), msgs)
 			s.process(work, ctx.Done(), batch)
-		case <-cc.Closed():
+		case <-done:
 			for {
 				batch = batch[:0]
 				for len(batch) < s.opts.BatchSize && len(msgs) > 0 {
