@@ -124,6 +124,10 @@ func (in *Intake) validate(s *Submission) error {
 		if !utf8.ValidString(f.v) {
 			return inputError("invalid_utf8", "%s is not valid UTF-8", f.name)
 		}
+		// PostgreSQL cannot store NUL in text: refused here, not dead-lettered later.
+		if strings.IndexByte(f.v, 0) >= 0 {
+			return inputError("invalid_field", "%s contains a NUL character", f.name)
+		}
 	}
 	if len(s.Text) > in.limits.MaxTextBytes {
 		return inputError("text_too_long", "text is %d bytes; the limit is %d", len(s.Text), in.limits.MaxTextBytes)
@@ -149,6 +153,9 @@ func (in *Intake) validate(s *Submission) error {
 	if m := bytes.TrimSpace(s.Metadata); len(m) > 0 && !bytes.Equal(m, []byte("null")) {
 		if m[0] != '{' || !json.Valid(m) {
 			return inputError("invalid_field", "metadata must be a JSON object")
+		}
+		if bytes.Contains(m, []byte(`\u0000`)) {
+			return inputError("invalid_field", "metadata contains a NUL character")
 		}
 	}
 	return nil
@@ -240,9 +247,14 @@ func redactValue(v any, kinds *[]triage.Kind) any {
 		*kinds = append(*kinds, k...)
 		return r
 	case map[string]any:
+		// Keys too: a form may name a field after the secret it holds.
+		out := make(map[string]any, len(x))
 		for key, val := range x {
-			x[key] = redactValue(val, kinds)
+			k, found := triage.Redact(key)
+			*kinds = append(*kinds, found...)
+			out[k] = redactValue(val, kinds)
 		}
+		return out
 	case []any:
 		for i, val := range x {
 			x[i] = redactValue(val, kinds)

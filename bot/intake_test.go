@@ -53,6 +53,9 @@ func TestAcceptValidation(t *testing.T) {
 		{"https reply url", with(func(s *Submission) { s.ReplyURL = "https://x.example/r" }), ""},
 		{"metadata array", with(func(s *Submission) { s.Metadata = json.RawMessage(`[1]`) }), "invalid_field"},
 		{"metadata null", with(func(s *Submission) { s.Metadata = json.RawMessage(`null`) }), ""},
+		{"nul in text", with(func(s *Submission) { s.Text = "접속\x00안돼요" }), "invalid_field"},
+		{"nul in customer", with(func(s *Submission) { s.CustomerID = "u\x00" }), "invalid_field"},
+		{"nul in metadata", with(func(s *Submission) { s.Metadata = json.RawMessage(`{"a":"b\u0000"}`) }), "invalid_field"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -79,12 +82,12 @@ func TestAcceptRedactsBeforePublishing(t *testing.T) {
 	in := NewIntake(rec, Limits{MaxTextBytes: 8192}, time.Second)
 	sub := Submission{Source: "web", CustomerID: "u-1",
 		Text:     "비번 abcd1234 맞는데 로그인이 안돼요. 카드 4111 1111 1111 1111 결제도 안됨",
-		Metadata: json.RawMessage(`{"form":{"phone":"010-1234-5678","note":["email me: kim@example.com"]},"count":3}`)}
+		Metadata: json.RawMessage(`{"form":{"phone":"010-1234-5678","note":["email me: kim@example.com"]},"count":3,"pw: hunter22":true}`)}
 	if _, err := in.Accept(context.Background(), sub); err != nil {
 		t.Fatal(err)
 	}
 	raw := string(rec.msgs[0].Data)
-	for _, secret := range []string{"abcd1234", "4111", "010-1234-5678", "kim@example.com"} {
+	for _, secret := range []string{"abcd1234", "4111", "010-1234-5678", "kim@example.com", "hunter22"} {
 		if strings.Contains(raw, secret) {
 			t.Errorf("published message contains %q: %s", secret, raw)
 		}

@@ -445,6 +445,7 @@ func (c Config) Validate() error {
 		}
 	}
 	sources := map[string]bool{}
+	secrets := map[string]string{}
 	for i, s := range c.Auth.Sources {
 		where := fmt.Sprintf("auth.sources[%d]", i)
 		if s.Name == "" {
@@ -455,7 +456,11 @@ func (c Config) Validate() error {
 		sources[s.Name] = true
 		if len(s.Secret) < 16 {
 			bad("%s.secret: must be at least 16 characters", where)
+		} else if other, dup := secrets[s.Secret]; dup {
+			// A signature could not tell the two sources apart.
+			bad("%s.secret: same secret as %s", where, other)
 		}
+		secrets[s.Secret] = where
 	}
 	return errors.Join(errs...)
 }

@@ -181,7 +181,7 @@ func TestValidate(t *testing.T) {
 					{Name: "x", Token: "0123456789abcdef", Roles: []string{"root"}},
 					{Name: "y", Token: "0123456789abcdef", Roles: []string{RoleRead}},
 				}
-				c.Auth.Sources = []Source{{Name: "s", Secret: "0123456789abcdef"}, {Name: "s", Secret: "x"}}
+				c.Auth.Sources = []Source{{Name: "s", Secret: "0123456789abcdef"}, {Name: "s", Secret: "x"}, {Name: "t", Secret: "0123456789abcdef"}}
 			},
 			want: []string{
 				"data_dir: must be set",
@@ -198,6 +198,7 @@ func TestValidate(t *testing.T) {
 				"workers.batch_size: must be between 1 and 1000",
 				"auth.admin_token: must be at least 16 characters",
 				"auth.tokens[0].name: required",
+				"auth.sources[2].secret: same secret as auth.sources[0]",
 				"auth.tokens[0].token: must be at least 16 characters",
 				"auth.tokens[0].roles: at least one role",
 				`auth.tokens[1].roles: unknown role "root"`,

@@ -45,10 +45,12 @@ func (s *Storage) countInClusters(ctx context.Context, tx *sqlx.Tx, batch []Inqu
 	type pair struct{ cluster, customer string }
 	deltas := map[string]*delta{}
 	pairs := map[pair]bool{}
+	counted := make(map[string]bool, len(batch))
 	for _, in := range batch {
-		if in.ClusterID == "" || !inserted[in.ID] {
+		if in.ClusterID == "" || !inserted[in.ID] || counted[in.ID] {
 			continue
 		}
+		counted[in.ID] = true
 		d := deltas[in.ClusterID]
 		if d == nil {
 			d = &delta{first: in.ReceivedAt, last: in.ReceivedAt}
@@ -62,10 +64,22 @@ func (s *Storage) countInClusters(ctx context.Context, tx *sqlx.Tx, batch []Inqu
 		return nil
 	}
 
+	// Rows in a fixed order: two instances locking the same rows in
+	// opposite orders would deadlock on PostgreSQL.
+	ordered := make([]pair, 0, len(pairs))
+	for p := range pairs {
+		ordered = append(ordered, p)
+	}
+	sort.Slice(ordered, func(i, j int) bool {
+		if ordered[i].cluster != ordered[j].cluster {
+			return ordered[i].cluster < ordered[j].cluster
+		}
+		return ordered[i].customer < ordered[j].customer
+	})
 	var q strings.Builder
 	q.WriteString(`INSERT INTO cluster_customers (cluster_id, customer_key) VALUES `)
 	args := make([]any, 0, 2*len(pairs))
-	for p := range pairs {
+	for _, p := range ordered {
 		if len(args) > 0 {
 			q.WriteString(",")
 		}

@@ -69,3 +69,28 @@ func TestClusterCounts(t *testing.T) {
 		})
 	}
 }
+
+// Two copies of one inquiry in a batch (a redelivery beside the original)
+// are stored and counted once, even if they were assigned apart.
+func TestClusterCountsIgnoreCopiesInABatch(t *testing.T) {
+	for dialect, url := range storagetest.URLs(t) {
+		t.Run(dialect, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			s := open(t, url)
+			a, copyOfA := inquiry("a", "", "접속이 안 돼요"), inquiry("a", "", "접속이 안 돼요")
+			a.ClusterID, copyOfA.ClusterID = "cl-1", "cl-2"
+			got, err := s.StoreInquiries(ctx, []storage.Inquiry{a, copyOfA}, nil)
+			if err != nil || len(got) != 1 {
+				t.Fatalf("StoreInquiries = %v, %v", got, err)
+			}
+			c1, err := s.Cluster(ctx, "cl-1")
+			if err != nil || c1.Inquiries != 1 || c1.Customers != 1 {
+				t.Errorf("cl-1 = %+v, %v; want 1 inquiry, 1 customer", c1, err)
+			}
+			if _, err := s.Cluster(ctx, "cl-2"); !errors.Is(err, storage.ErrNotFound) {
+				t.Errorf("cl-2 exists for a copy that was not stored: %v", err)
+			}
+		})
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/jmoiron/sqlx"
@@ -86,6 +87,8 @@ func (s *Storage) insertInquiries(ctx context.Context, tx *sqlx.Tx, batch []Inqu
 	if !s.postgres {
 		return s.insertInquiriesOneByOne(ctx, tx, batch)
 	}
+	// Rows in id order, so that concurrent batches lock in one order.
+	batch = slices.SortedFunc(slices.Values(batch), func(a, b Inquiry) int { return strings.Compare(a.ID, b.ID) })
 	var q strings.Builder
 	q.WriteString(`INSERT INTO inquiries (id, source, customer_id, idempotency_key, text, locale,
 		reply_url, metadata, redactions, state, received_at, stored_at, stream_seq, cluster_id) VALUES `)

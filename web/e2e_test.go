@@ -267,6 +267,7 @@ func TestBadInputChangesNothing(t *testing.T) {
 		{"stale signature", good, signed([]byte(good), formSecret, time.Now().Add(-6*time.Minute)), 401, "stale_signature"},
 		{"future signature", good, signed([]byte(good), formSecret, time.Now().Add(6*time.Minute)), 401, "stale_signature"},
 		{"malformed signature", good, map[string]string{SignatureHeader: "v1=abc"}, 401, "invalid_signature"},
+		{"nul in text", `{"source":"web","customer_id":"u","text":"a\u0000b"}`, bearer(intakeToken), 400, "invalid_field"},
 		{"signature for other source", `{"source":"web","customer_id":"u","text":"x"}`,
 			signed([]byte(`{"source":"web","customer_id":"u","text":"x"}`), formSecret, time.Now()), 403, "source_mismatch"},
 	}
@@ -285,12 +286,15 @@ func TestBadInputChangesNothing(t *testing.T) {
 	if after := st.streamSeq(t, ctx); after != before {
 		t.Errorf("bad input published %d message(s)", after-before)
 	}
-	// A good signed request still goes through, and is the only thing stored.
-	r := st.do(t, "POST", "/v1/inquiries", []byte(good), signed([]byte(good), formSecret, time.Now()))
-	if r.status != 202 {
-		t.Fatalf("signed request = %d %s", r.status, r.raw)
+	// A good signed request still goes through, also with the source
+	// padded (it is trimmed), and is the only thing stored.
+	for _, body := range []string{good, strings.Replace(good, `"webform"`, `" webform "`, 1)} {
+		r := st.do(t, "POST", "/v1/inquiries", []byte(body), signed([]byte(body), formSecret, time.Now()))
+		if r.status != 202 {
+			t.Fatalf("signed request = %d %s", r.status, r.raw)
+		}
 	}
-	st.waitStored(t, ctx, 1)
+	st.waitStored(t, ctx, 2)
 }
 
 // An oversized body is refused from its Content-Length, before it is read.

@@ -76,7 +76,7 @@ func (s *Server) acceptInquiry(w http.ResponseWriter, r *http.Request) string {
 		return fail(derr)
 	}
 	// Validate what only HTTP knows; the rest is Intake's.
-	if p.source != "" && sub.Source != p.source {
+	if p.source != "" && strings.TrimSpace(sub.Source) != p.source {
 		return fail(newError(http.StatusForbidden, "source_mismatch", "the signature is for source "+strconv.Quote(p.source)+", not "+strconv.Quote(sub.Source)))
 	}
 
@@ -89,7 +89,7 @@ func (s *Server) acceptInquiry(w http.ResponseWriter, r *http.Request) string {
 	case errors.Is(err, bot.ErrUnavailable):
 		s.Log.Warn("intake unavailable", "err", err)
 		w.Header().Set("Retry-After", "1")
-		return fail(newError(http.StatusServiceUnavailable, "unavailable", "the inquiry stream did not acknowledge in time; nothing was accepted, retry later"))
+		return fail(newError(http.StatusServiceUnavailable, "unavailable", "the inquiry stream did not acknowledge in time; retry later with the same idempotency_key"))
 	case err != nil:
 		s.Log.Error("intake failed", "err", err)
 		return fail(newError(http.StatusInternalServerError, "internal", "unable to accept the inquiry"))

@@ -127,7 +127,6 @@ func (s *Store) Run(ctx context.Context) error {
 		select {
 		case <-cc.Closed():
 		case <-time.After(2 * time.Second):
-			cc.Stop()
 		}
 	}()
 	go s.watchLag(ctx, cons)
@@ -148,10 +147,17 @@ func (s *Store) Run(ctx context.Context) error {
 					batch = append(batch, <-msgs)
 				}
 				if len(batch) == 0 {
-					return nil
+					break
 				}
 				s.process(work, ctx.Done(), batch)
 			}
+			if ctx.Err() == nil {
+				// Consuming ended without being asked to (the consumer was
+				// deleted, say): an instance that accepts but never stores
+				// must not look healthy.
+				return fmt.Errorf("workers: consumer %s stopped unexpectedly", StoreConsumer)
+			}
+			return nil
 		}
 	}
 }
@@ -185,6 +191,11 @@ func (s *Store) collect(batch []jetstream.Msg, msgs <-chan jetstream.Msg) []jets
 func (s *Store) process(ctx context.Context, stop <-chan struct{}, msgs []jetstream.Msg) {
 	rows := make([]storage.Inquiry, 0, len(msgs))
 	ok := make([]jetstream.Msg, 0, len(msgs))
+	// A second copy of an inquiry in one batch (a redelivery, a keyed
+	// retry past the duplicate window, a replay) is acknowledged with the
+	// batch but neither clustered nor counted.
+	var copies []jetstream.Msg
+	seen := make(map[string]bool, len(msgs))
 	for _, m := range msgs {
 		row, err := decode(m)
 		if err != nil {
@@ -193,12 +204,22 @@ func (s *Store) process(ctx context.Context, stop <-chan struct{}, msgs []jetstr
 			s.deadLetter(ctx, m, err)
 			continue
 		}
+		if seen[row.ID] {
+			copies = append(copies, m)
+			continue
+		}
+		seen[row.ID] = true
 		rows = append(rows, row)
 		ok = append(ok, m)
 	}
 	if len(rows) == 0 {
 		return
 	}
+	defer func() {
+		for _, m := range copies {
+			s.ack(m)
+		}
+	}()
 	// Assigned once per batch: the retries below store the same decision.
 	clusters := s.assign(rows)
 	for outage := 0; ; outage++ {
@@ -218,6 +239,11 @@ func (s *Store) process(ctx context.Context, stop <-chan struct{}, msgs []jetstr
 			return
 		}
 		s.metrics.failures.WithLabelValues("batch").Inc()
+		// Keep the batch ours while finding out why: a hanging database
+		// must not let AckWait pass and the batch go to another instance.
+		for _, m := range ok {
+			_ = m.InProgress()
+		}
 		perr := s.ping(ctx)
 		if perr == nil {
 			break
@@ -265,7 +291,9 @@ func (s *Store) ping(ctx context.Context) error {
 	return s.db.Ping(ctx)
 }
 
-func (s *Store) callTimeout() time.Duration { return min(30*time.Second, s.opts.AckWait/2) }
+// callTimeout lets a failed store and the ping after it both end well
+// within AckWait, so the InProgress that follows arrives in time.
+func (s *Store) callTimeout() time.Duration { return min(30*time.Second, s.opts.AckWait/4) }
 
 func (s *Store) ack(m jetstream.Msg) {
 	if md, err := m.Metadata(); err == nil && md.NumDelivered > 1 {

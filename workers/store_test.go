@@ -253,3 +253,29 @@ func TestStoreDeadLettersUndecodableAtOnce(t *testing.T) {
 		}
 	}
 }
+
+// A consumer deleted under a running worker ends Run with an error, so the
+// server stops instead of accepting what it will never store.
+func TestStoreFailsWhenConsumerDisappears(t *testing.T) {
+	ctx := testContext(t)
+	b := bustest.Embedded(t)
+	db := openStorage(t, ctx)
+	w := NewStore(b.JetStream, db, triage.NewClusterer(triage.DefaultOptions()), NewDeadLetters(b.JetStream), options(), slog.New(slog.DiscardHandler), nil)
+	done := make(chan error, 1)
+	go func() { done <- w.Run(ctx) }()
+	eventually(t, ctx, "the consumer exists", func() bool {
+		_, err := b.JetStream.Consumer(ctx, bus.InquiryStream, StoreConsumer)
+		return err == nil
+	})
+	if err := b.JetStream.DeleteConsumer(ctx, bus.InquiryStream, StoreConsumer); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-done:
+		if err == nil || !strings.Contains(err.Error(), "stopped unexpectedly") {
+			t.Errorf("Run = %v, want an error", err)
+		}
+	case <-ctx.Done():
+		t.Fatal("Run kept going without its consumer")
+	}
+}
