@@ -152,3 +152,23 @@ func (s *Storage) InquiryCount(ctx context.Context) (int64, error) {
 	}
 	return n, nil
 }
+
+// StoredIDs returns which of ids are already stored.
+func (s *Storage) StoredIDs(ctx context.Context, ids []string) (map[string]bool, error) {
+	out := map[string]bool{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	q, args, err := sqlx.In(`SELECT id FROM inquiries WHERE id IN (?)`, ids)
+	if err != nil {
+		return nil, fmt.Errorf("storage: %w", err)
+	}
+	var found []string
+	if err := s.db.SelectContext(ctx, &found, s.db.Rebind(q), args...); err != nil {
+		return nil, fmt.Errorf("storage: unable to look up stored inquiries: %w", err)
+	}
+	for _, id := range found {
+		out[id] = true
+	}
+	return out, nil
+}

@@ -116,3 +116,23 @@ func TestOpenRejectsUnknownURL(t *testing.T) {
 		t.Fatal("Open(mysql://) succeeded")
 	}
 }
+
+func TestStoredIDs(t *testing.T) {
+	for dialect, url := range storagetest.URLs(t) {
+		t.Run(dialect, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			s := open(t, url)
+			if _, err := s.StoreInquiries(ctx, []storage.Inquiry{inquiry("a", "", "x"), inquiry("b", "", "y")}, nil); err != nil {
+				t.Fatal(err)
+			}
+			got, err := s.StoredIDs(ctx, []string{"a", "zz", "b"})
+			if err != nil || len(got) != 2 || !got["a"] || !got["b"] {
+				t.Errorf("StoredIDs = %v, %v; want a and b", got, err)
+			}
+			if none, err := s.StoredIDs(ctx, nil); err != nil || len(none) != 0 {
+				t.Errorf("StoredIDs(nil) = %v, %v", none, err)
+			}
+		})
+	}
+}

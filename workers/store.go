@@ -26,6 +26,7 @@ const StoreConsumer = "store"
 // inquiryStore is the part of storage the Store worker needs.
 type inquiryStore interface {
 	StoreInquiries(ctx context.Context, batch []storage.Inquiry, clusters []storage.Cluster) (map[string]bool, error)
+	StoredIDs(ctx context.Context, ids []string) (map[string]bool, error)
 	Ping(ctx context.Context) error
 }
 
@@ -212,14 +213,15 @@ func (s *Store) process(ctx context.Context, stop <-chan struct{}, msgs []jetstr
 		rows = append(rows, row)
 		ok = append(ok, m)
 	}
-	if len(rows) == 0 {
-		return
-	}
 	defer func() {
 		for _, m := range copies {
 			s.ack(m)
 		}
 	}()
+	rows, ok = s.skipStored(ctx, rows, ok)
+	if len(rows) == 0 {
+		return
+	}
 	// Assigned once per batch: the retries below store the same decision.
 	clusters := s.assign(rows)
 	for outage := 0; ; outage++ {
@@ -276,6 +278,36 @@ func (s *Store) process(ctx context.Context, stop <-chan struct{}, msgs []jetstr
 		s.ack(m)
 		s.announce(rows[i:i+1], inserted)
 	}
+}
+
+// skipStored acknowledges redelivered messages whose inquiry is already
+// stored (a crash or a lost ack after the commit) and returns the rest, so
+// that a redelivery is not clustered a second time in memory.
+func (s *Store) skipStored(ctx context.Context, rows []storage.Inquiry, msgs []jetstream.Msg) ([]storage.Inquiry, []jetstream.Msg) {
+	var again []string
+	for i, m := range msgs {
+		if md, err := m.Metadata(); err == nil && md.NumDelivered > 1 {
+			again = append(again, rows[i].ID)
+		}
+	}
+	if len(again) == 0 {
+		return rows, msgs
+	}
+	ctx, cancel := context.WithTimeout(ctx, s.callTimeout())
+	defer cancel()
+	stored, err := s.db.StoredIDs(ctx, again)
+	if err != nil || len(stored) == 0 {
+		return rows, msgs // the insert skips them anyway
+	}
+	keptRows, keptMsgs := rows[:0:0], msgs[:0:0]
+	for i, r := range rows {
+		if stored[r.ID] {
+			s.ack(msgs[i])
+			continue
+		}
+		keptRows, keptMsgs = append(keptRows, r), append(keptMsgs, msgs[i])
+	}
+	return keptRows, keptMsgs
 }
 
 // store and ping bound each database call well inside AckWait.

@@ -119,7 +119,8 @@ func TestStoreCrashBetweenCommitAndAck(t *testing.T) {
 	}
 
 	reg := prometheus.NewRegistry()
-	next := NewStore(b.JetStream, db, triage.NewClusterer(triage.DefaultOptions()), dead, options(), slog.New(slog.DiscardHandler), reg)
+	nextClusters := triage.NewClusterer(triage.DefaultOptions())
+	next := NewStore(b.JetStream, db, nextClusters, dead, options(), slog.New(slog.DiscardHandler), reg)
 	run(t, ctx, next)
 	eventually(t, ctx, "the redeliveries were acknowledged", func() bool {
 		p, err := Pending(ctx, b.JetStream)
@@ -133,6 +134,10 @@ func TestStoreCrashBetweenCommitAndAck(t *testing.T) {
 	}
 	if s := testutil.ToFloat64(next.metrics.stored); s != 0 {
 		t.Errorf("the second worker stored %v new rows, want 0", s)
+	}
+	// The redeliveries were recognised as stored, not clustered again.
+	if open := nextClusters.Open(time.Now()); len(open) != 0 {
+		t.Errorf("the second worker clustered %d redelivered inquiries again", len(open))
 	}
 }
 
