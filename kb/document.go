@@ -13,8 +13,8 @@ import (
 // updates, and answers with their examples and templates. It is
 // self-contained: every answer's incident is in it.
 type Document struct {
-	Incidents []Incident `yaml:"incidents,omitempty"`
-	Answers   []Answer   `yaml:"answers,omitempty"`
+	Incidents []Incident `yaml:"incidents,omitempty" json:"incidents"`
+	Answers   []Answer   `yaml:"answers,omitempty" json:"answers"`
 }
 
 // Decode reads a YAML document strictly (an unknown key is an error) and

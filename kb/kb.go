@@ -106,17 +106,17 @@ func (v Severity) Valid() bool { return v == Minor || v == Major || v == Critica
 
 // Incident is an outage or problem customers ask about.
 type Incident struct {
-	ID         string    `yaml:"id"`
-	TitleKO    string    `yaml:"title_ko,omitempty"`
-	TitleEN    string    `yaml:"title_en,omitempty"`
-	Status     Status    `yaml:"status"`
-	Components []string  `yaml:"components,omitempty"`
-	Severity   Severity  `yaml:"severity"`
-	StartedAt  time.Time `yaml:"started_at"`
-	ResolvedAt time.Time `yaml:"resolved_at,omitempty"` // zero until resolved
-	CreatedAt  time.Time `yaml:"-"`
-	UpdatedAt  time.Time `yaml:"-"`
-	Updates    []Update  `yaml:"updates,omitempty"` // by version, oldest first
+	ID         string    `yaml:"id" json:"id"`
+	TitleKO    string    `yaml:"title_ko,omitempty" json:"title_ko,omitempty"`
+	TitleEN    string    `yaml:"title_en,omitempty" json:"title_en,omitempty"`
+	Status     Status    `yaml:"status" json:"status"`
+	Components []string  `yaml:"components,omitempty" json:"components,omitempty"`
+	Severity   Severity  `yaml:"severity" json:"severity"`
+	StartedAt  time.Time `yaml:"started_at" json:"started_at"`
+	ResolvedAt time.Time `yaml:"resolved_at,omitempty" json:"resolved_at,omitzero"` // zero until resolved
+	CreatedAt  time.Time `yaml:"-" json:"created_at,omitzero"`
+	UpdatedAt  time.Time `yaml:"-" json:"updated_at,omitzero"`
+	Updates    []Update  `yaml:"updates,omitempty" json:"updates,omitempty"` // by version, oldest first
 }
 
 // Title is the title in locale, or in the other locale when that is empty.
@@ -132,15 +132,15 @@ func (i Incident) Latest() Update {
 
 // Update is one numbered status update of an incident.
 type Update struct {
-	Version      int       `yaml:"version"` // 1, 2, …; assigned when stored
-	Status       Status    `yaml:"status"`
-	TextKO       string    `yaml:"text_ko,omitempty"`
-	TextEN       string    `yaml:"text_en,omitempty"`
-	ETA          time.Time `yaml:"eta,omitempty"` // zero when unknown
-	WorkaroundKO string    `yaml:"workaround_ko,omitempty"`
-	WorkaroundEN string    `yaml:"workaround_en,omitempty"`
-	CreatedAt    time.Time `yaml:"created_at"`
-	Author       string    `yaml:"author,omitempty"`
+	Version      int       `yaml:"version" json:"version"` // 1, 2, …; assigned when stored
+	Status       Status    `yaml:"status" json:"status"`
+	TextKO       string    `yaml:"text_ko,omitempty" json:"text_ko,omitempty"`
+	TextEN       string    `yaml:"text_en,omitempty" json:"text_en,omitempty"`
+	ETA          time.Time `yaml:"eta,omitempty" json:"eta,omitzero"` // zero when unknown
+	WorkaroundKO string    `yaml:"workaround_ko,omitempty" json:"workaround_ko,omitempty"`
+	WorkaroundEN string    `yaml:"workaround_en,omitempty" json:"workaround_en,omitempty"`
+	CreatedAt    time.Time `yaml:"created_at" json:"created_at"`
+	Author       string    `yaml:"author,omitempty" json:"author,omitempty"`
 }
 
 // Text is the update's text in locale, falling back to the other locale.
@@ -152,20 +152,20 @@ func (u Update) Workaround(locale string) string { return pick(locale, u.Workaro
 // Answer is what a customer is told when their inquiry matches one of the
 // examples. Without an IncidentID it is a general FAQ entry.
 type Answer struct {
-	ID         string    `yaml:"id"`
-	IncidentID string    `yaml:"incident_id,omitempty"`
-	Keywords   []string  `yaml:"keywords,omitempty"`
-	Examples   Examples  `yaml:"examples"`
-	TemplateKO string    `yaml:"template_ko,omitempty"`
-	TemplateEN string    `yaml:"template_en,omitempty"`
-	CreatedAt  time.Time `yaml:"-"`
-	UpdatedAt  time.Time `yaml:"-"`
+	ID         string    `yaml:"id" json:"id"`
+	IncidentID string    `yaml:"incident_id,omitempty" json:"incident_id,omitempty"`
+	Keywords   []string  `yaml:"keywords,omitempty" json:"keywords,omitempty"`
+	Examples   Examples  `yaml:"examples" json:"examples"`
+	TemplateKO string    `yaml:"template_ko,omitempty" json:"template_ko,omitempty"`
+	TemplateEN string    `yaml:"template_en,omitempty" json:"template_en,omitempty"`
+	CreatedAt  time.Time `yaml:"-" json:"created_at,omitzero"`
+	UpdatedAt  time.Time `yaml:"-" json:"updated_at,omitzero"`
 }
 
 // Examples are phrasings of the question an answer answers, per locale.
 type Examples struct {
-	KO []string `yaml:"ko,omitempty"`
-	EN []string `yaml:"en,omitempty"`
+	KO []string `yaml:"ko,omitempty" json:"ko,omitempty"`
+	EN []string `yaml:"en,omitempty" json:"en,omitempty"`
 }
 
 // Len is the number of examples in both locales.

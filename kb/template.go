@@ -68,15 +68,15 @@ func Render(a Answer, inc Incident, latest Update, locale string) (string, error
 		return "", fmt.Errorf("kb: answer %s: %w", a.ID, err)
 	}
 	var b strings.Builder
-	if err := t.Execute(&b, Data(inc, latest, locale)); err != nil {
+	if err := t.Execute(&b, data(inc, latest, locale)); err != nil {
 		return "", fmt.Errorf("kb: answer %s: %w", a.ID, err)
 	}
 	return b.String(), nil
 }
 
-// Data is what a template in locale sees for the incident and its latest
+// data is what a template in locale sees for the incident and its latest
 // update.
-func Data(inc Incident, latest Update, locale string) TemplateData {
+func data(inc Incident, latest Update, locale string) TemplateData {
 	d := TemplateData{
 		Incident: TemplateIncident{ID: inc.ID, Title: inc.Title(locale), Severity: string(inc.Severity),
 			Components: inc.Components},

@@ -240,3 +240,43 @@ func TestAudit(t *testing.T) {
 		})
 	}
 }
+
+// Concurrent updates of one incident, as from several instances, get
+// versions 1..n with no gap and no duplicate.
+func TestIncidentUpdateVersionsConcurrent(t *testing.T) {
+	for dialect, url := range storagetest.URLs(t) {
+		t.Run(dialect, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+			defer cancel()
+			s := open(t, url)
+			if _, err := s.CreateIncident(ctx, "mgr", loginIncident()); err != nil {
+				t.Fatal(err)
+			}
+			const n = 8
+			errs := make(chan error, n)
+			for i := range n {
+				go func() {
+					_, err := s.AddIncidentUpdate(ctx, "mgr", "inc-login", update(kb.Identified, strings.Repeat("x", i+1)))
+					errs <- err
+				}()
+			}
+			for range n {
+				if err := <-errs; err != nil {
+					t.Fatal(err)
+				}
+			}
+			updates, err := s.IncidentUpdates(ctx, "inc-login")
+			if err != nil || len(updates) != n {
+				t.Fatalf("IncidentUpdates = %d, %v", len(updates), err)
+			}
+			for i, u := range updates {
+				if u.Version != i+1 {
+					t.Errorf("update %d has version %d", i, u.Version)
+				}
+			}
+			if audit, _ := s.AuditEntries(ctx, "incident:inc-login", 100); len(audit) != n+1 {
+				t.Errorf("%d audit entries, want %d", len(audit), n+1)
+			}
+		})
+	}
+}
