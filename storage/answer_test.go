@@ -15,7 +15,7 @@ import (
 
 func loginAnswer() kb.Answer {
 	return kb.Answer{ID: "ans-login", IncidentID: "inc-login", Keywords: []string{"로그인", "login"},
-		Examples: kb.Examples{KO: []string{"로그인이 안 돼요", "앱 접속이 안돼요ㅠㅠ"}, EN: []string{"I can't log in"}},
+		Examples:   kb.Examples{KO: []string{"로그인이 안 돼요", "앱 접속이 안돼요ㅠㅠ"}, EN: []string{"I can't log in"}},
 		TemplateKO: "{{.Incident.Title}}: {{.Status}}{{if .ETA}}, 예상 복구 {{.ETA}}{{end}}",
 		TemplateEN: "{{.Incident.Title}}: {{.Status}}"}
 }

@@ -15,7 +15,7 @@ type AuditEntry struct {
 	At      time.Time `db:"-"`
 	AtMS    int64     `db:"at"` // unix milliseconds
 	Actor   string    `db:"actor"`
-	Action  string    `db:"action"`  // e.g. incident.create, incident.update, answer.update, kb.import
+	Action  string    `db:"action"`  // incident.create, incident.update, incident.resolve, answer.create, answer.update, kb.import, …
 	Subject string    `db:"subject"` // e.g. incident:inc-1, answer:faq-hours, kb
 	Detail  string    `db:"detail"`  // a JSON object
 }

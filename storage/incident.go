@@ -229,7 +229,11 @@ func (s *Storage) AddIncidentUpdate(ctx context.Context, actor, incidentID strin
 		string(u.Status), resolved, time.Now().UnixMilli(), incidentID); err != nil {
 		return kb.Update{}, fmt.Errorf("storage: unable to move incident %s to %s: %w", incidentID, u.Status, err)
 	}
-	if err := addAudit(ctx, tx, actor, "incident.update", "incident:"+incidentID, u); err != nil {
+	action := "incident.update"
+	if u.Status == kb.Resolved {
+		action = "incident.resolve"
+	}
+	if err := addAudit(ctx, tx, actor, action, "incident:"+incidentID, u); err != nil {
 		return kb.Update{}, err
 	}
 	if err := tx.Commit(); err != nil {

@@ -121,7 +121,7 @@ func TestIncidentLifecycle(t *testing.T) {
 			for _, e := range audit {
 				actions = append(actions, e.Actor+" "+e.Action)
 			}
-			want := "mgr-lee incident.update,mgr-lee incident.update,mgr-lee incident.update,mgr-kim incident.create"
+			want := "mgr-lee incident.resolve,mgr-lee incident.update,mgr-lee incident.update,mgr-kim incident.create"
 			if strings.Join(actions, ",") != want {
 				t.Errorf("audit = %s, want %s", strings.Join(actions, ","), want)
 			}
