@@ -167,15 +167,20 @@ func checkIncidentExists(ctx context.Context, tx *sqlx.Tx, a kb.Answer) error {
 
 // Answer returns one answer with its examples.
 func (s *Storage) Answer(ctx context.Context, id string) (kb.Answer, error) {
+	tx, err := s.snapshot(ctx)
+	if err != nil {
+		return kb.Answer{}, err
+	}
+	defer tx.Rollback()
 	var r answerRow
-	err := s.db.GetContext(ctx, &r, s.db.Rebind(`SELECT `+answerColumns+` FROM answers WHERE id = ?`), id)
+	err = tx.GetContext(ctx, &r, tx.Rebind(`SELECT `+answerColumns+` FROM answers WHERE id = ?`), id)
 	if errors.Is(err, sql.ErrNoRows) {
 		return kb.Answer{}, ErrNotFound
 	}
 	if err != nil {
 		return kb.Answer{}, fmt.Errorf("storage: unable to load answer %s: %w", id, err)
 	}
-	answers, err := s.withExamples(ctx, []answerRow{r}, `WHERE answer_id = ?`, id)
+	answers, err := s.withExamples(ctx, tx, []answerRow{r}, `WHERE answer_id = ?`, id)
 	if err != nil {
 		return kb.Answer{}, err
 	}
@@ -184,16 +189,25 @@ func (s *Storage) Answer(ctx context.Context, id string) (kb.Answer, error) {
 
 // Answers returns every answer with its examples, by id.
 func (s *Storage) Answers(ctx context.Context) ([]kb.Answer, error) {
-	var rows []answerRow
-	if err := s.db.SelectContext(ctx, &rows, `SELECT `+answerColumns+` FROM answers ORDER BY id`); err != nil {
-		return nil, fmt.Errorf("storage: unable to load answers: %w", err)
+	tx, err := s.snapshot(ctx)
+	if err != nil {
+		return nil, err
 	}
-	return s.withExamples(ctx, rows, ``)
+	defer tx.Rollback()
+	return s.answers(ctx, tx)
 }
 
-func (s *Storage) withExamples(ctx context.Context, rows []answerRow, where string, args ...any) ([]kb.Answer, error) {
+func (s *Storage) answers(ctx context.Context, q sqlx.QueryerContext) ([]kb.Answer, error) {
+	var rows []answerRow
+	if err := sqlx.SelectContext(ctx, q, &rows, `SELECT `+answerColumns+` FROM answers ORDER BY id`); err != nil {
+		return nil, fmt.Errorf("storage: unable to load answers: %w", err)
+	}
+	return s.withExamples(ctx, q, rows, ``)
+}
+
+func (s *Storage) withExamples(ctx context.Context, q sqlx.QueryerContext, rows []answerRow, where string, args ...any) ([]kb.Answer, error) {
 	var examples []exampleRow
-	if err := s.db.SelectContext(ctx, &examples, s.db.Rebind(`SELECT answer_id, locale, text FROM answer_examples `+
+	if err := sqlx.SelectContext(ctx, q, &examples, s.db.Rebind(`SELECT answer_id, locale, text FROM answer_examples `+
 		where+` ORDER BY answer_id, position`), args...); err != nil {
 		return nil, fmt.Errorf("storage: unable to load answer examples: %w", err)
 	}

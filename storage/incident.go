@@ -116,10 +116,16 @@ func incidentArgs(inc kb.Incident) []any {
 		ms(inc.StartedAt), nullMS(inc.ResolvedAt), ms(inc.CreatedAt), ms(inc.UpdatedAt)}
 }
 
-// Incident returns one incident with its updates, oldest first.
+// Incident returns one incident with its updates, oldest first, read
+// together so that its status is that of its latest update.
 func (s *Storage) Incident(ctx context.Context, id string) (kb.Incident, error) {
+	tx, err := s.snapshot(ctx)
+	if err != nil {
+		return kb.Incident{}, err
+	}
+	defer tx.Rollback()
 	var r incidentRow
-	err := s.db.GetContext(ctx, &r, s.db.Rebind(`SELECT `+incidentColumns+` FROM incidents WHERE id = ?`), id)
+	err = tx.GetContext(ctx, &r, tx.Rebind(`SELECT `+incidentColumns+` FROM incidents WHERE id = ?`), id)
 	if errors.Is(err, sql.ErrNoRows) {
 		return kb.Incident{}, ErrNotFound
 	}
@@ -127,7 +133,7 @@ func (s *Storage) Incident(ctx context.Context, id string) (kb.Incident, error) 
 		return kb.Incident{}, fmt.Errorf("storage: unable to load incident %s: %w", id, err)
 	}
 	inc := r.incident()
-	if inc.Updates, err = s.updates(ctx, s.db, id); err != nil {
+	if inc.Updates, err = s.updates(ctx, tx, id); err != nil {
 		return kb.Incident{}, err
 	}
 	return inc, nil
@@ -136,13 +142,17 @@ func (s *Storage) Incident(ctx context.Context, id string) (kb.Incident, error) 
 // Incidents returns the incidents, newest first, without their updates;
 // activeOnly leaves out the resolved ones.
 func (s *Storage) Incidents(ctx context.Context, activeOnly bool) ([]kb.Incident, error) {
-	q := `SELECT ` + incidentColumns + ` FROM incidents`
+	return s.incidents(ctx, s.db, activeOnly)
+}
+
+func (s *Storage) incidents(ctx context.Context, q sqlx.QueryerContext, activeOnly bool) ([]kb.Incident, error) {
+	query := `SELECT ` + incidentColumns + ` FROM incidents`
 	if activeOnly {
-		q += ` WHERE status <> 'resolved'`
+		query += ` WHERE status <> 'resolved'`
 	}
-	q += ` ORDER BY started_at DESC, id`
+	query += ` ORDER BY started_at DESC, id`
 	var rows []incidentRow
-	if err := s.db.SelectContext(ctx, &rows, q); err != nil {
+	if err := sqlx.SelectContext(ctx, q, &rows, query); err != nil {
 		return nil, fmt.Errorf("storage: unable to load incidents: %w", err)
 	}
 	incs := make([]kb.Incident, len(rows))
@@ -150,6 +160,21 @@ func (s *Storage) Incidents(ctx context.Context, activeOnly bool) ([]kb.Incident
 		incs[i] = r.incident()
 	}
 	return incs, nil
+}
+
+// snapshot begins a read-only transaction so that what is read in several
+// statements belongs together. On SQLite it is a deferred transaction (a
+// WAL snapshot, no write lock).
+func (s *Storage) snapshot(ctx context.Context) (*sqlx.Tx, error) {
+	opts := &sql.TxOptions{ReadOnly: true}
+	if s.postgres {
+		opts.Isolation = sql.LevelRepeatableRead
+	}
+	tx, err := s.db.BeginTxx(ctx, opts)
+	if err != nil {
+		return nil, fmt.Errorf("storage: unable to begin transaction: %w", err)
+	}
+	return tx, nil
 }
 
 // IncidentUpdates returns the incident's updates, oldest first.

@@ -88,21 +88,26 @@ func (s *Storage) ImportKB(ctx context.Context, actor string, d kb.Document) err
 	return nil
 }
 
-// ExportKB reads the whole knowledge base back as a document that
-// ImportKB takes.
+// ExportKB reads the whole knowledge base back, as one snapshot, as a
+// document that ImportKB takes.
 func (s *Storage) ExportKB(ctx context.Context) (kb.Document, error) {
-	incs, err := s.Incidents(ctx, false)
+	tx, err := s.snapshot(ctx)
+	if err != nil {
+		return kb.Document{}, err
+	}
+	defer tx.Rollback()
+	incs, err := s.incidents(ctx, tx, false)
 	if err != nil {
 		return kb.Document{}, err
 	}
 	var d kb.Document
 	for _, inc := range incs {
-		if inc.Updates, err = s.updates(ctx, s.db, inc.ID); err != nil {
+		if inc.Updates, err = s.updates(ctx, tx, inc.ID); err != nil {
 			return kb.Document{}, err
 		}
 		d.Incidents = append(d.Incidents, inc)
 	}
-	if d.Answers, err = s.Answers(ctx); err != nil {
+	if d.Answers, err = s.answers(ctx, tx); err != nil {
 		return kb.Document{}, err
 	}
 	return d, nil
