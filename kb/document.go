@@ -64,7 +64,7 @@ func (d Document) Validate() error {
 	incidents := map[string]bool{}
 	for n, inc := range d.Incidents {
 		path := fmt.Sprintf("incidents[%d]", n)
-		inc.checkInto(&p, path)
+		inc.check(&p, path)
 		if inc.ID != "" && incidents[inc.ID] {
 			p.add(path, "id", "%q appears more than once", inc.ID)
 		}

@@ -176,7 +176,7 @@ func (e Examples) Len() int { return len(e.KO) + len(e.EN) }
 // incident's status that of its latest update.
 func (i Incident) Validate() error {
 	var p problems
-	i.checkInto(&p, "")
+	i.check(&p, "")
 	return p.err()
 }
 
@@ -198,7 +198,7 @@ func (a Answer) Validate() error {
 
 var idPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*$`)
 
-func (i Incident) checkInto(p *problems, path string) {
+func (i Incident) check(p *problems, path string) {
 	checkID(p, path, i.ID)
 	if strings.TrimSpace(i.TitleKO) == "" && strings.TrimSpace(i.TitleEN) == "" {
 		p.add(path, "title_ko", "a title is required in at least one locale (title_ko or title_en)")
