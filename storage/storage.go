@@ -23,6 +23,9 @@ import (
 // ErrNotFound is returned when a looked-up row does not exist.
 var ErrNotFound = errors.New("storage: not found")
 
+// ErrExists is returned when creating a row whose id is already taken.
+var ErrExists = errors.New("storage: already exists")
+
 //go:embed migrations
 var migrations embed.FS
 
