@@ -29,6 +29,9 @@ const (
 	// AssignedSubject (core NATS) tells every instance which cluster each
 	// stored inquiry joined, so their in-memory indexes keep step.
 	AssignedSubject = "surgedesk.clusters.assigned"
+	// KBChangedSubject (core NATS) tells every instance to reload its copy
+	// of the knowledge base.
+	KBChangedSubject = "surgedesk.kb.changed"
 )
 
 // Bus is a JetStream connection, plus the embedded server when there is one.
@@ -41,6 +44,8 @@ type Bus struct {
 	pubJS   jetstream.JetStream
 	server  *server.Server
 	log     *slog.Logger
+	url     string
+	opts    []nats.Option
 }
 
 // Open starts the embedded server (cfg.URL empty) or connects to cfg.URL,
@@ -74,6 +79,7 @@ func Open(ctx context.Context, cfg config.NATS, dataDir string, log *slog.Logger
 		}
 		opts = append(opts, auth...)
 	}
+	b.url, b.opts = url, opts
 	nc, err := nats.Connect(url, opts...)
 	if err != nil {
 		b.shutdownServer()
@@ -189,6 +195,15 @@ func (b *Bus) ensureStreams(ctx context.Context, cfg config.NATS) error {
 // JetStream's acknowledgement.
 func (b *Bus) PublishMsg(ctx context.Context, msg *nats.Msg, opts ...jetstream.PublishOpt) (*jetstream.PubAck, error) {
 	return b.pubJS.PublishMsg(ctx, msg, opts...)
+}
+
+// Connect opens another connection to the same server; the caller closes it.
+func (b *Bus) Connect(name string) (*nats.Conn, error) {
+	nc, err := nats.Connect(b.url, append(b.opts, nats.Name(name))...)
+	if err != nil {
+		return nil, fmt.Errorf("bus: unable to connect to nats: %w", err)
+	}
+	return nc, nil
 }
 
 // Ping checks that JetStream answers.

@@ -150,6 +150,18 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, started cha
 	}
 	defer follow.Unsubscribe()
 
+	// The knowledge base, likewise: loaded from SQL, reloaded whenever any
+	// instance announces a change.
+	knowledge := bot.NewKnowledge(db, log)
+	if err := knowledge.Load(ctx); err != nil {
+		return err
+	}
+	followCtx, stopFollowing := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopFollowing()
+	if err := knowledge.Follow(followCtx, b.Conn); err != nil {
+		return err
+	}
+
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	dead := workers.NewDeadLetters(b.JetStream)
@@ -165,8 +177,14 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, started cha
 		JetStream:   b.JetStream,
 		DeadLetters: dead,
 		Clusters:    clusters,
-		Log:         log,
-		Registry:    reg,
+		Knowledge:   db,
+		Changed: func(_ context.Context, what string) {
+			if err := bot.AnnounceChange(b.Conn, what); err != nil {
+				log.Warn("knowledge-base change not announced", "err", err)
+			}
+		},
+		Log:      log,
+		Registry: reg,
 	})
 
 	workCtx, stopWork := context.WithCancel(context.WithoutCancel(ctx))

@@ -28,10 +28,11 @@ import (
 )
 
 const (
-	adminToken  = "admin-token-0123456789"
-	intakeToken = "intake-token-0123456789"
-	readToken   = "read-token-0123456789"
-	formSecret  = "form-secret-0123456789"
+	managerToken = "manager-token-0123456789"
+	adminToken   = "admin-token-0123456789"
+	intakeToken  = "intake-token-0123456789"
+	readToken    = "read-token-0123456789"
+	formSecret   = "form-secret-0123456789"
 )
 
 // stack is the whole spine in one process: embedded JetStream, SQLite,
@@ -51,6 +52,7 @@ func testConfig() config.Config {
 		Tokens: []config.Token{
 			{Name: "gateway", Token: intakeToken, Roles: []string{config.RoleIntake}},
 			{Name: "dashboard", Token: readToken, Roles: []string{config.RoleRead}},
+			{Name: "kim.manager", Token: managerToken, Roles: []string{config.RoleManager, config.RoleRead}},
 		},
 		Sources: []config.Source{{Name: "webform", Secret: formSecret}},
 	}
@@ -82,7 +84,7 @@ func newStack(t *testing.T, ctx context.Context, cfg config.Config, b *bus.Bus) 
 	go func() { _ = store.Run(wctx); close(done) }()
 	t.Cleanup(func() { cancel(); <-done })
 	s := New(Options{Config: cfg, Intake: bot.NewIntake(b, bot.Limits{MaxTextBytes: cfg.Intake.MaxTextBytes}, cfg.NATS.PublishTimeout),
-		Store: db, Bus: b, JetStream: b.JetStream, DeadLetters: dead, Clusters: clusters, Log: log, Registry: reg})
+		Store: db, Bus: b, JetStream: b.JetStream, DeadLetters: dead, Clusters: clusters, Knowledge: db, Log: log, Registry: reg})
 	hs := httptest.NewServer(s)
 	t.Cleanup(hs.Close)
 	return &stack{url: hs.URL, bus: b, db: db, srv: s, log: &logs}

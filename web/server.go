@@ -16,6 +16,7 @@ import (
 	"github.com/surgedesk/surgedesk"
 	"github.com/surgedesk/surgedesk/bot"
 	"github.com/surgedesk/surgedesk/config"
+	"github.com/surgedesk/surgedesk/kb"
 	"github.com/surgedesk/surgedesk/storage"
 	"github.com/surgedesk/surgedesk/triage"
 	"github.com/surgedesk/surgedesk/workers"
@@ -36,6 +37,22 @@ type clusterRates interface {
 	Cluster(id string) (triage.Cluster, bool)
 }
 
+// knowledgeStore is the part of storage the knowledge-base API needs.
+type knowledgeStore interface {
+	CreateIncident(ctx context.Context, actor string, inc kb.Incident) (kb.Incident, error)
+	Incident(ctx context.Context, id string) (kb.Incident, error)
+	Incidents(ctx context.Context, activeOnly bool) ([]kb.Incident, error)
+	IncidentUpdates(ctx context.Context, id string) ([]kb.Update, error)
+	AddIncidentUpdate(ctx context.Context, actor, incidentID string, u kb.Update) (kb.Update, error)
+	CreateAnswer(ctx context.Context, actor string, a kb.Answer) (kb.Answer, error)
+	UpdateAnswer(ctx context.Context, actor string, a kb.Answer) (kb.Answer, error)
+	Answer(ctx context.Context, id string) (kb.Answer, error)
+	Answers(ctx context.Context) ([]kb.Answer, error)
+	ImportKB(ctx context.Context, actor string, d kb.Document) error
+	ExportKB(ctx context.Context) (kb.Document, error)
+	AuditEntries(ctx context.Context, subject string, limit int) ([]storage.AuditEntry, error)
+}
+
 // pinger is a dependency /readyz checks.
 type pinger interface {
 	Ping(ctx context.Context) error
@@ -50,8 +67,11 @@ type Options struct {
 	JetStream   jetstream.JetStream
 	DeadLetters *workers.DeadLetters
 	Clusters    clusterRates
-	Log         *slog.Logger
-	Registry    *prometheus.Registry
+	Knowledge   knowledgeStore
+	// Changed tells every instance that the knowledge base changed.
+	Changed  func(ctx context.Context, what string)
+	Log      *slog.Logger
+	Registry *prometheus.Registry
 }
 
 // Server is the HTTP API.
@@ -110,6 +130,18 @@ func (s *Server) routeTable() []route {
 		{"GET /v1/stats", s.require(config.RoleRead, s.getStats)},
 		{"GET /v1/clusters", s.require(config.RoleRead, s.getClusters)},
 		{"GET /v1/clusters/{id}", s.require(config.RoleRead, s.getCluster)},
+		{"GET /v1/incidents", s.require(config.RoleRead, s.getIncidents)},
+		{"POST /v1/incidents", s.require(config.RoleManager, s.postIncident)},
+		{"GET /v1/incidents/{id}", s.require(config.RoleRead, s.getIncident)},
+		{"GET /v1/incidents/{id}/updates", s.require(config.RoleRead, s.getIncidentUpdates)},
+		{"POST /v1/incidents/{id}/updates", s.require(config.RoleManager, s.postIncidentUpdate)},
+		{"GET /v1/kb/answers", s.require(config.RoleRead, s.getAnswers)},
+		{"POST /v1/kb/answers", s.require(config.RoleManager, s.postAnswer)},
+		{"GET /v1/kb/answers/{id}", s.require(config.RoleRead, s.getAnswer)},
+		{"PUT /v1/kb/answers/{id}", s.require(config.RoleManager, s.putAnswer)},
+		{"GET /v1/kb/export", s.require(config.RoleManager, s.exportKB)},
+		{"POST /v1/kb/import", s.require(config.RoleManager, s.importKB)},
+		{"GET /v1/audit", s.require(config.RoleManager, s.getAudit)},
 		{"GET /v1/dead-letters", s.require(config.RoleAdmin, s.getDeadLetters)},
 		{"POST /v1/dead-letters/replay", s.require(config.RoleAdmin, s.replayDeadLetters)},
 		{"GET /healthz", http.HandlerFunc(s.healthz)},
@@ -146,9 +178,19 @@ func (s *Server) require(role string, h http.HandlerFunc) http.HandlerFunc {
 		case !p.has(role):
 			s.writeError(w, newError(http.StatusForbidden, "forbidden", "token "+p.name+" lacks the "+role+" role"))
 		default:
-			h(w, r)
+			h(w, r.WithContext(context.WithValue(r.Context(), principalKey{}, p)))
 		}
 	}
+}
+
+type principalKey struct{}
+
+// actor names who made a request, for the audit trail.
+func actor(r *http.Request) string {
+	if p, ok := r.Context().Value(principalKey{}).(principal); ok {
+		return p.name
+	}
+	return "unknown"
 }
 
 // HTTPServer wraps s with the configured timeouts.

@@ -1,0 +1,105 @@
+package bot
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/nats-io/nats.go"
+
+	"github.com/surgedesk/surgedesk/bus"
+	"github.com/surgedesk/surgedesk/kb"
+)
+
+// knowledgeSource is the part of storage the live knowledge base reads.
+type knowledgeSource interface {
+	Incidents(ctx context.Context, activeOnly bool) ([]kb.Incident, error)
+	Answers(ctx context.Context) ([]kb.Answer, error)
+}
+
+// Knowledge is this instance's in-memory copy of the active incidents and
+// every answer: what instant answers are computed from, without a query per
+// inquiry. SQL stays the truth; any instance that changes it announces the
+// change over NATS and every instance reloads.
+type Knowledge struct {
+	src knowledgeSource
+	log *slog.Logger
+
+	mu        sync.RWMutex
+	incidents []kb.Incident
+	answers   []kb.Answer
+	version   uint64
+}
+
+// NewKnowledge returns an empty Knowledge; call Load, then Follow.
+func NewKnowledge(src knowledgeSource, log *slog.Logger) *Knowledge {
+	return &Knowledge{src: src, log: log}
+}
+
+// Load reads the knowledge base from SQL.
+func (k *Knowledge) Load(ctx context.Context) error {
+	incidents, err := k.src.Incidents(ctx, true)
+	if err != nil {
+		return fmt.Errorf("bot: unable to load incidents: %w", err)
+	}
+	answers, err := k.src.Answers(ctx)
+	if err != nil {
+		return fmt.Errorf("bot: unable to load answers: %w", err)
+	}
+	k.mu.Lock()
+	k.incidents, k.answers = incidents, answers
+	k.version++
+	k.mu.Unlock()
+	return nil
+}
+
+// Snapshot returns the active incidents and the answers as last loaded,
+// with a version that grows with every load. Callers must not modify them.
+func (k *Knowledge) Snapshot() (incidents []kb.Incident, answers []kb.Answer, version uint64) {
+	k.mu.RLock()
+	defer k.mu.RUnlock()
+	return k.incidents, k.answers, k.version
+}
+
+// Follow reloads on every change announced by any instance until ctx ends.
+// Announcements arriving during a reload are folded into one more reload.
+func (k *Knowledge) Follow(ctx context.Context, nc *nats.Conn) error {
+	pending := make(chan struct{}, 1)
+	sub, err := nc.Subscribe(bus.KBChangedSubject, func(*nats.Msg) {
+		select {
+		case pending <- struct{}{}:
+		default:
+		}
+	})
+	if err != nil {
+		return fmt.Errorf("bot: unable to follow knowledge-base changes: %w", err)
+	}
+	go func() {
+		defer sub.Unsubscribe()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-pending:
+				lctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+				if err := k.Load(lctx); err != nil {
+					k.log.Error("knowledge base reload failed", "err", err)
+				}
+				cancel()
+			}
+		}
+	}()
+	return nil
+}
+
+// AnnounceChange tells every instance, this one included, that the
+// knowledge base changed. It is best effort: a missed announcement is
+// caught up by the next one or by a restart.
+func AnnounceChange(nc *nats.Conn, what string) error {
+	if err := nc.Publish(bus.KBChangedSubject, []byte(what)); err != nil {
+		return fmt.Errorf("bot: unable to announce a knowledge-base change: %w", err)
+	}
+	return nil
+}

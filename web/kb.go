@@ -1,0 +1,243 @@
+package web
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"strings"
+
+	"github.com/surgedesk/surgedesk/kb"
+	"github.com/surgedesk/surgedesk/storage"
+)
+
+// maxKBBody bounds a knowledge-base request: a whole YAML import included.
+const maxKBBody = 4 << 20
+
+// kbError maps the knowledge base's errors onto the API's.
+func (s *Server) kbError(w http.ResponseWriter, err error, what string) {
+	switch {
+	case errors.Is(err, kb.ErrInvalid):
+		s.writeError(w, newError(http.StatusBadRequest, "invalid_field", trimPrefixes(err.Error())))
+	case errors.Is(err, storage.ErrNotFound):
+		s.writeError(w, newError(http.StatusNotFound, "not_found", "no such "+what))
+	case errors.Is(err, storage.ErrExists):
+		s.writeError(w, newError(http.StatusConflict, "exists", what+" already exists"))
+	default:
+		s.Log.Error("knowledge base", "what", what, "err", err)
+		s.writeError(w, newError(http.StatusInternalServerError, "internal", "unable to change or read the "+what))
+	}
+}
+
+// trimPrefixes drops the "storage: " and "kb: " prefixes meant for logs.
+func trimPrefixes(msg string) string {
+	for _, p := range []string{"storage: ", "kb: invalid: ", "kb: "} {
+		msg = strings.ReplaceAll(msg, p, "")
+	}
+	return msg
+}
+
+// decodeJSON decodes a bounded body strictly into v.
+func decodeJSON(w http.ResponseWriter, r *http.Request, v any) *apiError {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxKBBody))
+	if err != nil {
+		return bodyTooLarge(maxKBBody)
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return newError(http.StatusBadRequest, "invalid_json", "the body is not a valid JSON object: "+err.Error())
+	}
+	if len(bytes.TrimSpace(body[dec.InputOffset():])) > 0 {
+		return newError(http.StatusBadRequest, "invalid_json", "unexpected data after the JSON object")
+	}
+	return nil
+}
+
+func (s *Server) changed(r *http.Request, what string) {
+	if s.Changed != nil {
+		s.Changed(r.Context(), what)
+	}
+}
+
+func (s *Server) getIncidents(w http.ResponseWriter, r *http.Request) {
+	list, err := s.Knowledge.Incidents(r.Context(), r.URL.Query().Get("active") == "true")
+	if err != nil {
+		s.kbError(w, err, "incidents")
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"incidents": nonNil(list)})
+}
+
+func (s *Server) postIncident(w http.ResponseWriter, r *http.Request) {
+	var inc kb.Incident
+	if aerr := decodeJSON(w, r, &inc); aerr != nil {
+		s.writeError(w, aerr)
+		return
+	}
+	created, err := s.Knowledge.CreateIncident(r.Context(), actor(r), inc)
+	if err != nil {
+		s.kbError(w, err, "incident")
+		return
+	}
+	s.changed(r, "incident:"+created.ID)
+	writeJSON(w, http.StatusCreated, created)
+}
+
+func (s *Server) getIncident(w http.ResponseWriter, r *http.Request) {
+	inc, err := s.Knowledge.Incident(r.Context(), r.PathValue("id"))
+	if err != nil {
+		s.kbError(w, err, "incident")
+		return
+	}
+	writeJSON(w, http.StatusOK, inc)
+}
+
+func (s *Server) getIncidentUpdates(w http.ResponseWriter, r *http.Request) {
+	ups, err := s.Knowledge.IncidentUpdates(r.Context(), r.PathValue("id"))
+	if err != nil {
+		s.kbError(w, err, "incident")
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"updates": nonNil(ups)})
+}
+
+func (s *Server) postIncidentUpdate(w http.ResponseWriter, r *http.Request) {
+	var u kb.Update
+	if aerr := decodeJSON(w, r, &u); aerr != nil {
+		s.writeError(w, aerr)
+		return
+	}
+	id := r.PathValue("id")
+	added, err := s.Knowledge.AddIncidentUpdate(r.Context(), actor(r), id, u)
+	if err != nil {
+		s.kbError(w, err, "incident")
+		return
+	}
+	s.changed(r, "incident:"+id)
+	writeJSON(w, http.StatusCreated, added)
+}
+
+func (s *Server) getAnswers(w http.ResponseWriter, r *http.Request) {
+	list, err := s.Knowledge.Answers(r.Context())
+	if err != nil {
+		s.kbError(w, err, "answers")
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"answers": nonNil(list)})
+}
+
+func (s *Server) postAnswer(w http.ResponseWriter, r *http.Request) {
+	var a kb.Answer
+	if aerr := decodeJSON(w, r, &a); aerr != nil {
+		s.writeError(w, aerr)
+		return
+	}
+	created, err := s.Knowledge.CreateAnswer(r.Context(), actor(r), a)
+	if err != nil {
+		s.kbError(w, err, "answer")
+		return
+	}
+	s.changed(r, "answer:"+created.ID)
+	writeJSON(w, http.StatusCreated, created)
+}
+
+func (s *Server) getAnswer(w http.ResponseWriter, r *http.Request) {
+	a, err := s.Knowledge.Answer(r.Context(), r.PathValue("id"))
+	if err != nil {
+		s.kbError(w, err, "answer")
+		return
+	}
+	writeJSON(w, http.StatusOK, a)
+}
+
+func (s *Server) putAnswer(w http.ResponseWriter, r *http.Request) {
+	var a kb.Answer
+	if aerr := decodeJSON(w, r, &a); aerr != nil {
+		s.writeError(w, aerr)
+		return
+	}
+	id := r.PathValue("id")
+	if a.ID != "" && a.ID != id {
+		s.writeError(w, newError(http.StatusBadRequest, "invalid_field", "id in the body ("+a.ID+") differs from the path ("+id+")"))
+		return
+	}
+	a.ID = id
+	updated, err := s.Knowledge.UpdateAnswer(r.Context(), actor(r), a)
+	if err != nil {
+		s.kbError(w, err, "answer")
+		return
+	}
+	s.changed(r, "answer:"+id)
+	writeJSON(w, http.StatusOK, updated)
+}
+
+func (s *Server) exportKB(w http.ResponseWriter, r *http.Request) {
+	d, err := s.Knowledge.ExportKB(r.Context())
+	if err != nil {
+		s.kbError(w, err, "knowledge base")
+		return
+	}
+	var buf bytes.Buffer
+	if err := kb.Encode(&buf, d); err != nil {
+		s.kbError(w, err, "knowledge base")
+		return
+	}
+	w.Header().Set("Content-Type", "application/yaml; charset=utf-8")
+	_, _ = w.Write(buf.Bytes())
+}
+
+func (s *Server) importKB(w http.ResponseWriter, r *http.Request) {
+	d, err := kb.Decode(http.MaxBytesReader(w, r.Body, maxKBBody))
+	if err != nil {
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			s.writeError(w, bodyTooLarge(maxKBBody))
+			return
+		}
+		s.writeError(w, newError(http.StatusBadRequest, "invalid_yaml", trimPrefixes(err.Error())))
+		return
+	}
+	if err := s.Knowledge.ImportKB(r.Context(), actor(r), d); err != nil {
+		s.kbError(w, err, "knowledge base")
+		return
+	}
+	s.changed(r, "kb")
+	writeJSON(w, http.StatusOK, map[string]int{"incidents": len(d.Incidents), "answers": len(d.Answers)})
+}
+
+type auditResponse struct {
+	ID      int64           `json:"id"`
+	At      string          `json:"at"`
+	Actor   string          `json:"actor"`
+	Action  string          `json:"action"`
+	Subject string          `json:"subject"`
+	Detail  json.RawMessage `json:"detail"`
+}
+
+func (s *Server) getAudit(w http.ResponseWriter, r *http.Request) {
+	limit, aerr := limitParam(r, 100, 1000)
+	if aerr != nil {
+		s.writeError(w, aerr)
+		return
+	}
+	entries, err := s.Knowledge.AuditEntries(r.Context(), r.URL.Query().Get("subject"), limit)
+	if err != nil {
+		s.kbError(w, err, "audit trail")
+		return
+	}
+	out := make([]auditResponse, 0, len(entries))
+	for _, e := range entries {
+		out = append(out, auditResponse{ID: e.ID, At: e.At.UTC().Format("2006-01-02T15:04:05.000Z07:00"), Actor: e.Actor,
+			Action: e.Action, Subject: e.Subject, Detail: json.RawMessage(e.Detail)})
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"audit": out})
+}
+
+func nonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}
