@@ -20,12 +20,14 @@ type command struct {
 
 func commands() map[string]command {
 	return map[string]command{
-		"serve":   {"run the bot: HTTP intake, workers, embedded NATS and SQLite by default", runServe},
-		"migrate": {"apply database schema migrations and exit", runMigrate},
-		"version": {"print the version", runVersion},
-		"loadgen": {"send inquiries to a running server and report throughput and latency", runLoadgen},
-		"eval":    {"measure clustering quality on labelled data (eval cluster|gen-surge)", runEval},
-		"dlq":     {"inspect or replay the dead-letter stream (dlq list|replay)", runDLQ},
+		"serve":    {"run the bot: HTTP intake, workers, embedded NATS and SQLite by default", runServe},
+		"migrate":  {"apply database schema migrations and exit", runMigrate},
+		"version":  {"print the version", runVersion},
+		"loadgen":  {"send inquiries to a running server and report throughput and latency", runLoadgen},
+		"eval":     {"measure clustering quality on labelled data (eval cluster|gen-surge)", runEval},
+		"dlq":      {"inspect or replay the dead-letter stream (dlq list|replay)", runDLQ},
+		"incident": {"declare, update, resolve or list incidents (incident declare|update|resolve|list)", runIncident},
+		"kb":       {"import or export the knowledge base as YAML (kb import FILE | kb export)", runKB},
 	}
 }
 
@@ -64,7 +66,7 @@ func usage(w io.Writer, cmds map[string]command) {
 	}
 	sort.Strings(names)
 	for _, n := range names {
-		fmt.Fprintf(w, "  %-8s %s\n", n, cmds[n].summary)
+		fmt.Fprintf(w, "  %-9s %s\n", n, cmds[n].summary)
 	}
 }
 

@@ -2,13 +2,9 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
-	"os"
-	"strings"
 )
 
 func runDLQ(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -18,42 +14,16 @@ func runDLQ(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	}
 	sub := args[0]
 	fs := newFlagSet("dlq "+sub, stderr)
-	url := fs.String("url", "http://127.0.0.1:8080", "base URL of a running surgedesk")
-	token := fs.String("token", os.Getenv("SURGEDESK_ADMIN_TOKEN"), "admin bearer token (default $SURGEDESK_ADMIN_TOKEN)")
+	var api apiClient
+	api.register(fs)
 	if err := parseFlags(fs, args[1:]); err != nil {
 		return err
-	}
-	if *token == "" {
-		return errors.New("an admin token is required: --token or SURGEDESK_ADMIN_TOKEN")
-	}
-	method, path := http.MethodGet, "/v1/dead-letters?limit=1000"
-	if sub == "replay" {
-		method, path = http.MethodPost, "/v1/dead-letters/replay"
-	}
-	ctx, cancel := context.WithTimeout(ctx, waitTimeout)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, method, strings.TrimRight(*url, "/")+path, nil)
-	if err != nil {
-		return err
-	}
-	req.Header.Set("Authorization", "Bearer "+*token)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return fmt.Errorf("unable to reach %s: %w", *url, err)
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return err
-	}
-	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("%s: %s", resp.Status, strings.TrimSpace(string(body)))
 	}
 	if sub == "replay" {
 		var out struct {
 			Replayed int `json:"replayed"`
 		}
-		if err := json.Unmarshal(body, &out); err != nil {
+		if err := api.do(ctx, http.MethodPost, "/v1/dead-letters/replay", nil, &out); err != nil {
 			return err
 		}
 		fmt.Fprintf(stdout, "replayed %d dead letter(s) onto the inquiry stream\n", out.Replayed)
@@ -61,15 +31,13 @@ func runDLQ(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	}
 	var out struct {
 		DeadLetters []struct {
-			Seq       uint64          `json:"seq"`
-			StreamSeq uint64          `json:"stream_seq"`
-			Attempts  int             `json:"attempts"`
-			Error     string          `json:"error"`
-			FailedAt  string          `json:"failed_at"`
-			Inquiry   json.RawMessage `json:"inquiry"`
+			Seq      uint64 `json:"seq"`
+			Attempts int    `json:"attempts"`
+			Error    string `json:"error"`
+			FailedAt string `json:"failed_at"`
 		} `json:"dead_letters"`
 	}
-	if err := json.Unmarshal(body, &out); err != nil {
+	if err := api.do(ctx, http.MethodGet, "/v1/dead-letters?limit=1000", nil, &out); err != nil {
 		return err
 	}
 	for _, d := range out.DeadLetters {
