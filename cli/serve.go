@@ -168,6 +168,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, started cha
 	store := workers.NewStore(b.JetStream, db, clusters, dead, workers.StoreOptions{
 		BatchSize: cfg.Workers.BatchSize, BatchLinger: cfg.Workers.BatchLinger, MaxAttempts: cfg.Workers.MaxAttempts,
 		AckWait: cfg.Workers.AckWait, MaxBackoff: cfg.Workers.MaxBackoff, Instance: instance,
+		SurgePerMinute: cfg.Alerts.SurgePerMinute, SurgeMinCustomers: cfg.Alerts.MinCustomers,
 	}, log.With("worker", "store"), reg)
 	api := web.New(web.Options{
 		Config:      cfg,

@@ -49,6 +49,17 @@ type Config struct {
 	Auth     Auth     `yaml:"auth"`
 	Workers  Workers  `yaml:"workers"`
 	Triage   Triage   `yaml:"triage"`
+	Alerts   Alerts   `yaml:"alerts"`
+}
+
+// Alerts configures surge alerts: a cluster growing this fast with no
+// incident linked is raised as a possible incident.
+type Alerts struct {
+	// SurgePerMinute is the rate (inquiries per minute over the last five
+	// minutes) at which a cluster is raised; 0 turns alerts off.
+	SurgePerMinute float64 `yaml:"surge_per_minute"`
+	// MinCustomers keeps one customer's flood from raising an alert.
+	MinCustomers int `yaml:"min_customers"`
 }
 
 // Triage configures online clustering.
@@ -182,6 +193,7 @@ func Default() Config {
 			AckWait:     30 * time.Second,
 			MaxBackoff:  time.Minute,
 		},
+		Alerts: Alerts{SurgePerMinute: 10, MinCustomers: 10},
 		Triage: Triage{
 			Threshold:     triage.DefaultOptions().Threshold,
 			IdleWindow:    triage.DefaultOptions().IdleWindow,
@@ -416,6 +428,12 @@ func (c Config) Validate() error {
 	}
 	if c.Triage.RestoreSample < 1 {
 		bad("triage.restore_sample: must be at least 1")
+	}
+	if c.Alerts.SurgePerMinute < 0 {
+		bad("alerts.surge_per_minute: must not be negative (0 turns alerts off)")
+	}
+	if c.Alerts.MinCustomers < 1 {
+		bad("alerts.min_customers: must be at least 1")
 	}
 	seen := map[string]string{}
 	if c.Auth.AdminToken != "" {

@@ -200,3 +200,15 @@ func (s *Storage) RecentClusterMembers(ctx context.Context, since int64, perClus
 	}
 	return out, nil
 }
+
+// LinkCluster records that a cluster's members are about an incident.
+func (s *Storage) LinkCluster(ctx context.Context, clusterID, incidentID string) error {
+	res, err := s.db.ExecContext(ctx, s.db.Rebind(`UPDATE clusters SET incident_id = ? WHERE id = ?`), incidentID, clusterID)
+	if err != nil {
+		return fmt.Errorf("storage: unable to link cluster %s: %w", clusterID, err)
+	}
+	if n, err := res.RowsAffected(); err == nil && n == 0 {
+		return fmt.Errorf("storage: cluster %s: %w", clusterID, ErrNotFound)
+	}
+	return nil
+}

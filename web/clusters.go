@@ -108,3 +108,41 @@ func limitParam(r *http.Request, def, max int) (int, *apiError) {
 	}
 	return n, nil
 }
+
+type alertResponse struct {
+	ClusterID      string    `json:"cluster_id"`
+	Status         string    `json:"status"`
+	RaisedAt       time.Time `json:"raised_at"`
+	PerMinute      float64   `json:"per_minute"`
+	Inquiries      int64     `json:"inquiries"`
+	Customers      int64     `json:"customers"`
+	Label          []string  `json:"label"`
+	Representative string    `json:"representative"`
+	Samples        []string  `json:"samples"`
+}
+
+func (s *Server) getAlerts(w http.ResponseWriter, r *http.Request) {
+	limit, aerr := limitParam(r, 50, 1000)
+	if aerr != nil {
+		s.writeError(w, aerr)
+		return
+	}
+	status := r.URL.Query().Get("status")
+	if status != "" && status != "open" && status != "declared" && status != "dismissed" {
+		s.writeError(w, newError(http.StatusBadRequest, "invalid_parameter", "status must be open, declared or dismissed"))
+		return
+	}
+	list, err := s.Store.Alerts(r.Context(), status, limit)
+	if err != nil {
+		s.Log.Error("list alerts", "err", err)
+		s.writeError(w, newError(http.StatusInternalServerError, "internal", "unable to list alerts"))
+		return
+	}
+	out := make([]alertResponse, 0, len(list))
+	for _, a := range list {
+		out = append(out, alertResponse{ClusterID: a.ClusterID, Status: a.Status, RaisedAt: time.UnixMilli(a.RaisedAt).UTC(),
+			PerMinute: a.PerMinute, Inquiries: a.Inquiries, Customers: a.Customers, Label: a.Label,
+			Representative: a.Representative, Samples: a.Samples})
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"alerts": out})
+}

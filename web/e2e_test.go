@@ -78,7 +78,8 @@ func newStack(t *testing.T, ctx context.Context, cfg config.Config, b *bus.Bus) 
 	dead := workers.NewDeadLetters(b.JetStream)
 	clusters := triage.NewClusterer(triage.DefaultOptions())
 	store := workers.NewStore(b.JetStream, db, clusters, dead, workers.StoreOptions{BatchSize: 64, BatchLinger: time.Millisecond,
-		MaxAttempts: 3, AckWait: 5 * time.Second, MaxBackoff: 100 * time.Millisecond}, log, reg)
+		MaxAttempts: 3, AckWait: 5 * time.Second, MaxBackoff: 100 * time.Millisecond,
+		SurgePerMinute: cfg.Alerts.SurgePerMinute, SurgeMinCustomers: cfg.Alerts.MinCustomers}, log, reg)
 	wctx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})
 	go func() { _ = store.Run(wctx); close(done) }()

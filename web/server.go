@@ -29,6 +29,7 @@ type inquiryReader interface {
 	Cluster(ctx context.Context, id string) (storage.Cluster, error)
 	OpenClusters(ctx context.Context, since int64, limit int) ([]storage.Cluster, error)
 	InquiriesByCluster(ctx context.Context, clusterID string, limit int) ([]storage.Inquiry, error)
+	Alerts(ctx context.Context, status string, limit int) ([]storage.Alert, error)
 	Ping(ctx context.Context) error
 }
 
@@ -130,6 +131,7 @@ func (s *Server) routeTable() []route {
 		{"GET /v1/stats", s.require(config.RoleRead, s.getStats)},
 		{"GET /v1/clusters", s.require(config.RoleRead, s.getClusters)},
 		{"GET /v1/clusters/{id}", s.require(config.RoleRead, s.getCluster)},
+		{"GET /v1/alerts", s.require(config.RoleRead, s.getAlerts)},
 		{"GET /v1/incidents", s.require(config.RoleRead, s.getIncidents)},
 		{"POST /v1/incidents", s.require(config.RoleManager, s.postIncident)},
 		{"GET /v1/incidents/{id}", s.require(config.RoleRead, s.getIncident)},

@@ -27,6 +27,7 @@ const StoreConsumer = "store"
 type inquiryStore interface {
 	StoreInquiries(ctx context.Context, batch []storage.Inquiry, clusters []storage.Cluster) (map[string]bool, error)
 	StoredIDs(ctx context.Context, ids []string) (map[string]bool, error)
+	RaiseAlert(ctx context.Context, a storage.Alert) (bool, error)
 	Ping(ctx context.Context) error
 }
 
@@ -40,6 +41,10 @@ type StoreOptions struct {
 	// Instance names this process in cluster announcements, so that it
 	// skips its own.
 	Instance string
+	// SurgePerMinute and SurgeMinCustomers raise a cluster as a possible
+	// incident; SurgePerMinute 0 turns that off.
+	SurgePerMinute    float64
+	SurgeMinCustomers int
 }
 
 // Store consumes the inquiry stream and stores inquiries in batched
@@ -52,6 +57,10 @@ type Store struct {
 	log      *slog.Logger
 	metrics  storeMetrics
 	dead     *DeadLetters
+
+	// alerted holds clusters that need no more surge checks; only the
+	// worker's goroutine touches it.
+	alerted map[string]bool
 
 	// afterCommit, when set (tests), runs between commit and ack; returning
 	// false skips the acks, as a crash at that point would.
@@ -86,7 +95,7 @@ func NewStore(js jetstream.JetStream, db inquiryStore, clusters clusterer, dead 
 	if reg != nil {
 		reg.MustRegister(m.commit, m.batchSize, m.stored, m.redeliv, m.failures, m.lag)
 	}
-	return &Store{js: js, db: db, clusters: clusters, dead: dead, opts: opts, log: log, metrics: m}
+	return &Store{js: js, db: db, clusters: clusters, dead: dead, opts: opts, log: log, metrics: m, alerted: map[string]bool{}}
 }
 
 // Run consumes until ctx is cancelled, then drains: messages already
@@ -238,6 +247,7 @@ func (s *Store) process(ctx context.Context, stop <-chan struct{}, msgs []jetstr
 				s.ack(m)
 			}
 			s.announce(rows, inserted)
+			s.raiseSurges(ctx, rows, inserted)
 			return
 		}
 		s.metrics.failures.WithLabelValues("batch").Inc()
