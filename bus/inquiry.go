@@ -15,4 +15,12 @@ type Inquiry struct {
 	Metadata       json.RawMessage `json:"metadata,omitempty"`
 	Redactions     []string        `json:"redactions,omitempty"`
 	ReceivedAt     int64           `json:"received_at"` // unix milliseconds
+	Answer         *Answered       `json:"answer,omitempty"`
+}
+
+// Answered is the instant answer an inquiry got at intake.
+type Answered struct {
+	AnswerID      string `json:"answer_id"`
+	IncidentID    string `json:"incident_id,omitempty"`
+	UpdateVersion int    `json:"update_version,omitempty"`
 }

@@ -29,9 +29,10 @@ type Cluster struct {
 	FirstSeen      int64    `db:"first_seen"` // unix milliseconds
 	LastSeen       int64    `db:"last_seen"`  // unix milliseconds
 	Status         string   `db:"status"`
+	IncidentID     string   `db:"incident_id"` // the incident its members are about, once known
 }
 
-const clusterColumns = `id, representative, label, inquiries, customers, first_seen, last_seen, status`
+const clusterColumns = `id, representative, label, inquiries, customers, first_seen, last_seen, status, COALESCE(incident_id, '') AS incident_id`
 
 // countInClusters adds the newly inserted rows of batch to their clusters
 // in two statements, whatever the number of clusters: one records the
@@ -41,6 +42,7 @@ func (s *Storage) countInClusters(ctx context.Context, tx *sqlx.Tx, batch []Inqu
 	type delta struct {
 		n, customers int64
 		first, last  int64
+		incident     string // an incident its new members were answered about
 	}
 	type pair struct{ cluster, customer string }
 	deltas := map[string]*delta{}
@@ -58,6 +60,9 @@ func (s *Storage) countInClusters(ctx context.Context, tx *sqlx.Tx, batch []Inqu
 		}
 		d.n++
 		d.first, d.last = min(d.first, in.ReceivedAt), max(d.last, in.ReceivedAt)
+		if in.IncidentID != "" {
+			d.incident = in.IncidentID
+		}
 		pairs[pair{in.ClusterID, in.CustomerKey()}] = true
 	}
 	if len(deltas) == 0 {
@@ -105,7 +110,7 @@ func (s *Storage) countInClusters(ctx context.Context, tx *sqlx.Tx, batch []Inqu
 	}
 	sort.Strings(ids) // one lock order across instances
 	q.Reset()
-	q.WriteString(`INSERT INTO clusters (id, representative, label, inquiries, customers, first_seen, last_seen, status) VALUES `)
+	q.WriteString(`INSERT INTO clusters (id, representative, label, inquiries, customers, first_seen, last_seen, status, incident_id) VALUES `)
 	args = args[:0]
 	for i, id := range ids {
 		d, c := deltas[id], known[id]
@@ -116,8 +121,8 @@ func (s *Storage) countInClusters(ctx context.Context, tx *sqlx.Tx, batch []Inqu
 		if i > 0 {
 			q.WriteString(",")
 		}
-		q.WriteString("(?, ?, ?, ?, ?, ?, ?, 'open')")
-		args = append(args, id, c.Representative, string(label), d.n, d.customers, d.first, d.last)
+		q.WriteString("(?, ?, ?, ?, ?, ?, ?, 'open', NULLIF(?, ''))")
+		args = append(args, id, c.Representative, string(label), d.n, d.customers, d.first, d.last, d.incident)
 	}
 	q.WriteString(` ON CONFLICT (id) DO UPDATE SET
 		inquiries = clusters.inquiries + excluded.inquiries,
@@ -125,7 +130,8 @@ func (s *Storage) countInClusters(ctx context.Context, tx *sqlx.Tx, batch []Inqu
 		first_seen = CASE WHEN excluded.first_seen < clusters.first_seen THEN excluded.first_seen ELSE clusters.first_seen END,
 		last_seen = CASE WHEN excluded.last_seen > clusters.last_seen THEN excluded.last_seen ELSE clusters.last_seen END,
 		representative = CASE WHEN excluded.representative <> '' THEN excluded.representative ELSE clusters.representative END,
-		label = CASE WHEN excluded.label <> '[]' THEN excluded.label ELSE clusters.label END`)
+		label = CASE WHEN excluded.label <> '[]' THEN excluded.label ELSE clusters.label END,
+		incident_id = COALESCE(clusters.incident_id, excluded.incident_id)`)
 	if _, err := tx.ExecContext(ctx, tx.Rebind(q.String()), args...); err != nil {
 		return fmt.Errorf("storage: unable to count inquiries in clusters: %w", err)
 	}

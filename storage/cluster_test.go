@@ -94,3 +94,44 @@ func TestClusterCountsIgnoreCopiesInABatch(t *testing.T) {
 		})
 	}
 }
+
+// A member answered about an incident links its cluster to that incident;
+// a link once made is kept.
+func TestAnsweredMembersLinkTheirCluster(t *testing.T) {
+	for dialect, url := range storagetest.URLs(t) {
+		t.Run(dialect, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			s := open(t, url)
+			plain := inquiry("a", "", "상품권 사용이 안 돼요")
+			plain.ClusterID = "cl-v"
+			answered := inquiry("b", "", "상품권 사용 불가")
+			answered.ClusterID, answered.State = "cl-v", storage.StateAnswered
+			answered.AnswerID, answered.IncidentID, answered.UpdateVersion = "a-voucher", "inc-voucher", 2
+			if _, err := s.StoreInquiries(ctx, []storage.Inquiry{plain}, nil); err != nil {
+				t.Fatal(err)
+			}
+			if c, _ := s.Cluster(ctx, "cl-v"); c.IncidentID != "" {
+				t.Fatalf("linked before any answer: %+v", c)
+			}
+			if _, err := s.StoreInquiries(ctx, []storage.Inquiry{answered}, nil); err != nil {
+				t.Fatal(err)
+			}
+			later := inquiry("c", "", "상품권 안돼요")
+			later.ClusterID, later.IncidentID = "cl-v", "inc-other"
+			if _, err := s.StoreInquiries(ctx, []storage.Inquiry{later}, nil); err != nil {
+				t.Fatal(err)
+			}
+			if c, err := s.Cluster(ctx, "cl-v"); err != nil || c.IncidentID != "inc-voucher" || c.Inquiries != 3 {
+				t.Errorf("cluster = %+v, %v; want linked to inc-voucher", c, err)
+			}
+			got, err := s.Inquiry(ctx, "b")
+			if err != nil || got.AnswerID != "a-voucher" || got.IncidentID != "inc-voucher" || got.UpdateVersion != 2 || got.State != storage.StateAnswered {
+				t.Errorf("answered inquiry = %+v, %v", got, err)
+			}
+			if p, _ := s.Inquiry(ctx, "a"); p.AnswerID != "" || p.UpdateVersion != 0 {
+				t.Errorf("plain inquiry = %+v", p)
+			}
+		})
+	}
+}

@@ -13,7 +13,8 @@ import (
 
 // Inquiry states.
 const (
-	StateStored = "stored"
+	StateStored   = "stored"
+	StateAnswered = "answered" // answered automatically at intake
 )
 
 // Inquiry is one customer inquiry as stored. Text is already redacted.
@@ -32,6 +33,10 @@ type Inquiry struct {
 	StoredAt       int64  `db:"stored_at"`   // unix milliseconds
 	StreamSeq      uint64 `db:"stream_seq"`  // JetStream sequence it arrived with
 	ClusterID      string `db:"cluster_id"`  // empty until clustered
+	// The instant answer given at intake, if any.
+	AnswerID      string `db:"answer_id"`
+	IncidentID    string `db:"incident_id"`
+	UpdateVersion int64  `db:"update_version"`
 }
 
 // CustomerKey identifies a customer across sources: the same id on two
@@ -39,7 +44,8 @@ type Inquiry struct {
 func (in Inquiry) CustomerKey() string { return in.Source + ":" + in.CustomerID }
 
 const inquiryColumns = `id, source, customer_id, COALESCE(idempotency_key, '') AS idempotency_key, text, locale,
-	reply_url, metadata, redactions, state, received_at, stored_at, stream_seq, COALESCE(cluster_id, '') AS cluster_id`
+	reply_url, metadata, redactions, state, received_at, stored_at, stream_seq, COALESCE(cluster_id, '') AS cluster_id,
+	COALESCE(answer_id, '') AS answer_id, COALESCE(incident_id, '') AS incident_id, COALESCE(update_version, 0) AS update_version`
 
 // StoreInquiries inserts the batch in one transaction, together with the
 // clusters its rows were assigned to. A row whose id or (source,
@@ -70,13 +76,17 @@ func (s *Storage) StoreInquiries(ctx context.Context, batch []Inquiry, clusters 
 	return inserted, nil
 }
 
-const insertInquiry = `INSERT INTO inquiries (id, source, customer_id, idempotency_key, text, locale,
-	reply_url, metadata, redactions, state, received_at, stored_at, stream_seq, cluster_id)
-	VALUES (?, ?, ?, NULLIF(?, ''), ?, ?, ?, ?, ?, ?, ?, ?, ?, NULLIF(?, '')) ON CONFLICT DO NOTHING`
+const insertColumns = `id, source, customer_id, idempotency_key, text, locale,
+	reply_url, metadata, redactions, state, received_at, stored_at, stream_seq, cluster_id, answer_id, incident_id, update_version`
+
+const insertValues = `(?, ?, ?, NULLIF(?, ''), ?, ?, ?, ?, ?, ?, ?, ?, ?, NULLIF(?, ''), NULLIF(?, ''), NULLIF(?, ''), NULLIF(?, 0))`
+
+const insertInquiry = `INSERT INTO inquiries (` + insertColumns + `) VALUES ` + insertValues + ` ON CONFLICT DO NOTHING`
 
 func (in Inquiry) insertArgs() []any {
 	return []any{in.ID, in.Source, in.CustomerID, in.IdempotencyKey, in.Text, in.Locale,
-		in.ReplyURL, in.Metadata, in.Redactions, in.State, in.ReceivedAt, in.StoredAt, int64(in.StreamSeq), in.ClusterID}
+		in.ReplyURL, in.Metadata, in.Redactions, in.State, in.ReceivedAt, in.StoredAt, int64(in.StreamSeq), in.ClusterID,
+		in.AnswerID, in.IncidentID, in.UpdateVersion}
 }
 
 // insertInquiries returns the ids actually inserted. SQLite is in-process,
@@ -90,14 +100,13 @@ func (s *Storage) insertInquiries(ctx context.Context, tx *sqlx.Tx, batch []Inqu
 	// Rows in id order, so that concurrent batches lock in one order.
 	batch = slices.SortedFunc(slices.Values(batch), func(a, b Inquiry) int { return strings.Compare(a.ID, b.ID) })
 	var q strings.Builder
-	q.WriteString(`INSERT INTO inquiries (id, source, customer_id, idempotency_key, text, locale,
-		reply_url, metadata, redactions, state, received_at, stored_at, stream_seq, cluster_id) VALUES `)
-	args := make([]any, 0, len(batch)*14)
+	q.WriteString(`INSERT INTO inquiries (` + insertColumns + `) VALUES `)
+	args := make([]any, 0, len(batch)*17)
 	for i, in := range batch {
 		if i > 0 {
 			q.WriteString(",")
 		}
-		q.WriteString("(?, ?, ?, NULLIF(?, ''), ?, ?, ?, ?, ?, ?, ?, ?, ?, NULLIF(?, ''))")
+		q.WriteString(insertValues)
 		args = append(args, in.insertArgs()...)
 	}
 	q.WriteString(" ON CONFLICT DO NOTHING RETURNING id")

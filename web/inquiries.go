@@ -159,6 +159,9 @@ type inquiryResponse struct {
 	Redactions     []string        `json:"redactions"`
 	ReceivedAt     time.Time       `json:"received_at"`
 	StoredAt       time.Time       `json:"stored_at"`
+	AnswerID       string          `json:"answer_id,omitempty"`
+	IncidentID     string          `json:"incident_id,omitempty"`
+	UpdateVersion  int64           `json:"update_version,omitempty"`
 }
 
 func (s *Server) getInquiry(w http.ResponseWriter, r *http.Request) {
@@ -187,5 +190,6 @@ func toInquiryResponse(in storage.Inquiry) inquiryResponse {
 		IdempotencyKey: in.IdempotencyKey, Text: in.Text, Locale: in.Locale, ReplyURL: in.ReplyURL,
 		Metadata: json.RawMessage(in.Metadata), Redactions: red,
 		ReceivedAt: time.UnixMilli(in.ReceivedAt).UTC(), StoredAt: time.UnixMilli(in.StoredAt).UTC(),
+		AnswerID: in.AnswerID, IncidentID: in.IncidentID, UpdateVersion: in.UpdateVersion,
 	}
 }

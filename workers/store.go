@@ -422,7 +422,7 @@ func decode(m jetstream.Msg) (storage.Inquiry, error) {
 	if meta == "" {
 		meta = "{}"
 	}
-	return storage.Inquiry{
+	row := storage.Inquiry{
 		ID:             in.ID,
 		Source:         in.Source,
 		CustomerID:     in.CustomerID,
@@ -436,5 +436,10 @@ func decode(m jetstream.Msg) (storage.Inquiry, error) {
 		ReceivedAt:     in.ReceivedAt,
 		StoredAt:       time.Now().UnixMilli(),
 		StreamSeq:      md.Sequence.Stream,
-	}, nil
+	}
+	if a := in.Answer; a != nil && a.AnswerID != "" {
+		row.State = storage.StateAnswered
+		row.AnswerID, row.IncidentID, row.UpdateVersion = a.AnswerID, a.IncidentID, int64(a.UpdateVersion)
+	}
+	return row, nil
 }
