@@ -4,9 +4,10 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"os"
 	"slices"
+	"strconv"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/surgedesk/surgedesk/triage"
 )
@@ -203,6 +204,7 @@ func (m *Matcher) score(text string) (scored, bool) {
 	// Best example per entry, then the best two entries.
 	perEntry := make([]float64, len(m.entries))
 	bestExample := make([]int32, len(m.entries))
+	secondEx := make([]float64, len(m.entries))
 	for i, s := range sims {
 		if s <= 0 {
 			continue
@@ -213,7 +215,15 @@ func (m *Matcher) score(text string) (scored, bool) {
 			sim *= negationPenalty
 		}
 		if sim > perEntry[ex.entry] {
+			secondEx[ex.entry] = perEntry[ex.entry]
 			perEntry[ex.entry], bestExample[ex.entry] = sim, int32(i)
+		} else if sim > secondEx[ex.entry] {
+			secondEx[ex.entry] = sim
+		}
+	}
+	if secondWeight > 0 {
+		for e := range perEntry {
+			perEntry[e] = (1-secondWeight)*perEntry[e] + secondWeight*secondEx[e]
 		}
 	}
 	first, second := -1, -1
@@ -245,7 +255,9 @@ type weighted struct {
 // charGramWeight is the weight of each character 3-gram of an English word
 // against 1 for the word itself: 3-grams let "transfer" meet "transferred"
 // and misspellings that the stemmer leaves apart.
-const charGramWeight = 0.25
+var charGramWeight = envFloat("KB_CW", 0.25)
+
+var secondWeight = float64(envFloat("KB_SW", 0))
 
 // featuresOf is the clusterer's features plus character 3-grams of English
 // words, merged by hash.
@@ -256,17 +268,13 @@ func featuresOf(text string) ([]weighted, bool) {
 		feats = append(feats, weighted{hash: f.Hash, weight: f.Count})
 	}
 	if charGramWeight > 0 {
-		for word := range strings.FieldsSeq(triage.Normalize(text)) {
-			r, _ := utf8.DecodeRuneInString(word)
-			if r >= 0xAC00 && r <= 0xD7A3 || r == '[' {
-				continue // Hangul already has syllable 2-grams
-			}
-			padded := "<" + word + ">"
-			if len(padded) < 4 {
-				continue
-			}
-			for i := 0; i+3 <= len(padded); i++ {
-				feats = append(feats, weighted{hash: gramHash(padded[i : i+3]), weight: charGramWeight})
+		// Character 2- and 3-grams over the whole normalised text, spaces
+		// included, as the baseline uses: they keep the stopwords and word
+		// order that short questions ("what is my balance") carry.
+		runes := []rune(" " + triage.Normalize(text) + " ")
+		for n := 2; n <= 3; n++ {
+			for i := 0; i+n <= len(runes); i++ {
+				feats = append(feats, weighted{hash: gramHash(string(runes[i : i+n])), weight: charGramWeight})
 			}
 		}
 	}
@@ -299,4 +307,11 @@ func gramHash(s string) uint32 {
 		h *= 16777619
 	}
 	return h
+}
+
+func envFloat(name string, def float32) float32 {
+	if v, err := strconv.ParseFloat(os.Getenv(name), 32); err == nil {
+		return float32(v)
+	}
+	return def
 }
