@@ -92,8 +92,9 @@ func TestMatchThresholdAndMargin(t *testing.T) {
 		text string
 		want bool
 	}{
-		{"exact example at the strictest threshold", Options{Threshold: 1}, "로그인 오류가 나요", true},
-		{"paraphrase at the strictest threshold", Options{Threshold: 1}, "로그인 에러가 나요 ㅠ", false},
+		// Confidence blends two examples, so even a repeat stays below 1.
+		{"example at the strictest threshold", Options{Threshold: 1}, "로그인 오류가 나요", false},
+		{"example at the default threshold", DefaultOptions(), "로그인 오류가 나요", true},
 		{"paraphrase with no threshold", Options{}, "로그인 에러가 나요 ㅠ", true},
 		{"paraphrase with the largest margin", Options{Margin: 1}, "로그인 에러가 나요 ㅠ", false},
 	} {
