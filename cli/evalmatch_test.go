@@ -42,7 +42,7 @@ func TestEvalMatch(t *testing.T) {
 				"threshold  0.40", "ours  baseline", "0.30", "0.90",
 				"best in-scope accuracy  baseline  1.0000 at threshold 0.30",
 			},
-			wantPredictions: []string{"login", "login", "", "", "voucher", "voucher", "", ""},
+			wantPredictions: []string{"login", "login", "", "refund", "voucher", "voucher", "", ""},
 		},
 		{
 			// Confidence blends an entry's two closest examples, so

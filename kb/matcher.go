@@ -22,9 +22,8 @@ type Entry struct {
 // Match is the matcher's answer for one inquiry.
 type Match struct {
 	EntryID string
-	// Confidence (0..1) is the entry's score: the mean cosine of the
-	// inquiry with the entry's two closest examples (see secondWeight), or
-	// the cosine with its only example.
+	// Confidence (0..1) is the entry's score (see doc.go): mostly the
+	// cosine with the entry's centroid, partly with its closest examples.
 	Confidence float64
 	Example    string // the entry's closest example
 }
@@ -41,8 +40,8 @@ type Options struct {
 
 // Tuned on the dev sets with `surgedesk eval match --sweep` (see doc.go).
 const (
-	DefaultThreshold = 0.3
-	DefaultMargin    = 0.07
+	DefaultThreshold = 0.2
+	DefaultMargin    = 0.031
 )
 
 // DefaultOptions returns the tuned defaults.
@@ -50,17 +49,46 @@ func DefaultOptions() Options {
 	return Options{Threshold: DefaultThreshold, Margin: DefaultMargin}
 }
 
+// Scoring weights, tuned with the defaults (see doc.go).
+const (
+	// wordScale weighs the clusterer's features (Hangul 2-grams and words,
+	// English words) against 1 for each character n-gram.
+	wordScale = 1.2
+	// centroidWeight is the share of the entry score that comes from the
+	// entry's centroid; the rest comes from its closest examples.
+	centroidWeight = 0.85
+	// centroidPower flattens centroid weights: a feature a few phrasings
+	// use still counts, not only what every phrasing shares.
+	centroidPower = 0.6
+	// secondWeight blends an entry's second-closest example into its
+	// example score: two close phrasings beat one lucky one.
+	secondWeight = 0.2
+	// negationPenalty scales the similarity when the inquiry's negation
+	// differs, as the clusterer does: "불 켜줘" and "불 켜지 마" share most
+	// features and must not share an answer.
+	negationPenalty = 0.25
+)
+
 // Matcher finds the answer entry an inquiry asks for. It is immutable once
 // built, so concurrent Match calls need no lock; a changed knowledge base is
 // a new Matcher.
 type Matcher struct {
-	opts     Options
-	idf      map[uint32]float32
-	unseen   float32 // IDF of a feature no example has
-	postings map[uint32][]posting
-	examples []example
-	entries  []string // entry ids by index
-	sizes    []int    // examples per entry
+	opts      Options
+	idf       map[uint32]float32
+	unseen    float32              // IDF of a feature no example has
+	postings  map[uint32][]posting // feature → examples
+	centroids map[uint32][]posting // feature → entries
+	examples  []example
+	entries   []entry
+}
+
+type entry struct {
+	id       string
+	examples int
+	// Whether some of its examples are negated and some are not: the
+	// centroid mixes both, so only an entry that is all one way can
+	// disagree with an inquiry's negation.
+	negated, plain bool
 }
 
 type example struct {
@@ -69,9 +97,10 @@ type example struct {
 	text    string
 }
 
+// posting is one example (or entry) listed under a feature.
 type posting struct {
-	example int32
-	weight  float32
+	index  int32
+	weight float32
 }
 
 // NewMatcher indexes the examples and keywords of entries.
@@ -82,7 +111,10 @@ func NewMatcher(entries []Entry, opts Options) (*Matcher, error) {
 	if opts.Margin < 0 || opts.Margin > 1 || math.IsNaN(opts.Margin) {
 		return nil, fmt.Errorf("kb: margin %v is not in 0..1", opts.Margin)
 	}
-	m := &Matcher{opts: opts, idf: map[uint32]float32{}, postings: map[uint32][]posting{}}
+	if len(entries) == 0 {
+		return nil, errors.New("kb: no entries")
+	}
+	m := &Matcher{opts: opts, idf: map[uint32]float32{}, postings: map[uint32][]posting{}, centroids: map[uint32][]posting{}}
 	seen := map[string]bool{}
 	var docs [][]weighted
 	for i, e := range entries {
@@ -106,20 +138,23 @@ func NewMatcher(entries []Entry, opts Options) (*Matcher, error) {
 		if kw := strings.TrimSpace(strings.Join(e.Keywords, " ")); kw != "" {
 			texts = append(texts, kw)
 		}
-		m.entries = append(m.entries, e.ID)
-		m.sizes = append(m.sizes, 0)
+		idx := int32(len(m.entries))
+		ent := entry{id: e.ID}
 		for _, text := range texts {
-			feats, negated := featuresOf(text)
+			feats, neg := featuresOf(text)
 			if len(feats) == 0 {
 				continue
 			}
-			m.examples = append(m.examples, example{entry: int32(len(m.entries) - 1), negated: negated, text: text})
-			m.sizes[len(m.sizes)-1]++
+			m.examples = append(m.examples, example{entry: idx, negated: neg, text: text})
 			docs = append(docs, feats)
+			ent.examples++
+			ent.negated = ent.negated || neg
+			ent.plain = ent.plain || !neg
 		}
-	}
-	if len(entries) == 0 {
-		return nil, errors.New("kb: no entries")
+		if ent.examples == 0 {
+			return nil, fmt.Errorf("kb: entry %q has no example with a word in it", e.ID)
+		}
+		m.entries = append(m.entries, ent)
 	}
 	// Document frequency over examples: a feature every entry's phrasings
 	// share ("card", "앱") says little about which entry is asked for.
@@ -134,10 +169,27 @@ func NewMatcher(entries []Entry, opts Options) (*Matcher, error) {
 		m.idf[h] = float32(math.Log((1+n)/(1+float64(c))) + 1)
 	}
 	m.unseen = float32(math.Log(1+n) + 1)
+	sums := make([]map[uint32]float64, len(m.entries))
 	for i, d := range docs {
-		vec := m.weigh(d)
-		for _, f := range vec {
-			m.postings[f.hash] = append(m.postings[f.hash], posting{example: int32(i), weight: f.weight})
+		e := m.examples[i].entry
+		if sums[e] == nil {
+			sums[e] = map[uint32]float64{}
+		}
+		for _, f := range m.weigh(d) {
+			m.postings[f.hash] = append(m.postings[f.hash], posting{index: int32(i), weight: f.weight})
+			sums[e][f.hash] += float64(f.weight)
+		}
+	}
+	for e, sum := range sums {
+		norm := 0.0
+		for h, w := range sum {
+			w = math.Pow(w, centroidPower)
+			sum[h] = w
+			norm += w * w
+		}
+		norm = math.Sqrt(norm)
+		for h, w := range sum {
+			m.centroids[h] = append(m.centroids[h], posting{index: int32(e), weight: float32(w / norm)})
 		}
 	}
 	return m, nil
@@ -166,11 +218,6 @@ func (m *Matcher) weigh(feats []weighted) []weighted {
 	return feats
 }
 
-// negationPenalty scales the similarity of an example whose negation
-// differs from the inquiry's, as the clusterer does: "불 켜줘" and "불 켜지
-// 마" share most features and must not share an answer.
-const negationPenalty = 0.25
-
 // Match returns the best entry for text (already redacted) when it is
 // confident enough and clearly ahead of every other entry.
 func (m *Matcher) Match(text string) (Match, bool) {
@@ -178,19 +225,15 @@ func (m *Matcher) Match(text string) (Match, bool) {
 	if !ok || best.confidence < m.opts.Threshold || best.confidence-best.second < m.opts.Margin {
 		return Match{}, false
 	}
-	return best.match(m), true
+	ex := m.examples[best.example]
+	return Match{EntryID: m.entries[ex.entry].id, Confidence: best.confidence, Example: ex.text}, true
 }
 
-// scored is the best and second-best entries for one inquiry.
+// scored is the best entry for one inquiry and the runner-up's score.
 type scored struct {
-	example    int32
+	example    int32 // the best entry's closest example
 	confidence float64
-	second     float64 // best similarity of any other entry
-}
-
-func (s scored) match(m *Matcher) Match {
-	ex := m.examples[s.example]
-	return Match{EntryID: m.entries[ex.entry], Confidence: s.confidence, Example: ex.text}
+	second     float64
 }
 
 func (m *Matcher) score(text string) (scored, bool) {
@@ -199,16 +242,21 @@ func (m *Matcher) score(text string) (scored, bool) {
 		return scored{}, false
 	}
 	vec := m.weigh(feats)
+	// Per entry: its two best example similarities and its centroid's.
+	type tally struct {
+		first, second, centroid float64
+		example                 int32
+	}
+	tallies := make([]tally, len(m.entries))
 	sims := make([]float32, len(m.examples))
 	for _, f := range vec {
 		for _, p := range m.postings[f.hash] {
-			sims[p.example] += f.weight * p.weight
+			sims[p.index] += f.weight * p.weight
+		}
+		for _, p := range m.centroids[f.hash] {
+			tallies[p.index].centroid += float64(f.weight * p.weight)
 		}
 	}
-	// Best example per entry, then the best two entries.
-	perEntry := make([]float64, len(m.entries))
-	bestExample := make([]int32, len(m.entries))
-	secondEx := make([]float64, len(m.entries))
 	for i, s := range sims {
 		if s <= 0 {
 			continue
@@ -218,36 +266,43 @@ func (m *Matcher) score(text string) (scored, bool) {
 		if ex.negated != negated {
 			sim *= negationPenalty
 		}
-		if sim > perEntry[ex.entry] {
-			secondEx[ex.entry] = perEntry[ex.entry]
-			perEntry[ex.entry], bestExample[ex.entry] = sim, int32(i)
-		} else if sim > secondEx[ex.entry] {
-			secondEx[ex.entry] = sim
-		}
-	}
-	if secondWeight > 0 {
-		for e := range perEntry {
-			if m.sizes[e] > 1 {
-				perEntry[e] = (1-secondWeight)*perEntry[e] + secondWeight*secondEx[e]
-			}
+		t := &tallies[ex.entry]
+		switch {
+		case sim > t.first:
+			t.first, t.second, t.example = sim, t.first, int32(i)
+		case sim > t.second:
+			t.second = sim
 		}
 	}
 	first, second := -1, -1
-	for e, s := range perEntry {
+	scores := make([]float64, len(tallies))
+	for e, t := range tallies {
+		if t.first <= 0 {
+			continue
+		}
+		exampleScore := t.first
+		if m.entries[e].examples > 1 {
+			exampleScore = (1-secondWeight)*t.first + secondWeight*t.second
+		}
+		centroid := t.centroid
+		if ent := m.entries[e]; (negated && !ent.negated) || (!negated && !ent.plain) {
+			centroid *= negationPenalty
+		}
+		s := (1-centroidWeight)*exampleScore + centroidWeight*centroid
+		scores[e] = s
 		switch {
-		case s <= 0:
-		case first < 0 || s > perEntry[first]:
+		case first < 0 || s > scores[first]:
 			first, second = e, first
-		case second < 0 || s > perEntry[second]:
+		case second < 0 || s > scores[second]:
 			second = e
 		}
 	}
 	if first < 0 {
 		return scored{}, false
 	}
-	out := scored{example: bestExample[first], confidence: min(perEntry[first], 1)}
+	out := scored{example: tallies[first].example, confidence: min(max(scores[first], 0), 1)}
 	if second >= 0 {
-		out.second = perEntry[second]
+		out.second = scores[second]
 	}
 	return out, true
 }
@@ -258,34 +313,23 @@ type weighted struct {
 	weight float32
 }
 
-// charGramWeight is the weight of each character 3-gram of an English word
-// against 1 for the word itself: 3-grams let "transfer" meet "transferred"
-// and misspellings that the stemmer leaves apart.
-const charGramWeight = 1
-
-// secondWeight blends each entry's second-closest example into its score:
-// an inquiry close to two phrasings of one entry is more surely asking for
-// it than one that happens to be close to a single phrasing (on the dev
-// sets, nearest-entry accuracy 0.71 vs 0.68 on CLINC150, 0.66 vs 0.64 on
-// BANKING77).
-const secondWeight = 0.5
-
-// featuresOf is the clusterer's features plus character 3-grams of English
-// words, merged by hash.
+// featuresOf is the clusterer's features (scaled by wordScale) plus
+// character 2- and 3-grams of the normalised text, merged by hash.
 func featuresOf(text string) ([]weighted, bool) {
 	base, negated := triage.Features(text)
-	feats := make([]weighted, 0, 2*len(base)+8)
+	norm := triage.Normalize(text)
+	feats := make([]weighted, 0, len(base)+2*len(norm)+4)
 	for _, f := range base {
-		feats = append(feats, weighted{hash: f.Hash, weight: f.Count})
+		feats = append(feats, weighted{hash: f.Hash, weight: f.Count * wordScale})
 	}
-	if charGramWeight > 0 {
-		// Character 2- and 3-grams over the whole normalised text, spaces
-		// included, as the baseline uses: they keep the stopwords and word
-		// order that short questions ("what is my balance") carry.
-		runes := []rune(" " + triage.Normalize(text) + " ")
+	// Character n-grams over the whole normalised text, spaces included, as
+	// the baseline uses: they keep the stopwords and word order that short
+	// questions ("what is my balance") carry, and let misspellings meet.
+	if norm != "" {
+		runes := []rune(" " + norm + " ")
 		for n := 2; n <= 3; n++ {
 			for i := 0; i+n <= len(runes); i++ {
-				feats = append(feats, weighted{hash: gramHash(string(runes[i : i+n])), weight: charGramWeight})
+				feats = append(feats, weighted{hash: gramHash(runes[i : i+n]), weight: 1})
 			}
 		}
 	}
@@ -309,12 +353,16 @@ func featuresOf(text string) ([]weighted, bool) {
 	return out, negated
 }
 
-// gramHash is FNV-1a with a salt so 3-grams never collide with the
-// clusterer's word hashes by construction of the key.
-func gramHash(s string) uint32 {
+// gramHash is FNV-1a over the runes with its own seed, so n-grams and the
+// clusterer's features (a different hash) rarely collide.
+func gramHash(runes []rune) uint32 {
 	h := uint32(2166136261) ^ 0x9e3779b9
-	for i := 0; i < len(s); i++ {
-		h ^= uint32(s[i])
+	for _, r := range runes {
+		h ^= uint32(r)
+		h *= 16777619
+		h ^= uint32(r >> 8)
+		h *= 16777619
+		h ^= uint32(r >> 16)
 		h *= 16777619
 	}
 	return h
