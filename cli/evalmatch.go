@@ -11,6 +11,10 @@ import (
 	"github.com/surgedesk/surgedesk/kb"
 )
 
+// matchSweep starts at 0: the baseline's in-scope accuracy peaks where it
+// answers everything.
+const matchSweep = "0.00,0.05," + defaultSweep
+
 // outOfScope labels data rows that no entry answers.
 const outOfScope = "oos"
 
@@ -25,7 +29,7 @@ func runEvalMatch(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	margin := fs.Float64("margin", kb.DefaultMargin, "how far the best entry must score above the second best")
 	withBaseline := fs.Bool("baseline", false, "also run the nearest-example character 2-3-gram TF-IDF baseline")
 	sweep := fs.Bool("sweep", false, "print a table of scores over a range of thresholds")
-	sweepList := fs.String("sweep-thresholds", defaultSweep, "comma-separated thresholds for --sweep")
+	sweepList := fs.String("sweep-thresholds", matchSweep, "comma-separated thresholds for --sweep")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -106,7 +110,7 @@ func runEvalMatch(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	}
 	fmt.Fprintf(stdout, "kb         %s: %d entries, %d examples\n", source, len(entries), len(kbRows))
 	fmt.Fprintf(stdout, "data       %s: %d rows, %d labelled %q (out of scope)\n", *data, len(rows), results[0].oos, outOfScope)
-	fmt.Fprintf(stdout, "threshold  %.2f (margin %.2f)\n\n", *threshold, *margin)
+	fmt.Fprintf(stdout, "threshold  %.2f (margin %.3f)\n\n", *threshold, *margin)
 	printMatchComparison(stdout, results)
 	if !*sweep {
 		return nil
