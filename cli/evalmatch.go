@@ -186,10 +186,11 @@ func thresholdNearest(rows []nearestResult, threshold float64) []string {
 
 // matchResult is what the report prints for one method at one threshold.
 type matchResult struct {
-	name                 string
-	rows, answered, oos  int
-	correct, inScopeHits int
-	oosUnanswered        int
+	name                string
+	rows, answered, oos int
+	// inScopeHits are the right answers: an answered oos row is wrong.
+	inScopeHits   int
+	oosUnanswered int
 }
 
 func scoreMatches(name string, truth, answers []string) matchResult {
@@ -212,7 +213,6 @@ func scoreMatches(name string, truth, answers []string) matchResult {
 			r.answered++
 		}
 	}
-	r.correct = r.inScopeHits
 	return r
 }
 
@@ -224,7 +224,7 @@ func ratio(n, d int) float64 {
 }
 
 func (r matchResult) answeredShare() float64 { return ratio(r.answered, r.rows) }
-func (r matchResult) precision() float64     { return ratio(r.correct, r.answered) }
+func (r matchResult) precision() float64     { return ratio(r.inScopeHits, r.answered) }
 func (r matchResult) inScopeAccuracy() float64 {
 	return ratio(r.inScopeHits, r.rows-r.oos)
 }

@@ -140,7 +140,7 @@ func TestNewMatcherErrors(t *testing.T) {
 	}
 }
 
-// TestMatchConcurrent runs under -race in CI: Match must not write shared
+// TestMatchConcurrent is meant for -race: Match must not write shared
 // state.
 func TestMatchConcurrent(t *testing.T) {
 	m := newTestMatcher(t, testEntries)
