@@ -24,7 +24,7 @@ func commands() map[string]command {
 		"migrate":  {"apply database schema migrations and exit", runMigrate},
 		"version":  {"print the version", runVersion},
 		"loadgen":  {"send inquiries to a running server and report throughput and latency", runLoadgen},
-		"eval":     {"measure clustering quality on labelled data (eval cluster|gen-surge)", runEval},
+		"eval":     {"measure clustering and answer matching on labelled data (eval cluster|match|gen-surge)", runEval},
 		"dlq":      {"inspect or replay the dead-letter stream (dlq list|replay)", runDLQ},
 		"incident": {"declare, update, resolve or list incidents (incident declare|update|resolve|list)", runIncident},
 		"kb":       {"import or export the knowledge base as YAML (kb import FILE | kb export)", runKB},

@@ -18,18 +18,21 @@ import (
 
 func runEval(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
-		fmt.Fprintln(stderr, "usage: surgedesk eval <cluster|gen-surge> [flags]")
+		fmt.Fprintln(stderr, "usage: surgedesk eval <cluster|match|gen-surge> [flags]")
 		fmt.Fprintln(stderr, "  cluster    score the production clusterer on a label<TAB>text file")
+		fmt.Fprintln(stderr, "  match      score the knowledge-base matcher on a label<TAB>text file")
 		fmt.Fprintln(stderr, "  gen-surge  write a synthetic outage-surge label<TAB>text file")
 		return errUsage
 	}
 	switch args[0] {
 	case "cluster":
 		return runEvalCluster(ctx, args[1:], stdout, stderr)
+	case "match":
+		return runEvalMatch(ctx, args[1:], stdout, stderr)
 	case "gen-surge":
 		return runGenSurge(ctx, args[1:], stdout, stderr)
 	}
-	return fmt.Errorf("unknown eval command %q (want cluster or gen-surge)", args[0])
+	return fmt.Errorf("unknown eval command %q (want cluster, match or gen-surge)", args[0])
 }
 
 // defaultSweep spans loose to strict; wide enough to find either method's peak.
@@ -56,7 +59,7 @@ func runEvalCluster(ctx context.Context, args []string, stdout, stderr io.Writer
 	var sweepThresholds []float64
 	if *sweep {
 		var err error
-		if sweepThresholds, err = parseThresholds(*sweepList); err != nil {
+		if sweepThresholds, err = parseThresholds("cluster", *sweepList); err != nil {
 			return err
 		}
 	}
@@ -88,7 +91,7 @@ func runEvalCluster(ctx context.Context, args []string, stdout, stderr io.Writer
 		results = append(results, run.result("baseline", truth, scored))
 	}
 	if *assignmentsPath != "" {
-		if err := writeLines(*assignmentsPath, ours.assignments); err != nil {
+		if err := writeLines("cluster: assignments", *assignmentsPath, ours.assignments); err != nil {
 			return err
 		}
 	}
@@ -330,36 +333,41 @@ func (b sweepBest) String() string {
 		s.ARI, b.threshold, s.NMI, s.Precision, s.Recall, s.F1, s.Purity, b.result.clusters)
 }
 
-func parseThresholds(list string) ([]float64, error) {
+func parseThresholds(command, list string) ([]float64, error) {
 	var thresholds []float64
 	for field := range strings.SplitSeq(list, ",") {
 		field = strings.TrimSpace(field)
 		t, err := strconv.ParseFloat(field, 64)
 		if err != nil || t < 0 || t > 1 {
-			return nil, fmt.Errorf("cluster: threshold %q in --sweep-thresholds is not a number in 0..1", field)
+			return nil, fmt.Errorf("%s: threshold %q in --sweep-thresholds is not a number in 0..1", command, field)
 		}
 		thresholds = append(thresholds, t)
 	}
 	return thresholds, nil
 }
 
-func readExamples(path string) ([]eval.Example, error) {
+func readExamples(path string) ([]eval.Example, error) { return readTSV("cluster", path) }
+
+// readTSV reads a label<TAB>text file; errors name the command.
+func readTSV(command, path string) ([]eval.Example, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, fmt.Errorf("cluster: unable to open data: %w", err)
+		return nil, fmt.Errorf("%s: unable to open data: %w", command, err)
 	}
 	defer f.Close()
 	examples, err := eval.ReadExamples(f)
 	if err != nil {
-		return nil, fmt.Errorf("cluster: %s: %w", path, err)
+		return nil, fmt.Errorf("%s: %s: %w", command, path, err)
 	}
 	return examples, nil
 }
 
-func writeLines(path string, lines []string) error {
+// writeLines writes one line per element; what names the file in errors
+// ("cluster: assignments").
+func writeLines(what, path string, lines []string) error {
 	f, err := os.Create(path)
 	if err != nil {
-		return fmt.Errorf("cluster: unable to create assignments file: %w", err)
+		return fmt.Errorf("%s: unable to create file: %w", what, err)
 	}
 	w := bufio.NewWriter(f)
 	for _, line := range lines {
@@ -368,10 +376,10 @@ func writeLines(path string, lines []string) error {
 	}
 	if err := w.Flush(); err != nil {
 		f.Close()
-		return fmt.Errorf("cluster: unable to write assignments: %w", err)
+		return fmt.Errorf("%s: unable to write: %w", what, err)
 	}
 	if err := f.Close(); err != nil {
-		return fmt.Errorf("cluster: unable to write assignments: %w", err)
+		return fmt.Errorf("%s: unable to write: %w", what, err)
 	}
 	return nil
 }

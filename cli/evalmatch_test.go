@@ -1,0 +1,139 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/surgedesk/surgedesk/eval"
+)
+
+const (
+	tinyKB        = "../kb/testdata/kb.tsv"
+	tinyMatchData = "../kb/testdata/data.tsv"
+)
+
+func TestEvalMatch(t *testing.T) {
+	tests := []struct {
+		name            string
+		args            []string
+		want            []string
+		wantPredictions []string
+	}{
+		{
+			name: "ours only",
+			args: []string{"--kb", tinyKB, "--data", tinyMatchData},
+			want: []string{
+				"3 entries, 12 examples", `8 rows, 2 labelled "oos"`, "threshold  0.",
+				"answered             0.7500", "answer precision     1.0000",
+				"in-scope accuracy    1.0000", "oos unanswered       1.0000",
+			},
+			wantPredictions: []string{"login", "login", "refund", "refund", "voucher", "voucher", "", ""},
+		},
+		{
+			name: "with baseline and sweep",
+			args: []string{"--kb", tinyKB, "--data", tinyMatchData, "--baseline", "--sweep", "--sweep-thresholds", "0.3,0.9", "--threshold", "0.4"},
+			want: []string{
+				"threshold  0.40", "ours  baseline", "0.30", "0.90",
+				"best in-scope accuracy  baseline  1.0000 at threshold 0.30",
+			},
+			wantPredictions: []string{"login", "login", "", "refund", "voucher", "voucher", "", ""},
+		},
+		{
+			// Confidence blends an entry's two closest examples, so
+			// nothing reaches 1.
+			name:            "strictest threshold answers nothing",
+			args:            []string{"--kb", tinyKB, "--data", tinyMatchData, "--threshold", "1"},
+			want:            []string{"answered             0.0000", "oos unanswered       1.0000"},
+			wantPredictions: []string{"", "", "", "", "", "", "", ""},
+		},
+		{
+			name: "kb from the data file",
+			args: []string{"--kb-from", tinyMatchData, "--kb-per-label", "1", "--data", tinyMatchData, "--threshold", "0.99"},
+			want: []string{
+				"first 1 examples per label", "3 entries, 3 examples",
+				"answer precision     1.0000", "in-scope accuracy    0.5000",
+			},
+			// The KB is each label's first row, so exactly those come back.
+			wantPredictions: []string{"login", "", "refund", "", "voucher", "", "", ""},
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			predictions := filepath.Join(t.TempDir(), "predictions.txt")
+			var stdout, stderr bytes.Buffer
+			args := append([]string{"match", "--predictions", predictions}, tc.args...)
+			if err := runEval(context.Background(), args, &stdout, &stderr); err != nil {
+				t.Fatalf("runEval: %v\nstderr: %s", err, stderr.String())
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(stdout.String(), w) {
+					t.Errorf("output lacks %q:\n%s", w, stdout.String())
+				}
+			}
+			written, err := os.ReadFile(predictions)
+			if err != nil {
+				t.Fatal(err)
+			}
+			lines := strings.Split(strings.TrimSuffix(string(written), "\n"), "\n")
+			if strings.Join(lines, "|") != strings.Join(tc.wantPredictions, "|") {
+				t.Fatalf("predictions %q, want %q (one line per data row)", lines, tc.wantPredictions)
+			}
+		})
+	}
+}
+
+func TestEvalMatchErrors(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, content string) string {
+		path := filepath.Join(dir, name)
+		if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
+	headerOnly := write("header.tsv", "label\texample\n")
+	noTab := write("notab.tsv", "label\texample\na\tfine\nno tab here\n")
+	oosOnly := write("oos.tsv", "label\ttext\noos\tanything\n")
+
+	tests := []struct {
+		name    string
+		args    []string
+		wantIs  error
+		wantMsg string
+	}{
+		{name: "missing kb", args: []string{"match", "--data", tinyMatchData}, wantMsg: "--kb or --kb-from is required"},
+		{name: "kb and kb-from", args: []string{"match", "--kb", tinyKB, "--kb-from", tinyMatchData, "--data", tinyMatchData}, wantMsg: "not both"},
+		{name: "missing data", args: []string{"match", "--kb", tinyKB}, wantMsg: "--data is required"},
+		{name: "kb not found", args: []string{"match", "--kb", filepath.Join(dir, "absent.tsv"), "--data", tinyMatchData}, wantIs: fs.ErrNotExist, wantMsg: "match: unable to open data"},
+		{name: "kb header only", args: []string{"match", "--kb", headerOnly, "--data", tinyMatchData}, wantIs: eval.ErrNoData},
+		{name: "malformed kb", args: []string{"match", "--kb", noTab, "--data", tinyMatchData}, wantMsg: "line 3: no tab"},
+		{name: "malformed data", args: []string{"match", "--kb", tinyKB, "--data", noTab}, wantMsg: "line 3: no tab"},
+		{name: "kb-from with only oos", args: []string{"match", "--kb-from", oosOnly, "--data", tinyMatchData}, wantMsg: "kb: no entries"},
+		{name: "bad per-label count", args: []string{"match", "--kb-from", tinyMatchData, "--kb-per-label", "0", "--data", tinyMatchData}, wantMsg: "--kb-per-label"},
+		{name: "threshold above 1", args: []string{"match", "--kb", tinyKB, "--data", tinyMatchData, "--threshold", "2"}, wantMsg: "--threshold must be in 0..1"},
+		{name: "bad sweep threshold", args: []string{"match", "--kb", tinyKB, "--data", tinyMatchData, "--sweep", "--sweep-thresholds", "x"}, wantMsg: `match: threshold "x"`},
+		{name: "predictions into missing directory", args: []string{"match", "--kb", tinyKB, "--data", tinyMatchData, "--predictions", filepath.Join(dir, "no", "p.txt")}, wantIs: fs.ErrNotExist, wantMsg: "match: predictions"},
+		{name: "stray argument", args: []string{"match", "--kb", tinyKB, "--data", tinyMatchData, "extra"}, wantMsg: `unexpected argument "extra"`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			err := runEval(context.Background(), tc.args, &stdout, &stderr)
+			if err == nil {
+				t.Fatalf("runEval(%q) succeeded, want an error", tc.args)
+			}
+			if tc.wantIs != nil && !errors.Is(err, tc.wantIs) {
+				t.Errorf("error %v, want one wrapping %v", err, tc.wantIs)
+			}
+			if !strings.Contains(err.Error(), tc.wantMsg) {
+				t.Errorf("error %q lacks %q", err, tc.wantMsg)
+			}
+		})
+	}
+}
