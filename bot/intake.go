@@ -55,7 +55,13 @@ type Submission struct {
 // Receipt is what the sender gets back once JetStream holds the inquiry.
 type Receipt struct {
 	ID        string
-	Duplicate bool // the idempotency key was seen before; nothing new stored
+	Duplicate bool    // the idempotency key was seen before; nothing new stored
+	Answer    *Answer // the instant answer, when the knowledge base has one
+}
+
+// answerer gives instant answers; *Knowledge is one.
+type answerer interface {
+	Answer(text, locale string) (Answer, bool)
 }
 
 // publisher is the part of JetStream that Intake needs.
@@ -74,6 +80,13 @@ type Intake struct {
 	limits  Limits
 	timeout time.Duration
 	now     func() time.Time
+	answers answerer // nil: no instant answers
+}
+
+// WithAnswers makes Intake answer from the knowledge base in the request.
+func (in *Intake) WithAnswers(a answerer) *Intake {
+	in.answers = a
+	return in
 }
 
 // NewIntake returns an Intake that waits at most publishTimeout for
@@ -88,7 +101,7 @@ func (in *Intake) Accept(ctx context.Context, s Submission) (Receipt, error) {
 	if err := in.validate(&s); err != nil {
 		return Receipt{}, err
 	}
-	msg, id, err := in.message(s)
+	msg, id, answer, err := in.message(s)
 	if err != nil {
 		return Receipt{}, err
 	}
@@ -98,7 +111,7 @@ func (in *Intake) Accept(ctx context.Context, s Submission) (Receipt, error) {
 	if err != nil {
 		return Receipt{}, fmt.Errorf("%w: %v", ErrUnavailable, err)
 	}
-	return Receipt{ID: id, Duplicate: ack.Duplicate}, nil
+	return Receipt{ID: id, Duplicate: ack.Duplicate, Answer: answer}, nil
 }
 
 func (in *Intake) validate(s *Submission) error {
@@ -172,16 +185,22 @@ func notLocaleRune(r rune) bool {
 // message redacts the submission and builds the JetStream message. The id
 // of a keyed submission is derived from (source, key), so a retry gets the
 // same id without any lookup and JetStream's dedup window drops it.
-func (in *Intake) message(s Submission) (*nats.Msg, string, error) {
+func (in *Intake) message(s Submission) (*nats.Msg, string, *Answer, error) {
 	id := inquiryID(s.Source, s.IdempotencyKey)
 	text, kinds := triage.Redact(s.Text)
 	meta, metaKinds, err := redactMetadata(s.Metadata)
 	if err != nil {
-		return nil, "", inputError("invalid_field", "metadata: %v", err)
+		return nil, "", nil, inputError("invalid_field", "metadata: %v", err)
 	}
 	locale := s.Locale
 	if locale == "" {
 		locale = detectLocale(s.Text)
+	}
+	var answer *Answer
+	if in.answers != nil {
+		if a, ok := in.answers.Answer(text, locale); ok {
+			answer = &a
+		}
 	}
 	m := bus.Inquiry{
 		ID:             id,
@@ -195,11 +214,14 @@ func (in *Intake) message(s Submission) (*nats.Msg, string, error) {
 		Redactions:     kindNames(append(kinds, metaKinds...)),
 		ReceivedAt:     in.now().UnixMilli(),
 	}
+	if answer != nil {
+		m.Answer = &bus.Answered{AnswerID: answer.AnswerID, IncidentID: answer.IncidentID, UpdateVersion: answer.UpdateVersion}
+	}
 	data, err := json.Marshal(m)
 	if err != nil {
-		return nil, "", fmt.Errorf("bot: unable to encode inquiry: %w", err)
+		return nil, "", nil, fmt.Errorf("bot: unable to encode inquiry: %w", err)
 	}
-	return &nats.Msg{Subject: bus.InquirySubject, Data: data, Header: nats.Header{}}, id, nil
+	return &nats.Msg{Subject: bus.InquirySubject, Data: data, Header: nats.Header{}}, id, answer, nil
 }
 
 func inquiryID(source, key string) string {

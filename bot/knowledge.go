@@ -31,6 +31,11 @@ type Knowledge struct {
 	incidents []kb.Incident
 	answers   []kb.Answer
 	version   uint64
+	// Built at each load from the FAQ and the answers of active incidents;
+	// nil when there is nothing to answer with.
+	matcher    *kb.Matcher
+	byAnswer   map[string]kb.Answer
+	byIncident map[string]kb.Incident
 }
 
 // NewKnowledge returns an empty Knowledge; call Load, then Follow.
@@ -48,11 +53,68 @@ func (k *Knowledge) Load(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("bot: unable to load answers: %w", err)
 	}
+	byIncident := make(map[string]kb.Incident, len(incidents))
+	for _, inc := range incidents {
+		byIncident[inc.ID] = inc
+	}
+	byAnswer := map[string]kb.Answer{}
+	var entries []kb.Entry
+	for _, a := range answers {
+		// An answer about an incident no longer active must not be given.
+		if _, active := byIncident[a.IncidentID]; a.IncidentID != "" && !active {
+			continue
+		}
+		byAnswer[a.ID] = a
+		entries = append(entries, kb.Entry{ID: a.ID, IncidentID: a.IncidentID,
+			Examples: append(append([]string{}, a.Examples.KO...), a.Examples.EN...), Keywords: a.Keywords})
+	}
+	var matcher *kb.Matcher
+	if len(entries) > 0 {
+		if matcher, err = kb.NewMatcher(entries, kb.DefaultOptions()); err != nil {
+			return fmt.Errorf("bot: unable to build the answer matcher: %w", err)
+		}
+	}
 	k.mu.Lock()
 	k.incidents, k.answers = incidents, answers
+	k.matcher, k.byAnswer, k.byIncident = matcher, byAnswer, byIncident
 	k.version++
 	k.mu.Unlock()
 	return nil
+}
+
+// Answer is an instant answer for a customer.
+type Answer struct {
+	Text          string
+	AnswerID      string
+	IncidentID    string
+	UpdateVersion int
+}
+
+// Answer matches an (already redacted) inquiry against the knowledge base
+// and renders the answer in locale; ok is false when no entry is confident
+// enough, which sends the inquiry to the human queue.
+func (k *Knowledge) Answer(text, locale string) (Answer, bool) {
+	k.mu.RLock()
+	matcher, byAnswer, byIncident := k.matcher, k.byAnswer, k.byIncident
+	k.mu.RUnlock()
+	if matcher == nil {
+		return Answer{}, false
+	}
+	m, ok := matcher.Match(text)
+	if !ok {
+		return Answer{}, false
+	}
+	a := byAnswer[m.EntryID]
+	inc := byIncident[a.IncidentID]
+	latest := inc.Latest()
+	rendered, err := kb.Render(a, inc, latest, locale)
+	if err != nil {
+		// Templates are checked when saved; a failure here is a bug, and
+		// no answer beats a broken one.
+		k.log.Error("answer not rendered", "answer", a.ID, "err", err)
+		return Answer{}, false
+	}
+	return Answer{Text: rendered, AnswerID: a.ID, IncidentID: a.IncidentID, UpdateVersion: latest.Version}, true
 }
 
 // Snapshot returns the active incidents and the answers as last loaded,

@@ -172,7 +172,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, started cha
 	}, log.With("worker", "store"), reg)
 	api := web.New(web.Options{
 		Config:      cfg,
-		Intake:      bot.NewIntake(b, bot.Limits{MaxTextBytes: cfg.Intake.MaxTextBytes}, cfg.NATS.PublishTimeout),
+		Intake:      bot.NewIntake(b, bot.Limits{MaxTextBytes: cfg.Intake.MaxTextBytes}, cfg.NATS.PublishTimeout).WithAnswers(knowledge),
 		Store:       db,
 		Bus:         b,
 		JetStream:   b.JetStream,

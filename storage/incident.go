@@ -139,10 +139,25 @@ func (s *Storage) Incident(ctx context.Context, id string) (kb.Incident, error) 
 	return inc, nil
 }
 
-// Incidents returns the incidents, newest first, without their updates;
+// Incidents returns the incidents, newest first, each with its updates;
 // activeOnly leaves out the resolved ones.
 func (s *Storage) Incidents(ctx context.Context, activeOnly bool) ([]kb.Incident, error) {
-	return s.incidents(ctx, s.db, activeOnly)
+	tx, err := s.snapshot(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback()
+	incs, err := s.incidents(ctx, tx, activeOnly)
+	if err != nil {
+		return nil, err
+	}
+	// Incidents are few; each with its updates, read in the same snapshot.
+	for i := range incs {
+		if incs[i].Updates, err = s.updates(ctx, tx, incs[i].ID); err != nil {
+			return nil, err
+		}
+	}
+	return incs, nil
 }
 
 func (s *Storage) incidents(ctx context.Context, q sqlx.QueryerContext, activeOnly bool) ([]kb.Incident, error) {

@@ -21,6 +21,7 @@ type clusterResponse struct {
 	PerMinute      float64    `json:"per_minute"`
 	Last5m         int        `json:"last_5m"`
 	Last15m        int        `json:"last_15m"`
+	IncidentID     string     `json:"incident_id,omitempty"`
 	Samples        []sampleIn `json:"samples,omitempty"`
 }
 
@@ -37,7 +38,7 @@ type sampleIn struct {
 func (s *Server) toClusterResponse(c storage.Cluster, now time.Time) clusterResponse {
 	r := clusterResponse{
 		ID: c.ID, Status: c.Status, Label: c.Label, Representative: c.Representative,
-		Inquiries: c.Inquiries, Customers: c.Customers,
+		Inquiries: c.Inquiries, Customers: c.Customers, IncidentID: c.IncidentID,
 		FirstSeen: time.UnixMilli(c.FirstSeen).UTC(), LastSeen: time.UnixMilli(c.LastSeen).UTC(),
 	}
 	if now.Sub(time.UnixMilli(c.LastSeen)) > s.Config.Triage.IdleWindow {

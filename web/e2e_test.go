@@ -38,11 +38,12 @@ const (
 // stack is the whole spine in one process: embedded JetStream, SQLite,
 // the store worker and the API on an httptest server.
 type stack struct {
-	url string
-	bus *bus.Bus
-	db  *storage.Storage
-	srv *Server
-	log *bytes.Buffer
+	url       string
+	bus       *bus.Bus
+	db        *storage.Storage
+	srv       *Server
+	log       *bytes.Buffer
+	knowledge *bot.Knowledge
 }
 
 func testConfig() config.Config {
@@ -84,11 +85,19 @@ func newStack(t *testing.T, ctx context.Context, cfg config.Config, b *bus.Bus) 
 	done := make(chan struct{})
 	go func() { _ = store.Run(wctx); close(done) }()
 	t.Cleanup(func() { cancel(); <-done })
-	s := New(Options{Config: cfg, Intake: bot.NewIntake(b, bot.Limits{MaxTextBytes: cfg.Intake.MaxTextBytes}, cfg.NATS.PublishTimeout),
-		Store: db, Bus: b, JetStream: b.JetStream, DeadLetters: dead, Clusters: clusters, Knowledge: db, Log: log, Registry: reg})
+	knowledge := bot.NewKnowledge(db, log)
+	if err := knowledge.Load(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := knowledge.Follow(wctx, b.Conn); err != nil {
+		t.Fatal(err)
+	}
+	s := New(Options{Config: cfg, Intake: bot.NewIntake(b, bot.Limits{MaxTextBytes: cfg.Intake.MaxTextBytes}, cfg.NATS.PublishTimeout).WithAnswers(knowledge),
+		Store: db, Bus: b, JetStream: b.JetStream, DeadLetters: dead, Clusters: clusters, Knowledge: db, Log: log, Registry: reg,
+		Changed: func(_ context.Context, what string) { _ = bot.AnnounceChange(b.Conn, what) }})
 	hs := httptest.NewServer(s)
 	t.Cleanup(hs.Close)
-	return &stack{url: hs.URL, bus: b, db: db, srv: s, log: &logs}
+	return &stack{url: hs.URL, bus: b, db: db, srv: s, log: &logs, knowledge: knowledge}
 }
 
 func testContext(t *testing.T) context.Context {

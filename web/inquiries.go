@@ -17,9 +17,16 @@ import (
 )
 
 type acceptedResponse struct {
-	ID        string `json:"id"`
-	Status    string `json:"status"`
-	Duplicate bool   `json:"duplicate,omitempty"`
+	ID        string          `json:"id"`
+	Status    string          `json:"status"`
+	Duplicate bool            `json:"duplicate,omitempty"`
+	Answer    *answerResponse `json:"answer,omitempty"`
+}
+
+type answerResponse struct {
+	Text          string `json:"text"`
+	IncidentID    string `json:"incident_id,omitempty"`
+	UpdateVersion int    `json:"update_version,omitempty"`
 }
 
 func (s *Server) postInquiry(w http.ResponseWriter, r *http.Request) {
@@ -96,7 +103,11 @@ func (s *Server) acceptInquiry(w http.ResponseWriter, r *http.Request) string {
 	}
 
 	// Respond.
-	writeJSON(w, http.StatusAccepted, acceptedResponse{ID: rc.ID, Status: "accepted", Duplicate: rc.Duplicate})
+	resp := acceptedResponse{ID: rc.ID, Status: "accepted", Duplicate: rc.Duplicate}
+	if a := rc.Answer; a != nil {
+		resp.Answer = &answerResponse{Text: a.Text, IncidentID: a.IncidentID, UpdateVersion: a.UpdateVersion}
+	}
+	writeJSON(w, http.StatusAccepted, resp)
 	if rc.Duplicate {
 		return "duplicate"
 	}
