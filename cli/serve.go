@@ -184,6 +184,11 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, started cha
 				log.Warn("knowledge-base change not announced", "err", err)
 			}
 		},
+		ClustersClosed: func(_ context.Context, ids []string) {
+			if err := workers.AnnounceClosed(b.Conn, ids); err != nil {
+				log.Warn("closed clusters not announced", "err", err)
+			}
+		},
 		Log:      log,
 		Registry: reg,
 	})

@@ -40,3 +40,21 @@ func TestAddKeepsInstancesInStep(t *testing.T) {
 		t.Errorf("open clusters %d -> %d after adding to a known one", before, after)
 	}
 }
+
+func TestCloseStartsAfresh(t *testing.T) {
+	at := time.Date(2026, 11, 22, 3, 0, 0, 0, time.UTC)
+	c := NewClusterer(DefaultOptions())
+	first := c.Assign(Item{ID: "1", CustomerID: "a", Text: "상품권 사용이 안 돼요", At: at})
+	if again := c.Assign(Item{ID: "2", CustomerID: "b", Text: "상품권 사용이 안돼요", At: at.Add(time.Second)}); again.ClusterID != first.ClusterID {
+		t.Fatalf("variant did not join: %s vs %s", again.ClusterID, first.ClusterID)
+	}
+	c.Close(first.ClusterID)
+	c.Close("unknown") // no effect
+	after := c.Assign(Item{ID: "3", CustomerID: "c", Text: "상품권 사용이 안 돼요", At: at.Add(2 * time.Second)})
+	if after.ClusterID == first.ClusterID || !after.New {
+		t.Errorf("after Close the same text joined %s (new %v); want a new cluster", after.ClusterID, after.New)
+	}
+	if _, ok := c.Cluster(first.ClusterID); ok {
+		t.Error("a closed cluster is still open")
+	}
+}

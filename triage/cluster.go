@@ -925,3 +925,13 @@ func (c *Clusterer) Add(clusterID string, it Item) {
 	}
 	c.repeats[signatureOf(p.features)] = cl
 }
+
+// Close closes a cluster now (its incident was resolved, say): later
+// inquiries start afresh. Closing an unknown or closed cluster does nothing.
+func (c *Clusterer) Close(id string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if slot, ok := c.byID[id]; ok && c.slots[slot] != nil {
+		c.close(slot)
+	}
+}

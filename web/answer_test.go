@@ -80,4 +80,60 @@ func TestInstantAnswer(t *testing.T) {
 	if plain := st.do(t, "GET", "/v1/inquiries/"+ids["unrelated"], nil, bearer(readToken)); plain.body["state"] != "stored" {
 		t.Errorf("unanswered inquiry = %s", plain.raw)
 	}
+
+	// Volume: the voucher inquiry, answered, in this minute.
+	vol := st.do(t, "GET", "/v1/incidents/inc-voucher-platform-down/volume?bucket=5m", nil, bearer(readToken))
+	buckets, _ := vol.body["buckets"].([]any)
+	if vol.status != 200 || len(buckets) != 1 {
+		t.Fatalf("volume = %d %s", vol.status, vol.raw)
+	}
+	if b := buckets[0].(map[string]any); b["inquiries"] != float64(1) || b["answered"] != float64(1) || b["queued"] != float64(0) || b["customers"] != float64(1) {
+		t.Errorf("bucket = %v", b)
+	}
+	for _, bad := range []string{"?bucket=30s", "?bucket=soon", "?since=yesterday"} {
+		if r := st.do(t, "GET", "/v1/incidents/inc-voucher-platform-down/volume"+bad, nil, bearer(readToken)); r.status != 400 {
+			t.Errorf("volume%s = %d", bad, r.status)
+		}
+	}
+	if r := st.do(t, "GET", "/v1/incidents/inc-nope/volume", nil, bearer(readToken)); r.status != 404 {
+		t.Errorf("volume of an unknown incident = %d", r.status)
+	}
+
+	// Resolving closes the linked cluster, in SQL and in memory: the same
+	// text now starts afresh, and gets no answer about a resolved incident.
+	clusterID := got.body["cluster_id"].(string)
+	if r := st.do(t, "POST", "/v1/incidents/inc-voucher-platform-down/updates", []byte(`{"status":"resolved","text_ko":"복구되었습니다"}`), bearer(managerToken)); r.status != 201 {
+		t.Fatalf("resolve = %d %s", r.status, r.raw)
+	}
+	if cl := st.do(t, "GET", "/v1/clusters/"+clusterID, nil, bearer(readToken)); cl.body["status"] != "closed" {
+		t.Errorf("cluster after resolve = %s", cl.raw)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		if _, ok := st.srv.Clusters.Cluster(clusterID); !ok {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the cluster is still open in memory after the resolve")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	for {
+		incidents, _, _ := st.knowledge.Snapshot()
+		if len(incidents) == 2 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the resolved incident is still active in memory")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	again := post("모바일 상품권 결제가 안 돼요ㅠㅠ")
+	if again.body["answer"] != nil {
+		t.Errorf("answered about a resolved incident: %s", again.raw)
+	}
+	st.waitStored(t, ctx, int64(len(cases))+1)
+	if in := st.do(t, "GET", "/v1/inquiries/"+again.body["id"].(string), nil, bearer(readToken)); in.body["cluster_id"] == clusterID {
+		t.Errorf("joined the closed cluster %s", clusterID)
+	}
 }

@@ -78,6 +78,11 @@ func newStack(t *testing.T, ctx context.Context, cfg config.Config, b *bus.Bus) 
 	reg := prometheus.NewRegistry()
 	dead := workers.NewDeadLetters(b.JetStream)
 	clusters := triage.NewClusterer(triage.DefaultOptions())
+	follow, err := workers.FollowClusters(b.Conn, "test-instance", clusters, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = follow.Unsubscribe() })
 	store := workers.NewStore(b.JetStream, db, clusters, dead, workers.StoreOptions{BatchSize: 64, BatchLinger: time.Millisecond,
 		MaxAttempts: 3, AckWait: 5 * time.Second, MaxBackoff: 100 * time.Millisecond,
 		SurgePerMinute: cfg.Alerts.SurgePerMinute, SurgeMinCustomers: cfg.Alerts.MinCustomers}, log, reg)
@@ -94,7 +99,8 @@ func newStack(t *testing.T, ctx context.Context, cfg config.Config, b *bus.Bus) 
 	}
 	s := New(Options{Config: cfg, Intake: bot.NewIntake(b, bot.Limits{MaxTextBytes: cfg.Intake.MaxTextBytes}, cfg.NATS.PublishTimeout).WithAnswers(knowledge),
 		Store: db, Bus: b, JetStream: b.JetStream, DeadLetters: dead, Clusters: clusters, Knowledge: db, Log: log, Registry: reg,
-		Changed: func(_ context.Context, what string) { _ = bot.AnnounceChange(b.Conn, what) }})
+		Changed:        func(_ context.Context, what string) { _ = bot.AnnounceChange(b.Conn, what) },
+		ClustersClosed: func(_ context.Context, ids []string) { _ = workers.AnnounceClosed(b.Conn, ids) }})
 	hs := httptest.NewServer(s)
 	t.Cleanup(hs.Close)
 	return &stack{url: hs.URL, bus: b, db: db, srv: s, log: &logs, knowledge: knowledge}

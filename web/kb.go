@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/surgedesk/surgedesk/kb"
 	"github.com/surgedesk/surgedesk/storage"
@@ -116,7 +117,62 @@ func (s *Server) postIncidentUpdate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.changed(r, "incident:"+id)
+	if added.Status == kb.Resolved {
+		// Resolved: its clusters close, so later inquiries start afresh.
+		ids, err := s.Knowledge.CloseClustersOfIncident(r.Context(), id)
+		if err != nil {
+			s.Log.Error("closing the clusters of a resolved incident", "incident", id, "err", err)
+		} else if s.ClustersClosed != nil {
+			s.ClustersClosed(r.Context(), ids)
+		}
+	}
 	writeJSON(w, http.StatusCreated, added)
+}
+
+type volumeBucket struct {
+	Start     time.Time `json:"start"`
+	Inquiries int64     `json:"inquiries"`
+	Answered  int64     `json:"answered"`
+	Queued    int64     `json:"queued"`
+	Customers int64     `json:"customers"`
+}
+
+func (s *Server) getIncidentVolume(w http.ResponseWriter, r *http.Request) {
+	bucket := time.Minute
+	if v := r.URL.Query().Get("bucket"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < time.Minute || d > 24*time.Hour || d%time.Minute != 0 {
+			s.writeError(w, newError(http.StatusBadRequest, "invalid_parameter", "bucket must be whole minutes from 1m to 24h, such as 1m, 5m or 1h"))
+			return
+		}
+		bucket = d
+	}
+	id := r.PathValue("id")
+	inc, err := s.Knowledge.Incident(r.Context(), id)
+	if err != nil {
+		s.kbError(w, err, "incident")
+		return
+	}
+	since := inc.StartedAt.Add(-time.Hour) // the support signal often comes first
+	if v := r.URL.Query().Get("since"); v != "" {
+		t, err := time.Parse(time.RFC3339, v)
+		if err != nil {
+			s.writeError(w, newError(http.StatusBadRequest, "invalid_parameter", "since must be an RFC 3339 time"))
+			return
+		}
+		since = t
+	}
+	list, err := s.Knowledge.IncidentVolume(r.Context(), id, bucket.Milliseconds(), since.UnixMilli())
+	if err != nil {
+		s.kbError(w, err, "incident volume")
+		return
+	}
+	out := make([]volumeBucket, 0, len(list))
+	for _, b := range list {
+		out = append(out, volumeBucket{Start: time.UnixMilli(b.Start).UTC(), Inquiries: b.Inquiries,
+			Answered: b.Answered, Queued: b.Queued(), Customers: b.Customers})
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"incident_id": id, "bucket": bucket.String(), "buckets": out})
 }
 
 func (s *Server) getAnswers(w http.ResponseWriter, r *http.Request) {

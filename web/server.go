@@ -52,6 +52,8 @@ type knowledgeStore interface {
 	ImportKB(ctx context.Context, actor string, d kb.Document) error
 	ExportKB(ctx context.Context) (kb.Document, error)
 	AuditEntries(ctx context.Context, subject string, limit int) ([]storage.AuditEntry, error)
+	CloseClustersOfIncident(ctx context.Context, incidentID string) ([]string, error)
+	IncidentVolume(ctx context.Context, incidentID string, bucketMS, since int64) ([]storage.VolumeBucket, error)
 }
 
 // pinger is a dependency /readyz checks.
@@ -70,9 +72,11 @@ type Options struct {
 	Clusters    clusterRates
 	Knowledge   knowledgeStore
 	// Changed tells every instance that the knowledge base changed.
-	Changed  func(ctx context.Context, what string)
-	Log      *slog.Logger
-	Registry *prometheus.Registry
+	Changed func(ctx context.Context, what string)
+	// ClustersClosed tells every instance to close clusters in memory.
+	ClustersClosed func(ctx context.Context, ids []string)
+	Log            *slog.Logger
+	Registry       *prometheus.Registry
 }
 
 // Server is the HTTP API.
@@ -137,6 +141,7 @@ func (s *Server) routeTable() []route {
 		{"GET /v1/incidents/{id}", s.require(config.RoleRead, s.getIncident)},
 		{"GET /v1/incidents/{id}/updates", s.require(config.RoleRead, s.getIncidentUpdates)},
 		{"POST /v1/incidents/{id}/updates", s.require(config.RoleManager, s.postIncidentUpdate)},
+		{"GET /v1/incidents/{id}/volume", s.require(config.RoleRead, s.getIncidentVolume)},
 		{"GET /v1/kb/answers", s.require(config.RoleRead, s.getAnswers)},
 		{"POST /v1/kb/answers", s.require(config.RoleManager, s.postAnswer)},
 		{"GET /v1/kb/answers/{id}", s.require(config.RoleRead, s.getAnswer)},

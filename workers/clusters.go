@@ -22,6 +22,7 @@ type clusterer interface {
 	Assign(it triage.Item) triage.Assignment
 	Cluster(id string) (triage.Cluster, bool)
 	Add(clusterID string, it triage.Item)
+	Close(id string)
 }
 
 // Item is the clusterer's view of a stored inquiry. Customers are keyed by
@@ -51,7 +52,8 @@ func (s *Store) assign(rows []storage.Inquiry) []storage.Cluster {
 // announcement tells other instances which clusters stored inquiries joined.
 type announcement struct {
 	Origin  string   `json:"origin"`
-	Members []member `json:"members"`
+	Members []member `json:"members,omitempty"`
+	Closed  []string `json:"closed,omitempty"` // clusters closed on every instance
 }
 
 type member struct {
@@ -83,6 +85,22 @@ func (s *Store) announce(rows []storage.Inquiry, inserted map[string]bool) {
 	}
 }
 
+// AnnounceClosed tells every instance, this one included, to close
+// clusters in memory (SQL was updated by the caller).
+func AnnounceClosed(nc *nats.Conn, ids []string) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	data, err := json.Marshal(announcement{Closed: ids})
+	if err == nil {
+		err = nc.Publish(bus.AssignedSubject, data)
+	}
+	if err != nil {
+		return fmt.Errorf("workers: unable to announce closed clusters: %w", err)
+	}
+	return nil
+}
+
 // FollowClusters applies other instances' cluster assignments to c, so
 // that an inquiry arriving here joins the cluster its twins joined there.
 func FollowClusters(nc *nats.Conn, instance string, c clusterer, log *slog.Logger) (*nats.Subscription, error) {
@@ -91,6 +109,9 @@ func FollowClusters(nc *nats.Conn, instance string, c clusterer, log *slog.Logge
 		if err := json.Unmarshal(m.Data, &a); err != nil {
 			log.Warn("undecodable cluster announcement", "err", err)
 			return
+		}
+		for _, id := range a.Closed {
+			c.Close(id)
 		}
 		if a.Origin == instance {
 			return

@@ -1,0 +1,87 @@
+package storage
+
+import (
+	"context"
+	"fmt"
+)
+
+// VolumeBucket counts an incident's inquiries in one time bucket.
+type VolumeBucket struct {
+	Start     int64 `db:"bucket"` // unix milliseconds
+	Inquiries int64 `db:"inquiries"`
+	Answered  int64 `db:"answered"` // answered automatically at intake
+	Customers int64 `db:"customers"`
+}
+
+// Queued is what went to the human queue.
+func (b VolumeBucket) Queued() int64 { return b.Inquiries - b.Answered }
+
+// IncidentVolume counts, per bucket of bucketMS since since, the inquiries
+// about an incident: answered about it, or in a cluster linked to it.
+func (s *Storage) IncidentVolume(ctx context.Context, incidentID string, bucketMS, since int64) ([]VolumeBucket, error) {
+	var out []VolumeBucket
+	// The bucket is computed once, in the inner query: PostgreSQL would see
+	// the same expression with other parameters in GROUP BY as another one.
+	err := s.db.SelectContext(ctx, &out, s.db.Rebind(`SELECT bucket,
+			COUNT(*) AS inquiries,
+			SUM(CASE WHEN state = 'answered' THEN 1 ELSE 0 END) AS answered,
+			COUNT(DISTINCT customer_key) AS customers
+		FROM (SELECT (received_at / ?) * ? AS bucket, state, source || ':' || customer_id AS customer_key
+			FROM inquiries
+			WHERE received_at >= ? AND (incident_id = ? OR cluster_id IN (SELECT id FROM clusters WHERE incident_id = ?))
+		) about
+		GROUP BY bucket
+		ORDER BY bucket`), bucketMS, bucketMS, since, incidentID, incidentID)
+	if err != nil {
+		return nil, fmt.Errorf("storage: unable to count the volume of incident %s: %w", incidentID, err)
+	}
+	return out, nil
+}
+
+// CloseClustersOfIncident closes the open clusters linked to an incident
+// (it was resolved: later inquiries start afresh) and returns their ids.
+func (s *Storage) CloseClustersOfIncident(ctx context.Context, incidentID string) ([]string, error) {
+	tx, err := s.db.BeginTxx(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("storage: unable to begin transaction: %w", err)
+	}
+	defer tx.Rollback()
+	var ids []string
+	if err := tx.SelectContext(ctx, &ids, tx.Rebind(`SELECT id FROM clusters WHERE incident_id = ? AND status = 'open' ORDER BY id`), incidentID); err != nil {
+		return nil, fmt.Errorf("storage: unable to list clusters of incident %s: %w", incidentID, err)
+	}
+	if _, err := tx.ExecContext(ctx, tx.Rebind(`UPDATE clusters SET status = 'closed' WHERE incident_id = ? AND status = 'open'`), incidentID); err != nil {
+		return nil, fmt.Errorf("storage: unable to close clusters of incident %s: %w", incidentID, err)
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, fmt.Errorf("storage: unable to commit: %w", err)
+	}
+	return ids, nil
+}
+
+// Recipient is a customer to tell about an incident, on the channel and
+// in the language of their latest inquiry about it.
+type Recipient struct {
+	CustomerKey string `db:"customer_key"`
+	InquiryID   string `db:"id"`
+	Source      string `db:"source"`
+	ReplyURL    string `db:"reply_url"`
+	Locale      string `db:"locale"`
+}
+
+// IncidentRecipients returns every customer answered about an incident or
+// whose inquiry is in a cluster linked to it, once each, with the channel
+// of their latest such inquiry. Only inquiries with a reply channel count.
+func (s *Storage) IncidentRecipients(ctx context.Context, incidentID string) ([]Recipient, error) {
+	var out []Recipient
+	err := s.db.SelectContext(ctx, &out, s.db.Rebind(`SELECT customer_key, id, source, reply_url, locale FROM (
+		SELECT source || ':' || customer_id AS customer_key, id, source, reply_url, locale,
+			ROW_NUMBER() OVER (PARTITION BY source, customer_id ORDER BY received_at DESC, id) AS rank
+		FROM inquiries
+		WHERE reply_url <> '' AND (incident_id = ? OR cluster_id IN (SELECT id FROM clusters WHERE incident_id = ?))
+	) latest WHERE rank = 1 ORDER BY customer_key`), incidentID, incidentID)
+	if err != nil {
+		return nil, fmt.Errorf("storage: unable to list the customers of incident %s: %w", incidentID, err)
+	}
+	return out, nil
+}
