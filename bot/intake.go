@@ -215,7 +215,7 @@ func (in *Intake) message(s Submission) (*nats.Msg, string, *Answer, error) {
 		ReceivedAt:     in.now().UnixMilli(),
 	}
 	if answer != nil {
-		m.Answer = &bus.Answered{AnswerID: answer.AnswerID, IncidentID: answer.IncidentID, UpdateVersion: answer.UpdateVersion}
+		m.Answer = &bus.Answered{AnswerID: answer.AnswerID, IncidentID: answer.IncidentID, UpdateVersion: answer.UpdateVersion, Text: answer.Text}
 	}
 	data, err := json.Marshal(m)
 	if err != nil {

@@ -23,4 +23,6 @@ type Answered struct {
 	AnswerID      string `json:"answer_id"`
 	IncidentID    string `json:"incident_id,omitempty"`
 	UpdateVersion int    `json:"update_version,omitempty"`
+	// Text is the answer as given, to be sent on to reply_url too.
+	Text string `json:"text,omitempty"`
 }
