@@ -23,6 +23,7 @@ import (
 	"github.com/surgedesk/surgedesk/bot"
 	"github.com/surgedesk/surgedesk/bus"
 	"github.com/surgedesk/surgedesk/config"
+	"github.com/surgedesk/surgedesk/kb"
 	"github.com/surgedesk/surgedesk/storage"
 	"github.com/surgedesk/surgedesk/triage"
 	"github.com/surgedesk/surgedesk/web"
@@ -162,6 +163,8 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, started cha
 		return err
 	}
 
+	kickDeliveries := func() {} // TODO(delivery merge): the sender's Kick
+
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	dead := workers.NewDeadLetters(b.JetStream)
@@ -183,6 +186,15 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, started cha
 			if err := bot.AnnounceChange(b.Conn, what); err != nil {
 				log.Warn("knowledge-base change not announced", "err", err)
 			}
+		},
+		FollowUp: func(ctx context.Context, id string, u kb.Update) {
+			n, err := bot.FollowUp(ctx, db, id, u)
+			if err != nil {
+				log.Error("follow-ups not queued", "incident", id, "version", u.Version, "err", err)
+				return
+			}
+			log.Info("follow-ups queued", "incident", id, "version", u.Version, "customers", n)
+			kickDeliveries()
 		},
 		ClustersClosed: func(_ context.Context, ids []string) {
 			if err := workers.AnnounceClosed(b.Conn, ids); err != nil {

@@ -37,6 +37,9 @@ type Inquiry struct {
 	AnswerID      string `db:"answer_id"`
 	IncidentID    string `db:"incident_id"`
 	UpdateVersion int64  `db:"update_version"`
+	// AnswerText is the answer as given; it travels on to reply_url and is
+	// not stored with the inquiry.
+	AnswerText string `db:"-"`
 }
 
 // CustomerKey identifies a customer across sources: the same id on two

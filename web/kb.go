@@ -117,6 +117,9 @@ func (s *Server) postIncidentUpdate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.changed(r, "incident:"+id)
+	if s.FollowUp != nil {
+		s.FollowUp(r.Context(), id, added)
+	}
 	if added.Status == kb.Resolved {
 		// Resolved: its clusters close, so later inquiries start afresh.
 		ids, err := s.Knowledge.CloseClustersOfIncident(r.Context(), id)
@@ -296,4 +299,49 @@ func nonNil[T any](s []T) []T {
 		return []T{}
 	}
 	return s
+}
+
+type notificationResponse struct {
+	ID            string     `json:"id"`
+	Kind          string     `json:"kind"`
+	InquiryID     string     `json:"inquiry_id"`
+	CustomerKey   string     `json:"customer"`
+	UpdateVersion int        `json:"update_version"`
+	Locale        string     `json:"locale"`
+	Text          string     `json:"text"`
+	Status        string     `json:"status"`
+	Attempts      int        `json:"attempts"`
+	LastError     string     `json:"last_error,omitempty"`
+	CreatedAt     time.Time  `json:"created_at"`
+	DeliveredAt   *time.Time `json:"delivered_at,omitempty"`
+}
+
+func (s *Server) getIncidentNotifications(w http.ResponseWriter, r *http.Request) {
+	limit, aerr := limitParam(r, 100, 1000)
+	if aerr != nil {
+		s.writeError(w, aerr)
+		return
+	}
+	id := r.PathValue("id")
+	if _, err := s.Knowledge.Incident(r.Context(), id); err != nil {
+		s.kbError(w, err, "incident")
+		return
+	}
+	list, err := s.Knowledge.DeliveriesByIncident(r.Context(), id, limit)
+	if err != nil {
+		s.kbError(w, err, "notifications")
+		return
+	}
+	out := make([]notificationResponse, 0, len(list))
+	for _, d := range list {
+		n := notificationResponse{ID: d.ID, Kind: d.Kind, InquiryID: d.InquiryID, CustomerKey: d.CustomerKey,
+			UpdateVersion: d.UpdateVersion, Locale: d.Locale, Text: d.Text, Status: d.Status, Attempts: d.Attempts,
+			LastError: d.LastError, CreatedAt: time.UnixMilli(d.CreatedAt).UTC()}
+		if d.DeliveredAt > 0 {
+			t := time.UnixMilli(d.DeliveredAt).UTC()
+			n.DeliveredAt = &t
+		}
+		out = append(out, n)
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"notifications": out})
 }

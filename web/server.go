@@ -53,6 +53,7 @@ type knowledgeStore interface {
 	ExportKB(ctx context.Context) (kb.Document, error)
 	AuditEntries(ctx context.Context, subject string, limit int) ([]storage.AuditEntry, error)
 	CloseClustersOfIncident(ctx context.Context, incidentID string) ([]string, error)
+	DeliveriesByIncident(ctx context.Context, incidentID string, limit int) ([]storage.Delivery, error)
 	IncidentVolume(ctx context.Context, incidentID string, bucketMS, since int64) ([]storage.VolumeBucket, error)
 }
 
@@ -75,6 +76,8 @@ type Options struct {
 	Changed func(ctx context.Context, what string)
 	// ClustersClosed tells every instance to close clusters in memory.
 	ClustersClosed func(ctx context.Context, ids []string)
+	// FollowUp queues an incident update for the customers who asked.
+	FollowUp func(ctx context.Context, incidentID string, u kb.Update)
 	Log            *slog.Logger
 	Registry       *prometheus.Registry
 }
@@ -142,6 +145,7 @@ func (s *Server) routeTable() []route {
 		{"GET /v1/incidents/{id}/updates", s.require(config.RoleRead, s.getIncidentUpdates)},
 		{"POST /v1/incidents/{id}/updates", s.require(config.RoleManager, s.postIncidentUpdate)},
 		{"GET /v1/incidents/{id}/volume", s.require(config.RoleRead, s.getIncidentVolume)},
+		{"GET /v1/incidents/{id}/notifications", s.require(config.RoleRead, s.getIncidentNotifications)},
 		{"GET /v1/kb/answers", s.require(config.RoleRead, s.getAnswers)},
 		{"POST /v1/kb/answers", s.require(config.RoleManager, s.postAnswer)},
 		{"GET /v1/kb/answers/{id}", s.require(config.RoleRead, s.getAnswer)},

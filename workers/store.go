@@ -28,6 +28,7 @@ type inquiryStore interface {
 	StoreInquiries(ctx context.Context, batch []storage.Inquiry, clusters []storage.Cluster) (map[string]bool, error)
 	StoredIDs(ctx context.Context, ids []string) (map[string]bool, error)
 	RaiseAlert(ctx context.Context, a storage.Alert) (bool, error)
+	EnqueueDeliveries(ctx context.Context, ds []storage.Delivery) (int, error)
 	Ping(ctx context.Context) error
 }
 
@@ -41,6 +42,8 @@ type StoreOptions struct {
 	// Instance names this process in cluster announcements, so that it
 	// skips its own.
 	Instance string
+	// Kick, when set, wakes the outbound sender after deliveries are queued.
+	Kick func()
 	// SurgePerMinute and SurgeMinCustomers raise a cluster as a possible
 	// incident; SurgePerMinute 0 turns that off.
 	SurgePerMinute    float64
@@ -243,6 +246,9 @@ func (s *Store) process(ctx context.Context, stop <-chan struct{}, msgs []jetstr
 			if s.afterCommit != nil && !s.afterCommit(len(inserted)) {
 				return
 			}
+			// Before the acks: a crash in between redelivers, and the
+			// redelivery (already stored) enqueues again, idempotently.
+			s.sendAnswers(ctx, rows)
 			for _, m := range ok {
 				s.ack(m)
 			}
@@ -310,12 +316,20 @@ func (s *Store) skipStored(ctx context.Context, rows []storage.Inquiry, msgs []j
 		return rows, msgs // the insert skips them anyway
 	}
 	keptRows, keptMsgs := rows[:0:0], msgs[:0:0]
+	var done []storage.Inquiry
 	for i, r := range rows {
 		if stored[r.ID] {
-			s.ack(msgs[i])
+			done = append(done, r)
 			continue
 		}
 		keptRows, keptMsgs = append(keptRows, r), append(keptMsgs, msgs[i])
+	}
+	// Stored before a crash, perhaps before their answers were queued.
+	s.sendAnswers(ctx, done)
+	for i, r := range rows {
+		if stored[r.ID] {
+			s.ack(msgs[i])
+		}
 	}
 	return keptRows, keptMsgs
 }
@@ -440,6 +454,7 @@ func decode(m jetstream.Msg) (storage.Inquiry, error) {
 	if a := in.Answer; a != nil && a.AnswerID != "" {
 		row.State = storage.StateAnswered
 		row.AnswerID, row.IncidentID, row.UpdateVersion = a.AnswerID, a.IncidentID, int64(a.UpdateVersion)
+		row.AnswerText = a.Text
 	}
 	return row, nil
 }
