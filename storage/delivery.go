@@ -36,7 +36,9 @@ const (
 
 var errStub = errors.New("storage: deliveries not built yet")
 
-func (s *Storage) EnqueueDeliveries(ctx context.Context, ds []Delivery) (int, error) { return 0, errStub }
+func (s *Storage) EnqueueDeliveries(ctx context.Context, ds []Delivery) (int, error) {
+	return 0, errStub
+}
 func (s *Storage) DeliveriesByIncident(ctx context.Context, incidentID string, limit int) ([]Delivery, error) {
 	return nil, errStub
 }

@@ -78,8 +78,8 @@ type Options struct {
 	ClustersClosed func(ctx context.Context, ids []string)
 	// FollowUp queues an incident update for the customers who asked.
 	FollowUp func(ctx context.Context, incidentID string, u kb.Update)
-	Log            *slog.Logger
-	Registry       *prometheus.Registry
+	Log      *slog.Logger
+	Registry *prometheus.Registry
 }
 
 // Server is the HTTP API.
