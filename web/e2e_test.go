@@ -21,6 +21,7 @@ import (
 	"github.com/surgedesk/surgedesk/bus"
 	"github.com/surgedesk/surgedesk/bus/bustest"
 	"github.com/surgedesk/surgedesk/config"
+	"github.com/surgedesk/surgedesk/kb"
 	"github.com/surgedesk/surgedesk/storage"
 	"github.com/surgedesk/surgedesk/storage/storagetest"
 	"github.com/surgedesk/surgedesk/triage"
@@ -100,7 +101,12 @@ func newStack(t *testing.T, ctx context.Context, cfg config.Config, b *bus.Bus) 
 	s := New(Options{Config: cfg, Intake: bot.NewIntake(b, bot.Limits{MaxTextBytes: cfg.Intake.MaxTextBytes}, cfg.NATS.PublishTimeout).WithAnswers(knowledge),
 		Store: db, Bus: b, JetStream: b.JetStream, DeadLetters: dead, Clusters: clusters, Knowledge: db, Log: log, Registry: reg,
 		Changed:        func(_ context.Context, what string) { _ = bot.AnnounceChange(b.Conn, what) },
-		ClustersClosed: func(_ context.Context, ids []string) { _ = workers.AnnounceClosed(b.Conn, ids) }})
+		ClustersClosed: func(_ context.Context, ids []string) { _ = workers.AnnounceClosed(b.Conn, ids) },
+		FollowUp: func(ctx context.Context, id string, u kb.Update) {
+			if _, err := bot.FollowUp(ctx, db, id, u); err != nil {
+				t.Errorf("FollowUp: %v", err)
+			}
+		}})
 	hs := httptest.NewServer(s)
 	t.Cleanup(hs.Close)
 	return &stack{url: hs.URL, bus: b, db: db, srv: s, log: &logs, knowledge: knowledge}
