@@ -126,8 +126,15 @@ func (k *Knowledge) Snapshot() (incidents []kb.Incident, answers []kb.Answer, ve
 }
 
 // Follow reloads on every change announced by any instance until ctx ends.
-// Announcements arriving during a reload are folded into one more reload.
+// Announcements arriving during a reload are folded into one more reload;
+// a failed reload is retried, and a reload every resync catches up with
+// an announcement lost on the way. Call Follow before the first Load, so
+// that nothing announced in between is missed.
 func (k *Knowledge) Follow(ctx context.Context, nc *nats.Conn) error {
+	return k.follow(ctx, nc, 30*time.Second)
+}
+
+func (k *Knowledge) follow(ctx context.Context, nc *nats.Conn, resync time.Duration) error {
 	pending := make(chan struct{}, 1)
 	sub, err := nc.Subscribe(bus.KBChangedSubject, func(*nats.Msg) {
 		select {
@@ -140,16 +147,31 @@ func (k *Knowledge) Follow(ctx context.Context, nc *nats.Conn) error {
 	}
 	go func() {
 		defer sub.Unsubscribe()
+		tick := time.NewTicker(resync)
+		defer tick.Stop()
 		for {
 			select {
 			case <-ctx.Done():
 				return
 			case <-pending:
-				lctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-				if err := k.Load(lctx); err != nil {
-					k.log.Error("knowledge base reload failed", "err", err)
+			case <-tick.C:
+			}
+			lctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+			err := k.Load(lctx)
+			cancel()
+			if err != nil {
+				// Answers from a stale copy could be about a resolved
+				// incident: try again soon rather than at the next change.
+				k.log.Error("knowledge base reload failed; retrying", "err", err)
+				select {
+				case <-ctx.Done():
+					return
+				case <-time.After(time.Second):
 				}
-				cancel()
+				select {
+				case pending <- struct{}{}:
+				default:
+				}
 			}
 		}
 	}()

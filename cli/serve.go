@@ -154,12 +154,12 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, started cha
 	// The knowledge base, likewise: loaded from SQL, reloaded whenever any
 	// instance announces a change.
 	knowledge := bot.NewKnowledge(db, log)
-	if err := knowledge.Load(ctx); err != nil {
-		return err
-	}
 	followCtx, stopFollowing := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopFollowing()
 	if err := knowledge.Follow(followCtx, b.Conn); err != nil {
+		return err
+	}
+	if err := knowledge.Load(ctx); err != nil {
 		return err
 	}
 

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"sync"
 	"text/template"
 	"time"
 )
@@ -106,8 +107,21 @@ func FormatTime(t time.Time, locale string) string {
 	return t.Format("Jan 2, 15:04 KST")
 }
 
+// parsed caches templates by their text: parsing costs ten times the
+// execution, and Render runs on the intake path for every answer. Texts
+// are few (one per answer and locale), so the cache stays small.
+var parsed sync.Map // string -> *template.Template
+
 func parseTemplate(text string) (*template.Template, error) {
-	return template.New("answer").Option("missingkey=error").Parse(text)
+	if t, ok := parsed.Load(text); ok {
+		return t.(*template.Template), nil
+	}
+	t, err := template.New("answer").Option("missingkey=error").Parse(text)
+	if err != nil {
+		return nil, err
+	}
+	parsed.Store(text, t)
+	return t, nil
 }
 
 // sample fills every field so that executing a template against it finds

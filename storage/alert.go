@@ -35,7 +35,9 @@ func (s *Storage) RaiseAlert(ctx context.Context, a Alert) (bool, error) {
 	}
 	defer tx.Rollback()
 	var incident sql.NullString
-	err = tx.GetContext(ctx, &incident, tx.Rebind(`SELECT incident_id FROM clusters WHERE id = ?`), a.ClusterID)
+	// Only an active incident counts: a recurrence after a resolve alerts.
+	err = tx.GetContext(ctx, &incident, tx.Rebind(`SELECT c.incident_id FROM clusters c
+		JOIN incidents i ON i.id = c.incident_id AND i.status <> 'resolved' WHERE c.id = ?`), a.ClusterID)
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return false, fmt.Errorf("storage: unable to read cluster %s: %w", a.ClusterID, err)
 	}

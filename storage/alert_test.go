@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/surgedesk/surgedesk/kb"
 	"github.com/surgedesk/surgedesk/storage"
 	"github.com/surgedesk/surgedesk/storage/storagetest"
 )
@@ -34,7 +35,11 @@ func TestAlertsRaisedOncePerUnlinkedCluster(t *testing.T) {
 			if none, _ := s.Alerts(ctx, "declared", 10); len(none) != 0 {
 				t.Errorf("declared alerts = %+v", none)
 			}
-			// A cluster already linked to an incident raises nothing.
+			// A cluster already linked to an active incident raises nothing;
+			// once that incident is resolved, a surge alerts again.
+			if _, err := s.CreateIncident(ctx, "test", kb.Incident{ID: "inc-1", TitleKO: "장애", Severity: kb.Major}); err != nil {
+				t.Fatal(err)
+			}
 			linked := storage.Inquiry{ID: "x", Source: "web", CustomerID: "c", Text: "t", State: storage.StateStored, ClusterID: "cl-2", Metadata: "{}"}
 			if _, err := s.StoreInquiries(ctx, []storage.Inquiry{linked}, nil); err != nil {
 				t.Fatal(err)
@@ -44,6 +49,12 @@ func TestAlertsRaisedOncePerUnlinkedCluster(t *testing.T) {
 			}
 			if raised, err := s.RaiseAlert(ctx, storage.Alert{ClusterID: "cl-2", RaisedAt: 2000}); err != nil || raised {
 				t.Errorf("alert on a linked cluster = %v, %v", raised, err)
+			}
+			if _, err := s.AddIncidentUpdate(ctx, "test", "inc-1", kb.Update{Status: kb.Resolved, TextKO: "복구"}); err != nil {
+				t.Fatal(err)
+			}
+			if raised, err := s.RaiseAlert(ctx, storage.Alert{ClusterID: "cl-2", RaisedAt: 3000}); err != nil || !raised {
+				t.Errorf("alert on a cluster of a resolved incident = %v, %v; want raised", raised, err)
 			}
 			if err := s.LinkCluster(ctx, "cl-none", "inc-1"); !errors.Is(err, storage.ErrNotFound) {
 				t.Errorf("LinkCluster(unknown) = %v", err)

@@ -121,7 +121,9 @@ func (s *Storage) countInClusters(ctx context.Context, tx *sqlx.Tx, batch []Inqu
 		if i > 0 {
 			q.WriteString(",")
 		}
-		q.WriteString("(?, ?, ?, ?, ?, ?, ?, 'open', NULLIF(?, ''))")
+		// Linked only to an incident still active: an answer given before a
+		// resolve but stored after it must not tie a new cluster to it.
+		q.WriteString("(?, ?, ?, ?, ?, ?, ?, 'open', (SELECT id FROM incidents WHERE id = ? AND status <> 'resolved'))")
 		args = append(args, id, c.Representative, string(label), d.n, d.customers, d.first, d.last, d.incident)
 	}
 	q.WriteString(` ON CONFLICT (id) DO UPDATE SET

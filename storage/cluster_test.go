@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/surgedesk/surgedesk/kb"
+
 	"github.com/surgedesk/surgedesk/storage"
 	"github.com/surgedesk/surgedesk/storage/storagetest"
 )
@@ -103,6 +105,14 @@ func TestAnsweredMembersLinkTheirCluster(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 			defer cancel()
 			s := open(t, url)
+			for _, id := range []string{"inc-voucher", "inc-other", "inc-over"} {
+				if _, err := s.CreateIncident(ctx, "test", kb.Incident{ID: id, TitleKO: "장애", Severity: kb.Major}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if _, err := s.AddIncidentUpdate(ctx, "test", "inc-over", kb.Update{Status: kb.Resolved, TextKO: "복구"}); err != nil {
+				t.Fatal(err)
+			}
 			plain := inquiry("a", "", "상품권 사용이 안 돼요")
 			plain.ClusterID = "cl-v"
 			answered := inquiry("b", "", "상품권 사용 불가")
@@ -131,6 +141,16 @@ func TestAnsweredMembersLinkTheirCluster(t *testing.T) {
 			}
 			if p, _ := s.Inquiry(ctx, "a"); p.AnswerID != "" || p.UpdateVersion != 0 {
 				t.Errorf("plain inquiry = %+v", p)
+			}
+			// Answered before its incident was resolved, stored after: the
+			// new cluster is not tied to the resolved incident.
+			late := inquiry("z", "", "장애 문의")
+			late.ClusterID, late.State, late.AnswerID, late.IncidentID = "cl-new", storage.StateAnswered, "a-over", "inc-over"
+			if _, err := s.StoreInquiries(ctx, []storage.Inquiry{late}, nil); err != nil {
+				t.Fatal(err)
+			}
+			if c, _ := s.Cluster(ctx, "cl-new"); c.IncidentID != "" {
+				t.Errorf("a new cluster was tied to a resolved incident: %+v", c)
 			}
 		})
 	}

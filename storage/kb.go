@@ -32,9 +32,16 @@ func (s *Storage) ImportKB(ctx context.Context, actor string, d kb.Document) err
 			Status  string `db:"status"`
 			Updates int    `db:"updates"`
 		}
+		// The row is locked on PostgreSQL (SQLite's immediate transaction
+		// already is), so a concurrent update cannot slip in between the
+		// check and the write and be undone by it.
+		lock := ""
+		if s.postgres {
+			lock = " FOR UPDATE"
+		}
 		err := tx.GetContext(ctx, &cur, tx.Rebind(`SELECT status,
 			(SELECT COUNT(*) FROM incident_updates WHERE incident_id = incidents.id) AS updates
-			FROM incidents WHERE id = ?`), inc.ID)
+			FROM incidents WHERE id = ?`+lock), inc.ID)
 		switch {
 		case errors.Is(err, sql.ErrNoRows):
 		case err != nil:

@@ -28,7 +28,7 @@ func (s *Storage) IncidentVolume(ctx context.Context, incidentID string, bucketM
 			COUNT(DISTINCT customer_key) AS customers
 		FROM (SELECT (received_at / ?) * ? AS bucket, state, source || ':' || customer_id AS customer_key
 			FROM inquiries
-			WHERE received_at >= ? AND (incident_id = ? OR cluster_id IN (SELECT id FROM clusters WHERE incident_id = ?))
+			WHERE received_at >= ? AND `+aboutIncident+`
 		) about
 		GROUP BY bucket
 		ORDER BY bucket`), bucketMS, bucketMS, since, incidentID, incidentID)
@@ -69,17 +69,24 @@ type Recipient struct {
 	Locale      string `db:"locale"`
 }
 
+// aboutIncident selects the inquiries about an incident (two parameters,
+// both its id): answered about it, or unanswered in a cluster linked to
+// it. An inquiry answered about another incident is that one's, even in
+// a cluster linked to this one.
+const aboutIncident = `(incident_id = ? OR (incident_id IS NULL AND cluster_id IN (SELECT id FROM clusters WHERE incident_id = ?)))`
+
 // IncidentRecipients returns every customer answered about an incident or
-// whose inquiry is in a cluster linked to it, once each, with the channel
-// of their latest such inquiry. Only inquiries with a reply channel count.
-func (s *Storage) IncidentRecipients(ctx context.Context, incidentID string) ([]Recipient, error) {
+// whose unanswered inquiry is in a cluster linked to it, received at or
+// after since, once each, with the channel of their latest such inquiry.
+// Only inquiries with a reply channel count.
+func (s *Storage) IncidentRecipients(ctx context.Context, incidentID string, since int64) ([]Recipient, error) {
 	var out []Recipient
 	err := s.db.SelectContext(ctx, &out, s.db.Rebind(`SELECT customer_key, id, source, reply_url, locale FROM (
 		SELECT source || ':' || customer_id AS customer_key, id, source, reply_url, locale,
 			ROW_NUMBER() OVER (PARTITION BY source, customer_id ORDER BY received_at DESC, id) AS rank
 		FROM inquiries
-		WHERE reply_url <> '' AND (incident_id = ? OR cluster_id IN (SELECT id FROM clusters WHERE incident_id = ?))
-	) latest WHERE rank = 1 ORDER BY customer_key`), incidentID, incidentID)
+		WHERE reply_url <> '' AND received_at >= ? AND `+aboutIncident+`
+	) latest WHERE rank = 1 ORDER BY customer_key`), since, incidentID, incidentID)
 	if err != nil {
 		return nil, fmt.Errorf("storage: unable to list the customers of incident %s: %w", incidentID, err)
 	}

@@ -5,6 +5,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/surgedesk/surgedesk/kb"
+
 	"github.com/surgedesk/surgedesk/storage"
 	"github.com/surgedesk/surgedesk/storage/storagetest"
 )
@@ -15,6 +17,9 @@ func TestIncidentVolumeRecipientsAndClosing(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 			defer cancel()
 			s := open(t, url)
+			if _, err := s.CreateIncident(ctx, "test", kb.Incident{ID: "inc-v", TitleKO: "상품권 장애", Severity: kb.Major}); err != nil {
+				t.Fatal(err)
+			}
 			const minute = 60_000
 			mk := func(id, customer, cluster string, at int64, answered bool, reply string) storage.Inquiry {
 				in := inquiry(id, "", "상품권 사용이 안 돼요")
@@ -45,12 +50,28 @@ func TestIncidentVolumeRecipientsAndClosing(t *testing.T) {
 			if second.Start != 11*minute || second.Inquiries != 2 || second.Answered != 0 || second.Customers != 2 {
 				t.Errorf("second bucket = %+v (park's cluster is not linked)", second)
 			}
-			rec, err := s.IncidentRecipients(ctx, "inc-v")
+			rec, err := s.IncidentRecipients(ctx, "inc-v", 0)
 			if err != nil || len(rec) != 2 {
 				t.Fatalf("IncidentRecipients = %+v, %v; want kim and lee", rec, err)
 			}
 			if rec[0].CustomerKey != "web:kim" || rec[0].InquiryID != "c" || rec[0].ReplyURL != "https://gw.example/kim/2" {
 				t.Errorf("kim = %+v; want her latest inquiry's channel", rec[0])
+			}
+			if late, _ := s.IncidentRecipients(ctx, "inc-v", 11*minute); len(late) != 1 || late[0].CustomerKey != "web:kim" {
+				t.Errorf("recipients since 11m = %+v; want kim only", late)
+			}
+			// lee, answered about another incident in the same cluster, is
+			// that incident's customer, not this one's.
+			other := mk("f", "lee2", "cl-v", 11*minute+9, false, "https://gw.example/lee2")
+			other.State, other.AnswerID, other.IncidentID = storage.StateAnswered, "a-x", "inc-x"
+			if _, err := s.StoreInquiries(ctx, []storage.Inquiry{other}, nil); err != nil {
+				t.Fatal(err)
+			}
+			if rec, _ := s.IncidentRecipients(ctx, "inc-v", 0); len(rec) != 2 {
+				t.Errorf("recipients = %+v; an inquiry answered about inc-x does not belong to inc-v", rec)
+			}
+			if vol, _ := s.IncidentVolume(ctx, "inc-v", minute, 0); len(vol) != 2 || vol[1].Inquiries != 2 {
+				t.Errorf("volume = %+v; lee2 counted under inc-v", vol)
 			}
 			closed, err := s.CloseClustersOfIncident(ctx, "inc-v")
 			if err != nil || len(closed) != 1 || closed[0] != "cl-v" {

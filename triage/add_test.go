@@ -57,4 +57,10 @@ func TestCloseStartsAfresh(t *testing.T) {
 	if _, ok := c.Cluster(first.ClusterID); ok {
 		t.Error("a closed cluster is still open")
 	}
+	// A member decided elsewhere before the close, announced after it,
+	// does not reopen the cluster.
+	c.Add(first.ClusterID, Item{ID: "4", CustomerID: "d", Text: "상품권 사용이 안 돼요", At: at.Add(3 * time.Second)})
+	if _, ok := c.Cluster(first.ClusterID); ok {
+		t.Error("Add reopened a closed cluster")
+	}
 }

@@ -134,6 +134,9 @@ type Clusterer struct {
 	slots     []*cluster // nil marks a free slot
 	free      []int32
 	byID      map[string]int32
+	// closedIDs are clusters closed on purpose (Close): an announcement of
+	// a member decided elsewhere before the close must not reopen them.
+	closedIDs map[string]struct{}
 	postings  map[uint32][]int32
 	head      int32 // least recently seen open cluster, -1 if none
 	tail      int32
@@ -910,6 +913,9 @@ func (c *Clusterer) Add(clusterID string, it Item) {
 	p := c.profileOf(it.Text)
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if _, closed := c.closedIDs[clusterID]; closed {
+		return
+	}
 	vec := c.advance(it, p)
 	c.count(p.features)
 	var cl *cluster
@@ -934,4 +940,8 @@ func (c *Clusterer) Close(id string) {
 	if slot, ok := c.byID[id]; ok && c.slots[slot] != nil {
 		c.close(slot)
 	}
+	if c.closedIDs == nil || len(c.closedIDs) >= repeatsCap {
+		c.closedIDs = map[string]struct{}{}
+	}
+	c.closedIDs[id] = struct{}{}
 }

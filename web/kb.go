@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"io"
@@ -117,19 +118,29 @@ func (s *Server) postIncidentUpdate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.changed(r, "incident:"+id)
+	// The update is committed: what follows must happen even if the client
+	// goes away now.
+	ctx := context.WithoutCancel(r.Context())
 	if s.FollowUp != nil {
-		s.FollowUp(r.Context(), id, added)
+		s.FollowUp(ctx, id, added)
 	}
 	if added.Status == kb.Resolved {
-		// Resolved: its clusters close, so later inquiries start afresh.
-		ids, err := s.Knowledge.CloseClustersOfIncident(r.Context(), id)
-		if err != nil {
-			s.Log.Error("closing the clusters of a resolved incident", "incident", id, "err", err)
-		} else if s.ClustersClosed != nil {
-			s.ClustersClosed(r.Context(), ids)
-		}
+		s.closeClusters(ctx, id)
 	}
 	writeJSON(w, http.StatusCreated, added)
+}
+
+// closeClusters closes a resolved incident's clusters, so that later
+// inquiries start afresh, in SQL and on every instance.
+func (s *Server) closeClusters(ctx context.Context, incidentID string) {
+	ids, err := s.Knowledge.CloseClustersOfIncident(ctx, incidentID)
+	if err != nil {
+		s.Log.Error("closing the clusters of a resolved incident", "incident", incidentID, "err", err)
+		return
+	}
+	if s.ClustersClosed != nil {
+		s.ClustersClosed(ctx, ids)
+	}
 }
 
 type volumeBucket struct {
@@ -263,6 +274,13 @@ func (s *Server) importKB(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.changed(r, "kb")
+	// An import may resolve incidents; closing is idempotent.
+	ctx := context.WithoutCancel(r.Context())
+	for _, inc := range d.Incidents {
+		if inc.Status == kb.Resolved {
+			s.closeClusters(ctx, inc.ID)
+		}
+	}
 	writeJSON(w, http.StatusOK, map[string]int{"incidents": len(d.Incidents), "answers": len(d.Answers)})
 }
 
