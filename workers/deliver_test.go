@@ -368,3 +368,44 @@ func TestDeliverTwoInstancesSendOnce(t *testing.T) {
 		})
 	}
 }
+
+func TestDeliverBackoff(t *testing.T) {
+	d := NewDeliver(nil, DeliverOptions{MinBackoff: time.Second, MaxBackoff: time.Minute}, slog.New(slog.DiscardHandler), nil)
+	for _, tc := range []struct {
+		name    string
+		attempt int
+		err     error
+		want    time.Duration
+	}{
+		{"first", 1, nil, time.Second},
+		{"doubles", 3, nil, 4 * time.Second},
+		{"capped", 10, nil, time.Minute},
+		{"far past the cap", 100, nil, time.Minute},
+		{"shorter Retry-After", 3, &statusError{code: 503, retryAfter: time.Second}, 4 * time.Second},
+		{"longer Retry-After", 1, &statusError{code: 429, retryAfter: 5 * time.Minute}, 5 * time.Minute},
+		{"Retry-After capped", 1, &statusError{code: 429, retryAfter: 48 * time.Hour}, maxRetryAfter},
+	} {
+		if got := d.backoff(tc.attempt, tc.err); got != tc.want {
+			t.Errorf("%s: backoff(%d) = %v; want %v", tc.name, tc.attempt, got, tc.want)
+		}
+	}
+}
+
+func TestRetryAfter(t *testing.T) {
+	now := time.Date(2026, 11, 22, 4, 0, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		name, value string
+		want        time.Duration
+	}{
+		{"absent", "", 0},
+		{"seconds", "30", 30 * time.Second},
+		{"date", now.Add(time.Minute).Format(http.TimeFormat), time.Minute},
+		{"past date", now.Add(-time.Minute).Format(http.TimeFormat), 0},
+		{"garbage", "soon", 0},
+		{"negative", "-5", 0},
+	} {
+		if got := retryAfter(tc.value, now); got != tc.want {
+			t.Errorf("%s: retryAfter(%q) = %v; want %v", tc.name, tc.value, got, tc.want)
+		}
+	}
+}
