@@ -409,3 +409,40 @@ func TestRetryAfter(t *testing.T) {
 		}
 	}
 }
+
+// claimCounter is a deliveryStore with nothing due that reports each claim.
+type claimCounter struct{ claims chan struct{} }
+
+func (c claimCounter) ClaimDeliveries(ctx context.Context, _ string, _ int64, _ time.Duration, _ int) ([]storage.Delivery, error) {
+	select {
+	case c.claims <- struct{}{}:
+		return nil, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+func (claimCounter) MarkDelivered(context.Context, string, string) error { return nil }
+func (claimCounter) MarkAttemptFailed(context.Context, string, string, string, int64, bool) error {
+	return nil
+}
+
+func TestDeliverKickClaimsAtOnce(t *testing.T) {
+	ctx, cancel := context.WithCancel(testContext(t))
+	db := claimCounter{claims: make(chan struct{})}
+	// With an hour between polls, only Kick can cause the second claim.
+	d := NewDeliver(db, DeliverOptions{PollInterval: time.Hour}, slog.New(slog.DiscardHandler), nil)
+	done := make(chan error, 1)
+	go func() { done <- d.Run(ctx) }()
+	for i := range 3 {
+		select {
+		case <-db.claims:
+		case <-ctx.Done():
+			t.Fatalf("claim %d never came", i+1)
+		}
+		d.Kick()
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+}
