@@ -173,6 +173,18 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, started cha
 		AckWait: cfg.Workers.AckWait, MaxBackoff: cfg.Workers.MaxBackoff, Instance: instance,
 		SurgePerMinute: cfg.Alerts.SurgePerMinute, SurgeMinCustomers: cfg.Alerts.MinCustomers,
 	}, log.With("worker", "store"), reg)
+	// Replies go out on their own goroutine, leased in SQL, so a slow
+	// receiver never holds up intake or storing.
+	secrets := map[string]string{}
+	for _, src := range cfg.Auth.Sources {
+		secrets[src.Name] = src.Secret
+	}
+	deliver := workers.NewDeliver(db, workers.DeliverOptions{
+		Owner: instance, Secrets: secrets, Secret: cfg.Replies.Secret, Timeout: cfg.Replies.Timeout,
+		MaxAttempts: cfg.Replies.MaxAttempts, MinBackoff: cfg.Replies.MinBackoff, MaxBackoff: cfg.Replies.MaxBackoff,
+		RatePerHost: cfg.Replies.RatePerHost, BurstPerHost: cfg.Replies.BurstPerHost,
+		PollInterval: cfg.Replies.PollInterval, Concurrency: cfg.Replies.Concurrency,
+	}, log.With("worker", "deliver"), reg)
 	api := web.New(web.Options{
 		Config:      cfg,
 		Intake:      bot.NewIntake(b, bot.Limits{MaxTextBytes: cfg.Intake.MaxTextBytes}, cfg.NATS.PublishTimeout).WithAnswers(knowledge),
@@ -216,6 +228,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, started cha
 			workErr <- err
 		}
 	}()
+	wg.Go(func() { _ = deliver.Run(workCtx) })
 
 	ln, err := net.Listen("tcp", cfg.HTTP.Addr)
 	if err != nil {

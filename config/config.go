@@ -50,6 +50,31 @@ type Config struct {
 	Workers  Workers  `yaml:"workers"`
 	Triage   Triage   `yaml:"triage"`
 	Alerts   Alerts   `yaml:"alerts"`
+	Replies  Replies  `yaml:"replies"`
+}
+
+// Replies configures outbound deliveries: instant answers and incident
+// follow-ups POSTed to an inquiry's reply_url.
+type Replies struct {
+	// Secret signs replies to sources without a secret in auth.sources;
+	// empty sends those unsigned. A source's own secret signs its replies.
+	Secret string `yaml:"secret"`
+	// Timeout bounds one POST.
+	Timeout time.Duration `yaml:"timeout"`
+	// MaxAttempts is how many POSTs a reply gets before it is failed.
+	MaxAttempts int `yaml:"max_attempts"`
+	// MinBackoff is the delay after the first failed attempt, doubling up
+	// to MaxBackoff (a longer Retry-After is honoured).
+	MinBackoff time.Duration `yaml:"min_backoff"`
+	MaxBackoff time.Duration `yaml:"max_backoff"`
+	// RatePerHost and BurstPerHost limit POSTs per receiving host, per
+	// instance.
+	RatePerHost  float64 `yaml:"rate_per_host"`
+	BurstPerHost int     `yaml:"burst_per_host"`
+	// PollInterval is how often due replies are looked for in SQL.
+	PollInterval time.Duration `yaml:"poll_interval"`
+	// Concurrency bounds the POSTs in flight per instance.
+	Concurrency int `yaml:"concurrency"`
 }
 
 // Alerts configures surge alerts: a cluster growing this fast with no
@@ -194,6 +219,16 @@ func Default() Config {
 			MaxBackoff:  time.Minute,
 		},
 		Alerts: Alerts{SurgePerMinute: 10, MinCustomers: 10},
+		Replies: Replies{
+			Timeout:      10 * time.Second,
+			MaxAttempts:  8,
+			MinBackoff:   time.Second,
+			MaxBackoff:   10 * time.Minute,
+			RatePerHost:  10,
+			BurstPerHost: 20,
+			PollInterval: 500 * time.Millisecond,
+			Concurrency:  8,
+		},
 		Triage: Triage{
 			Threshold:     triage.DefaultOptions().Threshold,
 			IdleWindow:    triage.DefaultOptions().IdleWindow,
@@ -358,6 +393,10 @@ func (c Config) Validate() error {
 		"intake.signature_window": c.Intake.SignatureWindow,
 		"workers.ack_wait":        c.Workers.AckWait,
 		"workers.max_backoff":     c.Workers.MaxBackoff,
+		"replies.timeout":         c.Replies.Timeout,
+		"replies.min_backoff":     c.Replies.MinBackoff,
+		"replies.max_backoff":     c.Replies.MaxBackoff,
+		"replies.poll_interval":   c.Replies.PollInterval,
 	}
 	for _, k := range slices.Sorted(maps.Keys(positive)) {
 		if positive[k] <= 0 {
@@ -434,6 +473,24 @@ func (c Config) Validate() error {
 	}
 	if c.Alerts.MinCustomers < 1 {
 		bad("alerts.min_customers: must be at least 1")
+	}
+	if c.Replies.MinBackoff > c.Replies.MaxBackoff {
+		bad("replies.min_backoff: must not exceed replies.max_backoff")
+	}
+	if c.Replies.MaxAttempts < 1 {
+		bad("replies.max_attempts: must be at least 1")
+	}
+	if c.Replies.RatePerHost <= 0 {
+		bad("replies.rate_per_host: must be positive")
+	}
+	if c.Replies.BurstPerHost < 1 {
+		bad("replies.burst_per_host: must be at least 1")
+	}
+	if c.Replies.Concurrency < 1 {
+		bad("replies.concurrency: must be at least 1")
+	}
+	if c.Replies.Secret != "" && len(c.Replies.Secret) < 16 {
+		bad("replies.secret: must be at least 16 characters")
 	}
 	seen := map[string]string{}
 	if c.Auth.AdminToken != "" {

@@ -207,6 +207,22 @@ func TestValidate(t *testing.T) {
 				"auth.sources[1].secret: must be at least 16 characters",
 			},
 		},
+		{
+			name: "replies",
+			mutate: func(c *Config) {
+				c.Replies = Replies{Secret: "short", MinBackoff: time.Hour, MaxBackoff: time.Minute, RatePerHost: -1}
+			},
+			want: []string{
+				"replies.secret: must be at least 16 characters",
+				"replies.timeout: must be a positive duration",
+				"replies.poll_interval: must be a positive duration",
+				"replies.min_backoff: must not exceed replies.max_backoff",
+				"replies.max_attempts: must be at least 1",
+				"replies.rate_per_host: must be positive",
+				"replies.burst_per_host: must be at least 1",
+				"replies.concurrency: must be at least 1",
+			},
+		},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -1,6 +1,7 @@
 // Package workers holds surgedesk's JetStream consumers. Store moves
 // accepted inquiries from the stream into SQL; DeadLetters keeps what could
-// not be stored.
+// not be stored; Deliver POSTs replies (answers, incident follow-ups) queued
+// in SQL.
 package workers
 
 import (
