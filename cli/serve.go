@@ -163,16 +163,8 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, started cha
 		return err
 	}
 
-	kickDeliveries := func() {} // TODO(delivery merge): the sender's Kick
-
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	dead := workers.NewDeadLetters(b.JetStream)
-	store := workers.NewStore(b.JetStream, db, clusters, dead, workers.StoreOptions{
-		BatchSize: cfg.Workers.BatchSize, BatchLinger: cfg.Workers.BatchLinger, MaxAttempts: cfg.Workers.MaxAttempts,
-		AckWait: cfg.Workers.AckWait, MaxBackoff: cfg.Workers.MaxBackoff, Instance: instance,
-		SurgePerMinute: cfg.Alerts.SurgePerMinute, SurgeMinCustomers: cfg.Alerts.MinCustomers,
-	}, log.With("worker", "store"), reg)
 	// Replies go out on their own goroutine, leased in SQL, so a slow
 	// receiver never holds up intake or storing.
 	secrets := map[string]string{}
@@ -185,6 +177,13 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, started cha
 		RatePerHost: cfg.Replies.RatePerHost, BurstPerHost: cfg.Replies.BurstPerHost,
 		PollInterval: cfg.Replies.PollInterval, Concurrency: cfg.Replies.Concurrency,
 	}, log.With("worker", "deliver"), reg)
+	dead := workers.NewDeadLetters(b.JetStream)
+	store := workers.NewStore(b.JetStream, db, clusters, dead, workers.StoreOptions{
+		BatchSize: cfg.Workers.BatchSize, BatchLinger: cfg.Workers.BatchLinger, MaxAttempts: cfg.Workers.MaxAttempts,
+		AckWait: cfg.Workers.AckWait, MaxBackoff: cfg.Workers.MaxBackoff, Instance: instance,
+		SurgePerMinute: cfg.Alerts.SurgePerMinute, SurgeMinCustomers: cfg.Alerts.MinCustomers,
+		Kick: deliver.Kick,
+	}, log.With("worker", "store"), reg)
 	api := web.New(web.Options{
 		Config:      cfg,
 		Intake:      bot.NewIntake(b, bot.Limits{MaxTextBytes: cfg.Intake.MaxTextBytes}, cfg.NATS.PublishTimeout).WithAnswers(knowledge),
@@ -206,7 +205,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, started cha
 				return
 			}
 			log.Info("follow-ups queued", "incident", id, "version", u.Version, "customers", n)
-			kickDeliveries()
+			deliver.Kick()
 		},
 		ClustersClosed: func(_ context.Context, ids []string) {
 			if err := workers.AnnounceClosed(b.Conn, ids); err != nil {
