@@ -77,11 +77,19 @@ func (s *Storage) ImportKB(ctx context.Context, actor string, d kb.Document) err
 				return err
 			}
 		}
+		// Each incident's own trail shows the import too, not only "kb".
+		if err := addAudit(ctx, tx, actor, "incident.import", "incident:"+inc.ID,
+			map[string]any{"status": inc.Status, "updates": len(inc.Updates)}); err != nil {
+			return err
+		}
 		incidents = append(incidents, inc.ID)
 	}
 	for _, a := range d.Answers {
 		a.CreatedAt, a.UpdatedAt = now, now
 		if err := upsertAnswer(ctx, tx, a); err != nil {
+			return err
+		}
+		if err := addAudit(ctx, tx, actor, "answer.import", "answer:"+a.ID, map[string]any{"incident_id": a.IncidentID}); err != nil {
 			return err
 		}
 		answers = append(answers, a.ID)

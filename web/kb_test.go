@@ -94,6 +94,9 @@ func TestKBImportExportOverHTTP(t *testing.T) {
 	if len(list) < 5 {
 		t.Errorf("answers after import = %d", len(list))
 	}
+	if a := st.do(t, "GET", "/v1/audit?subject=incident:inc-voucher-platform-down", nil, bearer(managerToken)); strings.Count(a.raw, "incident.import") != 2 || !strings.Contains(a.raw, `"actor":"kim.manager"`) {
+		t.Errorf("the incident's own audit trail lacks the two imports: %s", a.raw)
+	}
 	exp := st.do(t, "GET", "/v1/kb/export", nil, bearer(managerToken))
 	if exp.status != 200 || !strings.Contains(exp.raw, "종이") || !strings.Contains(exp.raw, "incidents:") {
 		t.Errorf("export = %d %.200s", exp.status, exp.raw)
