@@ -233,20 +233,37 @@ func printHeader(w io.Writer, path string, truth []string, scored []int, noise s
 	}
 }
 
+// comparison prints a table with one row per metric and one column per
+// method: the eval commands' figures side by side.
+type comparison[T any] struct {
+	tw      *tabwriter.Writer
+	results []T
+}
+
+func newComparison[T any](w io.Writer, results []T) *comparison[T] {
+	return &comparison[T]{tw: tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight), results: results}
+}
+
+func (c *comparison[T]) row(metric string, cell func(T) string) {
+	// Padding the names to one width keeps them left-aligned in a
+	// right-aligned table.
+	fmt.Fprintf(c.tw, "%-19s\t", metric)
+	for _, r := range c.results {
+		fmt.Fprintf(c.tw, "%s\t", cell(r))
+	}
+	fmt.Fprintln(c.tw)
+}
+
+func (c *comparison[T]) flush() { c.tw.Flush() }
+
+// fixed4 shows a score with four decimals.
+func fixed4[T any](f func(T) float64) func(T) string {
+	return func(r T) string { return fmt.Sprintf("%.4f", f(r)) }
+}
+
 func printComparison(w io.Writer, results []methodResult) {
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	row := func(metric string, cell func(methodResult) string) {
-		// Padding the names to one width keeps them left-aligned in a
-		// right-aligned table.
-		fmt.Fprintf(tw, "%-19s\t", metric)
-		for _, r := range results {
-			fmt.Fprintf(tw, "%s\t", cell(r))
-		}
-		fmt.Fprintln(tw)
-	}
-	fixed := func(f func(methodResult) float64) func(methodResult) string {
-		return func(r methodResult) string { return fmt.Sprintf("%.4f", f(r)) }
-	}
+	t := newComparison(w, results)
+	row, fixed := t.row, fixed4[methodResult]
 	row("metric", func(r methodResult) string { return r.name })
 	row("ARI", fixed(func(r methodResult) float64 { return r.scores.ARI }))
 	row("NMI", fixed(func(r methodResult) float64 { return r.scores.NMI }))
@@ -261,7 +278,7 @@ func printComparison(w io.Writer, results []methodResult) {
 	row("index bytes per row", func(r methodResult) string {
 		return fmt.Sprintf("%.1f", float64(r.indexBytes)/float64(max(r.rows, 1)))
 	})
-	tw.Flush()
+	t.flush()
 }
 
 func perCluster(r methodResult) float64 {

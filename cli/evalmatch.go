@@ -238,24 +238,15 @@ func (r matchResult) oosUnansweredText() string {
 }
 
 func printMatchComparison(w io.Writer, results []matchResult) {
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	row := func(metric string, cell func(matchResult) string) {
-		fmt.Fprintf(tw, "%-19s\t", metric)
-		for _, r := range results {
-			fmt.Fprintf(tw, "%s\t", cell(r))
-		}
-		fmt.Fprintln(tw)
-	}
-	fixed := func(f func(matchResult) float64) func(matchResult) string {
-		return func(r matchResult) string { return fmt.Sprintf("%.4f", f(r)) }
-	}
+	t := newComparison(w, results)
+	row, fixed := t.row, fixed4[matchResult]
 	row("metric", func(r matchResult) string { return r.name })
 	row("rows", func(r matchResult) string { return fmt.Sprint(r.rows) })
 	row("answered", fixed(matchResult.answeredShare))
 	row("answer precision", fixed(matchResult.precision))
 	row("in-scope accuracy", fixed(matchResult.inScopeAccuracy))
 	row("oos unanswered", matchResult.oosUnansweredText)
-	tw.Flush()
+	t.flush()
 }
 
 func printMatchSweep(ctx context.Context, w io.Writer, entries []kb.Entry, texts, truth []string, baseline []nearestResult, thresholds []float64, margin float64) error {
