@@ -73,13 +73,7 @@ func TestEvalCluster(t *testing.T) {
 
 func TestEvalClusterErrors(t *testing.T) {
 	dir := t.TempDir()
-	write := func(name, content string) string {
-		path := filepath.Join(dir, name)
-		if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return path
-	}
+	write := func(name, content string) string { return writeFile(t, dir, name, content) }
 	empty := write("empty.tsv", "")
 	headerOnly := write("header.tsv", "label\ttext\n")
 	noTab := write("notab.tsv", "label\ttext\na\tfine\nno tab here\n")
@@ -164,4 +158,14 @@ func TestEvalGenSurge(t *testing.T) {
 			}
 		})
 	}
+}
+
+// writeFile writes content to dir/name and returns the path.
+func writeFile(t *testing.T, dir, name, content string) string {
+	t.Helper()
+	path := filepath.Join(dir, name)
+	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
 }

@@ -90,13 +90,7 @@ func TestEvalMatch(t *testing.T) {
 
 func TestEvalMatchErrors(t *testing.T) {
 	dir := t.TempDir()
-	write := func(name, content string) string {
-		path := filepath.Join(dir, name)
-		if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return path
-	}
+	write := func(name, content string) string { return writeFile(t, dir, name, content) }
 	headerOnly := write("header.tsv", "label\texample\n")
 	noTab := write("notab.tsv", "label\texample\na\tfine\nno tab here\n")
 	oosOnly := write("oos.tsv", "label\ttext\noos\tanything\n")
