@@ -81,6 +81,7 @@ func TestAnswersAndFollowUpsReachReplyURLs(t *testing.T) {
 	cfg.HTTP.Addr = "127.0.0.1:0"
 	cfg.Auth.AdminToken = testToken
 	cfg.Replies.Secret = replySecret
+	cfg.Replies.AllowPrivateAddresses = true // the receiver is on 127.0.0.1
 	cfg.Replies.MinBackoff, cfg.Replies.MaxBackoff, cfg.Replies.PollInterval = 10*time.Millisecond, 50*time.Millisecond, 20*time.Millisecond
 	c := serveInProcess(t, cfg)
 	run := func(args ...string) string {

@@ -176,6 +176,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, started cha
 		MaxAttempts: cfg.Replies.MaxAttempts, MinBackoff: cfg.Replies.MinBackoff, MaxBackoff: cfg.Replies.MaxBackoff,
 		RatePerHost: cfg.Replies.RatePerHost, BurstPerHost: cfg.Replies.BurstPerHost,
 		PollInterval: cfg.Replies.PollInterval, Concurrency: cfg.Replies.Concurrency,
+		AllowPrivate: cfg.Replies.AllowPrivateAddresses,
 	}, log.With("worker", "deliver"), reg)
 	dead := workers.NewDeadLetters(b.JetStream)
 	store := workers.NewStore(b.JetStream, db, clusters, dead, workers.StoreOptions{
@@ -199,7 +200,16 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, started cha
 			}
 		},
 		FollowUp: func(ctx context.Context, id string, u kb.Update) {
-			n, err := bot.FollowUp(ctx, db, id, u)
+			// Retried: the update is committed, and queuing is idempotent.
+			var n int
+			var err error
+			for attempt := range 4 {
+				if n, err = bot.FollowUp(ctx, db, id, u); err == nil {
+					break
+				}
+				log.Warn("follow-ups not queued yet", "incident", id, "version", u.Version, "attempt", attempt+1, "err", err)
+				time.Sleep(time.Duration(200<<attempt) * time.Millisecond)
+			}
 			if err != nil {
 				log.Error("follow-ups not queued", "incident", id, "version", u.Version, "err", err)
 				return

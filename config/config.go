@@ -75,6 +75,10 @@ type Replies struct {
 	PollInterval time.Duration `yaml:"poll_interval"`
 	// Concurrency bounds the POSTs in flight per instance.
 	Concurrency int `yaml:"concurrency"`
+	// AllowPrivateAddresses lets replies go to loopback, private and
+	// link-local addresses. Off: a reply_url comes from outside and must
+	// not reach into the network surgedesk runs in.
+	AllowPrivateAddresses bool `yaml:"allow_private_addresses"`
 }
 
 // Alerts configures surge alerts: a cluster growing this fast with no

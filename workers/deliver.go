@@ -12,11 +12,14 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"os"
 	"strconv"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -71,8 +74,36 @@ type DeliverOptions struct {
 	// must outlast a POST and its rate-limit wait. Default 2*Timeout+30s.
 	Lease time.Duration
 	// Client sends the POSTs. Default: a client that follows no
-	// redirects (a 3xx is a final failure).
+	// redirects (a 3xx is a final failure) and, unless AllowPrivate,
+	// connects to public addresses only.
 	Client *http.Client
+	// AllowPrivate lets replies go to loopback, private and link-local
+	// addresses. Off by default: a reply_url comes from outside, and
+	// would otherwise let anyone with intake rights probe the network
+	// surgedesk runs in (cloud metadata, admin ports).
+	AllowPrivate bool
+}
+
+// errPrivateAddress refuses a reply to a non-public address; it is final.
+var errPrivateAddress = errors.New("workers: reply url resolves to a non-public address")
+
+// publicOnly refuses, at connect time (so DNS rebinding cannot get past
+// it), any address that is not a public unicast one.
+func publicOnly(_, address string, _ syscall.RawConn) error {
+	host, _, err := net.SplitHostPort(address)
+	if err != nil {
+		return err
+	}
+	ip, err := netip.ParseAddr(host)
+	if err != nil {
+		return err
+	}
+	ip = ip.Unmap()
+	if ip.IsLoopback() || ip.IsPrivate() || ip.IsLinkLocalUnicast() || ip.IsLinkLocalMulticast() ||
+		ip.IsUnspecified() || ip.IsMulticast() || ip.IsInterfaceLocalMulticast() {
+		return fmt.Errorf("%w (%s)", errPrivateAddress, ip)
+	}
+	return nil
 }
 
 func (o DeliverOptions) withDefaults() DeliverOptions {
@@ -110,7 +141,15 @@ func (o DeliverOptions) withDefaults() DeliverOptions {
 		o.Lease = 2*o.Timeout + 30*time.Second
 	}
 	if o.Client == nil {
-		o.Client = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+		dialer := &net.Dialer{Timeout: 10 * time.Second}
+		if !o.AllowPrivate {
+			dialer.Control = publicOnly
+		}
+		transport := http.DefaultTransport.(*http.Transport).Clone()
+		transport.DialContext = dialer.DialContext
+		transport.Proxy = nil // a proxy would connect on our behalf, past the check
+		o.Client = &http.Client{Transport: transport,
+			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	}
 	return o
 }
@@ -223,8 +262,14 @@ func (d *Deliver) claim(ctx context.Context, limit int) ([]storage.Delivery, err
 // backoff (or the receiver's Retry-After), or failed. It owns the retry
 // policy; send only says whether a failure is worth retrying.
 func (d *Deliver) attempt(ctx context.Context, dl storage.Delivery) {
-	if err := d.wait(ctx, dl.URL); err != nil {
-		// Shutting down: the lease runs out and someone sends it later.
+	// The rate-limit wait must end while the lease still covers the POST:
+	// past it another instance may claim and send the same delivery.
+	waitCtx, cancel := context.WithTimeout(ctx, d.opts.Lease-d.opts.Timeout-time.Second)
+	err := d.wait(waitCtx, dl.URL)
+	cancel()
+	if err != nil {
+		// Shutting down, or the host's rate cannot fit this one into its
+		// lease: the lease runs out and it is sent later, no attempt spent.
 		d.metrics.results.WithLabelValues(resultCancelled).Inc()
 		return
 	}
@@ -351,6 +396,15 @@ func (d *Deliver) send(ctx context.Context, dl storage.Delivery) (retry bool, er
 	}
 	resp, err := d.opts.Client.Do(req)
 	if err != nil {
+		// Reply URLs often carry tokens: keep them out of logs, last_error
+		// and the notifications API.
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			ue.URL = withoutSecrets(ue.URL)
+		}
+		if errors.Is(err, errPrivateAddress) {
+			return false, fmt.Errorf("workers: unable to post delivery: %w", err)
+		}
 		return true, fmt.Errorf("workers: unable to post delivery: %w", err)
 	}
 	// Drained so the connection is reused.
@@ -386,4 +440,14 @@ func signatureValue(secret []byte, t time.Time, body []byte) string {
 	m.Write([]byte("."))
 	m.Write(body)
 	return "t=" + ts + ",v1=" + hex.EncodeToString(m.Sum(nil))
+}
+
+// withoutSecrets drops the user info and query of a URL.
+func withoutSecrets(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "(unparseable url)"
+	}
+	u.User, u.RawQuery, u.Fragment = nil, "", ""
+	return u.String()
 }

@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -95,7 +96,7 @@ func runDeliver(t *testing.T, ctx context.Context, db deliveryStore, opts Delive
 
 // fastOptions keep backoffs tiny so retries follow one another at once.
 func fastOptions(owner string) DeliverOptions {
-	return DeliverOptions{Owner: owner, Timeout: 5 * time.Second, MaxAttempts: 4, MinBackoff: time.Millisecond,
+	return DeliverOptions{Owner: owner, AllowPrivate: true, Timeout: 5 * time.Second, MaxAttempts: 4, MinBackoff: time.Millisecond,
 		MaxBackoff: 2 * time.Millisecond, PollInterval: 2 * time.Millisecond, RatePerHost: 1000, BurstPerHost: 1000}
 }
 
@@ -430,7 +431,7 @@ func TestDeliverKickClaimsAtOnce(t *testing.T) {
 	ctx, cancel := context.WithCancel(testContext(t))
 	db := claimCounter{claims: make(chan struct{})}
 	// With an hour between polls, only Kick can cause the second claim.
-	d := NewDeliver(db, DeliverOptions{PollInterval: time.Hour}, slog.New(slog.DiscardHandler), nil)
+	d := NewDeliver(db, DeliverOptions{PollInterval: time.Hour, AllowPrivate: true}, slog.New(slog.DiscardHandler), nil)
 	done := make(chan error, 1)
 	go func() { done <- d.Run(ctx) }()
 	for i := range 3 {
@@ -444,5 +445,32 @@ func TestDeliverKickClaimsAtOnce(t *testing.T) {
 	cancel()
 	if err := <-done; err != nil {
 		t.Fatal(err)
+	}
+}
+
+// By default a reply never goes to a non-public address: a reply_url comes
+// from outside. The refusal is final, and the URL's token stays out of it.
+func TestDeliverRefusesPrivateAddresses(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	db := openStorage(t, ctx)
+	var hits atomic.Int64
+	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { hits.Add(1) }))
+	defer hs.Close()
+	enqueue(t, ctx, db, storage.Delivery{Kind: storage.KindAnswer, InquiryID: "iq_1", CustomerKey: "web:kim",
+		URL: hs.URL + "/reply?token=s3cret", Source: "web", Locale: "ko", Text: "안내"})
+	opts := fastOptions("a")
+	opts.AllowPrivate = false
+	runDeliver(t, ctx, db, opts, func(storage.Delivery, string) bool { return true })
+	list, err := db.DeliveriesByInquiry(ctx, "iq_1")
+	if err != nil || len(list) != 1 {
+		t.Fatalf("deliveries = %v, %v", list, err)
+	}
+	got := list[0]
+	if hits.Load() != 0 || got.Status != storage.DeliveryFailed || got.Attempts != 1 {
+		t.Errorf("delivery = %+v, receiver hit %d times; want failed at once, never sent", got, hits.Load())
+	}
+	if !strings.Contains(got.LastError, "non-public") || strings.Contains(got.LastError, "s3cret") {
+		t.Errorf("last_error = %q", got.LastError)
 	}
 }

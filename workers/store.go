@@ -247,9 +247,12 @@ func (s *Store) process(ctx context.Context, stop <-chan struct{}, msgs []jetstr
 			if s.afterCommit != nil && !s.afterCommit(len(inserted)) {
 				return
 			}
-			// Before the acks: a crash in between redelivers, and the
-			// redelivery (already stored) enqueues again, idempotently.
-			s.sendAnswers(ctx, rows)
+			// Before the acks: a crash or a failure in between leaves the
+			// batch to be redelivered, and the redelivery (already stored)
+			// queues again, idempotently.
+			if err := s.sendAnswers(ctx, rows); err != nil {
+				return
+			}
 			for _, m := range ok {
 				s.ack(m)
 			}
@@ -292,6 +295,9 @@ func (s *Store) process(ctx context.Context, stop <-chan struct{}, msgs []jetstr
 			continue
 		}
 		s.metrics.stored.Add(float64(len(inserted)))
+		if err := s.sendAnswers(ctx, rows[i:i+1]); err != nil {
+			continue // redelivered, found stored, queued again
+		}
 		s.ack(m)
 		s.announce(rows[i:i+1], inserted)
 	}
@@ -325,11 +331,13 @@ func (s *Store) skipStored(ctx context.Context, rows []storage.Inquiry, msgs []j
 		}
 		keptRows, keptMsgs = append(keptRows, r), append(keptMsgs, msgs[i])
 	}
-	// Stored before a crash, perhaps before their answers were queued.
-	s.sendAnswers(ctx, done)
-	for i, r := range rows {
-		if stored[r.ID] {
-			s.ack(msgs[i])
+	// Stored before a crash, perhaps before their answers were queued:
+	// acknowledged only once their answers are.
+	if err := s.sendAnswers(ctx, done); err == nil {
+		for i, r := range rows {
+			if stored[r.ID] {
+				s.ack(msgs[i])
+			}
 		}
 	}
 	return keptRows, keptMsgs
