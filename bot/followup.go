@@ -12,7 +12,7 @@ import (
 // followUpStore is the part of storage follow-ups need.
 type followUpStore interface {
 	Incident(ctx context.Context, id string) (kb.Incident, error)
-	IncidentRecipients(ctx context.Context, incidentID string, since int64) ([]storage.Recipient, error)
+	IncidentRecipients(ctx context.Context, incidentID string, since int64, version int) ([]storage.Recipient, error)
 	EnqueueDeliveries(ctx context.Context, ds []storage.Delivery) (int, error)
 }
 
@@ -28,7 +28,7 @@ func FollowUp(ctx context.Context, store followUpStore, incidentID string, u kb.
 	}
 	// Customers from around the incident's start on: a cluster kept open
 	// for weeks must not make everyone who ever wrote in it a recipient.
-	recipients, err := store.IncidentRecipients(ctx, incidentID, inc.StartedAt.Add(-time.Hour).UnixMilli())
+	recipients, err := store.IncidentRecipients(ctx, incidentID, inc.StartedAt.Add(-time.Hour).UnixMilli(), u.Version)
 	if err != nil {
 		return 0, fmt.Errorf("bot: follow-up of incident %s: %w", incidentID, err)
 	}

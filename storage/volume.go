@@ -78,15 +78,19 @@ const aboutIncident = `(incident_id = ? OR (incident_id IS NULL AND cluster_id I
 // IncidentRecipients returns every customer answered about an incident or
 // whose unanswered inquiry is in a cluster linked to it, received at or
 // after since, once each, with the channel of their latest such inquiry.
-// Only inquiries with a reply channel count.
-func (s *Storage) IncidentRecipients(ctx context.Context, incidentID string, since int64) ([]Recipient, error) {
+// Only inquiries with a reply channel count, and a customer whose latest
+// inquiry was already answered from update version (or later) is left out:
+// they have that news.
+func (s *Storage) IncidentRecipients(ctx context.Context, incidentID string, since int64, version int) ([]Recipient, error) {
 	var out []Recipient
 	err := s.db.SelectContext(ctx, &out, s.db.Rebind(`SELECT customer_key, id, source, reply_url, locale FROM (
 		SELECT source || ':' || customer_id AS customer_key, id, source, reply_url, locale,
+			COALESCE(update_version, 0) AS answered_version, COALESCE(incident_id, '') AS answered_about,
 			ROW_NUMBER() OVER (PARTITION BY source, customer_id ORDER BY received_at DESC, id) AS rank
 		FROM inquiries
 		WHERE reply_url <> '' AND received_at >= ? AND `+aboutIncident+`
-	) latest WHERE rank = 1 ORDER BY customer_key`), since, incidentID, incidentID)
+	) latest WHERE rank = 1 AND NOT (answered_about = ? AND answered_version >= ?) ORDER BY customer_key`),
+		since, incidentID, incidentID, incidentID, version)
 	if err != nil {
 		return nil, fmt.Errorf("storage: unable to list the customers of incident %s: %w", incidentID, err)
 	}

@@ -50,14 +50,14 @@ func TestIncidentVolumeRecipientsAndClosing(t *testing.T) {
 			if second.Start != 11*minute || second.Inquiries != 2 || second.Answered != 0 || second.Customers != 2 {
 				t.Errorf("second bucket = %+v (park's cluster is not linked)", second)
 			}
-			rec, err := s.IncidentRecipients(ctx, "inc-v", 0)
+			rec, err := s.IncidentRecipients(ctx, "inc-v", 0, 2)
 			if err != nil || len(rec) != 2 {
 				t.Fatalf("IncidentRecipients = %+v, %v; want kim and lee", rec, err)
 			}
 			if rec[0].CustomerKey != "web:kim" || rec[0].InquiryID != "c" || rec[0].ReplyURL != "https://gw.example/kim/2" {
 				t.Errorf("kim = %+v; want her latest inquiry's channel", rec[0])
 			}
-			if late, _ := s.IncidentRecipients(ctx, "inc-v", 11*minute); len(late) != 1 || late[0].CustomerKey != "web:kim" {
+			if late, _ := s.IncidentRecipients(ctx, "inc-v", 11*minute, 2); len(late) != 1 || late[0].CustomerKey != "web:kim" {
 				t.Errorf("recipients since 11m = %+v; want kim only", late)
 			}
 			// lee, answered about another incident in the same cluster, is
@@ -67,11 +67,24 @@ func TestIncidentVolumeRecipientsAndClosing(t *testing.T) {
 			if _, err := s.StoreInquiries(ctx, []storage.Inquiry{other}, nil); err != nil {
 				t.Fatal(err)
 			}
-			if rec, _ := s.IncidentRecipients(ctx, "inc-v", 0); len(rec) != 2 {
+			if rec, _ := s.IncidentRecipients(ctx, "inc-v", 0, 2); len(rec) != 2 {
 				t.Errorf("recipients = %+v; an inquiry answered about inc-x does not belong to inc-v", rec)
 			}
 			if vol, _ := s.IncidentVolume(ctx, "inc-v", minute, 0); len(vol) != 2 || vol[1].Inquiries != 2 {
 				t.Errorf("volume = %+v; lee2 counted under inc-v", vol)
+			}
+			// A customer whose latest inquiry was answered from version 3
+			// already has version 3's news.
+			fresh := mk("g", "kim", "cl-v", 12*minute, true, "https://gw.example/kim/3")
+			fresh.UpdateVersion = 3
+			if _, err := s.StoreInquiries(ctx, []storage.Inquiry{fresh}, nil); err != nil {
+				t.Fatal(err)
+			}
+			if rec, _ := s.IncidentRecipients(ctx, "inc-v", 0, 3); len(rec) != 1 || rec[0].CustomerKey != "web:lee" {
+				t.Errorf("recipients of version 3 = %+v; want lee only", rec)
+			}
+			if rec, _ := s.IncidentRecipients(ctx, "inc-v", 0, 4); len(rec) != 2 {
+				t.Errorf("recipients of version 4 = %+v; want kim and lee", rec)
 			}
 			closed, err := s.CloseClustersOfIncident(ctx, "inc-v")
 			if err != nil || len(closed) != 1 || closed[0] != "cl-v" {

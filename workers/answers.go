@@ -3,6 +3,8 @@ package workers
 import (
 	"context"
 
+	"github.com/surgedesk/surgedesk/kb"
+
 	"github.com/surgedesk/surgedesk/storage"
 )
 
@@ -26,6 +28,7 @@ func (s *Store) sendAnswers(ctx context.Context, rows []storage.Inquiry) error {
 	}
 	ctx, cancel := context.WithTimeout(ctx, s.callTimeout())
 	defer cancel()
+	ds = append(ds, s.catchUp(ctx, ds)...)
 	if _, err := s.db.EnqueueDeliveries(ctx, ds); err != nil {
 		s.log.Error("answers not queued for their reply_url; redelivery will retry", "count", len(ds), "err", err)
 		return err
@@ -34,4 +37,34 @@ func (s *Store) sendAnswers(ctx context.Context, rows []storage.Inquiry) error {
 		s.opts.Kick()
 	}
 	return nil
+}
+
+// catchUp covers an answer given from an update that was superseded while
+// the inquiry was on its way to storage: the follow-up for the newer update
+// went out before this customer was a recipient, so it is queued now (the
+// follow-up's unique key keeps it to one).
+func (s *Store) catchUp(ctx context.Context, answers []storage.Delivery) []storage.Delivery {
+	incidents := map[string]kb.Incident{}
+	var out []storage.Delivery
+	for _, a := range answers {
+		if a.IncidentID == "" {
+			continue
+		}
+		inc, ok := incidents[a.IncidentID]
+		if !ok {
+			var err error
+			if inc, err = s.db.Incident(ctx, a.IncidentID); err != nil {
+				continue // the answer still goes; the next update reaches them anyway
+			}
+			incidents[a.IncidentID] = inc
+		}
+		latest := inc.Latest()
+		if latest.Version <= a.UpdateVersion {
+			continue
+		}
+		out = append(out, storage.Delivery{Kind: storage.KindFollowup, InquiryID: a.InquiryID, CustomerKey: a.CustomerKey,
+			IncidentID: a.IncidentID, UpdateVersion: latest.Version, URL: a.URL, Source: a.Source, Locale: a.Locale,
+			Text: kb.FollowUpText(inc, latest, a.Locale)})
+	}
+	return out
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/surgedesk/surgedesk/bus"
+	"github.com/surgedesk/surgedesk/kb"
 	"github.com/surgedesk/surgedesk/storage"
 )
 
@@ -30,6 +31,7 @@ type inquiryStore interface {
 	StoredIDs(ctx context.Context, ids []string) (map[string]bool, error)
 	RaiseAlert(ctx context.Context, a storage.Alert) (bool, error)
 	EnqueueDeliveries(ctx context.Context, ds []storage.Delivery) (int, error)
+	Incident(ctx context.Context, id string) (kb.Incident, error)
 	Ping(ctx context.Context) error
 }
 
