@@ -44,7 +44,7 @@ func TestAlertsRaisedOncePerUnlinkedCluster(t *testing.T) {
 			if _, err := s.StoreInquiries(ctx, []storage.Inquiry{linked}, nil); err != nil {
 				t.Fatal(err)
 			}
-			if err := s.LinkCluster(ctx, "cl-2", "inc-1"); err != nil {
+			if err := s.LinkCluster(ctx, "test", "cl-2", "inc-1"); err != nil {
 				t.Fatal(err)
 			}
 			if raised, err := s.RaiseAlert(ctx, storage.Alert{ClusterID: "cl-2", RaisedAt: 2000}); err != nil || raised {
@@ -56,7 +56,7 @@ func TestAlertsRaisedOncePerUnlinkedCluster(t *testing.T) {
 			if raised, err := s.RaiseAlert(ctx, storage.Alert{ClusterID: "cl-2", RaisedAt: 3000}); err != nil || !raised {
 				t.Errorf("alert on a cluster of a resolved incident = %v, %v; want raised", raised, err)
 			}
-			if err := s.LinkCluster(ctx, "cl-none", "inc-1"); !errors.Is(err, storage.ErrNotFound) {
+			if err := s.LinkCluster(ctx, "test", "cl-none", "inc-1"); !errors.Is(err, storage.ErrNotFound) {
 				t.Errorf("LinkCluster(unknown) = %v", err)
 			}
 		})

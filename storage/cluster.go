@@ -30,9 +30,12 @@ type Cluster struct {
 	LastSeen       int64    `db:"last_seen"`  // unix milliseconds
 	Status         string   `db:"status"`
 	IncidentID     string   `db:"incident_id"` // the incident its members are about, once known
+	ClaimedBy      string   `db:"claimed_by"`  // the agent holding it, while ClaimedUntil is ahead
+	ClaimedUntil   int64    `db:"claimed_until"`
 }
 
-const clusterColumns = `id, representative, label, inquiries, customers, first_seen, last_seen, status, COALESCE(incident_id, '') AS incident_id`
+const clusterColumns = `id, representative, label, inquiries, customers, first_seen, last_seen, status,
+	COALESCE(incident_id, '') AS incident_id, COALESCE(claimed_by, '') AS claimed_by, COALESCE(claimed_until, 0) AS claimed_until`
 
 // countInClusters adds the newly inserted rows of batch to their clusters
 // in two statements, whatever the number of clusters: one records the
@@ -209,14 +212,59 @@ func (s *Storage) RecentClusterMembers(ctx context.Context, since int64, perClus
 	return out, nil
 }
 
-// LinkCluster records that a cluster's members are about an incident.
-func (s *Storage) LinkCluster(ctx context.Context, clusterID, incidentID string) error {
-	res, err := s.db.ExecContext(ctx, s.db.Rebind(`UPDATE clusters SET incident_id = ? WHERE id = ?`), incidentID, clusterID)
+// ErrClaimed is returned when another agent holds a cluster's claim.
+var ErrClaimed = errors.New("storage: claimed by another agent")
+
+// LinkCluster records, for actor, that a cluster's members are about an
+// incident.
+func (s *Storage) LinkCluster(ctx context.Context, actor, clusterID, incidentID string) error {
+	return s.changeCluster(ctx, actor, "cluster.link", clusterID, map[string]string{"incident_id": incidentID},
+		`UPDATE clusters SET incident_id = ? WHERE id = ?`, incidentID, clusterID)
+}
+
+// ClaimCluster gives agent an open cluster until until (unix ms): a lease
+// no other agent can take before it expires; the holder may renew it.
+func (s *Storage) ClaimCluster(ctx context.Context, agent, clusterID string, now, until int64) error {
+	err := s.changeCluster(ctx, agent, "cluster.claim", clusterID, map[string]int64{"until": until},
+		`UPDATE clusters SET claimed_by = ?, claimed_until = ? WHERE id = ? AND status = 'open'
+			AND (claimed_by IS NULL OR claimed_until < ? OR claimed_by = ?)`, agent, until, clusterID, now, agent)
+	if errors.Is(err, ErrNotFound) {
+		if c, cerr := s.Cluster(ctx, clusterID); cerr == nil {
+			if c.Status != ClusterOpen {
+				return fmt.Errorf("storage: cluster %s is %s: %w", clusterID, c.Status, ErrNotFound)
+			}
+			return fmt.Errorf("storage: cluster %s held by %s: %w", clusterID, c.ClaimedBy, ErrClaimed)
+		}
+	}
+	return err
+}
+
+// ResolveCluster closes a cluster for agent: its problem is dealt with.
+func (s *Storage) ResolveCluster(ctx context.Context, agent, clusterID string) error {
+	return s.changeCluster(ctx, agent, "cluster.resolve", clusterID, nil,
+		`UPDATE clusters SET status = 'closed', claimed_by = NULL, claimed_until = NULL WHERE id = ?`, clusterID)
+}
+
+// changeCluster runs one UPDATE on a cluster and audits it in the same
+// transaction; no row changed is ErrNotFound.
+func (s *Storage) changeCluster(ctx context.Context, actor, action, clusterID string, detail any, query string, args ...any) error {
+	tx, err := s.db.BeginTxx(ctx, nil)
 	if err != nil {
-		return fmt.Errorf("storage: unable to link cluster %s: %w", clusterID, err)
+		return fmt.Errorf("storage: unable to begin transaction: %w", err)
+	}
+	defer tx.Rollback()
+	res, err := tx.ExecContext(ctx, tx.Rebind(query), args...)
+	if err != nil {
+		return fmt.Errorf("storage: unable to %s %s: %w", action, clusterID, err)
 	}
 	if n, err := res.RowsAffected(); err == nil && n == 0 {
 		return fmt.Errorf("storage: cluster %s: %w", clusterID, ErrNotFound)
+	}
+	if err := addAudit(ctx, tx, actor, action, "cluster:"+clusterID, detail); err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("storage: unable to commit %s: %w", action, err)
 	}
 	return nil
 }

@@ -30,6 +30,8 @@ import (
 
 const (
 	managerToken = "manager-token-0123456789"
+	agentToken   = "agent-token-0123456789"
+	agent2Token  = "agent2-token-0123456789"
 	adminToken   = "admin-token-0123456789"
 	intakeToken  = "intake-token-0123456789"
 	readToken    = "read-token-0123456789"
@@ -55,6 +57,8 @@ func testConfig() config.Config {
 			{Name: "gateway", Token: intakeToken, Roles: []string{config.RoleIntake}},
 			{Name: "dashboard", Token: readToken, Roles: []string{config.RoleRead}},
 			{Name: "kim.manager", Token: managerToken, Roles: []string{config.RoleManager, config.RoleRead}},
+			{Name: "lee.agent", Token: agentToken, Roles: []string{config.RoleAgent}},
+			{Name: "park.agent", Token: agent2Token, Roles: []string{config.RoleAgent}},
 		},
 		Sources: []config.Source{{Name: "webform", Secret: formSecret}},
 	}

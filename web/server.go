@@ -30,6 +30,10 @@ type inquiryReader interface {
 	OpenClusters(ctx context.Context, since int64, limit int) ([]storage.Cluster, error)
 	InquiriesByCluster(ctx context.Context, clusterID string, limit int) ([]storage.Inquiry, error)
 	Alerts(ctx context.Context, status string, limit int) ([]storage.Alert, error)
+	RecentClusterMembers(ctx context.Context, since int64, perCluster int) (map[string][]storage.Inquiry, error)
+	ClaimCluster(ctx context.Context, agent, clusterID string, now, until int64) error
+	ResolveCluster(ctx context.Context, agent, clusterID string) error
+	LinkCluster(ctx context.Context, actor, clusterID, incidentID string) error
 	Ping(ctx context.Context) error
 }
 
@@ -139,6 +143,10 @@ func (s *Server) routeTable() []route {
 		{"GET /v1/clusters", s.require(config.RoleRead, s.getClusters)},
 		{"GET /v1/clusters/{id}", s.require(config.RoleRead, s.getCluster)},
 		{"GET /v1/alerts", s.require(config.RoleRead, s.getAlerts)},
+		{"GET /v1/queue", s.require(config.RoleAgent, s.getQueue)},
+		{"POST /v1/queue/{cluster}/claim", s.require(config.RoleAgent, s.claimQueueItem)},
+		{"POST /v1/queue/{cluster}/resolve", s.require(config.RoleAgent, s.resolveQueueItem)},
+		{"POST /v1/clusters/{id}/link", s.require(config.RoleAgent, s.linkCluster)},
 		{"GET /v1/incidents", s.require(config.RoleRead, s.getIncidents)},
 		{"POST /v1/incidents", s.require(config.RoleManager, s.postIncident)},
 		{"GET /v1/incidents/{id}", s.require(config.RoleRead, s.getIncident)},

@@ -1,0 +1,138 @@
+package web
+
+import (
+	"errors"
+	"net/http"
+	"slices"
+	"time"
+
+	"github.com/surgedesk/surgedesk/storage"
+	"github.com/surgedesk/surgedesk/triage"
+)
+
+// claimLease is how long an agent's claim on a queue item lasts unless renewed.
+const claimLease = 10 * time.Minute
+
+type queueItem struct {
+	clusterResponse
+	Priority   float64    `json:"priority"`
+	Urgent     bool       `json:"urgent"`
+	Answered   bool       `json:"answered_automatically"`
+	ClaimedBy  string     `json:"claimed_by,omitempty"`
+	ClaimedTil *time.Time `json:"claimed_until,omitempty"`
+}
+
+// getQueue lists the open clusters as the agents' queue, one item per
+// cluster, ordered by triage.Priority, each with three sample texts.
+func (s *Server) getQueue(w http.ResponseWriter, r *http.Request) {
+	limit, aerr := limitParam(r, 50, 500)
+	if aerr != nil {
+		s.writeError(w, aerr)
+		return
+	}
+	now := time.Now()
+	since := now.Add(-s.Config.Triage.IdleWindow).UnixMilli()
+	open, err := s.Store.OpenClusters(r.Context(), since, 1000)
+	if err == nil {
+		var members map[string][]storage.Inquiry
+		if members, err = s.Store.RecentClusterMembers(r.Context(), since, 3); err == nil {
+			items := make([]queueItem, 0, len(open))
+			for _, c := range open {
+				items = append(items, s.queueItem(c, members[c.ID], now))
+			}
+			slices.SortStableFunc(items, func(a, b queueItem) int {
+				switch {
+				case a.Priority > b.Priority:
+					return -1
+				case a.Priority < b.Priority:
+					return 1
+				}
+				return 0
+			})
+			writeJSON(w, http.StatusOK, map[string]any{"items": items[:min(limit, len(items))]})
+			return
+		}
+	}
+	s.Log.Error("queue", "err", err)
+	s.writeError(w, newError(http.StatusInternalServerError, "internal", "unable to read the queue"))
+}
+
+func (s *Server) queueItem(c storage.Cluster, members []storage.Inquiry, now time.Time) queueItem {
+	item := queueItem{clusterResponse: s.toClusterResponse(c, now), Answered: c.IncidentID != ""}
+	item.Urgent = triage.Urgent(c.Representative)
+	item.Samples = []sampleIn{}
+	for _, m := range members {
+		item.Samples = append(item.Samples, sampleIn{ID: m.ID, CustomerID: m.CustomerID, Source: m.Source, Text: m.Text,
+			ReceivedAt: time.UnixMilli(m.ReceivedAt).UTC()})
+		item.Urgent = item.Urgent || triage.Urgent(m.Text)
+	}
+	if c.ClaimedBy != "" && c.ClaimedUntil > now.UnixMilli() {
+		until := time.UnixMilli(c.ClaimedUntil).UTC()
+		item.ClaimedBy, item.ClaimedTil = c.ClaimedBy, &until
+	}
+	item.Priority = triage.Priority(triage.QueueSignals{
+		Inquiries: int(c.Inquiries), Customers: int(c.Customers), Last5m: item.Last5m, Last15m: item.Last15m,
+		Urgent: item.Urgent, Unanswered: now.Sub(time.UnixMilli(c.FirstSeen)), Incident: item.Answered,
+	})
+	return item
+}
+
+func (s *Server) claimQueueItem(w http.ResponseWriter, r *http.Request) {
+	now := time.Now()
+	until := now.Add(claimLease)
+	err := s.Store.ClaimCluster(r.Context(), actor(r), r.PathValue("cluster"), now.UnixMilli(), until.UnixMilli())
+	if s.queueError(w, err) {
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"cluster_id": r.PathValue("cluster"), "claimed_by": actor(r), "claimed_until": until.UTC()})
+}
+
+func (s *Server) resolveQueueItem(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("cluster")
+	if s.queueError(w, s.Store.ResolveCluster(r.Context(), actor(r), id)) {
+		return
+	}
+	if s.ClustersClosed != nil {
+		s.ClustersClosed(r.Context(), []string{id})
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"cluster_id": id, "status": storage.ClusterClosed})
+}
+
+func (s *Server) linkCluster(w http.ResponseWriter, r *http.Request) {
+	var body struct {
+		IncidentID string `json:"incident_id"`
+	}
+	if aerr := decodeJSON(w, r, &body); aerr != nil {
+		s.writeError(w, aerr)
+		return
+	}
+	if body.IncidentID == "" {
+		s.writeError(w, newError(http.StatusBadRequest, "missing_field", "incident_id is required"))
+		return
+	}
+	if _, err := s.Knowledge.Incident(r.Context(), body.IncidentID); err != nil {
+		s.kbError(w, err, "incident")
+		return
+	}
+	id := r.PathValue("id")
+	if s.queueError(w, s.Store.LinkCluster(r.Context(), actor(r), id, body.IncidentID)) {
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"cluster_id": id, "incident_id": body.IncidentID})
+}
+
+// queueError writes err as the API's error and reports whether there was one.
+func (s *Server) queueError(w http.ResponseWriter, err error) bool {
+	switch {
+	case err == nil:
+		return false
+	case errors.Is(err, storage.ErrClaimed):
+		s.writeError(w, newError(http.StatusConflict, "claimed", trimPrefixes(err.Error())))
+	case errors.Is(err, storage.ErrNotFound):
+		s.writeError(w, newError(http.StatusNotFound, "not_found", "no such open cluster"))
+	default:
+		s.Log.Error("queue action", "err", err)
+		s.writeError(w, newError(http.StatusInternalServerError, "internal", "unable to change the queue item"))
+	}
+	return true
+}
