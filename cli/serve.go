@@ -217,6 +217,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, started cha
 			log.Info("follow-ups queued", "incident", id, "version", u.Version, "customers", n)
 			deliver.Kick()
 		},
+		Kick: deliver.Kick,
 		ClustersClosed: func(_ context.Context, ids []string) {
 			if err := workers.AnnounceClosed(b.Conn, ids); err != nil {
 				log.Warn("closed clusters not announced", "err", err)

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"strconv"
 	"time"
+
+	"github.com/jmoiron/sqlx"
 )
 
 // Delivery statuses.
@@ -20,6 +22,7 @@ const (
 const (
 	KindAnswer   = "answer"
 	KindFollowup = "followup"
+	KindReply    = "reply" // an agent's reply to everyone in a cluster
 )
 
 // ErrLeaseLost is returned when recording the outcome of a delivery that is
@@ -54,8 +57,11 @@ const deliveryColumns = `id, kind, inquiry_id, customer_key, incident_id, update
 // dedupKey is what makes two deliveries the same one: a follow-up per
 // customer per incident update, an answer per inquiry.
 func (d Delivery) dedupKey() string {
-	if d.Kind == KindFollowup {
+	switch d.Kind {
+	case KindFollowup:
 		return "followup:" + d.CustomerKey + ":" + d.IncidentID + ":" + strconv.Itoa(d.UpdateVersion)
+	case KindReply:
+		return "reply:" + d.InquiryID
 	}
 	return "answer:" + d.InquiryID
 }
@@ -68,19 +74,32 @@ func (s *Storage) EnqueueDeliveries(ctx context.Context, ds []Delivery) (int, er
 		return 0, nil
 	}
 	for i, d := range ds {
-		if d.Kind != KindAnswer && d.Kind != KindFollowup {
+		if d.Kind != KindAnswer && d.Kind != KindFollowup && d.Kind != KindReply {
 			return 0, fmt.Errorf("storage: delivery %d: unknown kind %q", i, d.Kind)
 		}
 		if d.URL == "" {
 			return 0, fmt.Errorf("storage: delivery %d: no url", i)
 		}
 	}
-	now := time.Now().UnixMilli()
 	tx, err := s.db.BeginTxx(ctx, nil)
 	if err != nil {
 		return 0, fmt.Errorf("storage: unable to begin transaction: %w", err)
 	}
 	defer tx.Rollback()
+	added, err := enqueueDeliveries(ctx, tx, ds)
+	if err != nil {
+		return 0, err
+	}
+	if err := tx.Commit(); err != nil {
+		return 0, fmt.Errorf("storage: unable to commit deliveries: %w", err)
+	}
+	return added, nil
+}
+
+// enqueueDeliveries inserts ds in tx, skipping duplicates; it returns how
+// many were new.
+func enqueueDeliveries(ctx context.Context, tx *sqlx.Tx, ds []Delivery) (int, error) {
+	now := time.Now().UnixMilli()
 	q := tx.Rebind(`INSERT INTO deliveries (id, dedup_key, kind, inquiry_id, customer_key, incident_id, update_version, url, source,
 		locale, text, status, attempts, last_error, next_at, created_at, updated_at, delivered_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, '', ?, ?, ?, 0) ON CONFLICT DO NOTHING`)
@@ -100,9 +119,6 @@ func (s *Storage) EnqueueDeliveries(ctx context.Context, ds []Delivery) (int, er
 		if n, _ := res.RowsAffected(); n == 1 {
 			added++
 		}
-	}
-	if err := tx.Commit(); err != nil {
-		return 0, fmt.Errorf("storage: unable to commit deliveries: %w", err)
 	}
 	return added, nil
 }

@@ -55,3 +55,50 @@ func TestClaimResolveAudited(t *testing.T) {
 		})
 	}
 }
+
+func TestReplyToCluster(t *testing.T) {
+	for dialect, url := range storagetest.URLs(t) {
+		t.Run(dialect, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			s := open(t, url)
+			member := func(id, customer, reply string) storage.Inquiry {
+				in := inquiry(id, "", "환불 언제 되나요")
+				in.CustomerID, in.ClusterID, in.ReplyURL = customer, "cl-r", reply
+				return in
+			}
+			rows := []storage.Inquiry{member("a", "kim", "https://gw.example/kim"), member("b", "lee", "https://gw.example/lee"), member("c", "choi", "")}
+			if _, err := s.StoreInquiries(ctx, rows, nil); err != nil {
+				t.Fatal(err)
+			}
+			queued, err := s.ReplyToCluster(ctx, "agent", "cl-r", "3일 안에 환불됩니다")
+			if err != nil || queued != 2 {
+				t.Fatalf("ReplyToCluster = %d, %v; want 2 (choi has no channel)", queued, err)
+			}
+			if _, err := s.ReplyToCluster(ctx, "agent", "cl-r", "again"); !errors.Is(err, storage.ErrExists) {
+				t.Errorf("second reply = %v, want ErrExists", err)
+			}
+			if _, err := s.ReplyToCluster(ctx, "agent", "cl-none", "x"); !errors.Is(err, storage.ErrNotFound) {
+				t.Errorf("reply to an unknown cluster = %v", err)
+			}
+			replies, err := s.ClusterReplies(ctx, []string{"cl-r", "cl-none"})
+			if err != nil || len(replies) != 1 || replies["cl-r"].By != "agent" {
+				t.Fatalf("ClusterReplies = %+v, %v", replies, err)
+			}
+			// A late member queued through the reply's Delivery is kept to one.
+			late := member("d", "park", "https://gw.example/park")
+			for range 2 {
+				if _, err := s.EnqueueDeliveries(ctx, []storage.Delivery{replies["cl-r"].Delivery(late)}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if _, err := s.StoreInquiries(ctx, []storage.Inquiry{late}, nil); err != nil {
+				t.Fatal(err)
+			}
+			r, ds, err := s.ClusterReply(ctx, "cl-r")
+			if err != nil || r.Text != "3일 안에 환불됩니다" || len(ds) != 3 {
+				t.Errorf("ClusterReply = %+v, %d deliveries, %v; want 3", r, len(ds), err)
+			}
+		})
+	}
+}

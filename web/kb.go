@@ -352,14 +352,18 @@ func (s *Server) getIncidentNotifications(w http.ResponseWriter, r *http.Request
 	}
 	out := make([]notificationResponse, 0, len(list))
 	for _, d := range list {
-		n := notificationResponse{ID: d.ID, Kind: d.Kind, InquiryID: d.InquiryID, CustomerKey: d.CustomerKey,
-			UpdateVersion: d.UpdateVersion, Locale: d.Locale, Text: d.Text, Status: d.Status, Attempts: d.Attempts,
-			LastError: d.LastError, CreatedAt: time.UnixMilli(d.CreatedAt).UTC()}
-		if d.DeliveredAt > 0 {
-			t := time.UnixMilli(d.DeliveredAt).UTC()
-			n.DeliveredAt = &t
-		}
-		out = append(out, n)
+		out = append(out, toNotification(d))
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"notifications": out})
+}
+
+func toNotification(d storage.Delivery) notificationResponse {
+	n := notificationResponse{ID: d.ID, Kind: d.Kind, InquiryID: d.InquiryID, CustomerKey: d.CustomerKey,
+		UpdateVersion: d.UpdateVersion, Locale: d.Locale, Text: d.Text, Status: d.Status, Attempts: d.Attempts,
+		LastError: d.LastError, CreatedAt: time.UnixMilli(d.CreatedAt).UTC()}
+	if d.DeliveredAt > 0 {
+		t := time.UnixMilli(d.DeliveredAt).UTC()
+		n.DeliveredAt = &t
+	}
+	return n
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/surgedesk/surgedesk/storage"
@@ -119,6 +120,60 @@ func (s *Server) linkCluster(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]string{"cluster_id": id, "incident_id": body.IncidentID})
+}
+
+// replyToQueueItem sends one reply to every member of a cluster through
+// the channel each came from, once each; members joining later while the
+// cluster is open get it at once.
+func (s *Server) replyToQueueItem(w http.ResponseWriter, r *http.Request) {
+	var body struct {
+		Text string `json:"text"`
+	}
+	if aerr := decodeJSON(w, r, &body); aerr != nil {
+		s.writeError(w, aerr)
+		return
+	}
+	body.Text = strings.TrimSpace(body.Text)
+	switch {
+	case body.Text == "":
+		s.writeError(w, newError(http.StatusBadRequest, "missing_field", "text is required"))
+		return
+	case len(body.Text) > 4000:
+		s.writeError(w, newError(http.StatusBadRequest, "invalid_field", "text is longer than 4000 bytes"))
+		return
+	}
+	id := r.PathValue("cluster")
+	queued, err := s.Store.ReplyToCluster(r.Context(), actor(r), id, body.Text)
+	if errors.Is(err, storage.ErrExists) {
+		s.writeError(w, newError(http.StatusConflict, "exists", "this cluster was already replied to"))
+		return
+	}
+	if s.queueError(w, err) {
+		return
+	}
+	if s.Kick != nil {
+		s.Kick()
+	}
+	writeJSON(w, http.StatusAccepted, map[string]any{"cluster_id": id, "queued": queued})
+}
+
+type replyResponse struct {
+	Text       string                 `json:"text"`
+	By         string                 `json:"by"`
+	At         time.Time              `json:"at"`
+	Deliveries []notificationResponse `json:"deliveries"`
+}
+
+func (s *Server) getQueueItemReply(w http.ResponseWriter, r *http.Request) {
+	reply, ds, err := s.Store.ClusterReply(r.Context(), r.PathValue("cluster"))
+	if s.queueError(w, err) {
+		return
+	}
+	out := replyResponse{Text: reply.Text, By: reply.By, At: time.UnixMilli(reply.At).UTC(), Deliveries: []notificationResponse{}}
+	for _, d := range ds {
+		out.Deliveries = append(out.Deliveries, toNotification(d))
+	}
+	writeJSON(w, http.StatusOK, out)
 }
 
 // queueError writes err as the API's error and reports whether there was one.

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/surgedesk/surgedesk/bus/bustest"
 )
@@ -70,5 +71,71 @@ func TestQueue(t *testing.T) {
 	a := st.do(t, "GET", "/v1/audit?subject=cluster:"+id, nil, bearer(managerToken))
 	if strings.Count(a.raw, "cluster.claim") != 2 || !strings.Contains(a.raw, "cluster.resolve") || !strings.Contains(a.raw, "lee.agent") {
 		t.Errorf("audit = %s", a.raw)
+	}
+}
+
+// One reply reaches every member once, through its own channel; a member
+// joining later gets it at once; a cluster takes one reply.
+func TestReplyToAll(t *testing.T) {
+	ctx := testContext(t)
+	st := newStack(t, ctx, testConfig(), bustest.Embedded(t))
+	post := func(customer, text string) string {
+		body := fmt.Sprintf(`{"source":"kakao","customer_id":%q,"text":%q,"reply_url":"https://gw.example/%s"}`, customer, text, customer)
+		r := st.do(t, "POST", "/v1/inquiries", []byte(body), bearer(intakeToken))
+		if r.status != 202 {
+			t.Fatalf("POST = %d %s", r.status, r.raw)
+		}
+		return r.body["id"].(string)
+	}
+	first := post("kim", "환불은 언제 되나요?")
+	post("lee", "환불 언제 되나요")
+	post("kim", "환불은 언제 되나요ㅠㅠ") // kim again: a member of her own
+	st.waitStored(t, ctx, 3)
+	in := st.do(t, "GET", "/v1/inquiries/"+first, nil, bearer(readToken))
+	cluster := in.body["cluster_id"].(string)
+
+	reply := `{"text":"결제 취소 후 영업일 기준 3일 안에 환불됩니다."}`
+	r := st.do(t, "POST", "/v1/queue/"+cluster+"/reply", []byte(reply), bearer(agentToken))
+	if r.status != 202 || r.body["queued"] != float64(3) {
+		t.Fatalf("reply = %d %s; want 3 queued", r.status, r.raw)
+	}
+	for _, tc := range []struct {
+		name, path, body string
+		status           int
+		code             string
+	}{
+		{"second reply", "/v1/queue/" + cluster + "/reply", reply, 409, "exists"},
+		{"empty text", "/v1/queue/" + cluster + "/reply", `{"text":"  "}`, 400, "missing_field"},
+		{"unknown cluster", "/v1/queue/nope/reply", reply, 404, "not_found"},
+	} {
+		if r := st.do(t, "POST", tc.path, []byte(tc.body), bearer(agentToken)); r.status != tc.status || r.errorCode() != tc.code {
+			t.Errorf("%s = %d %s", tc.name, r.status, r.raw)
+		}
+	}
+
+	post("park", "환불은 언제 되나요??") // joins after the reply
+	st.waitStored(t, ctx, 4)
+	var deliveries []any
+	for i := 0; ; i++ {
+		got := st.do(t, "GET", "/v1/queue/"+cluster+"/reply", nil, bearer(agentToken))
+		deliveries, _ = got.body["deliveries"].([]any)
+		if len(deliveries) == 4 || i == 200 {
+			if got.body["by"] != "lee.agent" {
+				t.Errorf("reply by %v", got.body["by"])
+			}
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	perInquiry := map[string]int{}
+	for _, d := range deliveries {
+		m := d.(map[string]any)
+		perInquiry[m["inquiry_id"].(string)]++
+		if m["kind"] != "reply" || m["status"] != "pending" || !strings.Contains(m["text"].(string), "3일") {
+			t.Errorf("delivery = %v", m)
+		}
+	}
+	if len(deliveries) != 4 || len(perInquiry) != 4 {
+		t.Errorf("deliveries = %d over %d inquiries; want one each for 4 members, the late one included", len(deliveries), len(perInquiry))
 	}
 }

@@ -34,6 +34,8 @@ type inquiryReader interface {
 	ClaimCluster(ctx context.Context, agent, clusterID string, now, until int64) error
 	ResolveCluster(ctx context.Context, agent, clusterID string) error
 	LinkCluster(ctx context.Context, actor, clusterID, incidentID string) error
+	ReplyToCluster(ctx context.Context, agent, clusterID, text string) (int, error)
+	ClusterReply(ctx context.Context, clusterID string) (storage.Reply, []storage.Delivery, error)
 	Ping(ctx context.Context) error
 }
 
@@ -82,6 +84,8 @@ type Options struct {
 	ClustersClosed func(ctx context.Context, ids []string)
 	// FollowUp queues an incident update for the customers who asked.
 	FollowUp func(ctx context.Context, incidentID string, u kb.Update)
+	// Kick wakes the outbound sender after deliveries are queued.
+	Kick     func()
 	Log      *slog.Logger
 	Registry *prometheus.Registry
 }
@@ -146,6 +150,8 @@ func (s *Server) routeTable() []route {
 		{"GET /v1/queue", s.require(config.RoleAgent, s.getQueue)},
 		{"POST /v1/queue/{cluster}/claim", s.require(config.RoleAgent, s.claimQueueItem)},
 		{"POST /v1/queue/{cluster}/resolve", s.require(config.RoleAgent, s.resolveQueueItem)},
+		{"POST /v1/queue/{cluster}/reply", s.require(config.RoleAgent, s.replyToQueueItem)},
+		{"GET /v1/queue/{cluster}/reply", s.require(config.RoleAgent, s.getQueueItemReply)},
 		{"POST /v1/clusters/{id}/link", s.require(config.RoleAgent, s.linkCluster)},
 		{"GET /v1/incidents", s.require(config.RoleRead, s.getIncidents)},
 		{"POST /v1/incidents", s.require(config.RoleManager, s.postIncident)},

@@ -9,7 +9,8 @@ import (
 )
 
 // sendAnswers queues the instant answer of every answered row that has a
-// reply_url, so that the sender POSTs it there too (the 202 went to the
+// reply_url, and an agent's reply to the row's cluster if there is one, so
+// that the sender POSTs them there too (the 202 went to the
 // source, not to the customer's channel). Queuing is idempotent per
 // inquiry; on failure the caller leaves the messages unacknowledged, and
 // their redelivery (already stored) queues again.
@@ -23,12 +24,18 @@ func (s *Store) sendAnswers(ctx context.Context, rows []storage.Inquiry) error {
 			IncidentID: r.IncidentID, UpdateVersion: int(r.UpdateVersion), URL: r.ReplyURL, Source: r.Source,
 			Locale: r.Locale, Text: r.AnswerText})
 	}
-	if len(ds) == 0 {
-		return nil
-	}
 	ctx, cancel := context.WithTimeout(ctx, s.callTimeout())
 	defer cancel()
 	ds = append(ds, s.catchUp(ctx, ds)...)
+	replies, err := s.lateReplies(ctx, rows)
+	if err != nil {
+		s.log.Error("cluster replies not read; redelivery will retry", "err", err)
+		return err
+	}
+	ds = append(ds, replies...)
+	if len(ds) == 0 {
+		return nil
+	}
 	if _, err := s.db.EnqueueDeliveries(ctx, ds); err != nil {
 		s.log.Error("answers not queued for their reply_url; redelivery will retry", "count", len(ds), "err", err)
 		return err
@@ -67,4 +74,31 @@ func (s *Store) catchUp(ctx context.Context, answers []storage.Delivery) []stora
 			Text: kb.FollowUpText(inc, latest, a.Locale)})
 	}
 	return out
+}
+
+// lateReplies gives an inquiry that joins a cluster an agent has already
+// replied to that reply at once (once: the delivery's unique key).
+func (s *Store) lateReplies(ctx context.Context, rows []storage.Inquiry) ([]storage.Delivery, error) {
+	var ids []string
+	seen := map[string]bool{}
+	for _, r := range rows {
+		if r.ClusterID != "" && r.ReplyURL != "" && !seen[r.ClusterID] {
+			seen[r.ClusterID] = true
+			ids = append(ids, r.ClusterID)
+		}
+	}
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	replies, err := s.db.ClusterReplies(ctx, ids)
+	if err != nil || len(replies) == 0 {
+		return nil, err
+	}
+	var out []storage.Delivery
+	for _, r := range rows {
+		if reply, ok := replies[r.ClusterID]; ok && r.ReplyURL != "" {
+			out = append(out, reply.Delivery(r))
+		}
+	}
+	return out, nil
 }

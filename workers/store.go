@@ -32,6 +32,7 @@ type inquiryStore interface {
 	RaiseAlert(ctx context.Context, a storage.Alert) (bool, error)
 	EnqueueDeliveries(ctx context.Context, ds []storage.Delivery) (int, error)
 	Incident(ctx context.Context, id string) (kb.Incident, error)
+	ClusterReplies(ctx context.Context, clusterIDs []string) (map[string]storage.Reply, error)
 	Ping(ctx context.Context) error
 }
 
