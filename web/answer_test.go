@@ -108,7 +108,7 @@ func TestInstantAnswer(t *testing.T) {
 	if cl := st.do(t, "GET", "/v1/clusters/"+clusterID, nil, bearer(readToken)); cl.body["status"] != "closed" {
 		t.Errorf("cluster after resolve = %s", cl.raw)
 	}
-	deadline := time.Now().Add(5 * time.Second)
+	deadline := time.Now().Add(20 * time.Second)
 	for {
 		if _, ok := st.srv.Clusters.Cluster(clusterID); !ok {
 			break

@@ -52,7 +52,7 @@ func TestFollowUpsQueuedOncePerCustomerPerUpdate(t *testing.T) {
 		return out
 	}
 	// Answers are queued by the worker after it stores; wait for them.
-	deadline := time.Now().Add(5 * time.Second)
+	deadline := time.Now().Add(20 * time.Second)
 	for len(notifications()) < 6 && time.Now().Before(deadline) {
 		time.Sleep(20 * time.Millisecond)
 	}
