@@ -10,7 +10,6 @@ import (
 
 	"github.com/surgedesk/surgedesk/bus/bustest"
 	"github.com/surgedesk/surgedesk/kb"
-	"github.com/surgedesk/surgedesk/storage"
 	"github.com/surgedesk/surgedesk/storage/storagetest"
 )
 
@@ -20,14 +19,7 @@ func TestKnowledgeFollowsChangesAcrossInstances(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	b := bustest.Embedded(t)
-	db, err := storage.Open(ctx, storagetest.SQLite(t), 4)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	if _, err := db.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	db := storagetest.Open(t, storagetest.SQLite(t))
 	// Each instance has a NATS connection of its own.
 	instance := func() (*Knowledge, *nats.Conn) {
 		nc, err := b.Connect("test-instance")

@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/surgedesk/surgedesk/kb"
-	"github.com/surgedesk/surgedesk/storage"
 	"github.com/surgedesk/surgedesk/storage/storagetest"
 )
 
@@ -100,14 +99,7 @@ func TestExample(t *testing.T) {
 func TestExampleImport(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	s, err := storage.Open(ctx, storagetest.SQLite(t), 2)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	if _, err := s.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	s := storagetest.Open(t, storagetest.SQLite(t))
 	d := loadExample(t)
 	for range 2 {
 		if err := s.ImportKB(ctx, "test", d); err != nil {

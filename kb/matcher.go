@@ -1,6 +1,7 @@
 package kb
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"math"
@@ -333,15 +334,7 @@ func featuresOf(text string) ([]weighted, bool) {
 			}
 		}
 	}
-	slices.SortFunc(feats, func(a, b weighted) int {
-		switch {
-		case a.hash < b.hash:
-			return -1
-		case a.hash > b.hash:
-			return 1
-		}
-		return 0
-	})
+	slices.SortFunc(feats, func(a, b weighted) int { return cmp.Compare(a.hash, b.hash) })
 	out := feats[:0]
 	for _, f := range feats {
 		if n := len(out); n > 0 && out[n-1].hash == f.hash {

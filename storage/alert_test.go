@@ -16,7 +16,7 @@ func TestAlertsRaisedOncePerUnlinkedCluster(t *testing.T) {
 		t.Run(dialect, func(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 			defer cancel()
-			s := open(t, url)
+			s := storagetest.Open(t, url)
 			a := storage.Alert{ClusterID: "cl-1", RaisedAt: 1000, PerMinute: 12.5, Inquiries: 80, Customers: 75,
 				Label: []string{"상품권", "사용"}, Representative: "상품권 사용이 안 돼요", Samples: []string{"상품권 결제 안됨", "바우처 안돼요"}}
 			for i, want := range []bool{true, false} {

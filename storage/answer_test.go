@@ -25,7 +25,7 @@ func TestAnswers(t *testing.T) {
 		t.Run(dialect, func(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 			defer cancel()
-			s := open(t, url)
+			s := storagetest.Open(t, url)
 			if _, err := s.CreateIncident(ctx, "mgr", loginIncident()); err != nil {
 				t.Fatal(err)
 			}
@@ -87,7 +87,7 @@ func TestAnswerBadInput(t *testing.T) {
 		t.Run(dialect, func(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 			defer cancel()
-			s := open(t, url)
+			s := storagetest.Open(t, url)
 			if _, err := s.CreateIncident(ctx, "mgr", loginIncident()); err != nil {
 				t.Fatal(err)
 			}

@@ -17,7 +17,7 @@ func TestClusterCounts(t *testing.T) {
 		t.Run(dialect, func(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 			defer cancel()
-			s := open(t, url)
+			s := storagetest.Open(t, url)
 			member := func(id, customer, cluster string, at int64) storage.Inquiry {
 				in := inquiry(id, "", "접속이 안 돼요")
 				in.CustomerID, in.ClusterID, in.ReceivedAt = customer, cluster, at
@@ -79,7 +79,7 @@ func TestClusterCountsIgnoreCopiesInABatch(t *testing.T) {
 		t.Run(dialect, func(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 			defer cancel()
-			s := open(t, url)
+			s := storagetest.Open(t, url)
 			a, copyOfA := inquiry("a", "", "접속이 안 돼요"), inquiry("a", "", "접속이 안 돼요")
 			a.ClusterID, copyOfA.ClusterID = "cl-1", "cl-2"
 			got, err := s.StoreInquiries(ctx, []storage.Inquiry{a, copyOfA}, nil)
@@ -104,7 +104,7 @@ func TestAnsweredMembersLinkTheirCluster(t *testing.T) {
 		t.Run(dialect, func(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 			defer cancel()
-			s := open(t, url)
+			s := storagetest.Open(t, url)
 			for _, id := range []string{"inc-voucher", "inc-other", "inc-over"} {
 				if _, err := s.CreateIncident(ctx, "test", kb.Incident{ID: id, TitleKO: "장애", Severity: kb.Major}); err != nil {
 					t.Fatal(err)

@@ -23,7 +23,7 @@ func TestEnqueueDeliveriesDeduplicates(t *testing.T) {
 		t.Run(dialect, func(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 			defer cancel()
-			s := open(t, url)
+			s := storagetest.Open(t, url)
 			answer := storage.Delivery{Kind: storage.KindAnswer, InquiryID: "inq-a", CustomerKey: "web:a", URL: "http://127.0.0.1/a", Text: "FAQ"}
 			for _, tc := range []struct {
 				name string
@@ -66,7 +66,7 @@ func TestClaimDeliveries(t *testing.T) {
 		t.Run(dialect, func(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 			defer cancel()
-			s := open(t, url)
+			s := storagetest.Open(t, url)
 			later := followup("later", "inc-1", 1)
 			later.NextAt = 5000
 			if _, err := s.EnqueueDeliveries(ctx, []storage.Delivery{followup("a", "inc-1", 1), later}); err != nil {
@@ -130,7 +130,7 @@ func TestClaimDeliveriesConcurrently(t *testing.T) {
 		t.Run(dialect, func(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 			defer cancel()
-			s := open(t, url)
+			s := storagetest.Open(t, url)
 			other, err := storage.Open(ctx, url, 4) // a second instance
 			if err != nil {
 				t.Fatal(err)

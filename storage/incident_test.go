@@ -28,7 +28,7 @@ func TestIncidentLifecycle(t *testing.T) {
 		t.Run(dialect, func(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 			defer cancel()
-			s := open(t, url)
+			s := storagetest.Open(t, url)
 
 			inc, err := s.CreateIncident(ctx, "mgr-kim", loginIncident())
 			if err != nil {
@@ -137,7 +137,7 @@ func TestIncidentsActive(t *testing.T) {
 		t.Run(dialect, func(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 			defer cancel()
-			s := open(t, url)
+			s := storagetest.Open(t, url)
 			a := loginIncident()
 			b := kb.Incident{ID: "inc-refund", TitleKO: "환불 지연", Severity: kb.Minor, StartedAt: started.Add(time.Hour)}
 			for _, inc := range []kb.Incident{a, b} {
@@ -165,7 +165,7 @@ func TestIncidentBadInput(t *testing.T) {
 		t.Run(dialect, func(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 			defer cancel()
-			s := open(t, url)
+			s := storagetest.Open(t, url)
 			cases := []struct {
 				name  string
 				edit  func(*kb.Incident)
@@ -217,7 +217,7 @@ func TestAudit(t *testing.T) {
 		t.Run(dialect, func(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 			defer cancel()
-			s := open(t, url)
+			s := storagetest.Open(t, url)
 			for i, subject := range []string{"token:ops", "token:ops", "kb"} {
 				if err := s.AddAudit(ctx, "admin", "token.rotate", subject, map[string]int{"n": i}); err != nil {
 					t.Fatal(err)
@@ -248,7 +248,7 @@ func TestIncidentUpdateVersionsConcurrent(t *testing.T) {
 		t.Run(dialect, func(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 			defer cancel()
-			s := open(t, url)
+			s := storagetest.Open(t, url)
 			if _, err := s.CreateIncident(ctx, "mgr", loginIncident()); err != nil {
 				t.Fatal(err)
 			}

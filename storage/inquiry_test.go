@@ -11,21 +11,6 @@ import (
 	"github.com/surgedesk/surgedesk/storage/storagetest"
 )
 
-func open(t *testing.T, url string) *storage.Storage {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	s, err := storage.Open(ctx, url, 4)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	if _, err := s.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
-	return s
-}
-
 func inquiry(id, key, text string) storage.Inquiry {
 	return storage.Inquiry{ID: id, Source: "web", CustomerID: "c-" + id, IdempotencyKey: key, Text: text,
 		Locale: "ko", Metadata: `{"order":"A-1"}`, Redactions: "card", State: storage.StateStored,
@@ -37,7 +22,7 @@ func TestInquiries(t *testing.T) {
 		t.Run(dialect, func(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 			defer cancel()
-			s := open(t, url)
+			s := storagetest.Open(t, url)
 
 			batch := []storage.Inquiry{inquiry("a", "k1", "앱 접속이 안 돼요"), inquiry("b", "", "환불 언제 되나요"), inquiry("c", "", "app won't open")}
 			n, err := s.StoreInquiries(ctx, batch, nil)
@@ -83,7 +68,7 @@ func TestStoreManyInquiries(t *testing.T) {
 		t.Run(dialect, func(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 			defer cancel()
-			s := open(t, url)
+			s := storagetest.Open(t, url)
 			batch := make([]storage.Inquiry, 1000)
 			for i := range batch {
 				batch[i] = inquiry(fmt.Sprintf("id-%04d", i), fmt.Sprintf("key-%04d", i), "접속 안됩니다")
@@ -101,8 +86,8 @@ func TestStoreManyInquiries(t *testing.T) {
 func TestMigrateTwice(t *testing.T) {
 	for dialect, url := range storagetest.URLs(t) {
 		t.Run(dialect, func(t *testing.T) {
-			open(t, url)
-			s := open(t, url)
+			storagetest.Open(t, url)
+			s := storagetest.Open(t, url)
 			applied, err := s.Migrate(context.Background())
 			if err != nil || len(applied) != 0 {
 				t.Fatalf("second migrate applied %v, %v; want nothing", applied, err)
@@ -122,7 +107,7 @@ func TestStoredIDs(t *testing.T) {
 		t.Run(dialect, func(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 			defer cancel()
-			s := open(t, url)
+			s := storagetest.Open(t, url)
 			if _, err := s.StoreInquiries(ctx, []storage.Inquiry{inquiry("a", "", "x"), inquiry("b", "", "y")}, nil); err != nil {
 				t.Fatal(err)
 			}

@@ -41,7 +41,7 @@ func TestImportKB(t *testing.T) {
 		t.Run(dialect, func(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 			defer cancel()
-			s := open(t, url)
+			s := storagetest.Open(t, url)
 			want := document()
 			for range 2 {
 				if err := s.ImportKB(ctx, "ops", want); err != nil {
@@ -83,7 +83,7 @@ func TestImportKBBadInput(t *testing.T) {
 		t.Run(dialect, func(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 			defer cancel()
-			s := open(t, url)
+			s := storagetest.Open(t, url)
 			if err := s.ImportKB(ctx, "ops", document()); err != nil {
 				t.Fatal(err)
 			}

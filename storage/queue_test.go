@@ -15,7 +15,7 @@ func TestClaimResolveAudited(t *testing.T) {
 		t.Run(dialect, func(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 			defer cancel()
-			s := open(t, url)
+			s := storagetest.Open(t, url)
 			in := inquiry("a", "", "환불 언제 되나요")
 			in.ClusterID = "cl-1"
 			if _, err := s.StoreInquiries(ctx, []storage.Inquiry{in}, nil); err != nil {
@@ -61,7 +61,7 @@ func TestReplyToCluster(t *testing.T) {
 		t.Run(dialect, func(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 			defer cancel()
-			s := open(t, url)
+			s := storagetest.Open(t, url)
 			member := func(id, customer, reply string) storage.Inquiry {
 				in := inquiry(id, "", "환불 언제 되나요")
 				in.CustomerID, in.ClusterID, in.ReplyURL = customer, "cl-r", reply

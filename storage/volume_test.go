@@ -16,7 +16,7 @@ func TestIncidentVolumeRecipientsAndClosing(t *testing.T) {
 		t.Run(dialect, func(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 			defer cancel()
-			s := open(t, url)
+			s := storagetest.Open(t, url)
 			if _, err := s.CreateIncident(ctx, "test", kb.Incident{ID: "inc-v", TitleKO: "상품권 장애", Severity: kb.Major}); err != nil {
 				t.Fatal(err)
 			}

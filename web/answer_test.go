@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"strings"
@@ -17,24 +18,7 @@ import (
 func TestInstantAnswer(t *testing.T) {
 	ctx := testContext(t)
 	st := newStack(t, ctx, testConfig(), bustest.Embedded(t))
-	example, err := os.ReadFile("../configs/kb.example.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if r := st.do(t, "POST", "/v1/kb/import", example, bearer(managerToken)); r.status != 200 {
-		t.Fatalf("import = %d %s", r.status, r.raw)
-	}
-	// The import is announced over NATS; wait for the reload.
-	for {
-		if _, answers, _ := st.knowledge.Snapshot(); len(answers) > 0 {
-			break
-		}
-		select {
-		case <-ctx.Done():
-			t.Fatal("the knowledge base was never reloaded")
-		case <-time.After(10 * time.Millisecond):
-		}
-	}
+	st.importExampleKB(t, ctx)
 	post := func(text string) response {
 		body := fmt.Sprintf(`{"source":"web","customer_id":"c-%d","text":%q}`, time.Now().UnixNano(), text)
 		r := st.do(t, "POST", "/v1/inquiries", []byte(body), bearer(intakeToken))
@@ -135,5 +119,28 @@ func TestInstantAnswer(t *testing.T) {
 	st.waitStored(t, ctx, int64(len(cases))+1)
 	if in := st.do(t, "GET", "/v1/inquiries/"+again.body["id"].(string), nil, bearer(readToken)); in.body["cluster_id"] == clusterID {
 		t.Errorf("joined the closed cluster %s", clusterID)
+	}
+}
+
+// importExampleKB imports configs/kb.example.yaml over the API and waits
+// until the announced reload has reached this stack's knowledge base.
+func (st *stack) importExampleKB(t *testing.T, ctx context.Context) {
+	t.Helper()
+	example, err := os.ReadFile("../configs/kb.example.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := st.do(t, "POST", "/v1/kb/import", example, bearer(managerToken)); r.status != 200 {
+		t.Fatalf("import = %d %s", r.status, r.raw)
+	}
+	for {
+		if _, answers, _ := st.knowledge.Snapshot(); len(answers) > 0 {
+			return
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatal("the knowledge base was never reloaded")
+		case <-time.After(10 * time.Millisecond):
+		}
 	}
 }

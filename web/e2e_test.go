@@ -70,14 +70,7 @@ func testConfig() config.Config {
 
 func newStack(t *testing.T, ctx context.Context, cfg config.Config, b *bus.Bus) *stack {
 	t.Helper()
-	db, err := storage.Open(ctx, storagetest.SQLite(t), 4)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	if _, err := db.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	db := storagetest.Open(t, storagetest.SQLite(t))
 	var logs bytes.Buffer
 	log := slog.New(slog.NewTextHandler(&syncWriter{w: &logs}, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	reg := prometheus.NewRegistry()

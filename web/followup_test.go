@@ -2,7 +2,6 @@ package web
 
 import (
 	"fmt"
-	"os"
 	"testing"
 	"time"
 
@@ -15,19 +14,7 @@ import (
 func TestFollowUpsQueuedOncePerCustomerPerUpdate(t *testing.T) {
 	ctx := testContext(t)
 	st := newStack(t, ctx, testConfig(), bustest.Embedded(t))
-	example, err := os.ReadFile("../configs/kb.example.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if r := st.do(t, "POST", "/v1/kb/import", example, bearer(managerToken)); r.status != 200 {
-		t.Fatalf("import = %d %s", r.status, r.raw)
-	}
-	for {
-		if _, answers, _ := st.knowledge.Snapshot(); len(answers) > 0 {
-			break
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	st.importExampleKB(t, ctx)
 	post := func(customer, locale, text string) {
 		body := fmt.Sprintf(`{"source":"kakao","customer_id":%q,"locale":%q,"text":%q,"reply_url":"https://gw.example/%s"}`, customer, locale, text, customer)
 		if r := st.do(t, "POST", "/v1/inquiries", []byte(body), bearer(intakeToken)); r.status != 202 || r.body["answer"] == nil {

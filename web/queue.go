@@ -1,6 +1,7 @@
 package web
 
 import (
+	"cmp"
 	"errors"
 	"net/http"
 	"slices"
@@ -41,15 +42,8 @@ func (s *Server) getQueue(w http.ResponseWriter, r *http.Request) {
 			for _, c := range open {
 				items = append(items, s.queueItem(c, members[c.ID], now))
 			}
-			slices.SortStableFunc(items, func(a, b queueItem) int {
-				switch {
-				case a.Priority > b.Priority:
-					return -1
-				case a.Priority < b.Priority:
-					return 1
-				}
-				return 0
-			})
+			// Highest priority first.
+			slices.SortStableFunc(items, func(a, b queueItem) int { return cmp.Compare(b.Priority, a.Priority) })
 			writeJSON(w, http.StatusOK, map[string]any{"items": items[:min(limit, len(items))]})
 			return
 		}

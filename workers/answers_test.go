@@ -13,7 +13,7 @@ import (
 // by update 2, queued with the answer.
 func TestCatchUpQueuesTheNewerUpdate(t *testing.T) {
 	ctx := testContext(t)
-	db := openStorage(t, ctx)
+	db := openStorage(t)
 	if _, err := db.CreateIncident(ctx, "test", kb.Incident{ID: "inc-v", TitleKO: "상품권 장애", Severity: kb.Major}); err != nil {
 		t.Fatal(err)
 	}

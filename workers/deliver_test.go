@@ -24,19 +24,6 @@ import (
 	"github.com/surgedesk/surgedesk/storage/storagetest"
 )
 
-func openURL(t *testing.T, ctx context.Context, url string) *storage.Storage {
-	t.Helper()
-	s, err := storage.Open(ctx, url, 4)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	if _, err := s.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
-	return s
-}
-
 // receiver is an httptest server on 127.0.0.1 that answers with status(n)
 // for the nth POST of a delivery and counts POSTs by delivery id.
 type receiver struct {
@@ -140,7 +127,7 @@ func TestDeliverRetries(t *testing.T) {
 			for dialect, url := range storagetest.URLs(t) {
 				t.Run(dialect, func(t *testing.T) {
 					ctx := testContext(t)
-					s := openURL(t, ctx, url)
+					s := storagetest.Open(t, url)
 					rcv := newReceiver(t, func(n int, _ http.ResponseWriter) int { return tc.status(n) })
 					enqueue(t, ctx, s, answerTo(rcv.URL, "inq-1"))
 					runDeliver(t, ctx, s, fastOptions("one"), func(_ storage.Delivery, result string) bool {
@@ -171,7 +158,7 @@ func TestDeliverRetries(t *testing.T) {
 
 func TestDeliverNetworkErrorRetried(t *testing.T) {
 	ctx := testContext(t)
-	s := openStorage(t, ctx)
+	s := openStorage(t)
 	dead := httptest.NewServer(http.NotFoundHandler())
 	url := dead.URL
 	dead.Close() // connection refused from now on
@@ -196,7 +183,7 @@ func TestDeliverHonoursRetryAfter(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			ctx := testContext(t)
-			s := openStorage(t, ctx)
+			s := openStorage(t)
 			rcv := newReceiver(t, func(_ int, w http.ResponseWriter) int {
 				w.Header().Set("Retry-After", tc.header(time.Now()))
 				return http.StatusServiceUnavailable
@@ -257,7 +244,7 @@ func TestDeliverSigns(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			ctx := testContext(t)
-			s := openStorage(t, ctx)
+			s := openStorage(t)
 			rcv := newReceiver(t, func(int, http.ResponseWriter) int { return http.StatusOK })
 			dl := answerTo(rcv.URL, "inq-1")
 			dl.Source = tc.source
@@ -299,7 +286,7 @@ func TestDeliverTwoInstancesSendOnce(t *testing.T) {
 	for dialect, url := range storagetest.URLs(t) {
 		t.Run(dialect, func(t *testing.T) {
 			ctx := testContext(t)
-			s := openURL(t, ctx, url)
+			s := storagetest.Open(t, url)
 			other, err := storage.Open(ctx, url, 4) // the second instance's own pool
 			if err != nil {
 				t.Fatal(err)
@@ -453,7 +440,7 @@ func TestDeliverKickClaimsAtOnce(t *testing.T) {
 func TestDeliverRefusesPrivateAddresses(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	db := openStorage(t, ctx)
+	db := openStorage(t)
 	var hits atomic.Int64
 	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { hits.Add(1) }))
 	defer hs.Close()

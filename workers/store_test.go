@@ -30,16 +30,8 @@ func testContext(t *testing.T) context.Context {
 	return ctx
 }
 
-func openStorage(t *testing.T, ctx context.Context) *storage.Storage {
-	s, err := storage.Open(ctx, storagetest.SQLite(t), 4)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	if _, err := s.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
-	return s
+func openStorage(t *testing.T) *storage.Storage {
+	return storagetest.Open(t, storagetest.SQLite(t))
 }
 
 func publish(t *testing.T, ctx context.Context, js jetstream.JetStream, n int, text func(i int) string) []string {
@@ -101,7 +93,7 @@ func count(t *testing.T, ctx context.Context, db *storage.Storage) int64 {
 func TestStoreCrashBetweenCommitAndAck(t *testing.T) {
 	ctx := testContext(t)
 	b := bustest.Embedded(t)
-	db := openStorage(t, ctx)
+	db := openStorage(t)
 	dead := NewDeadLetters(b.JetStream)
 	ids := publish(t, ctx, b.JetStream, 40, func(i int) string { return fmt.Sprintf("접속이 안 돼요 %d", i) })
 
@@ -173,7 +165,7 @@ func (f *flaky) Ping(ctx context.Context) error {
 func TestStoreDeadLettersAfterMaxAttemptsAndReplays(t *testing.T) {
 	ctx := testContext(t)
 	b := bustest.Embedded(t)
-	db := &flaky{Storage: openStorage(t, ctx)}
+	db := &flaky{Storage: openStorage(t)}
 	db.poison.Store(true)
 	dead := NewDeadLetters(b.JetStream)
 	ids := publish(t, ctx, b.JetStream, 10, func(i int) string {
@@ -217,7 +209,7 @@ func TestStoreDeadLettersAfterMaxAttemptsAndReplays(t *testing.T) {
 func TestStoreDatabaseDownDoesNotDeadLetter(t *testing.T) {
 	ctx := testContext(t)
 	b := bustest.Embedded(t)
-	db := &flaky{Storage: openStorage(t, ctx)}
+	db := &flaky{Storage: openStorage(t)}
 	db.down.Store(true)
 	dead := NewDeadLetters(b.JetStream)
 	ids := publish(t, ctx, b.JetStream, 5, func(int) string { return "app won't open" })
@@ -240,7 +232,7 @@ func TestStoreDatabaseDownDoesNotDeadLetter(t *testing.T) {
 func TestStoreDeadLettersUndecodableAtOnce(t *testing.T) {
 	ctx := testContext(t)
 	b := bustest.Embedded(t)
-	db := openStorage(t, ctx)
+	db := openStorage(t)
 	dead := NewDeadLetters(b.JetStream)
 	for i, body := range []string{"{not json", `{"id":"","source":"web"}`} {
 		if _, err := b.JetStream.PublishMsg(ctx, &nats.Msg{Subject: bus.InquirySubject, Data: []byte(body)}, jetstream.WithMsgID(fmt.Sprint("bad", i))); err != nil {
@@ -264,7 +256,7 @@ func TestStoreDeadLettersUndecodableAtOnce(t *testing.T) {
 func TestStoreFailsWhenConsumerDisappears(t *testing.T) {
 	ctx := testContext(t)
 	b := bustest.Embedded(t)
-	db := openStorage(t, ctx)
+	db := openStorage(t)
 	w := NewStore(b.JetStream, db, triage.NewClusterer(triage.DefaultOptions()), NewDeadLetters(b.JetStream), options(), slog.New(slog.DiscardHandler), nil)
 	done := make(chan error, 1)
 	go func() { done <- w.Run(ctx) }()
