@@ -95,10 +95,26 @@ func NewIntake(js publisher, limits Limits, publishTimeout time.Duration) *Intak
 	return &Intake{js: js, limits: limits, timeout: publishTimeout, now: time.Now}
 }
 
+// ChannelScheme is the reply_url scheme of a channel surgedesk runs itself:
+// "slack:<channel>/<thread ts>" posts in a Slack message's thread.
+const ChannelScheme = "slack"
+
 // Accept returns only once JetStream has durably stored the redacted
 // inquiry, or with an *InputError (nothing published) or ErrUnavailable.
+// The reply_url must be http or https: a webhook sender must not be able to
+// make surgedesk post into a Slack channel of its choosing.
 func (in *Intake) Accept(ctx context.Context, s Submission) (Receipt, error) {
-	if err := in.validate(&s); err != nil {
+	return in.accept(ctx, s, false)
+}
+
+// AcceptFromChannel is Accept for a channel surgedesk runs itself (Slack),
+// whose reply_url may also be a ChannelScheme address.
+func (in *Intake) AcceptFromChannel(ctx context.Context, s Submission) (Receipt, error) {
+	return in.accept(ctx, s, true)
+}
+
+func (in *Intake) accept(ctx context.Context, s Submission, channel bool) (Receipt, error) {
+	if err := in.validate(&s, channel); err != nil {
 		return Receipt{}, err
 	}
 	msg, id, answer, err := in.message(s)
@@ -114,7 +130,7 @@ func (in *Intake) Accept(ctx context.Context, s Submission) (Receipt, error) {
 	return Receipt{ID: id, Duplicate: ack.Duplicate, Answer: answer}, nil
 }
 
-func (in *Intake) validate(s *Submission) error {
+func (in *Intake) validate(s *Submission, channel bool) error {
 	s.Source = strings.TrimSpace(s.Source)
 	s.CustomerID = strings.TrimSpace(s.CustomerID)
 	s.Locale = strings.TrimSpace(s.Locale)
@@ -159,7 +175,8 @@ func (in *Intake) validate(s *Submission) error {
 	}
 	if s.ReplyURL != "" {
 		u, err := url.Parse(s.ReplyURL)
-		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || len(s.ReplyURL) > 2048 {
+		internal := channel && err == nil && u.Scheme == ChannelScheme && u.Opaque != ""
+		if !internal && (err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || len(s.ReplyURL) > 2048) {
 			return inputError("invalid_field", "reply_url must be an absolute http or https URL of at most 2048 bytes")
 		}
 	}

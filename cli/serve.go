@@ -21,6 +21,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/surgedesk/surgedesk/bot"
+	"github.com/surgedesk/surgedesk/bot/slackbot"
 	"github.com/surgedesk/surgedesk/bus"
 	"github.com/surgedesk/surgedesk/config"
 	"github.com/surgedesk/surgedesk/kb"
@@ -171,12 +172,20 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, started cha
 	for _, src := range cfg.Auth.Sources {
 		secrets[src.Name] = src.Secret
 	}
+	// Slack, when configured, is one more reply channel for the delivery
+	// worker (threads of customers' messages) and an app of its own.
+	var sender *slackbot.Sender
+	channels := map[string]workers.Channel{}
+	if cfg.Slack.Enabled() {
+		sender = slackbot.NewSender(cfg.Slack, nil, log.With("component", "slack"), reg)
+		channels[bot.ChannelScheme] = sender
+	}
 	deliver := workers.NewDeliver(db, workers.DeliverOptions{
 		Owner: instance, Secrets: secrets, Secret: cfg.Replies.Secret, Timeout: cfg.Replies.Timeout,
 		MaxAttempts: cfg.Replies.MaxAttempts, MinBackoff: cfg.Replies.MinBackoff, MaxBackoff: cfg.Replies.MaxBackoff,
 		RatePerHost: cfg.Replies.RatePerHost, BurstPerHost: cfg.Replies.BurstPerHost,
 		PollInterval: cfg.Replies.PollInterval, Concurrency: cfg.Replies.Concurrency,
-		AllowPrivate: cfg.Replies.AllowPrivateAddresses,
+		AllowPrivate: cfg.Replies.AllowPrivateAddresses, Channels: channels,
 	}, log.With("worker", "deliver"), reg)
 	dead := workers.NewDeadLetters(b.JetStream)
 	store := workers.NewStore(b.JetStream, db, clusters, dead, workers.StoreOptions{
@@ -185,47 +194,64 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, started cha
 		SurgePerMinute: cfg.Alerts.SurgePerMinute, SurgeMinCustomers: cfg.Alerts.MinCustomers,
 		Kick: deliver.Kick,
 	}, log.With("worker", "store"), reg)
-	api := web.New(web.Options{
-		Config:      cfg,
-		Intake:      bot.NewIntake(b, bot.Limits{MaxTextBytes: cfg.Intake.MaxTextBytes}, cfg.NATS.PublishTimeout).WithAnswers(knowledge),
-		Store:       db,
-		Bus:         b,
-		JetStream:   b.JetStream,
-		DeadLetters: dead,
-		Clusters:    clusters,
-		Knowledge:   db,
-		Changed: func(_ context.Context, what string) {
-			if err := bot.AnnounceChange(b.Conn, what); err != nil {
-				log.Warn("knowledge-base change not announced", "err", err)
+	intake := bot.NewIntake(b, bot.Limits{MaxTextBytes: cfg.Intake.MaxTextBytes}, cfg.NATS.PublishTimeout).WithAnswers(knowledge)
+	// What follows a change, whichever of the API and Slack made it.
+	changed := func(_ context.Context, what string) {
+		if err := bot.AnnounceChange(b.Conn, what); err != nil {
+			log.Warn("knowledge-base change not announced", "err", err)
+		}
+	}
+	followUp := func(ctx context.Context, id string, u kb.Update) {
+		// Retried: the update is committed, and queuing is idempotent.
+		var n int
+		var err error
+		for attempt := range 4 {
+			if n, err = bot.FollowUp(ctx, db, id, u); err == nil {
+				break
 			}
-		},
-		FollowUp: func(ctx context.Context, id string, u kb.Update) {
-			// Retried: the update is committed, and queuing is idempotent.
-			var n int
-			var err error
-			for attempt := range 4 {
-				if n, err = bot.FollowUp(ctx, db, id, u); err == nil {
-					break
-				}
-				log.Warn("follow-ups not queued yet", "incident", id, "version", u.Version, "attempt", attempt+1, "err", err)
-				time.Sleep(time.Duration(200<<attempt) * time.Millisecond)
-			}
-			if err != nil {
-				log.Error("follow-ups not queued", "incident", id, "version", u.Version, "err", err)
-				return
-			}
-			log.Info("follow-ups queued", "incident", id, "version", u.Version, "customers", n)
-			deliver.Kick()
-		},
-		Kick: deliver.Kick,
-		ClustersClosed: func(_ context.Context, ids []string) {
-			if err := workers.AnnounceClosed(b.Conn, ids); err != nil {
-				log.Warn("closed clusters not announced", "err", err)
-			}
-		},
-		Log:      log,
-		Registry: reg,
-	})
+			log.Warn("follow-ups not queued yet", "incident", id, "version", u.Version, "attempt", attempt+1, "err", err)
+			time.Sleep(time.Duration(200<<attempt) * time.Millisecond)
+		}
+		if err != nil {
+			log.Error("follow-ups not queued", "incident", id, "version", u.Version, "err", err)
+			return
+		}
+		log.Info("follow-ups queued", "incident", id, "version", u.Version, "customers", n)
+		deliver.Kick()
+	}
+	clustersClosed := func(_ context.Context, ids []string) {
+		if err := workers.AnnounceClosed(b.Conn, ids); err != nil {
+			log.Warn("closed clusters not announced", "err", err)
+		}
+	}
+	var slackApp *slackbot.App
+	if sender != nil {
+		slackApp = slackbot.New(slackbot.Options{
+			Config: cfg.Slack, Intake: intake, Store: db, Sender: sender,
+			Changed: changed, ClustersClosed: clustersClosed, FollowUp: followUp, Kick: deliver.Kick,
+			Owner: instance, Log: log.With("component", "slack"),
+		})
+	}
+	opts := web.Options{
+		Config:         cfg,
+		Intake:         intake,
+		Store:          db,
+		Bus:            b,
+		JetStream:      b.JetStream,
+		DeadLetters:    dead,
+		Clusters:       clusters,
+		Knowledge:      db,
+		Changed:        changed,
+		FollowUp:       followUp,
+		Kick:           deliver.Kick,
+		ClustersClosed: clustersClosed,
+		Log:            log,
+		Registry:       reg,
+	}
+	if slackApp != nil && cfg.Slack.Mode == "events" {
+		opts.Slack = slackApp
+	}
+	api := web.New(opts)
 
 	workCtx, stopWork := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopWork()
@@ -239,6 +265,14 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, started cha
 		}
 	}()
 	wg.Go(func() { _ = deliver.Run(workCtx) })
+	if slackApp != nil {
+		wg.Go(func() {
+			if err := slackApp.Run(workCtx); err != nil {
+				log.Error("slack stopped", "err", err)
+			}
+		})
+		log.Info("slack app on", "mode", cfg.Slack.Mode, "agents_channel", cfg.Slack.AgentsChannel, "support_channels", len(cfg.Slack.SupportChannels))
+	}
 
 	ln, err := net.Listen("tcp", cfg.HTTP.Addr)
 	if err != nil {

@@ -51,7 +51,52 @@ type Config struct {
 	Triage   Triage   `yaml:"triage"`
 	Alerts   Alerts   `yaml:"alerts"`
 	Replies  Replies  `yaml:"replies"`
+	Slack    Slack    `yaml:"slack"`
 }
+
+// Slack configures the Slack app: customers' messages in and the agents'
+// board, buttons and slash command. It is on when BotToken is set.
+type Slack struct {
+	// Mode is the transport for events, interactions and commands:
+	// "events" (HTTP: /slack/events, /slack/interactivity, /slack/commands,
+	// verified with SigningSecret) or "socket" (Socket Mode over a
+	// websocket opened with AppToken; no public URL needed).
+	Mode          string `yaml:"mode"`
+	BotToken      string `yaml:"bot_token"`      // xoxb-…, SURGEDESK_SLACK_BOT_TOKEN
+	SigningSecret string `yaml:"signing_secret"` // SURGEDESK_SLACK_SIGNING_SECRET
+	AppToken      string `yaml:"app_token"`      // xapp-…, Socket Mode only; SURGEDESK_SLACK_APP_TOKEN
+	// APIURL is the Web API base, ending in "/"; tests and on-premise
+	// proxies point it elsewhere.
+	APIURL string `yaml:"api_url"`
+	// SupportChannels are channel IDs whose top-level messages are
+	// inquiries; direct messages to the bot always are.
+	SupportChannels []string `yaml:"support_channels"`
+	// AgentsChannel is the channel ID where the queue is shown, one
+	// message per cluster, and surge alerts are posted. Empty: no board.
+	AgentsChannel string `yaml:"agents_channel"`
+	// AgentUsers and ManagerUsers are Slack user IDs. Anyone acting in the
+	// agents' channel is an agent; managers (declare, update, resolve
+	// incidents) must be listed.
+	AgentUsers   []string `yaml:"agent_users"`
+	ManagerUsers []string `yaml:"manager_users"`
+	// Command is the slash command's name.
+	Command string `yaml:"command"`
+	// BoardInterval is the least time between two updates of one
+	// cluster's message; BoardMinInquiries is the size at which a cluster
+	// gets a message; BoardSize bounds the clusters shown at once.
+	BoardInterval     time.Duration `yaml:"board_interval"`
+	BoardMinInquiries int           `yaml:"board_min_inquiries"`
+	BoardSize         int           `yaml:"board_size"`
+	// RatePerChannel and BurstPerChannel limit messages per channel, per
+	// instance (Slack allows about one per second, with short bursts).
+	RatePerChannel  float64 `yaml:"rate_per_channel"`
+	BurstPerChannel int     `yaml:"burst_per_channel"`
+	// Timeout bounds one Web API call.
+	Timeout time.Duration `yaml:"timeout"`
+}
+
+// Enabled reports whether the Slack app is configured.
+func (s Slack) Enabled() bool { return s.BotToken != "" }
 
 // Replies configures outbound deliveries: instant answers and incident
 // follow-ups POSTed to an inquiry's reply_url.
@@ -233,6 +278,20 @@ func Default() Config {
 			PollInterval: 500 * time.Millisecond,
 			Concurrency:  8,
 		},
+		Slack: Slack{
+			Mode:              "events",
+			APIURL:            "https://slack.com/api/",
+			SupportChannels:   []string{},
+			AgentUsers:        []string{},
+			ManagerUsers:      []string{},
+			Command:           "/surge",
+			BoardInterval:     15 * time.Second,
+			BoardMinInquiries: 3,
+			BoardSize:         20,
+			RatePerChannel:    1,
+			BurstPerChannel:   3,
+			Timeout:           10 * time.Second,
+		},
 		Triage: Triage{
 			Threshold:     triage.DefaultOptions().Threshold,
 			IdleWindow:    triage.DefaultOptions().IdleWindow,
@@ -312,8 +371,9 @@ func applyEnv(cfg *Config, environ []string) error {
 	return errors.Join(errs...)
 }
 
-// walkScalars calls fn for every settable scalar field with its env name.
-// Slices (tokens, sources) are left to the YAML file.
+// walkScalars calls fn for every settable scalar field, and every list of
+// strings (comma-separated in the environment), with its env name. Lists of
+// objects (tokens, sources) are left to the YAML file.
 func walkScalars(v reflect.Value, prefix string, fn func(string, reflect.Value)) {
 	t := v.Type()
 	for i := 0; i < t.NumField(); i++ {
@@ -324,6 +384,9 @@ func walkScalars(v reflect.Value, prefix string, fn func(string, reflect.Value))
 		case reflect.Struct:
 			walkScalars(f, name, fn)
 		case reflect.Slice:
+			if f.Type().Elem().Kind() == reflect.String {
+				fn(name, f)
+			}
 		default:
 			fn(name, f)
 		}
@@ -341,6 +404,14 @@ func setScalar(f reflect.Value, s string) error {
 		return nil
 	}
 	switch f.Kind() {
+	case reflect.Slice:
+		var items []string
+		for _, item := range strings.Split(s, ",") {
+			if item = strings.TrimSpace(item); item != "" {
+				items = append(items, item)
+			}
+		}
+		f.Set(reflect.ValueOf(items))
 	case reflect.String:
 		f.SetString(s)
 	case reflect.Bool:
@@ -496,6 +567,7 @@ func (c Config) Validate() error {
 	if c.Replies.Secret != "" && len(c.Replies.Secret) < 16 {
 		bad("replies.secret: must be at least 16 characters")
 	}
+	c.Slack.validate(bad)
 	seen := map[string]string{}
 	if c.Auth.AdminToken != "" {
 		if len(c.Auth.AdminToken) < 16 {
@@ -542,6 +614,81 @@ func (c Config) Validate() error {
 		secrets[s.Secret] = where
 	}
 	return errors.Join(errs...)
+}
+
+func (s Slack) validate(bad func(string, ...any)) {
+	switch s.Mode {
+	case "events", "socket":
+	default:
+		bad("slack.mode: %q is not one of events, socket", s.Mode)
+	}
+	if u, err := url.Parse(s.APIURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || !strings.HasSuffix(s.APIURL, "/") {
+		bad("slack.api_url: %q must be an absolute http(s) URL ending in /", s.APIURL)
+	}
+	if !strings.HasPrefix(s.Command, "/") || len(s.Command) < 2 || strings.ContainsAny(s.Command, " \t") {
+		bad("slack.command: %q must be a slash command such as /surge", s.Command)
+	}
+	for k, d := range map[string]time.Duration{"slack.board_interval": s.BoardInterval, "slack.timeout": s.Timeout} {
+		if d <= 0 {
+			bad("%s: must be a positive duration", k)
+		}
+	}
+	if s.BoardMinInquiries < 1 {
+		bad("slack.board_min_inquiries: must be at least 1")
+	}
+	if s.BoardSize < 1 || s.BoardSize > 100 {
+		bad("slack.board_size: must be between 1 and 100")
+	}
+	if s.RatePerChannel <= 0 {
+		bad("slack.rate_per_channel: must be positive")
+	}
+	if s.BurstPerChannel < 1 {
+		bad("slack.burst_per_channel: must be at least 1")
+	}
+	ids := map[string][]string{"slack.support_channels": s.SupportChannels, "slack.agent_users": s.AgentUsers,
+		"slack.manager_users": s.ManagerUsers}
+	if s.AgentsChannel != "" {
+		ids["slack.agents_channel"] = []string{s.AgentsChannel}
+	}
+	for _, k := range slices.Sorted(maps.Keys(ids)) {
+		for _, id := range ids[k] {
+			if !isSlackID(id) {
+				bad("%s: %q is not a Slack ID (such as C0123ABCD or U0123ABCD)", k, id)
+			}
+		}
+	}
+	if slices.Contains(s.SupportChannels, s.AgentsChannel) && s.AgentsChannel != "" {
+		bad("slack.agents_channel: must not also be a support channel")
+	}
+	if !s.Enabled() {
+		return
+	}
+	if !strings.HasPrefix(s.BotToken, "xoxb-") {
+		bad("slack.bot_token: must be a bot token (xoxb-…)")
+	}
+	switch s.Mode {
+	case "events":
+		if s.SigningSecret == "" {
+			bad("slack.signing_secret: required when slack.mode is events (Basic Information → Signing Secret)")
+		}
+	case "socket":
+		if !strings.HasPrefix(s.AppToken, "xapp-") {
+			bad("slack.app_token: an app-level token (xapp-…) is required when slack.mode is socket")
+		}
+	}
+}
+
+// isSlackID reports whether id looks like a Slack channel, user or team ID.
+func isSlackID(id string) bool {
+	if len(id) < 2 || len(id) > 32 {
+		return false
+	}
+	for _, r := range id {
+		if !(r >= 'A' && r <= 'Z' || r >= '0' && r <= '9') {
+			return false
+		}
+	}
+	return true
 }
 
 // IsPostgres reports whether a database URL names PostgreSQL.

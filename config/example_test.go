@@ -28,6 +28,8 @@ func keyPaths(t reflect.Type, prefix string) (scalars, lists []string) {
 		case f.Type.Kind() == reflect.Struct && f.Type != reflect.TypeFor[time.Duration]():
 			s, l := keyPaths(f.Type, path)
 			scalars, lists = append(scalars, s...), append(lists, l...)
+		case f.Type.Kind() == reflect.Slice && f.Type.Elem().Kind() == reflect.String:
+			scalars = append(scalars, path) // comma-separated in the environment
 		case f.Type.Kind() == reflect.Slice:
 			lists = append(lists, path)
 			if el := f.Type.Elem(); el.Kind() == reflect.Struct {

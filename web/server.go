@@ -63,6 +63,27 @@ type knowledgeStore interface {
 	IncidentVolume(ctx context.Context, incidentID string, bucketMS, since int64) ([]storage.VolumeBucket, error)
 }
 
+// slackApp serves the Slack app's HTTP endpoints; Slack signs its
+// requests, so they take no bearer token.
+type slackApp interface {
+	Events(w http.ResponseWriter, r *http.Request)
+	Interactivity(w http.ResponseWriter, r *http.Request)
+	Commands(w http.ResponseWriter, r *http.Request)
+}
+
+// slack routes to the Slack app, or answers 404 when there is none (Slack
+// not configured, or in socket mode, where nothing arrives over HTTP).
+func (s *Server) slack(handler func(slackApp) http.HandlerFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if s.Slack == nil {
+			s.writeError(w, newError(http.StatusNotFound, "slack_disabled",
+				"Slack is not configured over HTTP here (set slack.bot_token, with slack.mode events)"))
+			return
+		}
+		handler(s.Slack)(w, r)
+	})
+}
+
 // pinger is a dependency /readyz checks.
 type pinger interface {
 	Ping(ctx context.Context) error
@@ -85,7 +106,9 @@ type Options struct {
 	// FollowUp queues an incident update for the customers who asked.
 	FollowUp func(ctx context.Context, incidentID string, u kb.Update)
 	// Kick wakes the outbound sender after deliveries are queued.
-	Kick     func()
+	Kick func()
+	// Slack serves /slack/*; nil answers them 404 slack_disabled.
+	Slack    slackApp
 	Log      *slog.Logger
 	Registry *prometheus.Registry
 }
@@ -169,6 +192,9 @@ func (s *Server) routeTable() []route {
 		{"GET /v1/audit", s.require(config.RoleManager, s.getAudit)},
 		{"GET /v1/dead-letters", s.require(config.RoleAdmin, s.getDeadLetters)},
 		{"POST /v1/dead-letters/replay", s.require(config.RoleAdmin, s.replayDeadLetters)},
+		{"POST /slack/events", s.slack(func(a slackApp) http.HandlerFunc { return a.Events })},
+		{"POST /slack/interactivity", s.slack(func(a slackApp) http.HandlerFunc { return a.Interactivity })},
+		{"POST /slack/commands", s.slack(func(a slackApp) http.HandlerFunc { return a.Commands })},
 		{"GET /healthz", http.HandlerFunc(s.healthz)},
 		{"GET /readyz", http.HandlerFunc(s.readyz)},
 		{"GET /metrics", promhttp.HandlerFor(s.Registry, promhttp.HandlerOpts{Registry: s.Registry})},

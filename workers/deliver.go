@@ -18,6 +18,7 @@ import (
 	"net/url"
 	"os"
 	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -82,6 +83,25 @@ type DeliverOptions struct {
 	// would otherwise let anyone with intake rights probe the network
 	// surgedesk runs in (cloud metadata, admin ports).
 	AllowPrivate bool
+	// Channels deliver to reply URLs of their scheme ("slack") instead of
+	// a POST; leasing, retries and statuses stay this worker's.
+	Channels map[string]Channel
+}
+
+// Channel sends the deliveries of one reply_url scheme, such as Slack
+// threads. It keeps that channel's own rate limits in Wait; a failure whose
+// error has a RetryAfter() time.Duration method is retried no sooner.
+type Channel interface {
+	// Wait blocks until d may be sent, or ctx ends.
+	Wait(ctx context.Context, d storage.Delivery) error
+	// Send makes one attempt and says whether a failure may succeed later.
+	Send(ctx context.Context, d storage.Delivery) (retry bool, err error)
+}
+
+// retryAfterError is an error that says when to try again.
+type retryAfterError interface {
+	error
+	RetryAfter() time.Duration
 }
 
 // errPrivateAddress refuses a reply to a non-public address; it is final.
@@ -264,8 +284,14 @@ func (d *Deliver) claim(ctx context.Context, limit int) ([]storage.Delivery, err
 func (d *Deliver) attempt(ctx context.Context, dl storage.Delivery) {
 	// The rate-limit wait must end while the lease still covers the POST:
 	// past it another instance may claim and send the same delivery.
+	ch := d.channel(dl.URL)
 	waitCtx, cancel := context.WithTimeout(ctx, d.opts.Lease-d.opts.Timeout-time.Second)
-	err := d.wait(waitCtx, dl.URL)
+	var err error
+	if ch != nil {
+		err = ch.Wait(waitCtx, dl)
+	} else {
+		err = d.wait(waitCtx, dl.URL)
+	}
 	cancel()
 	if err != nil {
 		// Shutting down, or the host's rate cannot fit this one into its
@@ -277,7 +303,14 @@ func (d *Deliver) attempt(ctx context.Context, dl storage.Delivery) {
 	// act on it, so its outcome must be recorded.
 	work := context.WithoutCancel(ctx)
 	start := time.Now()
-	retry, err := d.send(work, dl)
+	var retry bool
+	if ch != nil {
+		sendCtx, cancel := context.WithTimeout(work, d.opts.Timeout)
+		retry, err = ch.Send(sendCtx, dl)
+		cancel()
+	} else {
+		retry, err = d.send(work, dl)
+	}
 	d.metrics.latency.Observe(time.Since(start).Seconds())
 
 	n := dl.Attempts + 1
@@ -327,11 +360,20 @@ func (d *Deliver) backoff(n int, err error) time.Duration {
 	if wait <= 0 { // shifted past int64
 		wait = d.opts.MaxBackoff
 	}
-	var se *statusError
-	if errors.As(err, &se) && se.retryAfter > wait {
-		wait = min(se.retryAfter, maxRetryAfter)
+	var ra retryAfterError
+	if errors.As(err, &ra) && ra.RetryAfter() > wait {
+		wait = min(ra.RetryAfter(), maxRetryAfter)
 	}
 	return wait
+}
+
+// channel returns the Channel for rawURL's scheme, or nil for a POST.
+func (d *Deliver) channel(rawURL string) Channel {
+	scheme, _, ok := strings.Cut(rawURL, ":")
+	if !ok || len(d.opts.Channels) == 0 {
+		return nil
+	}
+	return d.opts.Channels[scheme]
 }
 
 // wait takes a token from the receiving host's rate limiter.
@@ -366,6 +408,9 @@ type statusError struct {
 	code       int
 	retryAfter time.Duration
 }
+
+// RetryAfter is the receiver's Retry-After, 0 if none.
+func (e *statusError) RetryAfter() time.Duration { return e.retryAfter }
 
 func (e *statusError) Error() string {
 	return fmt.Sprintf("workers: receiver answered %d %s", e.code, http.StatusText(e.code))

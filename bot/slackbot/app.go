@@ -1,0 +1,113 @@
+// Package slackbot is surgedesk's Slack app. Customers write to the bot by
+// direct message or in support channels; each message becomes an inquiry
+// through the same intake as the webhook, and its instant answer, incident
+// follow-ups and agents' replies go to the message's thread (reply_url
+// "slack:<channel>/<ts>", sent by the delivery worker through Sender).
+// Agents see the queue in their channel as one message per cluster,
+// updated in place, with Claim, Reply to all, Resolve and Link buttons, and
+// use the slash command; surge alerts arrive there with a Declare button.
+//
+// Events, button clicks and slash commands arrive over HTTP (verified with
+// the signing secret) or Socket Mode; both transports hand the same payloads
+// to the same handlers. Every Web API call goes through Sender.
+package slackbot
+
+import (
+	"context"
+	"log/slog"
+	"slices"
+	"time"
+
+	"github.com/surgedesk/surgedesk/bot"
+	"github.com/surgedesk/surgedesk/config"
+	"github.com/surgedesk/surgedesk/kb"
+	"github.com/surgedesk/surgedesk/storage"
+)
+
+// Source is the inquiry source of Slack messages.
+const Source = "slack"
+
+// Options are the app's dependencies.
+type Options struct {
+	Config config.Slack
+	Intake *bot.Intake
+	Store  *storage.Storage
+	Sender *Sender
+	// Changed tells every instance that the knowledge base changed.
+	Changed func(ctx context.Context, what string)
+	// ClustersClosed tells every instance to close clusters in memory.
+	ClustersClosed func(ctx context.Context, ids []string)
+	// FollowUp queues an incident update for the customers who asked.
+	FollowUp func(ctx context.Context, incidentID string, u kb.Update)
+	// Kick wakes the delivery worker after deliveries are queued.
+	Kick func()
+	// Owner names this instance in SQL leases; it must differ between
+	// instances.
+	Owner string
+	Log   *slog.Logger
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+}
+
+// App handles Slack's events, interactions and commands.
+type App struct {
+	Options
+}
+
+// New returns the Slack app.
+func New(o Options) *App {
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	for _, f := range []*func(){&o.Kick} {
+		if *f == nil {
+			*f = func() {}
+		}
+	}
+	if o.Changed == nil {
+		o.Changed = func(context.Context, string) {}
+	}
+	if o.ClustersClosed == nil {
+		o.ClustersClosed = func(context.Context, []string) {}
+	}
+	if o.FollowUp == nil {
+		o.FollowUp = func(context.Context, string, kb.Update) {}
+	}
+	return &App{Options: o}
+}
+
+// Run runs the app's background work until ctx ends: the agents' board
+// (when an agents' channel is set) and, in socket mode, the Socket Mode
+// connection that brings events, clicks and commands.
+func (a *App) Run(ctx context.Context) error {
+	errc := make(chan error, 2)
+	n := 0
+	if a.Config.AgentsChannel != "" {
+		n++
+		go func() { errc <- a.runBoard(ctx) }()
+	}
+	if a.Config.Mode == "socket" {
+		n++
+		go func() { errc <- a.runSocket(ctx) }()
+	}
+	var first error
+	for range n {
+		if err := <-errc; err != nil && first == nil && ctx.Err() == nil {
+			first = err
+		}
+	}
+	return first
+}
+
+// Roles of a Slack user acting in a channel: anyone in the agents' channel
+// is an agent, and so are the listed agents anywhere; managers are listed.
+// A manager is an agent too.
+func (a *App) roles(user, channel string) (agent, manager bool) {
+	manager = slices.Contains(a.Config.ManagerUsers, user)
+	agent = manager || slices.Contains(a.Config.AgentUsers, user) ||
+		(channel != "" && channel == a.Config.AgentsChannel)
+	return agent, manager
+}
+
+// Actor names a Slack user in the audit trail.
+func Actor(user string) string { return "slack:" + user }

@@ -1,0 +1,273 @@
+package slackbot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/slack-go/slack"
+	"golang.org/x/time/rate"
+
+	"github.com/surgedesk/surgedesk/bot"
+	"github.com/surgedesk/surgedesk/config"
+	"github.com/surgedesk/surgedesk/storage"
+)
+
+// ReplyURL is the reply_url of a Slack message: replies go to its thread.
+func ReplyURL(channel, threadTS string) string {
+	return bot.ChannelScheme + ":" + channel + "/" + threadTS
+}
+
+// ParseReplyURL splits a ReplyURL into channel and thread.
+func ParseReplyURL(u string) (channel, threadTS string, err error) {
+	rest, ok := strings.CutPrefix(u, bot.ChannelScheme+":")
+	if ok {
+		channel, threadTS, ok = strings.Cut(rest, "/")
+	}
+	if !ok || channel == "" || threadTS == "" {
+		return "", "", fmt.Errorf("slackbot: %q is not a Slack reply address", u)
+	}
+	return channel, threadTS, nil
+}
+
+// Sender is the one way out to Slack's Web API. Every call waits its turn
+// on its channel's limiter (Slack allows about one message per second per
+// channel, with short bursts), a 429 pauses the channel (or method) for its
+// Retry-After, and each call says whether a failure is worth retrying.
+// Retries belong to the caller: Retry for the board and alerts, the
+// delivery worker (with statuses in SQL) for customers' messages.
+type Sender struct {
+	api     *slack.Client
+	limit   rate.Limit
+	burst   int
+	timeout time.Duration
+	log     *slog.Logger
+	calls   *prometheus.CounterVec
+
+	mu       sync.Mutex
+	limiters map[string]*rate.Limiter // by channel
+	paused   map[string]time.Time     // by channel or method, after a 429
+}
+
+// NewSender returns a Sender for cfg; client nil means http.DefaultClient.
+// Its metrics are registered on reg when it is not nil.
+func NewSender(cfg config.Slack, client *http.Client, log *slog.Logger, reg prometheus.Registerer) *Sender {
+	if client == nil {
+		client = &http.Client{}
+	}
+	s := &Sender{
+		api:      slack.New(cfg.BotToken, slack.OptionAPIURL(cfg.APIURL), slack.OptionHTTPClient(client)),
+		limit:    rate.Limit(cfg.RatePerChannel),
+		burst:    cfg.BurstPerChannel,
+		timeout:  cfg.Timeout,
+		log:      log,
+		limiters: map[string]*rate.Limiter{},
+		paused:   map[string]time.Time{},
+		calls: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "surgedesk_slack_calls_total",
+			Help: "Slack Web API calls by method and result: ok, rate_limited, retry, failed."}, []string{"method", "result"}),
+	}
+	if reg != nil {
+		reg.MustRegister(s.calls)
+	}
+	return s
+}
+
+// API is the underlying client, for calls that need no limiting (none
+// that post).
+func (s *Sender) API() *slack.Client { return s.api }
+
+// RetryAfterError is a failure Slack asked to retry no sooner than After.
+type RetryAfterError struct {
+	After time.Duration
+	Err   error
+}
+
+func (e *RetryAfterError) Error() string             { return e.Err.Error() }
+func (e *RetryAfterError) Unwrap() error             { return e.Err }
+func (e *RetryAfterError) RetryAfter() time.Duration { return e.After }
+
+// wait takes a token from channel's limiter and sits out any pause for
+// key (the channel, or the method when there is none).
+func (s *Sender) wait(ctx context.Context, channel, key string) error {
+	s.mu.Lock()
+	until := s.paused[key]
+	var l *rate.Limiter
+	if channel != "" {
+		if l = s.limiters[channel]; l == nil {
+			l = rate.NewLimiter(s.limit, s.burst)
+			s.limiters[channel] = l
+		}
+	}
+	s.mu.Unlock()
+	if d := time.Until(until); d > 0 {
+		t := time.NewTimer(d)
+		defer t.Stop()
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-t.C:
+		}
+	}
+	if l == nil {
+		return nil
+	}
+	return l.Wait(ctx)
+}
+
+// call makes one Web API call, already let through by wait, and classifies
+// its failure.
+func (s *Sender) call(ctx context.Context, method, key string, f func(ctx context.Context) error) (retry bool, err error) {
+	ctx, cancel := context.WithTimeout(ctx, s.timeout)
+	defer cancel()
+	err = f(ctx)
+	retry, result := classify(err)
+	var rl *slack.RateLimitedError
+	if errors.As(err, &rl) {
+		after := max(rl.RetryAfter, time.Second)
+		s.mu.Lock()
+		s.paused[key] = time.Now().Add(after)
+		s.mu.Unlock()
+		err = &RetryAfterError{After: after, Err: err}
+	}
+	s.calls.WithLabelValues(method, result).Inc()
+	if err != nil {
+		err = fmt.Errorf("slackbot: %s: %w", method, err)
+	}
+	return retry, err
+}
+
+// classify says whether err may go away on its own.
+func classify(err error) (retry bool, result string) {
+	if err == nil {
+		return false, "ok"
+	}
+	var rl *slack.RateLimitedError
+	if errors.As(err, &rl) {
+		return true, "rate_limited"
+	}
+	var resp slack.SlackErrorResponse
+	if errors.As(err, &resp) {
+		switch resp.Err {
+		case "internal_error", "fatal_error", "service_unavailable", "request_timeout", "ratelimited":
+			return true, "retry"
+		}
+		return false, "failed"
+	}
+	var sc slack.StatusCodeError
+	if errors.As(err, &sc) {
+		if sc.Retryable() {
+			return true, "retry"
+		}
+		return false, "failed"
+	}
+	// Network errors and timeouts.
+	return true, "retry"
+}
+
+// Post posts a message (in threadTS's thread when it is set) and returns
+// its ts.
+func (s *Sender) Post(ctx context.Context, channel, threadTS string, opts ...slack.MsgOption) (ts string, retry bool, err error) {
+	if err := s.wait(ctx, channel, channel); err != nil {
+		return "", true, err
+	}
+	return s.post(ctx, channel, threadTS, opts...)
+}
+
+func (s *Sender) post(ctx context.Context, channel, threadTS string, opts ...slack.MsgOption) (ts string, retry bool, err error) {
+	if threadTS != "" {
+		opts = append(opts, slack.MsgOptionTS(threadTS))
+	}
+	retry, err = s.call(ctx, "chat.postMessage", channel, func(ctx context.Context) error {
+		var err error
+		_, ts, err = s.api.PostMessageContext(ctx, channel, opts...)
+		return err
+	})
+	return ts, retry, err
+}
+
+// Update replaces the message at ts.
+func (s *Sender) Update(ctx context.Context, channel, ts string, opts ...slack.MsgOption) (retry bool, err error) {
+	if err := s.wait(ctx, channel, channel); err != nil {
+		return true, err
+	}
+	return s.call(ctx, "chat.update", channel, func(ctx context.Context) error {
+		_, _, _, err := s.api.UpdateMessageContext(ctx, channel, ts, opts...)
+		return err
+	})
+}
+
+// PostEphemeral shows a message to one user in a channel.
+func (s *Sender) PostEphemeral(ctx context.Context, channel, user string, opts ...slack.MsgOption) (retry bool, err error) {
+	if err := s.wait(ctx, channel, channel); err != nil {
+		return true, err
+	}
+	return s.call(ctx, "chat.postEphemeral", channel, func(ctx context.Context) error {
+		_, err := s.api.PostEphemeralContext(ctx, channel, user, opts...)
+		return err
+	})
+}
+
+// OpenView opens a modal. It is never queued: a trigger_id expires three
+// seconds after the click.
+func (s *Sender) OpenView(ctx context.Context, triggerID string, view slack.ModalViewRequest) error {
+	if err := s.wait(ctx, "", "views.open"); err != nil {
+		return err
+	}
+	_, err := s.call(ctx, "views.open", "views.open", func(ctx context.Context) error {
+		_, err := s.api.OpenViewContext(ctx, triggerID, view)
+		return err
+	})
+	return err
+}
+
+// Retry runs f until it succeeds, fails for good or ctx ends, backing off
+// exponentially (from 500ms, capped at 30s) or as Slack's Retry-After asks.
+func Retry(ctx context.Context, f func(ctx context.Context) (retry bool, err error)) error {
+	backoff := 500 * time.Millisecond
+	for {
+		retry, err := f(ctx)
+		if err == nil || !retry {
+			return err
+		}
+		wait := backoff + rand.N(backoff/2)
+		var ra *RetryAfterError
+		if errors.As(err, &ra) && ra.After > wait {
+			wait = ra.After
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return errors.Join(err, ctx.Err())
+		case <-t.C:
+		}
+		backoff = min(2*backoff, 30*time.Second)
+	}
+}
+
+// Wait blocks until the delivery d may be posted in its channel: the
+// workers.Channel side of the delivery worker, which owns its retries.
+func (s *Sender) Wait(ctx context.Context, d storage.Delivery) error {
+	channel, _, err := ParseReplyURL(d.URL)
+	if err != nil {
+		return nil // Send fails it for good
+	}
+	return s.wait(ctx, channel, channel)
+}
+
+// Send posts delivery d in its message's thread, once.
+func (s *Sender) Send(ctx context.Context, d storage.Delivery) (retry bool, err error) {
+	channel, thread, err := ParseReplyURL(d.URL)
+	if err != nil {
+		return false, err
+	}
+	_, retry, err = s.post(ctx, channel, thread, slack.MsgOptionText(d.Text, true))
+	return retry, err
+}
