@@ -34,4 +34,6 @@ func TestDeliveryReachesThread(t *testing.T) {
 	}
 }
 
-func slackfakeServerError() slackfake.Failure { return slackfake.Failure{Status: http.StatusInternalServerError} }
+func slackfakeServerError() slackfake.Failure {
+	return slackfake.Failure{Status: http.StatusInternalServerError}
+}
