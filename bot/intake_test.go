@@ -32,36 +32,46 @@ func TestAcceptValidation(t *testing.T) {
 	valid := Submission{Source: "web", CustomerID: "u-1", Text: "앱 접속이 안 돼요"}
 	with := func(f func(*Submission)) Submission { s := valid; f(&s); return s }
 	cases := []struct {
-		name string
-		sub  Submission
-		code string
+		name    string
+		sub     Submission
+		code    string
+		channel bool // AcceptFromChannel rather than Accept
 	}{
-		{"valid", valid, ""},
-		{"missing everything", Submission{}, "missing_field"},
-		{"missing text", with(func(s *Submission) { s.Text = " \t" }), "missing_field"},
-		{"text at the limit", with(func(s *Submission) { s.Text = strings.Repeat("a", 64) }), ""},
-		{"text over the limit", with(func(s *Submission) { s.Text = strings.Repeat("가", 22) }), "text_too_long"},
-		{"invalid utf8 text", with(func(s *Submission) { s.Text = "ab\xffcd" }), "invalid_utf8"},
-		{"source with space", with(func(s *Submission) { s.Source = "web form" }), "invalid_field"},
-		{"source in hangul", with(func(s *Submission) { s.Source = "웹" }), "invalid_field"},
-		{"long customer id", with(func(s *Submission) { s.CustomerID = strings.Repeat("x", 257) }), "invalid_field"},
-		{"long key", with(func(s *Submission) { s.IdempotencyKey = strings.Repeat("x", 257) }), "invalid_field"},
-		{"bad locale", with(func(s *Submission) { s.Locale = "ko KR" }), "invalid_field"},
-		{"good locale", with(func(s *Submission) { s.Locale = "ko-KR" }), ""},
-		{"relative reply url", with(func(s *Submission) { s.ReplyURL = "/reply" }), "invalid_field"},
-		{"ftp reply url", with(func(s *Submission) { s.ReplyURL = "ftp://x.example/r" }), "invalid_field"},
-		{"https reply url", with(func(s *Submission) { s.ReplyURL = "https://x.example/r" }), ""},
-		{"metadata array", with(func(s *Submission) { s.Metadata = json.RawMessage(`[1]`) }), "invalid_field"},
-		{"metadata null", with(func(s *Submission) { s.Metadata = json.RawMessage(`null`) }), ""},
-		{"nul in text", with(func(s *Submission) { s.Text = "접속\x00안돼요" }), "invalid_field"},
-		{"nul in customer", with(func(s *Submission) { s.CustomerID = "u\x00" }), "invalid_field"},
-		{"nul in metadata", with(func(s *Submission) { s.Metadata = json.RawMessage(`{"a":"b\u0000"}`) }), "invalid_field"},
+		{"valid", valid, "", false},
+		{"missing everything", Submission{}, "missing_field", false},
+		{"missing text", with(func(s *Submission) { s.Text = " \t" }), "missing_field", false},
+		{"text at the limit", with(func(s *Submission) { s.Text = strings.Repeat("a", 64) }), "", false},
+		{"text over the limit", with(func(s *Submission) { s.Text = strings.Repeat("가", 22) }), "text_too_long", false},
+		{"invalid utf8 text", with(func(s *Submission) { s.Text = "ab\xffcd" }), "invalid_utf8", false},
+		{"source with space", with(func(s *Submission) { s.Source = "web form" }), "invalid_field", false},
+		{"source in hangul", with(func(s *Submission) { s.Source = "웹" }), "invalid_field", false},
+		{"long customer id", with(func(s *Submission) { s.CustomerID = strings.Repeat("x", 257) }), "invalid_field", false},
+		{"long key", with(func(s *Submission) { s.IdempotencyKey = strings.Repeat("x", 257) }), "invalid_field", false},
+		{"bad locale", with(func(s *Submission) { s.Locale = "ko KR" }), "invalid_field", false},
+		{"good locale", with(func(s *Submission) { s.Locale = "ko-KR" }), "", false},
+		{"relative reply url", with(func(s *Submission) { s.ReplyURL = "/reply" }), "invalid_field", false},
+		{"ftp reply url", with(func(s *Submission) { s.ReplyURL = "ftp://x.example/r" }), "invalid_field", false},
+		{"https reply url", with(func(s *Submission) { s.ReplyURL = "https://x.example/r" }), "", false},
+		{"metadata array", with(func(s *Submission) { s.Metadata = json.RawMessage(`[1]`) }), "invalid_field", false},
+		{"metadata null", with(func(s *Submission) { s.Metadata = json.RawMessage(`null`) }), "", false},
+		{"nul in text", with(func(s *Submission) { s.Text = "접속\x00안돼요" }), "invalid_field", false},
+		{"nul in customer", with(func(s *Submission) { s.CustomerID = "u\x00" }), "invalid_field", false},
+		{"nul in metadata", with(func(s *Submission) { s.Metadata = json.RawMessage(`{"a":"b\u0000"}`) }), "invalid_field", false},
+		// A webhook sender must not make surgedesk post in Slack.
+		{"slack reply url from the webhook", with(func(s *Submission) { s.ReplyURL = "slack:C1/1700000000.000100" }), "invalid_field", false},
+		{"slack reply url from the channel", with(func(s *Submission) { s.ReplyURL = "slack:C1/1700000000.000100" }), "", true},
+		{"empty slack reply url from the channel", with(func(s *Submission) { s.ReplyURL = "slack:" }), "invalid_field", true},
+		{"https reply url from the channel", with(func(s *Submission) { s.ReplyURL = "https://x.example/r" }), "", true},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			rec := &recorder{}
 			in := NewIntake(rec, Limits{MaxTextBytes: 64}, time.Second)
-			_, err := in.Accept(context.Background(), tc.sub)
+			accept := in.Accept
+			if tc.channel {
+				accept = in.AcceptFromChannel
+			}
+			_, err := accept(context.Background(), tc.sub)
 			var ie *InputError
 			switch {
 			case tc.code == "" && err != nil:

@@ -75,6 +75,13 @@ func TestLoadEnv(t *testing.T) {
 			check:   func(c Config) bool { return c.Auth.AdminToken == "long-token-0123456789" },
 		},
 		{
+			name:    "slack lists are comma-separated",
+			environ: []string{"SURGEDESK_SLACK_SUPPORT_CHANNELS=C0123ABCD, C0456EFGH,", "SURGEDESK_SLACK_BOT_TOKEN=xoxb-env"},
+			check: func(c Config) bool {
+				return len(c.Slack.SupportChannels) == 2 && c.Slack.SupportChannels[1] == "C0456EFGH" && c.Slack.BotToken == "xoxb-env"
+			},
+		},
+		{
 			name:    "duration",
 			environ: []string{"SURGEDESK_NATS_PUBLISH_TIMEOUT=750ms"},
 			check:   func(c Config) bool { return c.NATS.PublishTimeout == 750*time.Millisecond },
@@ -160,6 +167,57 @@ func TestValidate(t *testing.T) {
 			mutate: func(c *Config) {
 				c.DataDir, c.NATS.URL, c.Database.URL = "", "nats://nats:4222", "postgres://u@db:5432/surgedesk"
 			},
+		},
+		{
+			name: "slack in events mode",
+			mutate: func(c *Config) {
+				c.Slack.BotToken, c.Slack.SigningSecret = "xoxb-1-2-abc", "0123456789abcdef"
+				c.Slack.SupportChannels, c.Slack.AgentsChannel = []string{"C0123ABCD"}, "C0AGENTS1"
+				c.Slack.ManagerUsers = []string{"U0MANAGER"}
+			},
+		},
+		{
+			name: "slack in socket mode",
+			mutate: func(c *Config) {
+				c.Slack.BotToken, c.Slack.Mode, c.Slack.AppToken = "xoxb-1", "socket", "xapp-1-A1-1-abc"
+			},
+		},
+		{
+			name:   "slack events mode needs the signing secret",
+			mutate: func(c *Config) { c.Slack.BotToken = "xoxb-1" },
+			want:   []string{"slack.signing_secret: required when slack.mode is events"},
+		},
+		{
+			name: "slack problems at once",
+			mutate: func(c *Config) {
+				c.Slack.BotToken, c.Slack.Mode = "xoxp-user-token", "rtm"
+				c.Slack.APIURL = "https://slack.com/api"
+				c.Slack.Command = "surge"
+				c.Slack.SupportChannels = []string{"#support", "C0AGENTS1"}
+				c.Slack.AgentsChannel = "C0AGENTS1"
+				c.Slack.ManagerUsers = []string{"kim"}
+				c.Slack.BoardInterval, c.Slack.BoardMinInquiries, c.Slack.BoardSize = 0, 0, 500
+				c.Slack.RatePerChannel, c.Slack.BurstPerChannel = 0, 0
+			},
+			want: []string{
+				"slack.bot_token: must be a bot token (xoxb-…)",
+				`slack.mode: "rtm" is not one of events, socket`,
+				"slack.api_url:",
+				`slack.command: "surge"`,
+				`slack.support_channels: "#support" is not a Slack ID`,
+				"slack.agents_channel: must not also be a support channel",
+				`slack.manager_users: "kim" is not a Slack ID`,
+				"slack.board_interval: must be a positive duration",
+				"slack.board_min_inquiries: must be at least 1",
+				"slack.board_size: must be between 1 and 100",
+				"slack.rate_per_channel: must be positive",
+				"slack.burst_per_channel: must be at least 1",
+			},
+		},
+		{
+			name:   "slack socket mode needs the app token",
+			mutate: func(c *Config) { c.Slack.BotToken, c.Slack.Mode = "xoxb-1", "socket" },
+			want:   []string{"slack.app_token: an app-level token (xapp-…) is required"},
 		},
 		{
 			name: "several problems at once",
