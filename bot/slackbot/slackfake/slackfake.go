@@ -12,6 +12,8 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
 	"net/url"
 	"strconv"
 	"strings"
@@ -19,6 +21,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gorilla/websocket"
 	"github.com/slack-go/slack/slacktest"
 )
 
@@ -213,4 +216,190 @@ func Sign(secret string, at time.Time, body []byte) http.Header {
 	h.Set("X-Slack-Request-Timestamp", ts)
 	h.Set("X-Slack-Signature", "v0="+hex.EncodeToString(m.Sum(nil)))
 	return h
+}
+
+// ---- Socket Mode ----------------------------------------------------------
+
+// SocketServer is Slack's side of Socket Mode for tests: apps.connections.open
+// hands out a ws:// URL to a websocket that greets the client with hello,
+// sends it what the test queues (events_api, interactive, slash_commands
+// envelopes) and records the acknowledgements. Every other Web API call is
+// passed on to the fake Slack, so one URL serves both.
+type SocketServer struct {
+	srv *httptest.Server
+
+	mu     sync.Mutex
+	opens  []string // the bearer token of each apps.connections.open
+	conns  int
+	acks   []Ack
+	notify chan struct{}
+	out    chan []byte
+	done   chan struct{}
+}
+
+// Ack is a Socket Mode acknowledgement as received.
+type Ack struct {
+	EnvelopeID string          `json:"envelope_id"`
+	Payload    json.RawMessage `json:"payload"`
+}
+
+// Socket starts a Socket Mode endpoint in front of s; configure its URL as
+// slack.api_url.
+func (s *Server) Socket(t testing.TB) *SocketServer { return NewSocket(t, s.URL()) }
+
+// NewSocket starts a Socket Mode endpoint that passes Web API calls on to
+// the Slack at api (a fake's URL).
+func NewSocket(t testing.TB, api string) *SocketServer {
+	t.Helper()
+	target, err := url.Parse(api)
+	if err != nil {
+		t.Fatalf("slackfake: %v", err)
+	}
+	ss := &SocketServer{notify: make(chan struct{}), out: make(chan []byte, 64), done: make(chan struct{})}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/apps.connections.open", ss.open)
+	mux.HandleFunc("/socket", ss.socket)
+	mux.Handle("/", httputil.NewSingleHostReverseProxy(target))
+	ss.srv = httptest.NewServer(mux)
+	t.Cleanup(func() {
+		close(ss.done)
+		ss.srv.CloseClientConnections()
+		ss.srv.Close()
+	})
+	return ss
+}
+
+// URL is the Web API base to configure as slack.api_url.
+func (ss *SocketServer) URL() string { return ss.srv.URL + "/" }
+
+// Opens returns the token each apps.connections.open call carried.
+func (ss *SocketServer) Opens() []string {
+	ss.mu.Lock()
+	defer ss.mu.Unlock()
+	return append([]string(nil), ss.opens...)
+}
+
+// Send queues one request for the client, sent on the current connection
+// or the next one.
+func (ss *SocketServer) Send(t testing.TB, request any) {
+	t.Helper()
+	b, err := json.Marshal(request)
+	if err != nil {
+		t.Fatalf("slackfake: %v", err)
+	}
+	ss.out <- b
+}
+
+// Envelope sends payload in an envelope of type (events_api, interactive,
+// slash_commands) as Slack does, retry being Slack's retry_attempt.
+func (ss *SocketServer) Envelope(t testing.TB, typ, envelopeID string, payload any, retry int) {
+	t.Helper()
+	ss.Send(t, map[string]any{"type": typ, "envelope_id": envelopeID, "payload": payload,
+		"accepts_response_payload": typ != "events_api", "retry_attempt": retry, "retry_reason": ""})
+}
+
+// Disconnect asks the connected client to reconnect, as Slack does every
+// few hours.
+func (ss *SocketServer) Disconnect(t testing.TB) {
+	t.Helper()
+	ss.Send(t, map[string]any{"type": "disconnect", "reason": "refresh_requested"})
+}
+
+// Acks returns the acknowledgements received so far.
+func (ss *SocketServer) Acks() []Ack {
+	ss.mu.Lock()
+	defer ss.mu.Unlock()
+	return append([]Ack(nil), ss.acks...)
+}
+
+// WaitAck waits for the acknowledgement of envelopeID and returns it; it
+// fails the test after timeout.
+func (ss *SocketServer) WaitAck(t testing.TB, envelopeID string, timeout time.Duration) Ack {
+	t.Helper()
+	deadline := time.After(timeout)
+	for {
+		ss.mu.Lock()
+		ch := ss.notify
+		for _, a := range ss.acks {
+			if a.EnvelopeID == envelopeID {
+				ss.mu.Unlock()
+				return a
+			}
+		}
+		ss.mu.Unlock()
+		select {
+		case <-ch:
+		case <-deadline:
+			t.Fatalf("slackfake: no acknowledgement of envelope %s within %s; got %v", envelopeID, timeout, ss.Acks())
+			return Ack{}
+		}
+	}
+}
+
+// Connections is how many websocket connections the client has opened.
+func (ss *SocketServer) Connections() int {
+	ss.mu.Lock()
+	defer ss.mu.Unlock()
+	return ss.conns
+}
+
+func (ss *SocketServer) open(w http.ResponseWriter, r *http.Request) {
+	ss.mu.Lock()
+	ss.opens = append(ss.opens, strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer "))
+	ss.mu.Unlock()
+	w.Header().Set("Content-Type", "application/json")
+	_ = json.NewEncoder(w).Encode(map[string]any{"ok": true, "url": "ws://" + r.Host + "/socket"})
+}
+
+var upgrader = websocket.Upgrader{CheckOrigin: func(*http.Request) bool { return true }}
+
+func (ss *SocketServer) socket(w http.ResponseWriter, r *http.Request) {
+	conn, err := upgrader.Upgrade(w, r, nil)
+	if err != nil {
+		return
+	}
+	defer conn.Close()
+	ss.mu.Lock()
+	ss.conns++
+	n := ss.conns
+	ss.mu.Unlock()
+	if conn.WriteJSON(map[string]any{"type": "hello", "num_connections": n,
+		"connection_info": map[string]any{"app_id": "AFAKE"}, "debug_info": map[string]any{"host": "slackfake"}}) != nil {
+		return
+	}
+	closed := make(chan struct{})
+	go func() {
+		defer close(closed)
+		for {
+			var a Ack
+			if err := conn.ReadJSON(&a); err != nil {
+				return
+			}
+			ss.mu.Lock()
+			ss.acks = append(ss.acks, a)
+			close(ss.notify)
+			ss.notify = make(chan struct{})
+			ss.mu.Unlock()
+		}
+	}()
+	// Slack pings; the client takes a silent connection for a dead one.
+	ping := time.NewTicker(time.Second)
+	defer ping.Stop()
+	for {
+		select {
+		case <-closed:
+			return
+		case <-ss.done:
+			return
+		case <-ping.C:
+			_ = conn.WriteControl(websocket.PingMessage, nil, time.Now().Add(time.Second))
+		case b := <-ss.out:
+			if conn.WriteMessage(websocket.TextMessage, b) != nil {
+				return
+			}
+			if strings.Contains(string(b), `"type":"disconnect"`) {
+				return
+			}
+		}
+	}
 }
