@@ -33,6 +33,7 @@ type Inquiry struct {
 	StoredAt       int64  `db:"stored_at"`   // unix milliseconds
 	StreamSeq      uint64 `db:"stream_seq"`  // JetStream sequence it arrived with
 	ClusterID      string `db:"cluster_id"`  // empty until clustered
+	MergedFrom     string `db:"merged_from"` // the cluster it was in before an agent's merge
 	// The instant answer given at intake, if any.
 	AnswerID      string `db:"answer_id"`
 	IncidentID    string `db:"incident_id"`
@@ -48,7 +49,8 @@ func (in Inquiry) CustomerKey() string { return in.Source + ":" + in.CustomerID 
 
 const inquiryColumns = `id, source, customer_id, COALESCE(idempotency_key, '') AS idempotency_key, text, locale,
 	reply_url, metadata, redactions, state, received_at, stored_at, stream_seq, COALESCE(cluster_id, '') AS cluster_id,
-	COALESCE(answer_id, '') AS answer_id, COALESCE(incident_id, '') AS incident_id, COALESCE(update_version, 0) AS update_version`
+	COALESCE(answer_id, '') AS answer_id, COALESCE(incident_id, '') AS incident_id, COALESCE(update_version, 0) AS update_version,
+	COALESCE(merged_from, '') AS merged_from`
 
 // StoreInquiries inserts the batch in one transaction, together with the
 // clusters its rows were assigned to. A row whose id or (source,

@@ -100,7 +100,8 @@ func (s *Storage) MergeCluster(ctx context.Context, agent, from, into string, no
 	if err != nil {
 		return Cluster{}, 0, err
 	}
-	res, err := tx.ExecContext(ctx, tx.Rebind(`UPDATE inquiries SET cluster_id = ? WHERE cluster_id = ?`), into, from)
+	res, err := tx.ExecContext(ctx, tx.Rebind(`UPDATE inquiries SET cluster_id = ?, merged_from = COALESCE(merged_from, ?)
+		WHERE cluster_id = ?`), into, from, from)
 	if err != nil {
 		return Cluster{}, 0, fmt.Errorf("storage: unable to move the members of cluster %s: %w", from, err)
 	}
@@ -240,7 +241,7 @@ func (s *Storage) SplitCluster(ctx context.Context, agent, from, newID string, i
 	if n, _ := res.RowsAffected(); n == 0 {
 		return Cluster{}, fmt.Errorf("storage: cluster %s: %w", newID, ErrExists)
 	}
-	q, args, err = sqlx.In(`UPDATE inquiries SET cluster_id = ? WHERE id IN (?)`, newID, ids)
+	q, args, err = sqlx.In(`UPDATE inquiries SET cluster_id = ?, merged_from = NULL WHERE id IN (?)`, newID, ids)
 	if err != nil {
 		return Cluster{}, fmt.Errorf("storage: %w", err)
 	}

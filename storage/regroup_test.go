@@ -123,8 +123,13 @@ func TestMergeCluster(t *testing.T) {
 			if err != nil || src.Status != storage.ClusterMerged || src.MergedInto != "cl-login" || src.Inquiries != 0 || src.Customers != 0 {
 				t.Errorf("source = %+v, %v", src, err)
 			}
-			if ms, _ := s.InquiriesByCluster(ctx, "cl-login", 10); len(ms) != 5 {
-				t.Errorf("target has %d members, want 5", len(ms))
+			ms, _ := s.InquiriesByCluster(ctx, "cl-login", 10)
+			mergedFrom := map[string]int{}
+			for _, m := range ms {
+				mergedFrom[m.MergedFrom]++
+			}
+			if len(ms) != 5 || mergedFrom["cl-refund"] != 3 || mergedFrom[""] != 2 {
+				t.Errorf("target has %d members, from %v; want 5, 3 of them merged from cl-refund", len(ms), mergedFrom)
 			}
 			open, _ := s.OpenClusters(ctx, 0, 10)
 			for _, c := range open {

@@ -4,6 +4,9 @@
 -- a split leaves a cannot-link between the original and the new cluster,
 -- so that a restarting instance remembers both (workers.RestoreClusters).
 ALTER TABLE clusters ADD COLUMN merged_into TEXT;
+-- The cluster a member was in before a merge moved it: a restarting
+-- clusterer rebuilds the merged cluster's parts (triage facets) from it.
+ALTER TABLE inquiries ADD COLUMN merged_from TEXT;
 
 CREATE TABLE cluster_splits (
     cluster_id TEXT NOT NULL,
@@ -17,4 +20,5 @@ CREATE INDEX cluster_splits_split ON cluster_splits (split_id);
 -- +goose Down
 DROP INDEX cluster_splits_split;
 DROP TABLE cluster_splits;
+ALTER TABLE inquiries DROP COLUMN merged_from;
 ALTER TABLE clusters DROP COLUMN merged_into;
