@@ -58,7 +58,10 @@ const inquiryColumns = `id, source, customer_id, COALESCE(idempotency_key, '') A
 // stores nothing twice and counts nothing twice. clusters carries what the
 // clusterer knows (representative, label) of every cluster in the batch;
 // the counts are kept here, by increments, so that several instances
-// storing at once stay exact. It returns the ids of the rows that were new.
+// storing at once stay exact. A row assigned to a cluster an agent merged
+// away (by an instance that had not heard of the merge yet) is stored in,
+// and its ClusterID in batch set to, the cluster it was merged into. It
+// returns the ids of the rows that were new.
 func (s *Storage) StoreInquiries(ctx context.Context, batch []Inquiry, clusters []Cluster) (map[string]bool, error) {
 	if len(batch) == 0 {
 		return nil, nil
@@ -68,6 +71,9 @@ func (s *Storage) StoreInquiries(ctx context.Context, batch []Inquiry, clusters 
 		return nil, fmt.Errorf("storage: unable to begin transaction: %w", err)
 	}
 	defer tx.Rollback()
+	if err := redirectMerged(ctx, tx, batch); err != nil {
+		return nil, err
+	}
 	inserted, err := s.insertInquiries(ctx, tx, batch)
 	if err != nil {
 		return nil, err

@@ -342,3 +342,48 @@ func (s *Storage) ClusterRegroupings(ctx context.Context) (Regroupings, error) {
 	}
 	return out, nil
 }
+
+// redirectMerged points rows of batch assigned to merged clusters at the
+// cluster each was merged into, following chains of merges.
+func redirectMerged(ctx context.Context, tx *sqlx.Tx, batch []Inquiry) error {
+	seen := map[string]bool{}
+	var ids []string
+	for _, in := range batch {
+		if in.ClusterID != "" && !seen[in.ClusterID] {
+			seen[in.ClusterID] = true
+			ids = append(ids, in.ClusterID)
+		}
+	}
+	into := map[string]string{}
+	for hop := 0; len(ids) > 0 && hop < 8; hop++ {
+		q, args, err := sqlx.In(`SELECT id, merged_into FROM clusters WHERE id IN (?) AND merged_into IS NOT NULL`, ids)
+		if err != nil {
+			return fmt.Errorf("storage: %w", err)
+		}
+		var rows []struct {
+			ID   string `db:"id"`
+			Into string `db:"merged_into"`
+		}
+		if err := tx.SelectContext(ctx, &rows, tx.Rebind(q), args...); err != nil {
+			return fmt.Errorf("storage: unable to look up merged clusters: %w", err)
+		}
+		ids = ids[:0]
+		for _, r := range rows {
+			into[r.ID] = r.Into
+			ids = append(ids, r.Into)
+		}
+	}
+	if len(into) == 0 {
+		return nil
+	}
+	for i := range batch {
+		for hop := 0; hop < 8; hop++ {
+			next, ok := into[batch[i].ClusterID]
+			if !ok {
+				break
+			}
+			batch[i].ClusterID = next
+		}
+	}
+	return nil
+}

@@ -260,3 +260,40 @@ func TestClusterRegroupings(t *testing.T) {
 		})
 	}
 }
+
+// An instance that had not heard of a merge stores its members in the
+// target all the same.
+func TestStoreAfterMergeRedirects(t *testing.T) {
+	for dialect, url := range storagetest.URLs(t) {
+		t.Run(dialect, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			s := storagetest.Open(t, url)
+			rows := []storage.Inquiry{
+				regroupMember("a1", "cl-a", "kim", "환불 언제", 1000, ""),
+				regroupMember("b1", "cl-b", "lee", "환불 언제요", 1000, ""),
+				regroupMember("c1", "cl-c", "park", "환불 언제 돼요", 1000, ""),
+			}
+			if _, err := s.StoreInquiries(ctx, rows, nil); err != nil {
+				t.Fatal(err)
+			}
+			for _, m := range [][2]string{{"cl-a", "cl-b"}, {"cl-b", "cl-c"}} {
+				if _, _, err := s.MergeCluster(ctx, "lee.agent", m[0], m[1], 2000); err != nil {
+					t.Fatal(err)
+				}
+			}
+			late := []storage.Inquiry{regroupMember("a2", "cl-a", "choi", "환불 언제", 3000, ""), regroupMember("x1", "cl-x", "jung", "배송", 3000, "")}
+			if _, err := s.StoreInquiries(ctx, late, nil); err != nil {
+				t.Fatal(err)
+			}
+			if late[0].ClusterID != "cl-c" || late[1].ClusterID != "cl-x" {
+				t.Errorf("clusters after the store: %s, %s; want cl-c, cl-x", late[0].ClusterID, late[1].ClusterID)
+			}
+			c, _ := s.Cluster(ctx, "cl-c")
+			a, _ := s.Cluster(ctx, "cl-a")
+			if c.Inquiries != 4 || c.Customers != 4 || c.LastSeen != 3000 || a.Inquiries != 0 {
+				t.Errorf("target %+v, merged %+v; want the late member counted in the target", c, a)
+			}
+		})
+	}
+}
