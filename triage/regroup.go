@@ -287,7 +287,7 @@ func (c *Clusterer) keepApart(a, b string) {
 // them it is most similar to. Only clusters that took part in a split pay
 // for it, with one cosine per partner.
 func (c *Clusterer) preferApart(best int32, sim float64, vec []feature, p profile, at time.Time) (int32, float64) {
-	for _, id := range c.apart[c.slots[best].id] {
+	for _, id := range c.apart[c.slots[best].root().id] {
 		slot, ok := c.byID[id]
 		if !ok {
 			continue
