@@ -3,6 +3,7 @@ package storage_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
@@ -296,4 +297,45 @@ func TestStoreAfterMergeRedirects(t *testing.T) {
 			}
 		})
 	}
+}
+
+// Two agents merging two clusters into each other at once: one wins, the
+// other finds its cluster merged; neither deadlocks nor half-applies.
+func TestMergeOppositeDirectionsAtOnce(t *testing.T) {
+	for dialect, url := range storagetest.URLs(t) {
+		t.Run(dialect, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			s := storagetest.Open(t, url)
+			other := storagetest.Open(t, url)
+			for round := range 5 {
+				a, b := fmt.Sprint("cl-a", round), fmt.Sprint("cl-b", round)
+				rows := []storage.Inquiry{regroupMember(a+"1", a, "kim", "환불", 1000, ""), regroupMember(b+"1", b, "lee", "환불요", 2000, "")}
+				if _, err := s.StoreInquiries(ctx, rows, nil); err != nil {
+					t.Fatal(err)
+				}
+				errs := make(chan error, 2)
+				go func() { _, _, err := s.MergeCluster(ctx, "kim.agent", a, b, 3000); errs <- err }()
+				go func() { _, _, err := other.MergeCluster(ctx, "lee.agent", b, a, 3000); errs <- err }()
+				e1, e2 := <-errs, <-errs
+				if (e1 == nil) == (e2 == nil) || !errors.Is(cmpOr(e1, e2), storage.ErrNotFound) {
+					t.Fatalf("round %d: errors %v and %v; want one merge and one ErrNotFound", round, e1, e2)
+				}
+				ca, _ := s.Cluster(ctx, a)
+				cb, _ := s.Cluster(ctx, b)
+				if ca.Inquiries+cb.Inquiries != 2 || (ca.Status == storage.ClusterMerged) == (cb.Status == storage.ClusterMerged) {
+					t.Errorf("round %d: %+v and %+v; want one merged into the other with both members", round, ca, cb)
+				}
+			}
+		})
+	}
+}
+
+func cmpOr(errs ...error) error {
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
