@@ -225,3 +225,43 @@ func TestNewIDSkipsMerged(t *testing.T) {
 		t.Errorf("NewID = %s", got)
 	}
 }
+
+// Facets go with their cluster: closing the target closes what was merged
+// into it, and a split of a merged cluster drops its facets, so the moved
+// texts do not linger in the original through them.
+func TestFacetsFollowTheirCluster(t *testing.T) {
+	ctx := regroupContext(t)
+	at := regroupStart.Add(5 * time.Minute)
+	cases := []struct {
+		name   string
+		act    func(c *Clusterer, from, into string, refund []Item)
+		text   string
+		want   string // the cluster the text joins; "" for a new one
+		wantOK bool   // Cluster(into) still open afterwards
+	}{
+		{"close the target", func(c *Clusterer, _, into string, _ []Item) { c.Close(into) }, "환불 언제 되나요ㅠㅠ", "", false},
+		{"split the merged members off", func(c *Clusterer, _, into string, refund []Item) {
+			c.Split(into, "split-1", refund, nil)
+		}, "환불 언제 되나요ㅠㅠ", "split-1", true},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			if ctx.Err() != nil {
+				t.Fatal(ctx.Err())
+			}
+			c := NewClusterer(DefaultOptions())
+			_, login := feed(c, "login", regroupStart, "앱 로그인이 안 돼요", "앱 로그인 안됩니다")
+			refund, refundIDs := feed(c, "refund", regroupStart.Add(time.Minute), "환불은 언제 되나요?", "환불 언제 돼요")
+			from, into := refundIDs[0], login[0]
+			c.Merge(from, into)
+			tc.act(c, from, into, refund)
+			a := c.Assign(Item{ID: "x", CustomerID: "x", Text: tc.text, At: at})
+			if a.ClusterID == into || a.ClusterID == from || (tc.want == "") != a.New || (tc.want != "" && a.ClusterID != tc.want) {
+				t.Errorf("%q joined %s (new %v), want %q (target %s, merged %s)", tc.text, a.ClusterID, a.New, tc.want, into, from)
+			}
+			if _, ok := c.Cluster(into); ok != tc.wantOK {
+				t.Errorf("target open = %v, want %v", ok, tc.wantOK)
+			}
+		})
+	}
+}
