@@ -245,8 +245,18 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, started cha
 		FollowUp:       followUp,
 		Kick:           deliver.Kick,
 		ClustersClosed: clustersClosed,
-		Log:            log,
-		Registry:       reg,
+		ClustersMerged: func(_ context.Context, from, into string) {
+			if err := workers.AnnounceMerge(b.Conn, instance, from, into); err != nil {
+				log.Warn("merge not announced; other instances learn it on restart", "from", from, "into", into, "err", err)
+			}
+		},
+		ClusterSplit: func(_ context.Context, from, to string, moved, kept []storage.Inquiry) {
+			if err := workers.AnnounceSplit(b.Conn, instance, from, to, moved, kept); err != nil {
+				log.Warn("split not announced; other instances learn it on restart", "from", from, "to", to, "err", err)
+			}
+		},
+		Log:      log,
+		Registry: reg,
 	}
 	if slackApp != nil && cfg.Slack.Mode == "events" {
 		opts.Slack = slackApp

@@ -16,6 +16,7 @@ import (
 const (
 	ClusterOpen   = "open"
 	ClusterClosed = "closed"
+	ClusterMerged = "merged" // merged into the cluster MergedInto names
 )
 
 // Cluster is a group of inquiries about one problem.
@@ -32,10 +33,12 @@ type Cluster struct {
 	IncidentID     string   `db:"incident_id"` // the incident its members are about, once known
 	ClaimedBy      string   `db:"claimed_by"`  // the agent holding it, while ClaimedUntil is ahead
 	ClaimedUntil   int64    `db:"claimed_until"`
+	MergedInto     string   `db:"merged_into"` // set once an agent merged it into another
 }
 
 const clusterColumns = `id, representative, label, inquiries, customers, first_seen, last_seen, status,
-	COALESCE(incident_id, '') AS incident_id, COALESCE(claimed_by, '') AS claimed_by, COALESCE(claimed_until, 0) AS claimed_until`
+	COALESCE(incident_id, '') AS incident_id, COALESCE(claimed_by, '') AS claimed_by, COALESCE(claimed_until, 0) AS claimed_until,
+	COALESCE(merged_into, '') AS merged_into`
 
 // countInClusters adds the newly inserted rows of batch to their clusters
 // in two statements, whatever the number of clusters: one records the

@@ -33,6 +33,7 @@ type Inquiry struct {
 	StoredAt       int64  `db:"stored_at"`   // unix milliseconds
 	StreamSeq      uint64 `db:"stream_seq"`  // JetStream sequence it arrived with
 	ClusterID      string `db:"cluster_id"`  // empty until clustered
+	MergedFrom     string `db:"merged_from"` // the cluster it was in before an agent's merge
 	// The instant answer given at intake, if any.
 	AnswerID      string `db:"answer_id"`
 	IncidentID    string `db:"incident_id"`
@@ -48,7 +49,8 @@ func (in Inquiry) CustomerKey() string { return in.Source + ":" + in.CustomerID 
 
 const inquiryColumns = `id, source, customer_id, COALESCE(idempotency_key, '') AS idempotency_key, text, locale,
 	reply_url, metadata, redactions, state, received_at, stored_at, stream_seq, COALESCE(cluster_id, '') AS cluster_id,
-	COALESCE(answer_id, '') AS answer_id, COALESCE(incident_id, '') AS incident_id, COALESCE(update_version, 0) AS update_version`
+	COALESCE(answer_id, '') AS answer_id, COALESCE(incident_id, '') AS incident_id, COALESCE(update_version, 0) AS update_version,
+	COALESCE(merged_from, '') AS merged_from`
 
 // StoreInquiries inserts the batch in one transaction, together with the
 // clusters its rows were assigned to. A row whose id or (source,
@@ -56,7 +58,10 @@ const inquiryColumns = `id, source, customer_id, COALESCE(idempotency_key, '') A
 // stores nothing twice and counts nothing twice. clusters carries what the
 // clusterer knows (representative, label) of every cluster in the batch;
 // the counts are kept here, by increments, so that several instances
-// storing at once stay exact. It returns the ids of the rows that were new.
+// storing at once stay exact. A row assigned to a cluster an agent merged
+// away (by an instance that had not heard of the merge yet) is stored in,
+// and its ClusterID in batch set to, the cluster it was merged into. It
+// returns the ids of the rows that were new.
 func (s *Storage) StoreInquiries(ctx context.Context, batch []Inquiry, clusters []Cluster) (map[string]bool, error) {
 	if len(batch) == 0 {
 		return nil, nil
@@ -66,6 +71,9 @@ func (s *Storage) StoreInquiries(ctx context.Context, batch []Inquiry, clusters 
 		return nil, fmt.Errorf("storage: unable to begin transaction: %w", err)
 	}
 	defer tx.Rollback()
+	if err := redirectMerged(ctx, tx, batch); err != nil {
+		return nil, err
+	}
 	inserted, err := s.insertInquiries(ctx, tx, batch)
 	if err != nil {
 		return nil, err

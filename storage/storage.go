@@ -26,6 +26,10 @@ var ErrNotFound = errors.New("storage: not found")
 // ErrExists is returned when creating a row whose id is already taken.
 var ErrExists = errors.New("storage: already exists")
 
+// ErrInvalid is returned for a request that cannot be carried out as asked
+// (a merge into itself, a split of inquiries from another cluster).
+var ErrInvalid = errors.New("storage: invalid request")
+
 //go:embed migrations
 var migrations embed.FS
 

@@ -105,7 +105,8 @@ type cluster struct {
 	count          int
 	customers      map[string]struct{}
 	customerCount  int
-	negated        int // members with a negation marker
+	negated        int // members of this centroid with a negation marker
+	voters         int // members folded into this centroid (count, unless merged)
 	firstSeen      time.Time
 	lastSeen       time.Time
 	minutes        [15]minuteCount
@@ -122,6 +123,19 @@ type cluster struct {
 
 	prev, next int32 // idle list, least recently seen first
 	slot       int32
+
+	// A cluster merged into another stays in the index as a facet of it:
+	// owner is set, and its matches count for the owner (regroup.go).
+	owner  *cluster
+	facets []*cluster
+}
+
+// root is the cluster whose id a match on cl reports.
+func (cl *cluster) root() *cluster {
+	if cl.owner != nil {
+		return cl.owner
+	}
+	return cl
 }
 
 // Clusterer assigns inquiries to clusters online. Safe for concurrent use.
@@ -153,6 +167,13 @@ type Clusterer struct {
 	// repeats maps a text's feature signature to the cluster it joined, so
 	// exact repeats (after normalising) skip the index: most surge traffic.
 	repeats map[uint64]*cluster
+
+	// mergedInto maps a cluster an agent merged away to the cluster it was
+	// merged into (one hop: chains are flattened), and apart lists, per
+	// cluster, the clusters an agent split from it (cannot-links). See
+	// regroup.go.
+	mergedInto map[string]string
+	apart      map[string][]string
 
 	tokens sync.Pool
 }
@@ -227,6 +248,9 @@ func (c *Clusterer) Assign(it Item) Assignment {
 	if best < 0 || sim < c.opts.Threshold {
 		best, sim = c.nearest(vec, p, it.At)
 	}
+	if len(c.apart) > 0 && best >= 0 {
+		best, sim = c.preferApart(best, sim, vec, p, it.At)
+	}
 	var cl *cluster
 	joined := best >= 0 && sim >= c.opts.Threshold
 	c.count(p.features)
@@ -242,7 +266,7 @@ func (c *Clusterer) Assign(it Item) Assignment {
 		clear(c.repeats)
 	}
 	c.repeats[signature] = cl
-	return Assignment{ClusterID: cl.id, New: !joined, Similarity: sim}
+	return Assignment{ClusterID: cl.root().id, New: !joined, Similarity: sim}
 }
 
 // freshID asks NewID until the id is not taken by an open (for example a
@@ -257,6 +281,9 @@ func (c *Clusterer) freshID() string {
 
 func (c *Clusterer) taken(id string) bool {
 	_, ok := c.byID[id]
+	if !ok {
+		_, ok = c.mergedInto[id]
+	}
 	return ok
 }
 
@@ -274,7 +301,7 @@ func signatureOf(features []feature) uint64 {
 // negation disagrees and lifted for English text (see doc.go).
 func (c *Clusterer) similarity(vec []feature, p profile, cl *cluster) float64 {
 	sim := min(1, cosine(vec, cl.centroid, cl.norm)/(1-c.tune.englishLift*p.english))
-	if (2*cl.negated > cl.count) != p.negated {
+	if (2*cl.negated > cl.voters) != p.negated {
 		sim *= c.tune.negationPenalty
 	}
 	return sim
@@ -484,10 +511,42 @@ func (c *Clusterer) open(id string, at time.Time) *cluster {
 // join adds a member to cl: statistics, centroid and, at growing
 // intervals, the index entries.
 func (c *Clusterer) join(slot int32, cl *cluster, vec []feature, negated bool, it Item, sim float64) {
-	cl.count++
+	c.record(cl, it, sim)
+	if cl.owner != nil {
+		// A facet of a merged cluster: the member counts for its owner.
+		c.record(cl.owner, it, sim)
+		c.moveToBack(cl.owner.slot)
+	}
+	cl.voters++
 	if negated {
 		cl.negated++
 	}
+	// Past centroidSettled members a centroid hardly moves; folding in every
+	// eighth member keeps surge clusters cheap to update.
+	if cl.voters <= centroidSettled || cl.voters%8 == 0 {
+		var grown float64
+		c.merge, grown = addVectors(c.merge[:0], cl.centroid, vec)
+		cl.centroid = replaceVector(cl.centroid, c.merge)
+		cl.shapeSum += grown
+		if len(cl.centroid) > 2*c.tune.centroidFeatures {
+			cl.centroid = slices.Clone(heaviest(cl.centroid, c.tune.centroidFeatures))
+			sortByHash(cl.centroid)
+			cl.shapeSum = shapeSum(cl.centroid)
+		}
+		cl.norm = math.Sqrt(max(0, cl.shapeSum))
+	}
+	if cl.voters >= cl.nextIndex {
+		c.reindex(slot, cl)
+		// Index entries are refreshed at 1, 2, 4, ... members and every 64
+		// after that: a cluster's heaviest features settle quickly.
+		cl.nextIndex = min(2*cl.voters, cl.voters+64)
+	}
+	c.moveToBack(slot)
+}
+
+// record counts a member in cl's statistics.
+func (c *Clusterer) record(cl *cluster, it Item, sim float64) {
+	cl.count++
 	c.addCustomer(cl, it.CustomerID)
 	if it.At.Before(cl.firstSeen) {
 		cl.firstSeen = it.At
@@ -502,27 +561,6 @@ func (c *Clusterer) join(slot int32, cl *cluster, vec []feature, negated bool, i
 			cl.repSimilarity = sim
 		}
 	}
-	// Past centroidSettled members a centroid hardly moves; folding in every
-	// eighth member keeps surge clusters cheap to update.
-	if cl.count <= centroidSettled || cl.count%8 == 0 {
-		var grown float64
-		c.merge, grown = addVectors(c.merge[:0], cl.centroid, vec)
-		cl.centroid = replaceVector(cl.centroid, c.merge)
-		cl.shapeSum += grown
-		if len(cl.centroid) > 2*c.tune.centroidFeatures {
-			cl.centroid = slices.Clone(heaviest(cl.centroid, c.tune.centroidFeatures))
-			sortByHash(cl.centroid)
-			cl.shapeSum = shapeSum(cl.centroid)
-		}
-		cl.norm = math.Sqrt(max(0, cl.shapeSum))
-	}
-	if cl.count >= cl.nextIndex {
-		c.reindex(slot, cl)
-		// Index entries are refreshed at 1, 2, 4, ... members and every 64
-		// after that: a cluster's heaviest features settle quickly.
-		cl.nextIndex = min(2*cl.count, cl.count+64)
-	}
-	c.moveToBack(slot)
 }
 
 func (c *Clusterer) addCustomer(cl *cluster, customer string) {
@@ -537,7 +575,11 @@ func (c *Clusterer) addCustomer(cl *cluster, customer string) {
 }
 
 func (cl *cluster) tally(at time.Time, n int32) {
-	m := at.Unix() / 60
+	cl.tallyMinute(at.Unix()/60, n)
+}
+
+// tallyMinute adds n (which may be negative, never below zero) to minute m.
+func (cl *cluster) tallyMinute(m int64, n int32) {
 	b := &cl.minutes[m%int64(len(cl.minutes))]
 	if b.minute != m {
 		if m < b.minute {
@@ -545,7 +587,7 @@ func (cl *cluster) tally(at time.Time, n int32) {
 		}
 		*b = minuteCount{minute: m}
 	}
-	b.count += n
+	b.count = max(0, b.count+n)
 }
 
 // recent counts inquiries in the last n minutes up to now.
@@ -664,9 +706,18 @@ func (c *Clusterer) close(slot int32) {
 		c.unlist(h, slot)
 	}
 	c.unlink(slot)
-	delete(c.byID, cl.id)
+	if c.byID[cl.id] == slot {
+		delete(c.byID, cl.id)
+	}
 	c.slots[slot] = nil
 	c.free = append(c.free, slot)
+	if o := cl.owner; o != nil {
+		o.facets = slices.DeleteFunc(o.facets, func(f *cluster) bool { return f == cl })
+		cl.owner = nil
+	}
+	for len(cl.facets) > 0 {
+		c.close(cl.facets[len(cl.facets)-1].slot)
+	}
 }
 
 func (c *Clusterer) pushBack(slot int32) {
@@ -721,7 +772,7 @@ func (c *Clusterer) Open(now time.Time) []Cluster {
 	defer c.mu.Unlock()
 	var out []Cluster
 	for _, cl := range c.slots {
-		if cl != nil && !c.idle(cl, now) {
+		if cl != nil && cl.owner == nil && !c.idle(cl, now) {
 			out = append(out, c.snapshot(cl, now))
 		}
 	}
@@ -875,6 +926,7 @@ func (c *Clusterer) Restore(cl Cluster, members []Item) {
 		r.tally(cl.LastSeen, missing)
 	}
 	r.count = max(cl.Count, len(members))
+	r.voters = r.count
 	r.customerCount = max(cl.Customers, len(r.customers))
 	if samples > 0 {
 		// Scale the negation votes of the sample up to the whole cluster.
@@ -913,6 +965,10 @@ func (c *Clusterer) Add(clusterID string, it Item) {
 	p := c.profileOf(it.Text)
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if into, ok := c.mergedInto[clusterID]; ok {
+		// Decided before the merge reached that instance.
+		clusterID = into
+	}
 	if _, closed := c.closedIDs[clusterID]; closed {
 		return
 	}

@@ -171,6 +171,46 @@
 // counted again. Recent traffic missing from the sample is credited to the
 // minute of the last inquiry so the rates survive the restart.
 //
+// # Merge and split
+//
+// Agents correct the clustering, and the clusterer remembers it
+// (regroup.go):
+//
+//   - Merge(from, into) adds from's statistics (count, customers, rates,
+//     first seen) to into and keeps from's centroid in the index as a facet
+//     of into: a match on the facet joins into and counts there, while the
+//     facet's centroid and negation vote keep learning from its own
+//     matches. One summed centroid was tried first and lost: the merged
+//     centroid's 24 indexed features are shared out between the two
+//     topics, the negation majority of a "안 돼요" cluster merged with a
+//     question cluster flips, and near-duplicates of either half started
+//     new clusters. A pointer from → into (chains flattened) sends an Add
+//     for from — a member another instance decided before it heard of the
+//     merge — to into, and NewID never hands out from again. Cluster(from)
+//     and Open no longer show it.
+//   - Split(from, to, moved, kept) opens to from the moved members and
+//     rebuilds from's centroid from a sample of the kept ones (as Restore
+//     does; earlier facets of from are dropped, as they may hold the moved
+//     texts), points the repeat cache for every moved text at to, and
+//     records a cannot-link between from and to. Assign honours it: when
+//     the cluster it picked has cannot-links, it also scores each open
+//     partner exactly and takes the most similar, so a text near the
+//     split-off members never goes back into the original however the
+//     index ranks the two, and the two are never joined automatically. An
+//     agent's later Merge of the two undoes the link; merging either into a
+//     third cluster carries the link over. KeepApart records a link alone
+//     (after a restart).
+//
+// The cost on the hot path is one length check of the cannot-link map per
+// Assign and one nil check per join; only inquiries landing in a split
+// cluster pay a cosine per partner.
+//
+// Across instances every merge and split is announced over NATS, and
+// workers.RestoreClusters rebuilds them from SQL after a restart: members
+// keep the cluster they were merged from (inquiries.merged_from), so a
+// merged cluster comes back with its facets; merged_into pointers and the
+// cluster_splits cannot-links are replayed.
+//
 // # Concurrency
 //
 // A Clusterer is safe for concurrent use: text is normalised and featurised

@@ -22,6 +22,7 @@ type clusterResponse struct {
 	Last5m         int        `json:"last_5m"`
 	Last15m        int        `json:"last_15m"`
 	IncidentID     string     `json:"incident_id,omitempty"`
+	MergedInto     string     `json:"merged_into,omitempty"`
 	Samples        []sampleIn `json:"samples,omitempty"`
 }
 
@@ -38,14 +39,21 @@ type sampleIn struct {
 func (s *Server) toClusterResponse(c storage.Cluster, now time.Time) clusterResponse {
 	r := clusterResponse{
 		ID: c.ID, Status: c.Status, Label: c.Label, Representative: c.Representative,
-		Inquiries: c.Inquiries, Customers: c.Customers, IncidentID: c.IncidentID,
+		Inquiries: c.Inquiries, Customers: c.Customers, IncidentID: c.IncidentID, MergedInto: c.MergedInto,
 		FirstSeen: time.UnixMilli(c.FirstSeen).UTC(), LastSeen: time.UnixMilli(c.LastSeen).UTC(),
 	}
-	if now.Sub(time.UnixMilli(c.LastSeen)) > s.Config.Triage.IdleWindow {
+	if r.Status == storage.ClusterOpen && now.Sub(time.UnixMilli(c.LastSeen)) > s.Config.Triage.IdleWindow {
 		r.Status = storage.ClusterClosed
 	}
 	if live, ok := s.Clusters.Cluster(c.ID); ok && r.Status == storage.ClusterOpen {
 		r.PerMinute, r.Last5m, r.Last15m = live.PerMinute, live.Last5m, live.Last15m
+		if len(r.Label) == 0 {
+			// A split leaves the label to the clusterer until the next member.
+			r.Label = live.Label
+		}
+	}
+	if r.Label == nil {
+		r.Label = []string{}
 	}
 	return r
 }
@@ -82,7 +90,12 @@ func (s *Server) getCluster(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, newError(http.StatusInternalServerError, "internal", "unable to read the cluster"))
 		return
 	}
-	members, err := s.Store.InquiriesByCluster(r.Context(), id, 10)
+	s.writeCluster(w, r, http.StatusOK, c)
+}
+
+// writeCluster responds with c and its ten newest members.
+func (s *Server) writeCluster(w http.ResponseWriter, r *http.Request, status int, c storage.Cluster) {
+	members, err := s.Store.InquiriesByCluster(r.Context(), c.ID, 10)
 	if err != nil {
 		s.Log.Error("read cluster members", "err", err)
 		s.writeError(w, newError(http.StatusInternalServerError, "internal", "unable to read the cluster"))
@@ -94,7 +107,7 @@ func (s *Server) getCluster(w http.ResponseWriter, r *http.Request) {
 		resp.Samples = append(resp.Samples, sampleIn{ID: m.ID, CustomerID: m.CustomerID, Source: m.Source, Text: m.Text,
 			ReceivedAt: time.UnixMilli(m.ReceivedAt).UTC()})
 	}
-	writeJSON(w, http.StatusOK, resp)
+	writeJSON(w, status, resp)
 }
 
 // limitParam reads ?limit=, def when absent, 1..max otherwise.

@@ -99,6 +99,12 @@ func newStack(t *testing.T, ctx context.Context, cfg config.Config, b *bus.Bus) 
 		Store: db, Bus: b, JetStream: b.JetStream, DeadLetters: dead, Clusters: clusters, Knowledge: db, Log: log, Registry: reg,
 		Changed:        func(_ context.Context, what string) { _ = bot.AnnounceChange(b.Conn, what) },
 		ClustersClosed: func(_ context.Context, ids []string) { _ = workers.AnnounceClosed(b.Conn, ids) },
+		ClustersMerged: func(_ context.Context, from, into string) {
+			_ = workers.AnnounceMerge(b.Conn, "test-instance", from, into)
+		},
+		ClusterSplit: func(_ context.Context, from, to string, moved, kept []storage.Inquiry) {
+			_ = workers.AnnounceSplit(b.Conn, "test-instance", from, to, moved, kept)
+		},
 		FollowUp: func(ctx context.Context, id string, u kb.Update) {
 			if _, err := bot.FollowUp(ctx, db, id, u); err != nil {
 				t.Errorf("FollowUp: %v", err)

@@ -179,6 +179,8 @@ func (s *Server) queueError(w http.ResponseWriter, err error) bool {
 		s.writeError(w, newError(http.StatusConflict, "claimed", trimPrefixes(err.Error())))
 	case errors.Is(err, storage.ErrNotFound):
 		s.writeError(w, newError(http.StatusNotFound, "not_found", "no such open cluster"))
+	case errors.Is(err, storage.ErrInvalid):
+		s.writeError(w, newError(http.StatusBadRequest, "invalid_field", trimPrefixes(strings.TrimSuffix(err.Error(), ": "+storage.ErrInvalid.Error()))))
 	default:
 		s.Log.Error("queue action", "err", err)
 		s.writeError(w, newError(http.StatusInternalServerError, "internal", "unable to change the queue item"))

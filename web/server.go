@@ -36,12 +36,18 @@ type inquiryReader interface {
 	LinkCluster(ctx context.Context, actor, clusterID, incidentID string) error
 	ReplyToCluster(ctx context.Context, agent, clusterID, text string) (int, error)
 	ClusterReply(ctx context.Context, clusterID string) (storage.Reply, []storage.Delivery, error)
+	MergeCluster(ctx context.Context, agent, from, into string, now int64) (storage.Cluster, int, error)
+	SplitCluster(ctx context.Context, agent, from, newID string, ids []string, now int64) (storage.Cluster, error)
 	Ping(ctx context.Context) error
 }
 
-// clusterRates is the in-memory clusterer, which alone knows recent rates.
-type clusterRates interface {
+// liveClusters is the in-memory clusterer, which alone knows recent rates,
+// and which merges and splits change at once on this instance.
+type liveClusters interface {
 	Cluster(id string) (triage.Cluster, bool)
+	NewID() string
+	Merge(from, into string)
+	Split(from, to string, moved, kept []triage.Item)
 }
 
 // knowledgeStore is the part of storage the knowledge-base API needs.
@@ -97,12 +103,16 @@ type Options struct {
 	Bus         pinger
 	JetStream   jetstream.JetStream
 	DeadLetters *workers.DeadLetters
-	Clusters    clusterRates
+	Clusters    liveClusters
 	Knowledge   knowledgeStore
 	// Changed tells every instance that the knowledge base changed.
 	Changed func(ctx context.Context, what string)
 	// ClustersClosed tells every instance to close clusters in memory.
 	ClustersClosed func(ctx context.Context, ids []string)
+	// ClustersMerged and ClusterSplit tell the other instances' clusterers
+	// about an agent's merge or split (this one's is changed directly).
+	ClustersMerged func(ctx context.Context, from, into string)
+	ClusterSplit   func(ctx context.Context, from, to string, moved, kept []storage.Inquiry)
 	// FollowUp queues an incident update for the customers who asked.
 	FollowUp func(ctx context.Context, incidentID string, u kb.Update)
 	// Kick wakes the outbound sender after deliveries are queued.
@@ -176,6 +186,8 @@ func (s *Server) routeTable() []route {
 		{"POST /v1/queue/{cluster}/reply", s.require(config.RoleAgent, s.replyToQueueItem)},
 		{"GET /v1/queue/{cluster}/reply", s.require(config.RoleAgent, s.getQueueItemReply)},
 		{"POST /v1/clusters/{id}/link", s.require(config.RoleAgent, s.linkCluster)},
+		{"POST /v1/clusters/{id}/merge", s.require(config.RoleAgent, s.mergeCluster)},
+		{"POST /v1/clusters/{id}/split", s.require(config.RoleAgent, s.splitCluster)},
 		{"GET /v1/incidents", s.require(config.RoleRead, s.getIncidents)},
 		{"POST /v1/incidents", s.require(config.RoleManager, s.postIncident)},
 		{"GET /v1/incidents/{id}", s.require(config.RoleRead, s.getIncident)},

@@ -23,6 +23,8 @@ type clusterer interface {
 	Cluster(id string) (triage.Cluster, bool)
 	Add(clusterID string, it triage.Item)
 	Close(id string)
+	Merge(from, into string)
+	Split(from, to string, moved, kept []triage.Item)
 }
 
 // Item is the clusterer's view of a stored inquiry. Customers are keyed by
@@ -49,11 +51,28 @@ func (s *Store) assign(rows []storage.Inquiry) []storage.Cluster {
 	return out
 }
 
-// announcement tells other instances which clusters stored inquiries joined.
+// announcement tells other instances which clusters stored inquiries
+// joined, and which clusters agents closed, merged or split.
 type announcement struct {
-	Origin  string   `json:"origin"`
-	Members []member `json:"members,omitempty"`
-	Closed  []string `json:"closed,omitempty"` // clusters closed on every instance
+	Origin  string      `json:"origin"`
+	Members []member    `json:"members,omitempty"`
+	Closed  []string    `json:"closed,omitempty"` // clusters closed on every instance
+	Merged  []mergeNote `json:"merged,omitempty"`
+	Split   []splitNote `json:"split,omitempty"`
+}
+
+type mergeNote struct {
+	From string `json:"from"`
+	Into string `json:"into"`
+}
+
+// splitNote carries the texts the clusterers rebuild both centroids from:
+// the moved members and a sample of those kept.
+type splitNote struct {
+	From  string   `json:"from"`
+	To    string   `json:"to"`
+	Moved []member `json:"moved"`
+	Kept  []member `json:"kept"`
 }
 
 type member struct {
@@ -101,6 +120,54 @@ func AnnounceClosed(nc *nats.Conn, ids []string) error {
 	return nil
 }
 
+// AnnounceMerge tells the other instances that an agent merged cluster
+// from into cluster into (SQL was updated, and origin's own clusterer
+// changed, by the caller).
+func AnnounceMerge(nc *nats.Conn, origin, from, into string) error {
+	return announceChange(nc, announcement{Origin: origin, Merged: []mergeNote{{From: from, Into: into}}})
+}
+
+// AnnounceSplit tells the other instances that an agent split the members
+// moved off cluster from into the new cluster to; kept is a sample of the
+// members left (see triage.Clusterer.Split).
+func AnnounceSplit(nc *nats.Conn, origin, from, to string, moved, kept []storage.Inquiry) error {
+	note := splitNote{From: from, To: to}
+	for _, in := range moved {
+		note.Moved = append(note.Moved, toMember(to, in))
+	}
+	for _, in := range kept {
+		note.Kept = append(note.Kept, toMember(from, in))
+	}
+	return announceChange(nc, announcement{Origin: origin, Split: []splitNote{note}})
+}
+
+func toMember(clusterID string, in storage.Inquiry) member {
+	return member{ClusterID: clusterID, ID: in.ID, Customer: in.CustomerKey(), Text: in.Text, At: in.ReceivedAt}
+}
+
+func (m member) item() triage.Item {
+	return triage.Item{ID: m.ID, CustomerID: m.Customer, Text: m.Text, At: time.UnixMilli(m.At)}
+}
+
+func items(ms []member) []triage.Item {
+	out := make([]triage.Item, len(ms))
+	for i, m := range ms {
+		out[i] = m.item()
+	}
+	return out
+}
+
+func announceChange(nc *nats.Conn, a announcement) error {
+	data, err := json.Marshal(a)
+	if err == nil {
+		err = nc.Publish(bus.AssignedSubject, data)
+	}
+	if err != nil {
+		return fmt.Errorf("workers: unable to announce a cluster change: %w", err)
+	}
+	return nil
+}
+
 // FollowClusters applies other instances' cluster assignments to c, so
 // that an inquiry arriving here joins the cluster its twins joined there.
 func FollowClusters(nc *nats.Conn, instance string, c clusterer, log *slog.Logger) (*nats.Subscription, error) {
@@ -116,8 +183,14 @@ func FollowClusters(nc *nats.Conn, instance string, c clusterer, log *slog.Logge
 		if a.Origin == instance {
 			return
 		}
+		for _, m := range a.Merged {
+			c.Merge(m.From, m.Into)
+		}
+		for _, sp := range a.Split {
+			c.Split(sp.From, sp.To, items(sp.Moved), items(sp.Kept))
+		}
 		for _, mb := range a.Members {
-			c.Add(mb.ClusterID, triage.Item{ID: mb.ID, CustomerID: mb.Customer, Text: mb.Text, At: time.UnixMilli(mb.At)})
+			c.Add(mb.ClusterID, mb.item())
 		}
 	})
 	if err != nil {
@@ -130,15 +203,20 @@ func FollowClusters(nc *nats.Conn, instance string, c clusterer, log *slog.Logge
 type clusterSource interface {
 	OpenClusters(ctx context.Context, since int64, limit int) ([]storage.Cluster, error)
 	RecentClusterMembers(ctx context.Context, since int64, perCluster int) (map[string][]storage.Inquiry, error)
+	ClusterRegroupings(ctx context.Context) (storage.Regroupings, error)
 }
 
 // restorer is the part of triage.Clusterer a restart needs.
 type restorer interface {
 	Restore(cl triage.Cluster, members []triage.Item)
+	Merge(from, into string)
+	KeepApart(a, b string)
 }
 
 // RestoreClusters rebuilds c from the clusters still open at now (seen
-// within idle) and a sample of each one's newest members. It returns how
+// within idle) and a sample of each one's newest members, then replays the
+// agents' merges (pointers from merged ids) and splits (cannot-links
+// between open clusters), so that a restart remembers them. It returns how
 // many clusters it restored.
 func RestoreClusters(ctx context.Context, src clusterSource, c restorer, now time.Time, idle time.Duration, sample int) (int, error) {
 	since := now.Add(-idle).UnixMilli()
@@ -153,15 +231,48 @@ func RestoreClusters(ctx context.Context, src clusterSource, c restorer, now tim
 	// Oldest first, so that the clusterer's idle ordering matches.
 	slices.SortFunc(open, func(a, b storage.Cluster) int { return cmp.Compare(a.LastSeen, b.LastSeen) })
 	for _, cl := range open {
-		items := make([]triage.Item, 0, len(members[cl.ID]))
+		// Members an agent merged in from another cluster come back as a
+		// facet of this one, as the merge left them (triage.Clusterer.Merge).
+		var own []triage.Item
+		facets := map[string][]triage.Item{}
+		var order []string
 		for _, in := range slices.Backward(members[cl.ID]) {
-			items = append(items, Item(in))
+			if in.MergedFrom == "" {
+				own = append(own, Item(in))
+				continue
+			}
+			if _, ok := facets[in.MergedFrom]; !ok {
+				order = append(order, in.MergedFrom)
+			}
+			facets[in.MergedFrom] = append(facets[in.MergedFrom], Item(in))
 		}
 		c.Restore(triage.Cluster{
 			ID: cl.ID, Representative: cl.Representative, Label: cl.Label,
-			Count: int(cl.Inquiries), Customers: int(cl.Customers),
+			Count: max(1, int(cl.Inquiries)-len(members[cl.ID])+len(own)), Customers: int(cl.Customers),
 			FirstSeen: time.UnixMilli(cl.FirstSeen), LastSeen: time.UnixMilli(cl.LastSeen),
-		}, items)
+		}, own)
+		for _, from := range order {
+			f := facets[from]
+			c.Restore(triage.Cluster{ID: from, Representative: f[len(f)-1].Text, Count: len(f),
+				FirstSeen: f[0].At, LastSeen: f[len(f)-1].At}, f)
+			c.Merge(from, cl.ID)
+		}
+	}
+	rg, err := src.ClusterRegroupings(ctx)
+	if err != nil {
+		return 0, err
+	}
+	for from, into := range rg.MergedInto {
+		c.Merge(from, into) // merged clusters are not open: only the pointer
+	}
+	isOpen := make(map[string]bool, len(open))
+	for _, cl := range open {
+		isOpen[cl.ID] = true
+	}
+	for _, pair := range rg.Apart {
+		if isOpen[pair[0]] && isOpen[pair[1]] {
+			c.KeepApart(pair[0], pair[1])
+		}
 	}
 	return len(open), nil
 }
