@@ -48,13 +48,18 @@ func (a *App) Commands(w http.ResponseWriter, r *http.Request) {
 			fmt.Sprintf("command %q is not %s, the command configured as slack.command", cmd.Command, a.Config.Command))
 		return
 	}
-	// Only what a command reply uses: slack.Msg would also send empty
-	// metadata and message fields that mean nothing here.
 	w.Header().Set("Content-Type", "application/json")
-	_ = json.NewEncoder(w).Encode(struct {
+	_ = json.NewEncoder(w).Encode(commandReply(msg))
+}
+
+// commandReply is the part of msg a command reply uses, over HTTP and
+// Socket Mode alike: slack.Msg would also send empty metadata and message
+// fields that mean nothing here.
+func commandReply(msg slack.Msg) any {
+	return struct {
 		ResponseType string `json:"response_type"`
 		Text         string `json:"text"`
-	}{msg.ResponseType, msg.Text})
+	}{msg.ResponseType, msg.Text}
 }
 
 // handleCommand runs one slash command and returns the reply. Its only
