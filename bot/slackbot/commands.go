@@ -49,13 +49,13 @@ func (a *App) Commands(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("Content-Type", "application/json")
-	_ = json.NewEncoder(w).Encode(commandReply(msg))
+	_ = json.NewEncoder(w).Encode(replyBody(msg))
 }
 
-// commandReply is the part of msg a command reply uses, over HTTP and
+// replyBody is the part of msg a command reply uses, over HTTP and
 // Socket Mode alike: slack.Msg would also send empty metadata and message
 // fields that mean nothing here.
-func commandReply(msg slack.Msg) any {
+func replyBody(msg slack.Msg) any {
 	return struct {
 		ResponseType string `json:"response_type"`
 		Text         string `json:"text"`

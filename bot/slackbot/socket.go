@@ -97,7 +97,7 @@ func (a *App) dispatch(ctx context.Context, evt socketmode.Event, ack acker) {
 			msg = slack.Msg{ResponseType: slack.ResponseTypeEphemeral,
 				Text: "요청을 처리하지 못했습니다. 잠시 후 다시 시도해 주세요. / Something went wrong; please try again."}
 		}
-		a.ack(ctx, ack, evt.Request.EnvelopeID, commandReply(msg))
+		a.ack(ctx, ack, evt.Request.EnvelopeID, replyBody(msg))
 	case socketmode.EventTypeErrorBadMessage:
 		// A request the library could not parse (an event type it does
 		// not know, say) would otherwise come back again and again.
