@@ -214,7 +214,7 @@ func TestBoardThrottlesUpdates(t *testing.T) {
 	start := time.Now()
 	for i := range 30 {
 		h.ask(fmt.Sprintf("burst-%d", i), paymentText)
-		time.Sleep(10 * time.Millisecond)
+		time.Sleep(30 * time.Millisecond) // over several intervals, as a surge would
 	}
 	h.waitBoard(c.ID, "the board to catch up with 32 inquiries", func(m message) bool {
 		return strings.Contains(m.text, "32 inquiries · 32 customers")
