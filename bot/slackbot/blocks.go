@@ -51,7 +51,7 @@ func (it boardItem) done(idle bool) string {
 	case it.Status == storage.ClusterClosed:
 		return "Resolved"
 	case it.Status != storage.ClusterOpen:
-		return strings.ToUpper(it.Status[:1]) + it.Status[1:] // merged…
+		return "Done (" + it.Status + ")" // merged, or a status to come
 	case idle:
 		return "Closed: no inquiry for a while"
 	}
@@ -91,7 +91,7 @@ func clusterBlocks(it boardItem, final string, now time.Time) (blocks []slack.Bl
 		state = append(state, inc+" (answered automatically)")
 	}
 	if final == "" && it.ClaimedBy != "" && it.ClaimedUntil > now.UnixMilli() {
-		state = append(state, "Claimed by "+who(it.ClaimedBy)+" until "+time.UnixMilli(it.ClaimedUntil).UTC().Format("15:04")+" UTC")
+		state = append(state, "Claimed by "+who(it.ClaimedBy)+" until "+slackTime(time.UnixMilli(it.ClaimedUntil)))
 	}
 	if it.Reply != nil {
 		state = append(state, "Replied to all by "+who(it.Reply.By)+": "+escape(truncate(oneLine(it.Reply.Text), 150)))
@@ -201,6 +201,11 @@ func who(actor string) string {
 		return "<@" + u + ">"
 	}
 	return escape(actor)
+}
+
+// slackTime shows t in each reader's own time zone, with a UTC fallback.
+func slackTime(t time.Time) string {
+	return fmt.Sprintf("<!date^%d^{time}|%s>", t.Unix(), t.UTC().Format("15:04 UTC"))
 }
 
 func plain(s string) *slack.TextBlockObject {

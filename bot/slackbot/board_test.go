@@ -298,3 +298,57 @@ func TestBoardOneLeader(t *testing.T) {
 		t.Fatalf("two instances posted %d messages for one cluster", n)
 	}
 }
+
+func TestClusterBlocks(t *testing.T) {
+	now := time.UnixMilli(1_700_000_000_000)
+	base := storage.Cluster{ID: "cl-1", Label: []string{"결제", "오류"}, Inquiries: 12, Customers: 9, Status: storage.ClusterOpen}
+	claimed := base
+	claimed.ClaimedBy, claimed.ClaimedUntil = "slack:UKIM", now.Add(5*time.Minute).UnixMilli()
+	expired := claimed
+	expired.ClaimedUntil = now.Add(-time.Minute).UnixMilli()
+	merged := base
+	merged.Status = "merged"
+	cases := []struct {
+		name        string
+		item        boardItem
+		final       string
+		want        []string
+		wantNot     []string
+		wantButtons int
+	}{
+		{"live", boardItem{Cluster: base, Recent: storage.Recent{Last5m: 4, Last15m: 7}},
+			"", []string{"*결제 오류*", "12 inquiries · 9 customers · 4 in 5 min · 7 in 15 min"}, nil, 4},
+		{"customers cannot mention the channel", boardItem{Cluster: base, Samples: []storage.Inquiry{{Text: "<!channel> 환불 & 결제"}, {Text: "<!channel> 환불 & 결제"}}},
+			"", []string{"&lt;!channel&gt; 환불 &amp; 결제"}, []string{"<!channel>"}, 4},
+		{"claimed", boardItem{Cluster: claimed}, "", []string{"Claimed by <@UKIM> until <!date^"}, nil, 4},
+		{"claim expired", boardItem{Cluster: expired}, "", nil, []string{"Claimed"}, 4},
+		{"linked and replied", boardItem{Cluster: storage.Cluster{ID: "cl-2", Representative: "앱이 안 열려요", IncidentID: "inc-1", Status: storage.ClusterOpen},
+			Incident: "앱 장애", Reply: &storage.Reply{By: "api:lee", Text: "복구되었습니다"}},
+			"", []string{"*앱이 안 열려요*", "Incident `inc-1` 앱 장애", "Replied to all by api:lee: 복구되었습니다"}, nil, 4},
+		{"resolved", boardItem{Cluster: claimed}, boardItem{Cluster: storage.Cluster{Status: storage.ClusterClosed}}.done(false),
+			[]string{"~결제 오류~", "Resolved"}, []string{"Claimed", "in 5 min"}, 0},
+		{"merged", boardItem{Cluster: merged}, boardItem{Cluster: merged}.done(false), []string{"Done (merged)"}, nil, 0},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			blocks, _ := clusterBlocks(tc.item, tc.final, now)
+			m := parseMessage(t, slackfake.Call{Method: "render", Form: map[string][]string{"blocks": {mustJSON(t, blocks)}}})
+			for _, w := range tc.want {
+				if !strings.Contains(m.text, w) {
+					t.Errorf("text %q lacks %q", m.text, w)
+				}
+			}
+			for _, w := range tc.wantNot {
+				if strings.Contains(m.text, w) {
+					t.Errorf("text %q has %q", m.text, w)
+				}
+			}
+			if len(m.buttons) != tc.wantButtons {
+				t.Errorf("buttons = %v, want %d", m.buttons, tc.wantButtons)
+			}
+			if n := strings.Count(m.text, "환불 &amp; 결제"); n > 1 {
+				t.Errorf("a repeated sample is shown %d times", n)
+			}
+		})
+	}
+}

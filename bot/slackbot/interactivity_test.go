@@ -367,3 +367,38 @@ func mustJSON(t *testing.T, v any) string {
 	}
 	return string(b)
 }
+
+func TestSurgeAlertDismiss(t *testing.T) {
+	h := newHarness(t, nil)
+	h.askMany("login", loginText, 2)
+	c := h.clusterOf(loginText, 2)
+	if _, err := h.db.RaiseAlert(h.ctx, storage.Alert{ClusterID: c.ID, RaisedAt: time.Now().UnixMilli(), PerMinute: 11,
+		Inquiries: 2, Customers: 2, Label: c.Label, Representative: loginText}); err != nil {
+		t.Fatal(err)
+	}
+	h.waitFor("the alert posted", func() bool {
+		ms, _ := h.db.SlackMessages(h.ctx, []string{alertSubject(c.ID)})
+		return ms[alertSubject(c.ID)].TS != ""
+	})
+	ms, _ := h.db.SlackMessages(h.ctx, []string{alertSubject(c.ID)})
+	alertTS := ms[alertSubject(c.ID)].TS
+
+	h.mustInteract(click(testAgent, "dismiss", c.ID))
+	if ds, _ := h.db.AlertDecisions(h.ctx, []string{c.ID}); ds[c.ID].Status != storage.AlertDismissed || ds[c.ID].By != "slack:"+testAgent {
+		t.Fatalf("decision = %+v", ds)
+	}
+	updates := h.fake.WaitFor(t, "chat.update", 10*time.Second, func(cs []slackfake.Call) bool {
+		return slices.ContainsFunc(cs, func(c slackfake.Call) bool { return c.Form.Get("ts") == alertTS })
+	})
+	for _, u := range updates {
+		if u.Form.Get("ts") == alertTS {
+			if m := parseMessage(t, u); len(m.buttons) != 0 || !strings.Contains(m.text, "Dismissed by <@"+testAgent+">") ||
+				u.Form.Get("channel") != testAgents {
+				t.Fatalf("alert update = %+v in %s", m, u.Form.Get("channel"))
+			}
+		}
+	}
+	if incs, _ := h.db.Incidents(h.ctx, false); len(incs) != 0 {
+		t.Fatalf("a dismissal declared %+v", incs)
+	}
+}
