@@ -230,6 +230,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, started cha
 			Config: cfg.Slack, Intake: intake, Store: db, Sender: sender,
 			Changed: changed, ClustersClosed: clustersClosed, FollowUp: followUp, Kick: deliver.Kick,
 			Owner: instance, Log: log.With("component", "slack"),
+			IdleWindow: cfg.Triage.IdleWindow,
 		})
 	}
 	opts := web.Options{

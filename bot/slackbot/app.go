@@ -47,6 +47,10 @@ type Options struct {
 	Log   *slog.Logger
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+
+	// IdleWindow is triage's: a cluster with no inquiry for this long has
+	// left the queue. Zero means triage's default.
+	IdleWindow time.Duration
 }
 
 // App handles Slack's events, interactions and commands.

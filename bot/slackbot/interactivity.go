@@ -2,19 +2,314 @@ package slackbot
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
 	"net/http"
+	"net/url"
+	"strings"
+	"time"
 
 	"github.com/slack-go/slack"
+
+	"github.com/surgedesk/surgedesk/kb"
+	"github.com/surgedesk/surgedesk/storage"
 )
 
-// Interactivity serves POST /slack/interactivity. STUB: replaced by the
-// board work.
+// claimLease is how long a claim lasts unless renewed, as in the HTTP API.
+const claimLease = 10 * time.Minute
+
+// maxReply bounds a reply to all, as in the HTTP API.
+const maxReply = 4000
+
+// Interactivity serves POST /slack/interactivity: button clicks on the
+// board and alerts, and modal submissions. Slack wants an answer within
+// three seconds, so the SQL work is done here (it is fast) and every
+// Slack call but views.open (whose trigger expires) is left to the board
+// or made in the background.
 func (a *App) Interactivity(w http.ResponseWriter, r *http.Request) {
-	writeError(w, http.StatusNotImplemented, "not_implemented", "Slack interactivity is not implemented yet")
+	body, err := a.verify(r)
+	if errors.Is(err, errUnverified) {
+		a.Log.Warn("Slack interaction refused", "err", err)
+		writeError(w, http.StatusUnauthorized, "unverified", "the request is not signed by Slack, or is too old")
+		return
+	}
+	if err != nil {
+		writeError(w, http.StatusBadRequest, "invalid_payload", err.Error())
+		return
+	}
+	form, err := url.ParseQuery(string(body))
+	var cb slack.InteractionCallback
+	if err == nil {
+		err = json.Unmarshal([]byte(form.Get("payload")), &cb)
+	}
+	if err != nil {
+		writeError(w, http.StatusBadRequest, "invalid_payload", "the payload field is not a Slack interaction: "+err.Error())
+		return
+	}
+	resp, err := a.handleInteraction(r.Context(), cb)
+	if err != nil {
+		a.Log.Error("Slack interaction", "type", cb.Type, "user", cb.User.ID, "err", err)
+		writeError(w, http.StatusInternalServerError, "internal", "unable to act on the interaction")
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if resp == nil {
+		w.WriteHeader(http.StatusOK)
+		return
+	}
+	_ = json.NewEncoder(w).Encode(resp)
 }
 
 // handleInteraction acts on a button click or modal submission and returns
-// what to answer Slack with (nil: an empty 200). STUB.
+// what to answer Slack with (nil: an empty 200).
 func (a *App) handleInteraction(ctx context.Context, cb slack.InteractionCallback) (any, error) {
+	switch cb.Type {
+	case slack.InteractionTypeBlockActions:
+		for _, act := range cb.ActionCallback.BlockActions {
+			if err := a.blockAction(ctx, cb, act); err != nil {
+				return nil, err
+			}
+		}
+		return nil, nil
+	case slack.InteractionTypeViewSubmission:
+		return a.viewSubmission(ctx, cb)
+	}
+	return nil, nil // view_closed and the rest need nothing
+}
+
+// blockAction acts on one button of the board or of an alert.
+func (a *App) blockAction(ctx context.Context, cb slack.InteractionCallback, act *slack.BlockAction) error {
+	user, channel, id := cb.User.ID, cb.Channel.ID, act.Value
+	if channel == "" {
+		channel = cb.Container.ChannelID
+	}
+	agent, manager := a.roles(user, channel)
+	switch {
+	case act.ActionID == actionDeclare && !manager:
+		a.ephemeral(ctx, channel, user, "Only managers can declare an incident.")
+		return nil
+	case !agent:
+		a.ephemeral(ctx, channel, user, "Only agents can act on the queue.")
+		return nil
+	}
+	actor := Actor(user)
+	switch act.ActionID {
+	case actionClaim:
+		now := a.Now()
+		err := a.Store.ClaimCluster(ctx, actor, id, now.UnixMilli(), now.Add(claimLease).UnixMilli())
+		if errors.Is(err, storage.ErrClaimed) {
+			holder := "another agent"
+			if c, cerr := a.Store.Cluster(ctx, id); cerr == nil && c.ClaimedBy != "" {
+				holder = who(c.ClaimedBy)
+			}
+			a.ephemeral(ctx, channel, user, "Claimed by "+holder+" already.")
+			return nil
+		}
+		if err := a.queueError(ctx, channel, user, err); err != nil {
+			return err
+		}
+	case actionResolve:
+		if err := a.queueError(ctx, channel, user, a.Store.ResolveCluster(ctx, actor, id)); err != nil {
+			return err
+		}
+		a.ClustersClosed(context.WithoutCancel(ctx), []string{id})
+	case actionReply, actionLink:
+		return a.openModal(ctx, cb, act.ActionID, id)
+	case actionDeclare:
+		return a.declare(ctx, channel, user, id)
+	case actionDismiss:
+		err := a.Store.DecideAlert(ctx, actor, id, storage.AlertOpen, storage.AlertDismissed, "", a.Now().UnixMilli())
+		if errors.Is(err, storage.ErrExists) || errors.Is(err, storage.ErrNotFound) {
+			a.ephemeral(ctx, channel, user, "This alert was declared or dismissed already.")
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		a.refresh(ctx, alertSubject(id))
+		return nil
+	default:
+		return nil
+	}
+	a.refresh(ctx, clusterSubject(id))
+	return nil
+}
+
+// queueError tells the user when the cluster is gone and returns the
+// other errors.
+func (a *App) queueError(ctx context.Context, channel, user string, err error) error {
+	if errors.Is(err, storage.ErrNotFound) {
+		a.ephemeral(ctx, channel, user, "This cluster is no longer in the queue.")
+		return nil
+	}
+	return err
+}
+
+// openModal opens the reply or link modal for a cluster still open.
+func (a *App) openModal(ctx context.Context, cb slack.InteractionCallback, action, id string) error {
+	channel := cb.Channel.ID
+	if channel == "" {
+		channel = cb.Container.ChannelID
+	}
+	c, err := a.Store.Cluster(ctx, id)
+	if errors.Is(err, storage.ErrNotFound) || err == nil && c.Status != storage.ClusterOpen {
+		a.ephemeral(ctx, channel, cb.User.ID, "This cluster is no longer in the queue.")
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	var view slack.ModalViewRequest
+	switch action {
+	case actionReply:
+		replies, err := a.Store.ClusterReplies(ctx, []string{id})
+		if err != nil {
+			return err
+		}
+		if r, ok := replies[id]; ok {
+			a.ephemeral(ctx, channel, cb.User.ID, "Already replied to all by "+who(r.By)+".")
+			return nil
+		}
+		view = replyModal(c)
+	case actionLink:
+		incidents, err := a.Store.Incidents(ctx, true)
+		if err != nil {
+			return err
+		}
+		if len(incidents) == 0 {
+			a.ephemeral(ctx, channel, cb.User.ID, "There is no active incident to link to.")
+			return nil
+		}
+		view = linkModal(c, incidents)
+	}
+	if err := a.Sender.OpenView(ctx, cb.TriggerID, view); err != nil {
+		a.Log.Warn("modal not opened", "action", action, "cluster", id, "err", err)
+		a.ephemeral(ctx, channel, cb.User.ID, "Slack did not open the form; try again.")
+	}
+	return nil
+}
+
+// viewSubmission acts on a submitted modal; input problems go back to the
+// modal as errors on their block.
+func (a *App) viewSubmission(ctx context.Context, cb slack.InteractionCallback) (any, error) {
+	id, actor := cb.View.PrivateMetadata, Actor(cb.User.ID)
+	value := func(block, action string) slack.BlockAction {
+		if cb.View.State == nil {
+			return slack.BlockAction{}
+		}
+		return cb.View.State.Values[block][action]
+	}
+	fail := func(block, msg string) (any, error) {
+		return slack.NewErrorsViewSubmissionResponse(map[string]string{block: msg}), nil
+	}
+	switch cb.View.CallbackID {
+	case viewReply:
+		text := strings.TrimSpace(value(blockReply, inputReply).Value)
+		switch {
+		case text == "":
+			return fail(blockReply, "Write the reply first.")
+		case len(text) > maxReply:
+			return fail(blockReply, fmt.Sprintf("The reply is longer than %d bytes.", maxReply))
+		}
+		_, err := a.Store.ReplyToCluster(ctx, actor, id, text)
+		switch {
+		case errors.Is(err, storage.ErrExists):
+			return fail(blockReply, "This cluster was already replied to.")
+		case errors.Is(err, storage.ErrNotFound):
+			return fail(blockReply, "This cluster is no longer in the queue.")
+		case err != nil:
+			return nil, err
+		}
+		a.Kick()
+	case viewLink:
+		incident := value(blockIncident, inputIncident).SelectedOption.Value
+		if incident == "" {
+			return fail(blockIncident, "Choose an incident.")
+		}
+		if _, err := a.Store.Incident(ctx, incident); errors.Is(err, storage.ErrNotFound) {
+			return fail(blockIncident, "This incident no longer exists.")
+		} else if err != nil {
+			return nil, err
+		}
+		err := a.Store.LinkCluster(ctx, actor, id, incident)
+		if errors.Is(err, storage.ErrNotFound) {
+			return fail(blockIncident, "This cluster no longer exists.")
+		}
+		if err != nil {
+			return nil, err
+		}
+	default:
+		return nil, nil
+	}
+	a.refresh(ctx, clusterSubject(id))
 	return nil, nil
+}
+
+// declare declares an incident from a surge alert for a manager: the
+// incident is created, the cluster linked to it, the alert marked
+// declared, and the alert's message says so at the board's next tick. The
+// alert is marked first, so that two managers clicking at once declare one
+// incident.
+func (a *App) declare(ctx context.Context, channel, user, clusterID string) error {
+	actor := Actor(user)
+	c, err := a.Store.Cluster(ctx, clusterID)
+	if err != nil && !errors.Is(err, storage.ErrNotFound) {
+		return err
+	}
+	incident := newIncidentID()
+	err = a.Store.DecideAlert(ctx, actor, clusterID, storage.AlertOpen, storage.AlertDeclared, incident, a.Now().UnixMilli())
+	if errors.Is(err, storage.ErrExists) || errors.Is(err, storage.ErrNotFound) {
+		a.ephemeral(ctx, channel, user, "This alert was declared or dismissed already.")
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	label := clusterLabel(c)
+	if c.ID == "" {
+		label = clusterID
+	}
+	_, err = a.Store.CreateIncident(ctx, actor, kb.Incident{ID: incident, Status: kb.Investigating, Severity: kb.Major,
+		TitleKO: truncate("문의 급증: "+label, kb.MaxTitle), TitleEN: truncate("Surge of inquiries: "+label, kb.MaxTitle)})
+	if err != nil {
+		// Back to open, so that it can be declared again.
+		if rerr := a.Store.DecideAlert(context.WithoutCancel(ctx), actor, clusterID, storage.AlertDeclared, storage.AlertOpen, "", a.Now().UnixMilli()); rerr != nil {
+			err = errors.Join(err, rerr)
+		}
+		return err
+	}
+	// Committed: what follows must happen even if Slack hangs up now.
+	ctx = context.WithoutCancel(ctx)
+	a.Changed(ctx, "incident:"+incident)
+	if c.ID != "" {
+		if err := a.Store.LinkCluster(ctx, actor, clusterID, incident); err != nil {
+			a.Log.Warn("declared incident not linked to its cluster", "cluster", clusterID, "incident", incident, "err", err)
+		}
+	}
+	a.refresh(ctx, alertSubject(clusterID), clusterSubject(clusterID))
+	return nil
+}
+
+func newIncidentID() string {
+	var b [6]byte
+	_, _ = rand.Read(b[:])
+	return "inc_" + hex.EncodeToString(b[:])
+}
+
+// ephemeral tells one user something in the background: the interaction
+// is answered at once, and the message waits its turn in the channel.
+func (a *App) ephemeral(ctx context.Context, channel, user, text string) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), a.Config.Timeout)
+	go func() {
+		defer cancel()
+		err := Retry(ctx, func(ctx context.Context) (bool, error) {
+			return a.Sender.PostEphemeral(ctx, channel, user, slack.MsgOptionText(text, false))
+		})
+		if err != nil {
+			a.Log.Warn("ephemeral message not sent", "channel", channel, "user", user, "err", err)
+		}
+	}()
 }

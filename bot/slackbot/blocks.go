@@ -1,0 +1,234 @@
+package slackbot
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/slack-go/slack"
+
+	"github.com/surgedesk/surgedesk/kb"
+	"github.com/surgedesk/surgedesk/storage"
+)
+
+// Action IDs of the board's and alerts' buttons, and callback IDs of the
+// modals they open. A button's value is the cluster's id.
+const (
+	actionClaim   = "claim"
+	actionReply   = "reply"
+	actionResolve = "resolve"
+	actionLink    = "link"
+	actionDeclare = "declare"
+	actionDismiss = "dismiss"
+
+	viewReply = "reply"
+	viewLink  = "link"
+
+	// Block and action IDs of the modals' inputs.
+	blockReply    = "reply"
+	inputReply    = "text"
+	blockIncident = "incident"
+	inputIncident = "incident"
+)
+
+// boardItem is one cluster as the board shows it.
+type boardItem struct {
+	storage.Cluster
+	storage.Recent
+	Samples  []storage.Inquiry
+	Reply    *storage.Reply
+	Incident string // the linked incident's title, when known
+	Priority float64
+}
+
+// done says why a cluster left the queue, "" while it is in it.
+func (it boardItem) done(idle bool) string {
+	switch {
+	case it.Status == storage.ClusterClosed:
+		return "Resolved"
+	case it.Status != storage.ClusterOpen:
+		return "Done (" + it.Status + ")" // merged, or a status to come
+	case idle:
+		return "Closed: no inquiry for a while"
+	}
+	return ""
+}
+
+// clusterBlocks renders a cluster's board message; final (non-empty: why
+// it is done) drops the buttons.
+func clusterBlocks(it boardItem, final string, now time.Time) (blocks []slack.Block, fallback string) {
+	label := clusterLabel(it.Cluster)
+	counts := fmt.Sprintf("%d inquiries · %d customers · %d in 5 min · %d in 15 min",
+		it.Inquiries, it.Customers, it.Last5m, it.Last15m)
+	title := "*" + escape(label) + "*"
+	if final != "" {
+		title = "~" + escape(label) + "~ :white_check_mark: " + final
+		counts = fmt.Sprintf("%d inquiries · %d customers", it.Inquiries, it.Customers)
+	}
+	blocks = append(blocks, slack.NewSectionBlock(mrkdwn(title+"\n"+counts), nil, nil, slack.SectionBlockOptionBlockID("summary")))
+	if final == "" && len(it.Samples) > 0 {
+		var samples []slack.MixedElement
+		seen := map[string]bool{}
+		for _, s := range it.Samples {
+			text := truncate(oneLine(s.Text), 150)
+			if !seen[text] { // a repeated text tells nothing more
+				seen[text] = true
+				samples = append(samples, mrkdwn("> "+escape(text)))
+			}
+		}
+		blocks = append(blocks, slack.NewContextBlock("samples", samples...))
+	}
+	var state []string
+	if it.IncidentID != "" {
+		inc := "Incident `" + it.IncidentID + "`"
+		if it.Incident != "" {
+			inc += " " + escape(it.Incident)
+		}
+		state = append(state, inc+" (answered automatically)")
+	}
+	if final == "" && it.ClaimedBy != "" && it.ClaimedUntil > now.UnixMilli() {
+		state = append(state, "Claimed by "+who(it.ClaimedBy)+" until "+slackTime(time.UnixMilli(it.ClaimedUntil)))
+	}
+	if it.Reply != nil {
+		state = append(state, "Replied to all by "+who(it.Reply.By)+": "+escape(truncate(oneLine(it.Reply.Text), 150)))
+	}
+	if len(state) > 0 {
+		var els []slack.MixedElement
+		for _, s := range state {
+			els = append(els, mrkdwn(s))
+		}
+		blocks = append(blocks, slack.NewContextBlock("state", els...))
+	}
+	if final == "" {
+		blocks = append(blocks, slack.NewActionBlock("actions",
+			slack.NewButtonBlockElement(actionClaim, it.ID, plain("Claim")),
+			slack.NewButtonBlockElement(actionReply, it.ID, plain("Reply to all")).WithStyle(slack.StylePrimary),
+			slack.NewButtonBlockElement(actionResolve, it.ID, plain("Resolve")),
+			slack.NewButtonBlockElement(actionLink, it.ID, plain("Link to incident")),
+		))
+	}
+	return blocks, label + " — " + counts
+}
+
+// alertBlocks renders a surge alert; with a decision it drops the buttons
+// and says who decided what.
+func alertBlocks(a storage.Alert, d *storage.AlertDecision) (blocks []slack.Block, fallback string) {
+	label := strings.Join(a.Label, " ")
+	if label == "" {
+		label = truncate(oneLine(a.Representative), 80)
+	}
+	text := fmt.Sprintf(":rotating_light: *Possible incident: %s*\n%.1f inquiries a minute · %d inquiries · %d customers · no incident linked",
+		escape(label), a.PerMinute, a.Inquiries, a.Customers)
+	blocks = append(blocks, slack.NewSectionBlock(mrkdwn(text), nil, nil, slack.SectionBlockOptionBlockID("summary")))
+	if len(a.Samples) > 0 {
+		var samples []slack.MixedElement
+		for _, s := range a.Samples {
+			samples = append(samples, mrkdwn("> "+escape(truncate(oneLine(s), 150))))
+		}
+		blocks = append(blocks, slack.NewContextBlock("samples", samples...))
+	}
+	switch {
+	case d == nil:
+		blocks = append(blocks, slack.NewActionBlock("actions",
+			slack.NewButtonBlockElement(actionDeclare, a.ClusterID, plain("Declare")).WithStyle(slack.StyleDanger),
+			slack.NewButtonBlockElement(actionDismiss, a.ClusterID, plain("Dismiss")),
+		))
+	case d.Status == storage.AlertDeclared:
+		blocks = append(blocks, slack.NewContextBlock("decision",
+			mrkdwn(":white_check_mark: Declared by "+who(d.By)+" as incident `"+d.IncidentID+"`")))
+	default:
+		blocks = append(blocks, slack.NewContextBlock("decision", mrkdwn("Dismissed by "+who(d.By))))
+	}
+	return blocks, "Possible incident: " + label
+}
+
+// replyModal asks for the reply to everyone in a cluster.
+func replyModal(c storage.Cluster) slack.ModalViewRequest {
+	input := slack.NewPlainTextInputBlockElement(plain("모두에게 보낼 답변 / The reply everyone gets"), inputReply).WithMultiline(true)
+	input.MaxLength = 4000
+	return slack.ModalViewRequest{
+		Type: slack.VTModal, CallbackID: viewReply, PrivateMetadata: c.ID,
+		Title: plain("Reply to all"), Submit: plain("Send"), Close: plain("Cancel"),
+		Blocks: slack.Blocks{BlockSet: []slack.Block{
+			slack.NewSectionBlock(mrkdwn(fmt.Sprintf("*%s*\nGoes to each of the %d customers in their own channel, once.",
+				escape(clusterLabel(c)), c.Customers)), nil, nil),
+			slack.NewInputBlock(blockReply, plain("Reply"), nil, input),
+		}},
+	}
+}
+
+// linkModal offers the active incidents to link a cluster to.
+func linkModal(c storage.Cluster, incidents []kb.Incident) slack.ModalViewRequest {
+	var options []*slack.OptionBlockObject
+	for _, inc := range incidents[:min(len(incidents), 100)] { // Slack's limit
+		options = append(options, slack.NewOptionBlockObject(inc.ID, plain(truncate(inc.ID+" · "+inc.Title("ko"), 75)), nil))
+	}
+	sel := slack.NewOptionsSelectBlockElement(slack.OptTypeStatic, plain("Choose an incident"), inputIncident, options...)
+	return slack.ModalViewRequest{
+		Type: slack.VTModal, CallbackID: viewLink, PrivateMetadata: c.ID,
+		Title: plain("Link to incident"), Submit: plain("Link"), Close: plain("Cancel"),
+		Blocks: slack.Blocks{BlockSet: []slack.Block{
+			slack.NewSectionBlock(mrkdwn("*"+escape(clusterLabel(c))+"*\nIts customers will get the incident's updates."), nil, nil),
+			slack.NewInputBlock(blockIncident, plain("Incident"), nil, sel),
+		}},
+	}
+}
+
+// digest identifies what a message shows, to update it only on a change.
+func digest(blocks []slack.Block) string {
+	b, _ := json.Marshal(blocks)
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:8])
+}
+
+func clusterLabel(c storage.Cluster) string {
+	if l := strings.Join(c.Label, " "); l != "" {
+		return l
+	}
+	if r := truncate(oneLine(c.Representative), 80); r != "" {
+		return r
+	}
+	return c.ID
+}
+
+// who shows an audit actor: a Slack user as a mention, others as named.
+func who(actor string) string {
+	if u, ok := strings.CutPrefix(actor, "slack:"); ok {
+		return "<@" + u + ">"
+	}
+	return escape(actor)
+}
+
+// slackTime shows t in each reader's own time zone, with a UTC fallback.
+func slackTime(t time.Time) string {
+	return fmt.Sprintf("<!date^%d^{time}|%s>", t.Unix(), t.UTC().Format("15:04 UTC"))
+}
+
+func plain(s string) *slack.TextBlockObject {
+	return slack.NewTextBlockObject(slack.PlainTextType, s, false, false)
+}
+
+func mrkdwn(s string) *slack.TextBlockObject {
+	return slack.NewTextBlockObject(slack.MarkdownType, s, false, false)
+}
+
+// escape keeps customers' text from forming mentions or links: Slack
+// reads <, > and & as control characters.
+var escaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")
+
+func escape(s string) string { return escaper.Replace(s) }
+
+func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
+
+// truncate cuts s to at most n runes, marking the cut.
+func truncate(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	r := []rune(s)
+	return string(r[:n-1]) + "…"
+}

@@ -1,0 +1,404 @@
+package slackbot
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/surgedesk/surgedesk/bot/slackbot/slackfake"
+	"github.com/surgedesk/surgedesk/kb"
+	"github.com/surgedesk/surgedesk/storage"
+)
+
+// interact sends payload to /slack/interactivity as Slack does: form
+// field payload, signed at at (zero: unsigned).
+func (h *harness) interact(payload map[string]any, at time.Time, extra http.Header) (int, string) {
+	h.t.Helper()
+	b, err := json.Marshal(payload)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	body := url.Values{"payload": {string(b)}}.Encode()
+	return h.post("/slack/interactivity", "application/x-www-form-urlencoded", []byte(body), at, extra)
+}
+
+// click is user clicking button action (value id) on a message of the
+// agents' channel.
+func click(user, action, id string) map[string]any {
+	return map[string]any{
+		"type": "block_actions", "trigger_id": "trigger-" + action, "user": map[string]any{"id": user},
+		"channel":   map[string]any{"id": testAgents},
+		"container": map[string]any{"type": "message", "channel_id": testAgents, "message_ts": "1700000001.000001"},
+		"actions":   []map[string]any{{"type": "button", "action_id": action, "block_id": "actions", "value": id}},
+	}
+}
+
+// submit is user submitting a modal with these input values.
+func submit(user, callback, metadata string, values map[string]map[string]any) map[string]any {
+	return map[string]any{
+		"type": "view_submission", "user": map[string]any{"id": user},
+		"view": map[string]any{"id": "V1", "type": "modal", "callback_id": callback, "private_metadata": metadata,
+			"state": map[string]any{"values": values}},
+	}
+}
+
+// mustInteract sends a signed payload and wants a 200.
+func (h *harness) mustInteract(payload map[string]any) string {
+	h.t.Helper()
+	status, body := h.interact(payload, time.Now(), nil)
+	if status != http.StatusOK {
+		h.t.Fatalf("interaction answered %d %s", status, body)
+	}
+	return body
+}
+
+// ephemerals waits for an ephemeral message to user and returns its text.
+func (h *harness) ephemeral(user string) string {
+	h.t.Helper()
+	calls := h.fake.WaitFor(h.t, "chat.postEphemeral", 10*time.Second, func(cs []slackfake.Call) bool {
+		return slices.ContainsFunc(slackfake.OK(cs), func(c slackfake.Call) bool { return c.Form.Get("user") == user })
+	})
+	for _, c := range calls {
+		if c.Form.Get("user") == user {
+			if c.Form.Get("channel") != testAgents {
+				h.t.Fatalf("ephemeral in %s, want the agents' channel", c.Form.Get("channel"))
+			}
+			return c.Form.Get("text")
+		}
+	}
+	return ""
+}
+
+func TestInteractionClaim(t *testing.T) {
+	h := newHarness(t, nil)
+	h.askMany("pay", paymentText, 2)
+	c := h.clusterOf(paymentText, 2)
+	h.waitBoard(c.ID, "the cluster on the board", func(m message) bool { return true })
+
+	h.mustInteract(click(testAgent, "claim", c.ID))
+	got, err := h.db.Cluster(h.ctx, c.ID)
+	if err != nil || got.ClaimedBy != "slack:"+testAgent || got.ClaimedUntil < time.Now().Add(9*time.Minute).UnixMilli() {
+		t.Fatalf("cluster after claim = %+v, %v; want claimed by slack:%s for 10 minutes", got, err, testAgent)
+	}
+	if entries, _ := h.db.AuditEntries(h.ctx, "cluster:"+c.ID, 5); len(entries) == 0 || entries[0].Actor != "slack:"+testAgent || entries[0].Action != "cluster.claim" {
+		t.Fatalf("audit = %+v, want the claim by slack:%s", entries, testAgent)
+	}
+	// The board shows the claim in the same message.
+	h.waitBoard(c.ID, "the claim on the board", func(m message) bool {
+		return m.ts == h.tsOf(c.ID) && strings.Contains(m.text, "Claimed by <@"+testAgent+">")
+	})
+
+	// Another agent in the channel is told who holds it; nothing changes.
+	h.mustInteract(click(testOtherCustomer, "claim", c.ID))
+	if text := h.ephemeral(testOtherCustomer); !strings.Contains(text, "<@"+testAgent+">") {
+		t.Fatalf("ephemeral %q does not name the holder", text)
+	}
+	if got, _ := h.db.Cluster(h.ctx, c.ID); got.ClaimedBy != "slack:"+testAgent {
+		t.Fatalf("second claim took the cluster: %+v", got)
+	}
+}
+
+func TestInteractionReply(t *testing.T) {
+	h := newHarness(t, nil)
+	threads := h.askMany("pay", paymentText, 3)
+	c := h.clusterOf(paymentText, 3)
+	h.waitBoard(c.ID, "the cluster on the board", func(m message) bool { return true })
+
+	// The button opens the modal with the click's trigger.
+	h.mustInteract(click(testAgent, "reply", c.ID))
+	views := h.fake.WaitCalls(t, "views.open", 1, 10*time.Second)
+	if views[0].JSON["trigger_id"] != "trigger-reply" {
+		t.Fatalf("views.open got %v, want the click's trigger_id", views[0].JSON)
+	}
+	view, _ := views[0].JSON["view"].(map[string]any)
+	if view["callback_id"] != "reply" || view["private_metadata"] != c.ID || !strings.Contains(mustJSON(t, view), `"multiline":true`) {
+		t.Fatalf("modal = %v, want callback reply, the cluster in private_metadata and a multiline input", view)
+	}
+
+	reply := func(text string) map[string]any {
+		return submit(testAgent, "reply", c.ID, map[string]map[string]any{"reply": {"text": map[string]any{"type": "plain_text_input", "value": text}}})
+	}
+	// An empty reply goes back to the modal as an error on its block.
+	body := h.mustInteract(reply("   "))
+	var resp struct {
+		ResponseAction string            `json:"response_action"`
+		Errors         map[string]string `json:"errors"`
+	}
+	if err := json.Unmarshal([]byte(body), &resp); err != nil || resp.ResponseAction != "errors" || resp.Errors["reply"] == "" {
+		t.Fatalf("empty reply answered %q, want errors on block reply", body)
+	}
+
+	const text = "결제 오류는 복구되었습니다. 다시 시도해 주세요."
+	if body := h.mustInteract(reply(text)); body != "" {
+		t.Fatalf("reply answered %q, want an empty 200 (the modal closes)", body)
+	}
+	// Each member gets the reply in their own thread, once.
+	posted := h.fake.WaitFor(t, "chat.postMessage", 10*time.Second, func(cs []slackfake.Call) bool {
+		n := 0
+		for _, c := range slackfake.OK(cs) {
+			if c.Form.Get("channel") == testSupport && c.Form.Get("text") == text {
+				n++
+			}
+		}
+		return n == len(threads)
+	})
+	var got []string
+	for _, p := range posted {
+		if p.Form.Get("channel") == testSupport {
+			got = append(got, p.Form.Get("thread_ts"))
+		}
+	}
+	slices.Sort(got)
+	slices.Sort(threads)
+	if !slices.Equal(got, threads) {
+		t.Fatalf("replies went to threads %v, want %v", got, threads)
+	}
+	r, ds, err := h.db.ClusterReply(h.ctx, c.ID)
+	if err != nil || r.By != "slack:"+testAgent || len(ds) != 3 {
+		t.Fatalf("reply = %+v, %d deliveries, %v", r, len(ds), err)
+	}
+	h.waitBoard(c.ID, "the reply on the board", func(m message) bool { return strings.Contains(m.text, "Replied to all by <@"+testAgent+">") })
+
+	// A second reply is refused in the modal.
+	body = h.mustInteract(reply("두 번째 답변"))
+	if err := json.Unmarshal([]byte(body), &resp); err != nil || resp.Errors["reply"] == "" {
+		t.Fatalf("second reply answered %q, want errors", body)
+	}
+	// And the button now only tells who replied.
+	h.mustInteract(click(testAgent, "reply", c.ID))
+	if text := h.ephemeral(testAgent); !strings.Contains(text, "Already replied") {
+		t.Fatalf("ephemeral = %q", text)
+	}
+	if n := len(h.fake.Calls("views.open")); n != 1 {
+		t.Fatalf("views.open called %d times, want 1", n)
+	}
+}
+
+func TestInteractionResolve(t *testing.T) {
+	h := newHarness(t, nil)
+	h.askMany("pay", paymentText, 2)
+	c := h.clusterOf(paymentText, 2)
+	h.waitBoard(c.ID, "the cluster on the board", func(m message) bool { return len(m.buttons) == 4 })
+
+	h.mustInteract(click(testAgent, "resolve", c.ID))
+	if got, _ := h.db.Cluster(h.ctx, c.ID); got.Status != storage.ClusterClosed {
+		t.Fatalf("cluster after resolve = %+v", got)
+	}
+	if _, ok := h.clusters.Cluster(c.ID); ok {
+		t.Fatal("the cluster is still open in memory: ClustersClosed not called")
+	}
+	final := h.waitBoard(c.ID, "the board message without buttons", func(m message) bool { return len(m.buttons) == 0 })
+	if final.ts != h.tsOf(c.ID) || !strings.Contains(final.text, "Resolved") {
+		t.Fatalf("final message = %+v", final)
+	}
+	// Acting on it again: the cluster is gone.
+	h.mustInteract(click(testAgent, "claim", c.ID))
+	if text := h.ephemeral(testAgent); !strings.Contains(text, "no longer") {
+		t.Fatalf("ephemeral = %q", text)
+	}
+}
+
+func TestInteractionLink(t *testing.T) {
+	h := newHarness(t, nil)
+	h.askMany("pay", paymentText, 2)
+	c := h.clusterOf(paymentText, 2)
+	h.waitBoard(c.ID, "the cluster on the board", func(m message) bool { return true })
+
+	// No active incident: nothing to choose from.
+	h.mustInteract(click(testAgent, "link", c.ID))
+	if text := h.ephemeral(testAgent); !strings.Contains(text, "no active incident") {
+		t.Fatalf("ephemeral = %q", text)
+	}
+	for _, inc := range []kb.Incident{
+		{ID: "inc-pay", TitleKO: "카드 결제 장애", Severity: kb.Major},
+		{ID: "inc-old", TitleKO: "지난 장애", Severity: kb.Minor, Status: kb.Resolved},
+	} {
+		if _, err := h.db.CreateIncident(h.ctx, "test", inc); err != nil {
+			t.Fatal(err)
+		}
+	}
+	h.mustInteract(click(testAgent, "link", c.ID))
+	views := h.fake.WaitCalls(t, "views.open", 1, 10*time.Second)
+	modal := mustJSON(t, views[0].JSON["view"])
+	if !strings.Contains(modal, `"type":"static_select"`) || !strings.Contains(modal, `"value":"inc-pay"`) ||
+		strings.Contains(modal, "inc-old") || !strings.Contains(modal, `"callback_id":"link"`) {
+		t.Fatalf("link modal = %s, want a static_select of the active incident only", modal)
+	}
+
+	h.mustInteract(submit(testAgent, "link", c.ID, map[string]map[string]any{"incident": {"incident": map[string]any{
+		"type": "static_select", "selected_option": map[string]any{"value": "inc-pay"}}}}))
+	if got, _ := h.db.Cluster(h.ctx, c.ID); got.IncidentID != "inc-pay" {
+		t.Fatalf("cluster after link = %+v", got)
+	}
+	h.waitBoard(c.ID, "the incident on the board", func(m message) bool {
+		return strings.Contains(m.text, "Incident `inc-pay` 카드 결제 장애")
+	})
+}
+
+func TestSurgeAlert(t *testing.T) {
+	h := newHarness(t, nil)
+	h.askMany("pay", paymentText, 3)
+	c := h.clusterOf(paymentText, 3)
+	if _, err := h.db.RaiseAlert(h.ctx, storage.Alert{ClusterID: c.ID, RaisedAt: time.Now().UnixMilli(), PerMinute: 12.5,
+		Inquiries: 3, Customers: 3, Label: c.Label, Representative: paymentText, Samples: []string{paymentText}}); err != nil {
+		t.Fatal(err)
+	}
+	alertPosts := func() []slackfake.Call {
+		return slices.DeleteFunc(agentCalls(slackfake.OK(h.fake.Calls("chat.postMessage"))), func(c slackfake.Call) bool {
+			return !strings.Contains(c.Form.Get("blocks"), `"action_id":"declare"`)
+		})
+	}
+	h.waitFor("the alert in the agents' channel", func() bool { return len(alertPosts()) == 1 })
+	alert := parseMessage(t, alertPosts()[0])
+	if alert.buttons["declare"] != c.ID || alert.buttons["dismiss"] != c.ID || !strings.Contains(alert.text, "Possible incident") {
+		t.Fatalf("alert = %+v", alert)
+	}
+	time.Sleep(3 * h.cfg.BoardInterval)
+	if n := len(alertPosts()); n != 1 {
+		t.Fatalf("the alert was posted %d times", n)
+	}
+
+	// An agent may not declare.
+	h.mustInteract(click(testAgent, "declare", c.ID))
+	if text := h.ephemeral(testAgent); !strings.Contains(text, "Only managers") {
+		t.Fatalf("ephemeral = %q", text)
+	}
+	if incs, _ := h.db.Incidents(h.ctx, true); len(incs) != 0 {
+		t.Fatalf("an agent declared %+v", incs)
+	}
+
+	// A manager declares: the incident exists, the cluster is linked to
+	// it, and the alert's message says so without buttons.
+	h.mustInteract(click(testManager, "declare", c.ID))
+	incs, err := h.db.Incidents(h.ctx, true)
+	if err != nil || len(incs) != 1 || !strings.Contains(incs[0].TitleKO, strings.Join(c.Label, " ")) || incs[0].Severity != kb.Major {
+		t.Fatalf("incidents = %+v, %v", incs, err)
+	}
+	inc := incs[0]
+	if got, _ := h.db.Cluster(h.ctx, c.ID); got.IncidentID != inc.ID {
+		t.Fatalf("cluster = %+v, want linked to %s", got, inc.ID)
+	}
+	if open, _ := h.db.Alerts(h.ctx, storage.AlertOpen, 10); len(open) != 0 {
+		t.Fatalf("alerts still open: %+v", open)
+	}
+	ms, _ := h.db.SlackMessages(h.ctx, []string{alertSubject(c.ID)})
+	alertTS := ms[alertSubject(c.ID)].TS
+	updates := h.fake.WaitFor(t, "chat.update", 10*time.Second, func(cs []slackfake.Call) bool {
+		return slices.ContainsFunc(cs, func(c slackfake.Call) bool { return c.Form.Get("ts") == alertTS })
+	})
+	for _, u := range updates {
+		if u.Form.Get("ts") != alertTS {
+			continue
+		}
+		m := parseMessage(t, u)
+		if len(m.buttons) != 0 || !strings.Contains(m.text, "Declared by <@"+testManager+">") || !strings.Contains(m.text, inc.ID) {
+			t.Fatalf("alert update = %+v", m)
+		}
+	}
+	// A second click is refused: one incident.
+	h.mustInteract(click(testManager, "declare", c.ID))
+	if text := h.ephemeral(testManager); !strings.Contains(text, "already") {
+		t.Fatalf("ephemeral = %q", text)
+	}
+	if incs, _ := h.db.Incidents(h.ctx, false); len(incs) != 1 {
+		t.Fatalf("incidents = %d, want 1", len(incs))
+	}
+}
+
+func TestInteractivityVerification(t *testing.T) {
+	h := newHarness(t, nil)
+	h.askMany("pay", paymentText, 2)
+	c := h.clusterOf(paymentText, 2)
+	h.waitBoard(c.ID, "the cluster on the board", func(m message) bool { return true })
+	payload := click(testAgent, "claim", c.ID)
+	b, _ := json.Marshal(payload)
+	body := []byte(url.Values{"payload": {string(b)}}.Encode())
+
+	cases := []struct {
+		name   string
+		at     time.Time
+		extra  http.Header
+		status int
+		code   string
+	}{
+		{"unsigned", time.Time{}, nil, http.StatusUnauthorized, "unverified"},
+		{"forged", time.Time{}, slackfake.Sign("not-the-secret", time.Now(), body), http.StatusUnauthorized, "unverified"},
+		{"tampered", time.Time{}, slackfake.Sign(testSecret, time.Now(), []byte("payload=%7B%7D")), http.StatusUnauthorized, "unverified"},
+		{"stale", time.Now().Add(-10 * time.Minute), nil, http.StatusUnauthorized, "unverified"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			status, resp := h.post("/slack/interactivity", "application/x-www-form-urlencoded", body, tc.at, tc.extra)
+			if status != tc.status || !strings.Contains(resp, `"code":"`+tc.code+`"`) {
+				t.Fatalf("answered %d %s, want %d %s", status, resp, tc.status, tc.code)
+			}
+		})
+	}
+	if got, _ := h.db.Cluster(h.ctx, c.ID); got.ClaimedBy != "" {
+		t.Fatalf("an unverified request claimed the cluster: %+v", got)
+	}
+	time.Sleep(2 * h.cfg.BoardInterval)
+	if n := len(h.fake.Calls("chat.update")) + len(h.fake.Calls("chat.postEphemeral")) + len(h.fake.Calls("views.open")); n != 0 {
+		t.Fatalf("Slack got %d calls after unverified requests", n)
+	}
+
+	// Signed but not a payload: 400.
+	status, resp := h.postForm("/slack/interactivity", url.Values{"payload": {"{not json"}}, time.Now())
+	if status != http.StatusBadRequest || !strings.Contains(resp, `"code":"invalid_payload"`) {
+		t.Fatalf("bad payload answered %d %s", status, resp)
+	}
+	// Signed and fresh: the claim happens.
+	h.mustInteract(payload)
+	if got, _ := h.db.Cluster(h.ctx, c.ID); got.ClaimedBy != "slack:"+testAgent {
+		t.Fatalf("a signed request did not claim: %+v", got)
+	}
+	h.waitBoard(c.ID, "the claim on the board", func(m message) bool { return strings.Contains(m.text, "Claimed by") })
+}
+
+func mustJSON(t *testing.T, v any) string {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+func TestSurgeAlertDismiss(t *testing.T) {
+	h := newHarness(t, nil)
+	h.askMany("login", loginText, 2)
+	c := h.clusterOf(loginText, 2)
+	if _, err := h.db.RaiseAlert(h.ctx, storage.Alert{ClusterID: c.ID, RaisedAt: time.Now().UnixMilli(), PerMinute: 11,
+		Inquiries: 2, Customers: 2, Label: c.Label, Representative: loginText}); err != nil {
+		t.Fatal(err)
+	}
+	h.waitFor("the alert posted", func() bool {
+		ms, _ := h.db.SlackMessages(h.ctx, []string{alertSubject(c.ID)})
+		return ms[alertSubject(c.ID)].TS != ""
+	})
+	ms, _ := h.db.SlackMessages(h.ctx, []string{alertSubject(c.ID)})
+	alertTS := ms[alertSubject(c.ID)].TS
+
+	h.mustInteract(click(testAgent, "dismiss", c.ID))
+	if ds, _ := h.db.AlertDecisions(h.ctx, []string{c.ID}); ds[c.ID].Status != storage.AlertDismissed || ds[c.ID].By != "slack:"+testAgent {
+		t.Fatalf("decision = %+v", ds)
+	}
+	updates := h.fake.WaitFor(t, "chat.update", 10*time.Second, func(cs []slackfake.Call) bool {
+		return slices.ContainsFunc(cs, func(c slackfake.Call) bool { return c.Form.Get("ts") == alertTS })
+	})
+	for _, u := range updates {
+		if u.Form.Get("ts") == alertTS {
+			if m := parseMessage(t, u); len(m.buttons) != 0 || !strings.Contains(m.text, "Dismissed by <@"+testAgent+">") ||
+				u.Form.Get("channel") != testAgents {
+				t.Fatalf("alert update = %+v in %s", m, u.Form.Get("channel"))
+			}
+		}
+	}
+	if incs, _ := h.db.Incidents(h.ctx, false); len(incs) != 0 {
+		t.Fatalf("a dismissal declared %+v", incs)
+	}
+}

@@ -1,0 +1,35 @@
+-- +goose Up
+-- The Slack messages surgedesk keeps up to date, by what they show
+-- ("cluster:<id>", "alert:<cluster id>"): every instance must update the
+-- same message, and only when what it shows changed (digest) and not more
+-- often than the board's interval (updated_at, unix ms). done marks a
+-- message in its final state (resolved, declared…), no longer updated.
+CREATE TABLE slack_messages (
+    subject    TEXT PRIMARY KEY,
+    channel    TEXT NOT NULL,
+    ts         TEXT NOT NULL,
+    digest     TEXT NOT NULL DEFAULT '',
+    done       SMALLINT NOT NULL DEFAULT 0,
+    updated_at BIGINT NOT NULL
+);
+CREATE INDEX slack_messages_pending ON slack_messages (done);
+
+-- Named leases held by one instance at a time until expires_at (unix ms),
+-- e.g. the one that drives the Slack board.
+CREATE TABLE leases (
+    name       TEXT PRIMARY KEY,
+    owner      TEXT NOT NULL,
+    expires_at BIGINT NOT NULL
+);
+
+-- Who declared or dismissed a surge alert, when, and the incident declared.
+ALTER TABLE alerts ADD COLUMN decided_by TEXT;
+ALTER TABLE alerts ADD COLUMN decided_at BIGINT;
+ALTER TABLE alerts ADD COLUMN incident_id TEXT;
+
+-- +goose Down
+ALTER TABLE alerts DROP COLUMN incident_id;
+ALTER TABLE alerts DROP COLUMN decided_at;
+ALTER TABLE alerts DROP COLUMN decided_by;
+DROP TABLE leases;
+DROP TABLE slack_messages;
