@@ -10,7 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/surgedesk/surgedesk/bot"
 	"github.com/surgedesk/surgedesk/bot/slackbot/slackfake"
 	"github.com/surgedesk/surgedesk/storage"
 )
@@ -29,10 +28,7 @@ var messageSeq atomic.Int64
 func (h *harness) ask(customer, text string) string {
 	h.t.Helper()
 	ts := fmt.Sprintf("1700000000.%06d", messageSeq.Add(1))
-	if _, err := h.app.Intake.AcceptFromChannel(h.ctx, bot.Submission{Source: Source, CustomerID: customer, Text: text,
-		IdempotencyKey: testSupport + "/" + ts, Locale: "ko", ReplyURL: ReplyURL(testSupport, ts)}); err != nil {
-		h.t.Fatal(err)
-	}
+	h.askAt(customer, text, ts)
 	return ts
 }
 

@@ -8,7 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/surgedesk/surgedesk/bot"
 	"github.com/surgedesk/surgedesk/bot/slackbot/slackfake"
 	"github.com/surgedesk/surgedesk/config"
 	"github.com/surgedesk/surgedesk/kb"
@@ -222,18 +221,6 @@ func voucherKB() kb.Document {
 	}
 }
 
-// ask sends an inquiry as the events handler does, in a thread of the
-// support channel.
-func (h *harness) ask(customer, text, ts string) bot.Receipt {
-	h.t.Helper()
-	r, err := h.app.Intake.AcceptFromChannel(h.ctx, bot.Submission{Source: Source, CustomerID: customer, Text: text,
-		Locale: "ko", ReplyURL: ReplyURL(testSupport, ts)})
-	if err != nil {
-		h.t.Fatal(err)
-	}
-	return r
-}
-
 // posted waits for the fake Slack to receive a message in channel's
 // thread ts containing want.
 func (h *harness) posted(channel, ts, want string) slackfake.Call {
@@ -251,8 +238,9 @@ func (h *harness) posted(channel, ts, want string) slackfake.Call {
 	return found
 }
 
-// clusterOf waits until inquiry id is stored in a cluster, and returns it.
-func (h *harness) clusterOf(id string) storage.Cluster {
+// clusterOfInquiry waits until inquiry id is stored in a cluster, and
+// returns it.
+func (h *harness) clusterOfInquiry(id string) storage.Cluster {
 	h.t.Helper()
 	var c storage.Cluster
 	h.waitFor("inquiry "+id+" to be clustered", func() bool {
@@ -271,16 +259,16 @@ func TestCommandUpdateFollowsUpInThreadsAndResolveClosesClusters(t *testing.T) {
 	h.importKB(voucherKB())
 	// One customer answered about the incident, one whose question is in a
 	// cluster an agent linked to it.
-	r := h.ask(testCustomer, "모바일 상품권 결제가 안 돼요ㅠㅠ", "1700000000.000100")
+	r := h.askAt(testCustomer, "모바일 상품권 결제가 안 돼요ㅠㅠ", "1700000000.000100")
 	if r.Answer == nil {
 		t.Fatal("no instant answer; the test needs the customer answered about the incident")
 	}
 	h.posted(testSupport, "1700000000.000100", "원인을 확인하고 있습니다")
-	other := h.ask(testOtherCustomer, "편의점에서 바코드 인식이 계속 실패합니다", "1700000000.000200")
+	other := h.askAt(testOtherCustomer, "편의점에서 바코드 인식이 계속 실패합니다", "1700000000.000200")
 	if other.Answer != nil {
 		t.Fatalf("the second inquiry was answered (%+v); the test needs it unanswered", other.Answer)
 	}
-	answered, linked := h.clusterOf(r.ID), h.clusterOf(other.ID)
+	answered, linked := h.clusterOfInquiry(r.ID), h.clusterOfInquiry(other.ID)
 	if answered.ID == linked.ID {
 		t.Fatal("both inquiries in one cluster; the test needs two")
 	}
@@ -376,10 +364,10 @@ func TestCommandUpdateRefused(t *testing.T) {
 func TestCommandStatusAndQueue(t *testing.T) {
 	h := newHarness(t, nil)
 	h.importKB(voucherKB())
-	answered := h.ask(testCustomer, "모바일 상품권 결제가 안 돼요", "1700000000.000100")
-	h.ask(testOtherCustomer, "모바일 상품권 결제가 안 돼요ㅠㅠ", "1700000000.000200")
-	urgent := h.ask("UTHIRD", "통장에서 돈이 두 번 빠져나갔어요 환불해 주세요", "1700000000.000300")
-	voucher, money := h.clusterOf(answered.ID), h.clusterOf(urgent.ID)
+	answered := h.askAt(testCustomer, "모바일 상품권 결제가 안 돼요", "1700000000.000100")
+	h.askAt(testOtherCustomer, "모바일 상품권 결제가 안 돼요ㅠㅠ", "1700000000.000200")
+	urgent := h.askAt("UTHIRD", "통장에서 돈이 두 번 빠져나갔어요 환불해 주세요", "1700000000.000300")
+	voucher, money := h.clusterOfInquiry(answered.ID), h.clusterOfInquiry(urgent.ID)
 	h.waitFor("both voucher inquiries in their cluster", func() bool {
 		c, err := h.db.Cluster(h.ctx, voucher.ID)
 		voucher = c

@@ -153,6 +153,18 @@ func (h *harness) postForm(path string, form url.Values, at time.Time) (int, str
 	return h.post(path, "application/x-www-form-urlencoded", []byte(form.Encode()), at, nil)
 }
 
+// askAt makes customer write text in the support channel as message ts,
+// as the events handler would (same key and thread).
+func (h *harness) askAt(customer, text, ts string) bot.Receipt {
+	h.t.Helper()
+	r, err := h.app.Intake.AcceptFromChannel(h.ctx, bot.Submission{Source: Source, CustomerID: customer, Text: text,
+		IdempotencyKey: messageKey(testSupport, ts), Locale: "ko", ReplyURL: ReplyURL(testSupport, ts)})
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return r
+}
+
 // importKB loads a knowledge-base document as a manager would.
 func (h *harness) importKB(doc kb.Document) {
 	h.t.Helper()
