@@ -1,15 +1,12 @@
 package web
 
 import (
-	"cmp"
 	"errors"
 	"net/http"
-	"slices"
 	"strings"
 	"time"
 
 	"github.com/surgedesk/surgedesk/storage"
-	"github.com/surgedesk/surgedesk/triage"
 )
 
 // claimLease is how long an agent's claim on a queue item lasts unless renewed.
@@ -33,42 +30,34 @@ func (s *Server) getQueue(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	now := time.Now()
-	since := now.Add(-s.Config.Triage.IdleWindow).UnixMilli()
-	open, err := s.Store.OpenClusters(r.Context(), since, 1000)
-	if err == nil {
-		var members map[string][]storage.Inquiry
-		if members, err = s.Store.RecentClusterMembers(r.Context(), since, 3); err == nil {
-			items := make([]queueItem, 0, len(open))
-			for _, c := range open {
-				items = append(items, s.queueItem(c, members[c.ID], now))
-			}
-			// Highest priority first.
-			slices.SortStableFunc(items, func(a, b queueItem) int { return cmp.Compare(b.Priority, a.Priority) })
-			writeJSON(w, http.StatusOK, map[string]any{"items": items[:min(limit, len(items))]})
-			return
-		}
+	queue, err := s.Store.Queue(r.Context(), now, s.Config.Triage.IdleWindow, 3)
+	if err != nil {
+		s.Log.Error("queue", "err", err)
+		s.writeError(w, newError(http.StatusInternalServerError, "internal", "unable to read the queue"))
+		return
 	}
-	s.Log.Error("queue", "err", err)
-	s.writeError(w, newError(http.StatusInternalServerError, "internal", "unable to read the queue"))
+	items := make([]queueItem, 0, min(limit, len(queue)))
+	for _, q := range queue[:min(limit, len(queue))] {
+		items = append(items, s.queueItem(q, now))
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"items": items})
 }
 
-func (s *Server) queueItem(c storage.Cluster, members []storage.Inquiry, now time.Time) queueItem {
-	item := queueItem{clusterResponse: s.toClusterResponse(c, now), Answered: c.IncidentID != ""}
-	item.Urgent = triage.Urgent(c.Representative)
+func (s *Server) queueItem(q storage.QueueItem, now time.Time) queueItem {
+	item := queueItem{clusterResponse: s.toClusterResponse(q.Cluster, now), Answered: q.IncidentID != "",
+		Priority: q.Priority, Urgent: q.Urgent}
+	// The counts the priority was computed from: SQL's, the same on every
+	// instance.
+	item.Last5m, item.Last15m = q.Last5m, q.Last15m
 	item.Samples = []sampleIn{}
-	for _, m := range members {
+	for _, m := range q.Samples {
 		item.Samples = append(item.Samples, sampleIn{ID: m.ID, CustomerID: m.CustomerID, Source: m.Source, Text: m.Text,
 			ReceivedAt: time.UnixMilli(m.ReceivedAt).UTC()})
-		item.Urgent = item.Urgent || triage.Urgent(m.Text)
 	}
-	if c.ClaimedBy != "" && c.ClaimedUntil > now.UnixMilli() {
-		until := time.UnixMilli(c.ClaimedUntil).UTC()
-		item.ClaimedBy, item.ClaimedTil = c.ClaimedBy, &until
+	if q.ClaimedBy != "" && q.ClaimedUntil > now.UnixMilli() {
+		until := time.UnixMilli(q.ClaimedUntil).UTC()
+		item.ClaimedBy, item.ClaimedTil = q.ClaimedBy, &until
 	}
-	item.Priority = triage.Priority(triage.QueueSignals{
-		Inquiries: int(c.Inquiries), Customers: int(c.Customers), Last5m: item.Last5m, Last15m: item.Last15m,
-		Urgent: item.Urgent, Unanswered: now.Sub(time.UnixMilli(c.FirstSeen)), Incident: item.Answered,
-	})
 	return item
 }
 

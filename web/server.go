@@ -30,7 +30,7 @@ type inquiryReader interface {
 	OpenClusters(ctx context.Context, since int64, limit int) ([]storage.Cluster, error)
 	InquiriesByCluster(ctx context.Context, clusterID string, limit int) ([]storage.Inquiry, error)
 	Alerts(ctx context.Context, status string, limit int) ([]storage.Alert, error)
-	RecentClusterMembers(ctx context.Context, since int64, perCluster int) (map[string][]storage.Inquiry, error)
+	Queue(ctx context.Context, now time.Time, idle time.Duration, samples int) ([]storage.QueueItem, error)
 	ClaimCluster(ctx context.Context, agent, clusterID string, now, until int64) error
 	ResolveCluster(ctx context.Context, agent, clusterID string) error
 	LinkCluster(ctx context.Context, actor, clusterID, incidentID string) error

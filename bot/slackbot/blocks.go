@@ -37,12 +37,9 @@ const (
 
 // boardItem is one cluster as the board shows it.
 type boardItem struct {
-	storage.Cluster
-	storage.Recent
-	Samples  []storage.Inquiry
+	storage.QueueItem
 	Reply    *storage.Reply
 	Incident string // the linked incident's title, when known
-	Priority float64
 }
 
 // done says why a cluster left the queue, "" while it is in it.

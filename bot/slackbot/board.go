@@ -1,12 +1,10 @@
 package slackbot
 
 import (
-	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
-	"slices"
 	"strings"
 	"time"
 
@@ -140,7 +138,7 @@ func (a *App) refreshBoard(ctx context.Context) error {
 		} else if err != nil {
 			return err
 		}
-		it := boardItem{Cluster: c}
+		it := boardItem{QueueItem: storage.QueueItem{Cluster: c}}
 		final := it.done(c.LastSeen < since)
 		if final == "" {
 			// Still open, out of the top BoardSize: it stays as it was
@@ -164,41 +162,19 @@ func (a *App) refreshBoard(ctx context.Context) error {
 // triage.Priority: the clusters of at least BoardMinInquiries, at most
 // BoardSize of them, plus those already on the board and still open.
 func (a *App) boardItems(ctx context.Context, now time.Time) ([]boardItem, error) {
-	since := now.Add(-a.idleWindow()).UnixMilli()
-	open, err := a.Store.OpenClusters(ctx, since, 1000)
+	queue, err := a.Store.Queue(ctx, now, a.idleWindow(), 3)
 	if err != nil {
 		return nil, err
 	}
-	open = slices.DeleteFunc(open, func(c storage.Cluster) bool { return c.Inquiries < int64(a.Config.BoardMinInquiries) })
-	if len(open) == 0 {
+	items := make([]boardItem, 0, len(queue))
+	for _, q := range queue {
+		if q.Inquiries >= int64(a.Config.BoardMinInquiries) {
+			items = append(items, boardItem{QueueItem: q})
+		}
+	}
+	if len(items) == 0 {
 		return nil, nil
 	}
-	ids := make([]string, len(open))
-	for i, c := range open {
-		ids[i] = c.ID
-	}
-	members, err := a.Store.RecentClusterMembers(ctx, since, 3)
-	if err != nil {
-		return nil, err
-	}
-	recent, err := a.Store.RecentCounts(ctx, ids, now.UnixMilli())
-	if err != nil {
-		return nil, err
-	}
-	items := make([]boardItem, 0, len(open))
-	for _, c := range open {
-		it := boardItem{Cluster: c, Recent: recent[c.ID], Samples: members[c.ID]}
-		urgent := triage.Urgent(c.Representative)
-		for _, m := range it.Samples {
-			urgent = urgent || triage.Urgent(m.Text)
-		}
-		it.Priority = triage.Priority(triage.QueueSignals{
-			Inquiries: int(c.Inquiries), Customers: int(c.Customers), Last5m: it.Last5m, Last15m: it.Last15m,
-			Urgent: urgent, Unanswered: now.Sub(time.UnixMilli(c.FirstSeen)), Incident: c.IncidentID != "",
-		})
-		items = append(items, it)
-	}
-	slices.SortStableFunc(items, func(x, y boardItem) int { return cmp.Compare(y.Priority, x.Priority) })
 
 	// Beyond the first BoardSize, only those already shown stay.
 	if len(items) > a.Config.BoardSize && a.Config.BoardSize > 0 {
@@ -219,7 +195,7 @@ func (a *App) boardItems(ctx context.Context, now time.Time) ([]boardItem, error
 		items = kept
 	}
 
-	ids = ids[:0]
+	ids := make([]string, 0, len(items))
 	titles := map[string]string{}
 	for _, it := range items {
 		ids = append(ids, it.ID)

@@ -2,7 +2,6 @@ package slackbot
 
 import (
 	"bytes"
-	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -18,7 +17,6 @@ import (
 
 	"github.com/surgedesk/surgedesk/kb"
 	"github.com/surgedesk/surgedesk/storage"
-	"github.com/surgedesk/surgedesk/triage"
 )
 
 // errWrongCommand is a slash command other than the configured one: the
@@ -355,66 +353,12 @@ func (a *App) cmdVolume(ctx context.Context, inc kb.Incident) (string, error) {
 		total.Inquiries, cmdCount(int(total.Customers), "customer"), total.Answered, total.Queued()), nil
 }
 
-// Queue ordering, as GET /v1/queue orders it.
-const (
-	cmdQueueShown = 10
-	// cmdQueueWindow is how long an idle cluster stays open (the triage
-	// default: the app is not given the triage configuration).
-	cmdQueueWindow = 6 * time.Hour
-	// cmdQueueMembers is how many of a cluster's newest inquiries count
-	// towards its last 5 and 15 minutes: the API takes those rates from
-	// the clusterer in memory, which the Slack app does not share.
-	cmdQueueMembers = 50
-)
-
-// cmdQueueItem is one item of the agents' queue.
-type cmdQueueItem struct {
-	storage.Cluster
-	priority float64
-	urgent   bool
-}
-
-// cmdRankQueue returns the open clusters, highest priority first, scored
-// with triage.Priority on the same signals as GET /v1/queue.
-func (a *App) cmdRankQueue(ctx context.Context, now time.Time) ([]cmdQueueItem, error) {
-	since := now.Add(-cmdQueueWindow).UnixMilli()
-	open, err := a.Store.OpenClusters(ctx, since, 1000)
-	if err != nil {
-		return nil, err
-	}
-	members, err := a.Store.RecentClusterMembers(ctx, since, cmdQueueMembers)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]cmdQueueItem, 0, len(open))
-	for _, c := range open {
-		r := cmdQueueItem{Cluster: c, urgent: triage.Urgent(c.Representative)}
-		var last5, last15 int
-		for n, m := range members[c.ID] {
-			if n < 3 { // the samples the API shows and checks for urgency
-				r.urgent = r.urgent || triage.Urgent(m.Text)
-			}
-			age := now.Sub(time.UnixMilli(m.ReceivedAt))
-			if age <= 5*time.Minute {
-				last5++
-			}
-			if age <= 15*time.Minute {
-				last15++
-			}
-		}
-		r.priority = triage.Priority(triage.QueueSignals{
-			Inquiries: int(c.Inquiries), Customers: int(c.Customers), Last5m: last5, Last15m: last15,
-			Urgent: r.urgent, Unanswered: now.Sub(time.UnixMilli(c.FirstSeen)), Incident: c.IncidentID != "",
-		})
-		out = append(out, r)
-	}
-	slices.SortStableFunc(out, func(x, y cmdQueueItem) int { return cmp.Compare(y.priority, x.priority) })
-	return out, nil
-}
+// cmdQueueShown is how many queue items the command lists.
+const cmdQueueShown = 10
 
 func (a *App) cmdQueue(ctx context.Context) (slack.Msg, error) {
 	now := a.Now()
-	ranked, err := a.cmdRankQueue(ctx, now)
+	ranked, err := a.Store.Queue(ctx, now, a.idleWindow(), 3)
 	if err != nil {
 		return slack.Msg{}, err
 	}
@@ -429,7 +373,7 @@ func (a *App) cmdQueue(ctx context.Context) (slack.Msg, error) {
 			label = cmdClip(c.Representative, 60)
 		}
 		fmt.Fprintf(&b, "\n\n%d. *%s* `%s`", n+1, cmdEscape(label), c.ID)
-		if c.urgent {
+		if c.Urgent {
 			b.WriteString(" :rotating_light: urgent")
 		}
 		fmt.Fprintf(&b, "\n   %s from %s · waiting %s", cmdCount(int(c.Inquiries), "inquiry"),
