@@ -23,6 +23,10 @@ type Alert struct {
 	Samples        []string `db:"-"`
 	SamplesJSON    string   `db:"samples"`
 	Status         string   `db:"status"`
+	// Set once an agent declares or dismisses it (the Slack buttons).
+	DecidedBy  string `db:"decided_by"`
+	DecidedAt  int64  `db:"decided_at"` // unix milliseconds, 0 while open
+	IncidentID string `db:"incident_id"`
 }
 
 // RaiseAlert records a possible incident for a.ClusterID, once per cluster,
@@ -61,7 +65,8 @@ func (s *Storage) RaiseAlert(ctx context.Context, a Alert) (bool, error) {
 
 // Alerts returns alerts with status (all when empty), newest first.
 func (s *Storage) Alerts(ctx context.Context, status string, limit int) ([]Alert, error) {
-	q := `SELECT cluster_id, raised_at, per_minute, inquiries, customers, label, representative, samples, status FROM alerts`
+	q := `SELECT cluster_id, raised_at, per_minute, inquiries, customers, label, representative, samples, status,
+		COALESCE(decided_by, '') AS decided_by, COALESCE(decided_at, 0) AS decided_at, COALESCE(incident_id, '') AS incident_id FROM alerts`
 	var args []any
 	if status != "" {
 		q += ` WHERE status = ?`

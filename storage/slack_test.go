@@ -136,6 +136,12 @@ func TestDecideAlert(t *testing.T) {
 			if open, _ := s.Alerts(ctx, storage.AlertOpen, 10); len(open) != 0 {
 				t.Fatalf("open alerts = %+v, want none", open)
 			}
+			// The listing (GET /v1/alerts) shows the decision too.
+			declared, err := s.Alerts(ctx, storage.AlertDeclared, 10)
+			if err != nil || len(declared) != 1 || declared[0].DecidedBy != "slack:UMANAGER" || declared[0].DecidedAt != 5000 ||
+				declared[0].IncidentID != "inc-1" {
+				t.Fatalf("declared alerts = %+v, %v", declared, err)
+			}
 			entries, err := s.AuditEntries(ctx, "", 10)
 			if err != nil {
 				t.Fatal(err)

@@ -124,15 +124,18 @@ func limitParam(r *http.Request, def, max int) (int, *apiError) {
 }
 
 type alertResponse struct {
-	ClusterID      string    `json:"cluster_id"`
-	Status         string    `json:"status"`
-	RaisedAt       time.Time `json:"raised_at"`
-	PerMinute      float64   `json:"per_minute"`
-	Inquiries      int64     `json:"inquiries"`
-	Customers      int64     `json:"customers"`
-	Label          []string  `json:"label"`
-	Representative string    `json:"representative"`
-	Samples        []string  `json:"samples"`
+	ClusterID      string     `json:"cluster_id"`
+	Status         string     `json:"status"`
+	RaisedAt       time.Time  `json:"raised_at"`
+	PerMinute      float64    `json:"per_minute"`
+	Inquiries      int64      `json:"inquiries"`
+	Customers      int64      `json:"customers"`
+	Label          []string   `json:"label"`
+	Representative string     `json:"representative"`
+	Samples        []string   `json:"samples"`
+	DecidedBy      string     `json:"decided_by,omitempty"`
+	DecidedAt      *time.Time `json:"decided_at,omitempty"`
+	IncidentID     string     `json:"incident_id,omitempty"`
 }
 
 func (s *Server) getAlerts(w http.ResponseWriter, r *http.Request) {
@@ -156,7 +159,11 @@ func (s *Server) getAlerts(w http.ResponseWriter, r *http.Request) {
 	for _, a := range list {
 		out = append(out, alertResponse{ClusterID: a.ClusterID, Status: a.Status, RaisedAt: time.UnixMilli(a.RaisedAt).UTC(),
 			PerMinute: a.PerMinute, Inquiries: a.Inquiries, Customers: a.Customers, Label: a.Label,
-			Representative: a.Representative, Samples: a.Samples})
+			Representative: a.Representative, Samples: a.Samples, DecidedBy: a.DecidedBy, IncidentID: a.IncidentID})
+		if a.DecidedAt > 0 {
+			at := time.UnixMilli(a.DecidedAt).UTC()
+			out[len(out)-1].DecidedAt = &at
+		}
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"alerts": out})
 }
