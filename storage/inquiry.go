@@ -71,7 +71,7 @@ func (s *Storage) StoreInquiries(ctx context.Context, batch []Inquiry, clusters 
 		return nil, fmt.Errorf("storage: unable to begin transaction: %w", err)
 	}
 	defer tx.Rollback()
-	if err := redirectMerged(ctx, tx, batch); err != nil {
+	if err := redirectMerged(ctx, tx, batch, s.postgres); err != nil {
 		return nil, err
 	}
 	inserted, err := s.insertInquiries(ctx, tx, batch)

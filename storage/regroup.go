@@ -344,14 +344,29 @@ func (s *Storage) ClusterRegroupings(ctx context.Context) (Regroupings, error) {
 }
 
 // redirectMerged points rows of batch assigned to merged clusters at the
-// cluster each was merged into, following chains of merges.
-func redirectMerged(ctx context.Context, tx *sqlx.Tx, batch []Inquiry) error {
+// cluster each was merged into, following chains of merges. On PostgreSQL
+// it first locks the batch's clusters (in id order, as MergeCluster does):
+// without the lock a merge committing between this read and the batch's
+// commit would leave the batch's rows in the merged cluster, out of every
+// agent's sight. SQLite's transactions take the write lock at once.
+func redirectMerged(ctx context.Context, tx *sqlx.Tx, batch []Inquiry, lock bool) error {
 	seen := map[string]bool{}
 	var ids []string
 	for _, in := range batch {
 		if in.ClusterID != "" && !seen[in.ClusterID] {
 			seen[in.ClusterID] = true
 			ids = append(ids, in.ClusterID)
+		}
+	}
+	if lock && len(ids) > 0 {
+		slices.Sort(ids)
+		q, args, err := sqlx.In(`SELECT id FROM clusters WHERE id IN (?) ORDER BY id FOR UPDATE`, ids)
+		if err != nil {
+			return fmt.Errorf("storage: %w", err)
+		}
+		var locked []string
+		if err := tx.SelectContext(ctx, &locked, tx.Rebind(q), args...); err != nil {
+			return fmt.Errorf("storage: unable to lock the batch's clusters: %w", err)
 		}
 	}
 	into := map[string]string{}
