@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -66,12 +67,12 @@ func TestDeliverThroughChannel(t *testing.T) {
 			opts := fastOptions("one")
 			opts.Channels = map[string]Channel{"slack": ch}
 			before := time.Now().UnixMilli()
-			attempts := 0
+			var attempts atomic.Int32 // attempts run concurrently
 			runDeliver(t, ctx, s, opts, func(d storage.Delivery, result string) bool {
 				if d.InquiryID == "inq-slack" {
-					attempts++
+					attempts.Add(1)
 				}
-				return attempts >= tc.wantAttempts && len(deliveredWeb(t, ctx, s)) == 1
+				return int(attempts.Load()) >= tc.wantAttempts && len(deliveredWeb(t, ctx, s)) == 1
 			})
 			ds, _ := s.DeliveriesByInquiry(ctx, "inq-slack")
 			if len(ds) != 1 || ds[0].Status != tc.wantStatus || ds[0].Attempts != tc.wantAttempts {
