@@ -95,6 +95,11 @@ func NewIntake(js publisher, limits Limits, publishTimeout time.Duration) *Intak
 	return &Intake{js: js, limits: limits, timeout: publishTimeout, now: time.Now}
 }
 
+// SlackSource is the source of inquiries from Slack. Only the Slack app
+// may use it: a webhook posing as Slack could otherwise take a Slack
+// message's identity (its key) or a Slack customer's follow-ups.
+const SlackSource = "slack"
+
 // ChannelScheme is the reply_url scheme of a channel surgedesk runs itself:
 // "slack:<channel>/<thread ts>" posts in a Slack message's thread.
 const ChannelScheme = "slack"
@@ -163,6 +168,9 @@ func (in *Intake) validate(s *Submission, channel bool) error {
 	}
 	if len(s.Source) > 64 || strings.IndexFunc(s.Source, notSourceRune) >= 0 {
 		return inputError("invalid_field", "source must be 1-64 characters of letters, digits, '.', '_', ':' or '-'")
+	}
+	if !channel && strings.EqualFold(s.Source, SlackSource) {
+		return inputError("invalid_field", "source %q is reserved for the Slack app", SlackSource)
 	}
 	if len(s.CustomerID) > 256 {
 		return inputError("invalid_field", "customer_id is longer than 256 bytes")

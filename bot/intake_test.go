@@ -58,6 +58,8 @@ func TestAcceptValidation(t *testing.T) {
 		{"nul in customer", with(func(s *Submission) { s.CustomerID = "u\x00" }), "invalid_field", false},
 		{"nul in metadata", with(func(s *Submission) { s.Metadata = json.RawMessage(`{"a":"b\u0000"}`) }), "invalid_field", false},
 		// A webhook sender must not make surgedesk post in Slack.
+		{"slack source from the webhook", with(func(s *Submission) { s.Source = "Slack" }), "invalid_field", false},
+		{"slack source from the channel", with(func(s *Submission) { s.Source = "slack" }), "", true},
 		{"slack reply url from the webhook", with(func(s *Submission) { s.ReplyURL = "slack:C1/1700000000.000100" }), "invalid_field", false},
 		{"slack reply url from the channel", with(func(s *Submission) { s.ReplyURL = "slack:C1/1700000000.000100" }), "", true},
 		{"empty slack reply url from the channel", with(func(s *Submission) { s.ReplyURL = "slack:" }), "invalid_field", true},

@@ -229,7 +229,7 @@ func TestIdempotency(t *testing.T) {
 	}
 	first := post("web", "order-77", "환불 언제 되나요")
 	again := post("web", "order-77", "환불 언제 되나요")
-	other := post("slack", "order-77", "환불 언제 되나요")
+	other := post("kakao", "order-77", "환불 언제 되나요")
 	if first.status != 202 || again.status != 202 || other.status != 202 {
 		t.Fatalf("statuses %d %d %d", first.status, again.status, other.status)
 	}
@@ -282,7 +282,8 @@ func TestBadInputChangesNothing(t *testing.T) {
 		{"text too long", `{"source":"web","customer_id":"u","text":"` + long + `"}`, bearer(intakeToken), 400, "text_too_long"},
 		{"invalid utf8", "{\"source\":\"web\",\"customer_id\":\"u\",\"text\":\"\xff\xfe\"}", bearer(intakeToken), 400, "invalid_utf8"},
 		{"bad reply url", `{"source":"web","customer_id":"u","text":"x","reply_url":"ftp://x"}`, bearer(intakeToken), 400, "invalid_field"},
-		{"slack reply url", `{"source":"slack","customer_id":"u","text":"x","reply_url":"slack:C0AGENTS/1700000000.000100"}`, bearer(intakeToken), 400, "invalid_field"},
+		{"slack reply url", `{"source":"web","customer_id":"u","text":"x","reply_url":"slack:C0AGENTS/1700000000.000100"}`, bearer(intakeToken), 400, "invalid_field"},
+		{"slack source", `{"source":"slack","customer_id":"U0CUSTOMER","text":"x","idempotency_key":"D0CUSTOMER/1700000000.000100"}`, bearer(intakeToken), 400, "invalid_field"},
 		{"metadata not object", `{"source":"web","customer_id":"u","text":"x","metadata":[1]}`, bearer(intakeToken), 400, "invalid_field"},
 		{"bad source name", `{"source":"web form!","customer_id":"u","text":"x"}`, bearer(intakeToken), 400, "invalid_field"},
 		{"body too large", `{"source":"web","customer_id":"u","text":"` + strings.Repeat("a", 2000) + `"}`, bearer(intakeToken), 413, "body_too_large"},

@@ -16,6 +16,7 @@ import (
 	"context"
 	"log/slog"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/surgedesk/surgedesk/bot"
@@ -25,7 +26,7 @@ import (
 )
 
 // Source is the inquiry source of Slack messages.
-const Source = "slack"
+const Source = bot.SlackSource
 
 // Options are the app's dependencies.
 type Options struct {
@@ -56,6 +57,9 @@ type Options struct {
 // App handles Slack's events, interactions and commands.
 type App struct {
 	Options
+	// background is work that outlives the request that started it (such
+	// as queuing follow-ups); Run waits for it before returning.
+	background sync.WaitGroup
 }
 
 // New returns the Slack app.
@@ -96,10 +100,17 @@ func (a *App) Run(ctx context.Context) error {
 	}
 	var first error
 	for range n {
-		if err := <-errc; err != nil && first == nil && ctx.Err() == nil {
+		err := <-errc
+		if err == nil || ctx.Err() != nil {
+			continue
+		}
+		// Said now: the other part (the board) may run on until shutdown.
+		a.Log.Error("slack: stopped; customers' Slack messages are not being taken in", "err", err)
+		if first == nil {
 			first = err
 		}
 	}
+	a.background.Wait()
 	return first
 }
 

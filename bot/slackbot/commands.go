@@ -218,7 +218,10 @@ func (a *App) cmdUpdate(ctx context.Context, cmd slack.SlashCommand, args string
 	// gives up on the request now (as web's postIncidentUpdate does).
 	ctx = context.WithoutCancel(ctx)
 	a.Changed(ctx, "incident:"+id)
-	a.FollowUp(ctx, id, added)
+	// Queuing a follow-up for every customer of a big incident takes
+	// seconds, and Slack gives up on a command after three (a manager who
+	// then runs it again would send everyone a second update).
+	a.background.Go(func() { a.FollowUp(ctx, id, added) })
 	closed := ""
 	if added.Status == kb.Resolved {
 		ids, err := a.Store.CloseClustersOfIncident(ctx, id)
