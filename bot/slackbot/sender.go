@@ -54,7 +54,13 @@ type Sender struct {
 	mu       sync.Mutex
 	limiters map[string]*rate.Limiter // by channel
 	paused   map[string]time.Time     // by channel or method, after a 429
+	sweepAt  int                      // prune the maps when limiters reaches this size
 }
+
+// minSweep is the map size below which the sender never prunes: every DM
+// customer is a channel of their own, so the maps would otherwise grow
+// for as long as the process runs.
+const minSweep = 1024
 
 // NewSender returns a Sender for cfg; client nil means http.DefaultClient.
 // Its metrics are registered on reg when it is not nil.
@@ -70,8 +76,9 @@ func NewSender(cfg config.Slack, client *http.Client, log *slog.Logger, reg prom
 		log:      log,
 		limiters: map[string]*rate.Limiter{},
 		paused:   map[string]time.Time{},
+		sweepAt:  minSweep,
 		calls: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "surgedesk_slack_calls_total",
-			Help: "Slack Web API calls by method and result: ok, rate_limited, retry, failed."}, []string{"method", "result"}),
+			Help: "Slack Web API calls by method and result: ok, rate_limited, retry, auth_error, failed."}, []string{"method", "result"}),
 	}
 	if reg != nil {
 		reg.MustRegister(s.calls)
@@ -101,6 +108,9 @@ func (s *Sender) wait(ctx context.Context, channel, key string) error {
 	var l *rate.Limiter
 	if channel != "" {
 		if l = s.limiters[channel]; l == nil {
+			if len(s.limiters) >= s.sweepAt {
+				s.sweep(time.Now())
+			}
 			l = rate.NewLimiter(s.limit, s.burst)
 			s.limiters[channel] = l
 		}
@@ -119,6 +129,23 @@ func (s *Sender) wait(ctx context.Context, channel, key string) error {
 		return nil
 	}
 	return l.Wait(ctx)
+}
+
+// sweep drops what a fresh entry would equal: limiters back at a full
+// burst and pauses that are over. Called with mu held; amortised by
+// doubling sweepAt past what survives.
+func (s *Sender) sweep(now time.Time) {
+	for ch, l := range s.limiters {
+		if l.TokensAt(now) >= float64(s.burst) {
+			delete(s.limiters, ch)
+		}
+	}
+	for key, until := range s.paused {
+		if !until.After(now) {
+			delete(s.paused, key)
+		}
+	}
+	s.sweepAt = max(minSweep, 2*len(s.limiters))
 }
 
 // call makes one Web API call, already let through by wait, and classifies
@@ -157,6 +184,11 @@ func classify(err error) (retry bool, result string) {
 		switch resp.Err {
 		case "internal_error", "fatal_error", "service_unavailable", "request_timeout", "ratelimited":
 			return true, "retry"
+		case "invalid_auth", "not_authed", "token_revoked", "token_expired", "account_inactive":
+			// The token is being rotated or the app reinstalled: failing
+			// every pending reply at once would lose them; the delivery's
+			// attempts and backoff give the operator time.
+			return true, "auth_error"
 		}
 		return false, "failed"
 	}

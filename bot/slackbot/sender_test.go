@@ -3,10 +3,13 @@ package slackbot
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"testing"
 	"time"
+
+	"golang.org/x/time/rate"
 
 	"github.com/surgedesk/surgedesk/bot/slackbot/slackfake"
 	"github.com/surgedesk/surgedesk/config"
@@ -83,6 +86,7 @@ func TestSendClassifiesFailures(t *testing.T) {
 		{"server error", slackfake.Failure{Status: http.StatusInternalServerError}, true, 0},
 		{"channel gone", slackfake.Failure{Status: http.StatusOK, Error: "channel_not_found"}, false, 0},
 		{"slack busy", slackfake.Failure{Status: http.StatusOK, Error: "service_unavailable"}, true, 0},
+		{"token being rotated", slackfake.Failure{Status: http.StatusOK, Error: "invalid_auth"}, true, 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			fake := slackfake.New(t)
@@ -171,5 +175,38 @@ func TestRetryBacksOff(t *testing.T) {
 	}
 	if n := len(fake.Calls("chat.update")); n != 4 {
 		t.Fatalf("a final error was retried: %d calls, want 4", n)
+	}
+}
+
+func TestSenderForgetsIdleChannels(t *testing.T) {
+	fake := slackfake.New(t)
+	s := testSender(t, fake)
+	ctx := testContext(t)
+	for i := range minSweep + 10 {
+		if err := s.wait(ctx, fmt.Sprintf("D%05d", i), ""); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s.mu.Lock()
+	s.paused["DPAUSED"] = time.Now().Add(time.Hour)
+	s.paused["DOVER"] = time.Now().Add(-time.Second)
+	// Later, every limiter has refilled: the sweep forgets them all, and
+	// the pause that is over, but not the one still running.
+	s.sweep(time.Now().Add(time.Minute))
+	limiters, paused := len(s.limiters), s.paused
+	s.mu.Unlock()
+	if limiters != 0 || len(paused) != 1 || paused["DPAUSED"].IsZero() {
+		t.Fatalf("after the sweep: %d limiters and pauses %v; want none and DPAUSED only", limiters, paused)
+	}
+	// A limiter still short of its burst is kept: forgetting it would let
+	// its channel burst again at once.
+	s.mu.Lock()
+	s.limiters["DBUSY"] = rate.NewLimiter(s.limit, s.burst)
+	s.limiters["DBUSY"].AllowN(time.Now(), s.burst)
+	s.sweep(time.Now())
+	_, kept := s.limiters["DBUSY"]
+	s.mu.Unlock()
+	if !kept {
+		t.Fatal("a channel that just used its burst was forgotten")
 	}
 }
