@@ -200,11 +200,15 @@ func (s *Storage) RecentClusterMembers(ctx context.Context, since int64, perClus
 		Rank int64 `db:"rank"`
 	}
 	var rows []row
-	err := s.db.SelectContext(ctx, &rows, s.db.Rebind(`SELECT * FROM (
-		SELECT `+inquiryColumns+`, ROW_NUMBER() OVER (PARTITION BY cluster_id ORDER BY received_at DESC, id) AS rank
-		FROM inquiries
-		WHERE cluster_id IN (SELECT id FROM clusters WHERE status = 'open' AND last_seen >= ?)
-	) ranked WHERE rank <= ?`), since, perCluster)
+	// Ranked on the (cluster_id, received_at) index alone; whole rows are
+	// read only for the members kept.
+	err := s.db.SelectContext(ctx, &rows, s.db.Rebind(`SELECT `+inquiryColumns+`, 0 AS rank FROM inquiries WHERE id IN (
+		SELECT id FROM (
+			SELECT id, ROW_NUMBER() OVER (PARTITION BY cluster_id ORDER BY received_at DESC) AS rank
+			FROM inquiries
+			WHERE cluster_id IN (SELECT id FROM clusters WHERE status = 'open' AND last_seen >= ?)
+		) ranked WHERE rank <= ?)
+		ORDER BY cluster_id, received_at DESC, id`), since, perCluster)
 	if err != nil {
 		return nil, fmt.Errorf("storage: unable to load cluster members: %w", err)
 	}
