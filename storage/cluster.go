@@ -226,7 +226,7 @@ var ErrClaimed = errors.New("storage: claimed by another agent")
 // incident.
 func (s *Storage) LinkCluster(ctx context.Context, actor, clusterID, incidentID string) error {
 	return s.changeCluster(ctx, actor, "cluster.link", clusterID, map[string]string{"incident_id": incidentID},
-		`UPDATE clusters SET incident_id = ? WHERE id = ?`, incidentID, clusterID)
+		`UPDATE clusters SET incident_id = ? WHERE id = ? AND status <> 'merged'`, incidentID, clusterID)
 }
 
 // ClaimCluster gives agent an open cluster until until (unix ms): a lease
@@ -249,7 +249,9 @@ func (s *Storage) ClaimCluster(ctx context.Context, agent, clusterID string, now
 // ResolveCluster closes a cluster for agent: its problem is dealt with.
 func (s *Storage) ResolveCluster(ctx context.Context, agent, clusterID string) error {
 	return s.changeCluster(ctx, agent, "cluster.resolve", clusterID, nil,
-		`UPDATE clusters SET status = 'closed', claimed_by = NULL, claimed_until = NULL WHERE id = ?`, clusterID)
+		// A merged cluster stays merged: a stale button or request must not
+		// turn it back into a closed one of its own.
+		`UPDATE clusters SET status = 'closed', claimed_by = NULL, claimed_until = NULL WHERE id = ? AND status <> 'merged'`, clusterID)
 }
 
 // changeCluster runs one UPDATE on a cluster and audits it in the same

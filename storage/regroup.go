@@ -343,6 +343,24 @@ func (s *Storage) ClusterRegroupings(ctx context.Context) (Regroupings, error) {
 	return out, nil
 }
 
+// lockClusters locks ids' cluster rows, in id order as MergeCluster does,
+// when lock is set (PostgreSQL).
+func lockClusters(ctx context.Context, tx *sqlx.Tx, ids []string, lock bool) error {
+	if !lock || len(ids) == 0 {
+		return nil
+	}
+	sorted := slices.Sorted(slices.Values(ids))
+	q, args, err := sqlx.In(`SELECT id FROM clusters WHERE id IN (?) ORDER BY id FOR UPDATE`, sorted)
+	if err != nil {
+		return fmt.Errorf("storage: %w", err)
+	}
+	var locked []string
+	if err := tx.SelectContext(ctx, &locked, tx.Rebind(q), args...); err != nil {
+		return fmt.Errorf("storage: unable to lock the batch's clusters: %w", err)
+	}
+	return nil
+}
+
 // redirectMerged points rows of batch assigned to merged clusters at the
 // cluster each was merged into, following chains of merges. On PostgreSQL
 // it first locks the batch's clusters (in id order, as MergeCluster does):
@@ -358,19 +376,13 @@ func redirectMerged(ctx context.Context, tx *sqlx.Tx, batch []Inquiry, lock bool
 			ids = append(ids, in.ClusterID)
 		}
 	}
-	if lock && len(ids) > 0 {
-		slices.Sort(ids)
-		q, args, err := sqlx.In(`SELECT id FROM clusters WHERE id IN (?) ORDER BY id FOR UPDATE`, ids)
-		if err != nil {
-			return fmt.Errorf("storage: %w", err)
-		}
-		var locked []string
-		if err := tx.SelectContext(ctx, &locked, tx.Rebind(q), args...); err != nil {
-			return fmt.Errorf("storage: unable to lock the batch's clusters: %w", err)
-		}
-	}
 	into := map[string]string{}
 	for hop := 0; len(ids) > 0 && hop < 8; hop++ {
+		// Each hop's clusters are locked before they are read: a merge of
+		// a redirect target committing meanwhile is the same race one hop on.
+		if err := lockClusters(ctx, tx, ids, lock); err != nil {
+			return err
+		}
 		q, args, err := sqlx.In(`SELECT id, merged_into FROM clusters WHERE id IN (?) AND merged_into IS NOT NULL`, ids)
 		if err != nil {
 			return fmt.Errorf("storage: %w", err)

@@ -339,3 +339,31 @@ func cmpOr(errs ...error) error {
 	}
 	return nil
 }
+
+// A stale Resolve or Link (a button on an old Slack message) must leave a
+// merged cluster merged.
+func TestMergedClusterStaysMerged(t *testing.T) {
+	for dialect, url := range storagetest.URLs(t) {
+		t.Run(dialect, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			s := storagetest.Open(t, url)
+			seed := []storage.Inquiry{regroupMember("m-a", "ma", "kim", "환불", 1000, ""), regroupMember("m-b", "mb", "lee", "환불요", 1000, "")}
+			if _, err := s.StoreInquiries(ctx, seed, nil); err != nil {
+				t.Fatal(err)
+			}
+			if _, _, err := s.MergeCluster(ctx, "agent", "ma", "mb", 2000); err != nil {
+				t.Fatal(err)
+			}
+			if err := s.ResolveCluster(ctx, "agent", "ma"); !errors.Is(err, storage.ErrNotFound) {
+				t.Errorf("resolving a merged cluster: %v, want ErrNotFound", err)
+			}
+			if err := s.LinkCluster(ctx, "agent", "ma", "inc-1"); !errors.Is(err, storage.ErrNotFound) {
+				t.Errorf("linking a merged cluster: %v, want ErrNotFound", err)
+			}
+			if c, err := s.Cluster(ctx, "ma"); err != nil || c.Status != storage.ClusterMerged || c.IncidentID != "" {
+				t.Fatalf("cluster after stale actions: %+v, %v; want merged, unlinked", c, err)
+			}
+		})
+	}
+}
