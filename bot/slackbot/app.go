@@ -98,6 +98,11 @@ func (a *App) Run(ctx context.Context) error {
 		n++
 		go func() { errc <- a.runSocket(ctx) }()
 	}
+	if n == 0 {
+		// Nothing runs in the background of its own, but requests may
+		// still start work (follow-ups) that shutdown must wait for.
+		<-ctx.Done()
+	}
 	var first error
 	for range n {
 		err := <-errc

@@ -246,12 +246,24 @@ func (s *Sender) PostEphemeral(ctx context.Context, channel, user string, opts .
 	})
 }
 
-// OpenView opens a modal. It is never queued: a trigger_id expires three
-// seconds after the click.
+// viewWithin bounds opening a modal: Slack's trigger_id expires three
+// seconds after the click, and the click's own answer must fit in them too.
+const viewWithin = 2500 * time.Millisecond
+
+// errPaused is a call refused at once because Slack asked us to wait.
+var errPaused = errors.New("slackbot: Slack asked to slow down; try again shortly")
+
+// OpenView opens a modal. It is never queued: past a 429's pause or
+// viewWithin the trigger is dead, so it fails at once instead.
 func (s *Sender) OpenView(ctx context.Context, triggerID string, view slack.ModalViewRequest) error {
-	if err := s.wait(ctx, "", "views.open"); err != nil {
-		return err
+	s.mu.Lock()
+	paused := time.Until(s.paused["views.open"]) > 0
+	s.mu.Unlock()
+	if paused {
+		return errPaused
 	}
+	ctx, cancel := context.WithTimeout(ctx, min(viewWithin, s.timeout))
+	defer cancel()
 	_, err := s.call(ctx, "views.open", "views.open", func(ctx context.Context) error {
 		_, err := s.api.OpenViewContext(ctx, triggerID, view)
 		return err

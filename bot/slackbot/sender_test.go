@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/slack-go/slack"
 	"golang.org/x/time/rate"
 
 	"github.com/surgedesk/surgedesk/bot/slackbot/slackfake"
@@ -208,5 +209,24 @@ func TestSenderForgetsIdleChannels(t *testing.T) {
 	s.mu.Unlock()
 	if !kept {
 		t.Fatal("a channel that just used its burst was forgotten")
+	}
+}
+
+// A modal's trigger lives three seconds: while Slack has views.open paused
+// the sender refuses at once rather than wait past it.
+func TestOpenViewNeverWaits(t *testing.T) {
+	fake := slackfake.New(t)
+	fake.Fail("views.open", slackfake.Failure{Status: http.StatusTooManyRequests, RetryAfter: 30})
+	s := testSender(t, fake)
+	ctx := testContext(t)
+	view := slack.ModalViewRequest{Type: slack.VTModal, Title: slack.NewTextBlockObject(slack.PlainTextType, "Reply to all", false, false)}
+	if err := s.OpenView(ctx, "trigger-1", view); err == nil {
+		t.Fatal("the 429 was not reported")
+	}
+	if err := s.OpenView(ctx, "trigger-2", view); !errors.Is(err, errPaused) {
+		t.Fatalf("OpenView during the pause = %v, want errPaused", err)
+	}
+	if calls := fake.Calls("views.open"); len(calls) != 1 || calls[0].JSON["trigger_id"] != "trigger-1" {
+		t.Fatalf("Slack received %+v, want only the first views.open", calls)
 	}
 }
