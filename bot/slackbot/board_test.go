@@ -237,6 +237,34 @@ func TestBoardThrottlesUpdates(t *testing.T) {
 	}
 }
 
+func TestBoardThrottlesFromWhenSlackTookTheUpdate(t *testing.T) {
+	h := newHarness(t, nil)
+	const late = 300 * time.Millisecond // under the call's budget of one second
+	h.askMany("first", paymentText, 2)
+	c := h.clusterOf(paymentText, 2)
+	h.waitBoard(c.ID, "the cluster on the board", func(m message) bool { return true })
+	h.fake.Slow("chat.update", late)
+	for i := range 12 {
+		h.ask(fmt.Sprintf("burst-%d", i), paymentText)
+		time.Sleep(50 * time.Millisecond)
+	}
+	h.waitBoard(c.ID, "the board to catch up with 14 inquiries", func(m message) bool {
+		return strings.Contains(m.text, "14 inquiries · 14 customers")
+	})
+	updates := slackfake.OK(agentCalls(h.fake.Calls("chat.update")))
+	if len(updates) < 2 {
+		t.Fatalf("%d updates, want several to compare", len(updates))
+	}
+	for i := 1; i < len(updates); i++ {
+		// The interval counts from Slack's answer, not from the start of
+		// the tick: an update arrives at least late + interval after the
+		// one before (less the ticker's slack).
+		if gap := updates[i].At.Sub(updates[i-1].At); gap < late+h.cfg.BoardInterval*3/4 {
+			t.Fatalf("updates %d and %d only %s apart, want at least %s", i-1, i, gap, late+h.cfg.BoardInterval)
+		}
+	}
+}
+
 func TestBoardRetriesAndHonoursRateLimits(t *testing.T) {
 	h := newHarness(t, nil)
 	h.fake.Fail("chat.postMessage", slackfake.Failure{Status: 500}, slackfake.Failure{Status: 429, RetryAfter: 1})
