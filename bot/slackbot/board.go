@@ -100,8 +100,9 @@ func (a *App) boardLeaseTTL() time.Duration {
 }
 
 var (
-	// errStopTick ends a tick early: Slack asked us to slow down.
-	errStopTick = errors.New("slackbot: Slack is rate limiting the agents' channel")
+	// errStopTick ends a tick early: Slack asked us to slow down (429),
+	// or is not answering within a call's budget.
+	errStopTick = errors.New("slackbot: Slack is rate limiting or not answering in the agents' channel")
 	// errLeaseLost ends a tick: another instance drives the board now.
 	errLeaseLost = errors.New("slackbot: the board's lease was lost")
 	// errTickOver ends a tick that ran for a third of the lease: what it
