@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/surgedesk/surgedesk/kb"
 	"github.com/surgedesk/surgedesk/storage"
 	"github.com/surgedesk/surgedesk/storage/storagetest"
 )
@@ -16,24 +17,36 @@ func TestAcquireLease(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 			defer cancel()
 			s := storagetest.Open(t, url)
+			if dialect == "postgres" {
+				testLeaseDatabaseClock(ctx, t, s)
+				return
+			}
+			// SQLite: the callers' clock, which is one host's.
 			t0 := time.UnixMilli(1_700_000_000_000)
 			steps := []struct {
 				name  string
 				owner string
 				at    time.Duration // after t0
+				renew bool          // RenewLease rather than AcquireLease
 				want  bool
 			}{
-				{"a takes the free lease", "a", 0, true},
-				{"b cannot while a holds it", "b", time.Second, false},
-				{"a renews", "a", 2 * time.Second, true},
-				{"b still cannot: the renewal counts", "b", 6 * time.Second, false},
-				{"b takes it once expired", "b", 7*time.Second + time.Millisecond, true},
-				{"a has lost it", "a", 8 * time.Second, false},
+				{"a takes the free lease", "a", 0, false, true},
+				{"b cannot while a holds it", "b", time.Second, false, false},
+				{"b cannot renew what it does not hold", "b", time.Second, true, false},
+				{"a renews", "a", 2 * time.Second, true, true},
+				{"b still cannot: the renewal counts", "b", 6 * time.Second, false, false},
+				{"b takes it once expired", "b", 7*time.Second + time.Millisecond, false, true},
+				{"a has lost it", "a", 8 * time.Second, false, false},
+				{"a cannot renew it either", "a", 8 * time.Second, true, false},
 			}
 			for _, st := range steps {
-				got, err := s.AcquireLease(ctx, "board", st.owner, t0.Add(st.at), 5*time.Second)
+				take := s.AcquireLease
+				if st.renew {
+					take = s.RenewLease
+				}
+				got, err := take(ctx, "board", st.owner, t0.Add(st.at), 5*time.Second)
 				if err != nil || got != st.want {
-					t.Fatalf("%s: AcquireLease = %v, %v; want %v", st.name, got, err, st.want)
+					t.Fatalf("%s: = %v, %v; want %v", st.name, got, err, st.want)
 				}
 			}
 			if err := s.ReleaseLease(ctx, "board", "a"); err != nil {
@@ -52,6 +65,36 @@ func TestAcquireLease(t *testing.T) {
 				t.Fatal("leases of other names are not independent")
 			}
 		})
+	}
+}
+
+// testLeaseDatabaseClock checks that on PostgreSQL leases expire by the
+// database's clock: a caller whose clock is far ahead takes nothing.
+func testLeaseDatabaseClock(ctx context.Context, t *testing.T, s *storage.Storage) {
+	t.Helper()
+	ahead := time.Now().Add(24 * time.Hour) // a host whose clock is a day ahead
+	steps := []struct {
+		name  string
+		owner string
+		ttl   time.Duration
+		renew bool
+		want  bool
+	}{
+		{"a takes the free lease", "a", time.Hour, false, true},
+		{"b, a day ahead, cannot", "b", time.Hour, false, false},
+		{"b cannot renew it", "b", time.Hour, true, false},
+		{"a renews it, expired already by the database's clock", "a", -time.Second, true, true},
+		{"b takes it", "b", time.Hour, false, true},
+		{"a cannot renew it", "a", time.Hour, true, false},
+	}
+	for _, st := range steps {
+		take := s.AcquireLease
+		if st.renew {
+			take = s.RenewLease
+		}
+		if got, err := take(ctx, "board", st.owner, ahead, st.ttl); err != nil || got != st.want {
+			t.Fatalf("%s: = %v, %v; want %v", st.name, got, err, st.want)
+		}
 	}
 }
 
@@ -152,6 +195,174 @@ func TestDecideAlert(t *testing.T) {
 			}
 			if !actions["alert.declared alert:c1"] || !actions["alert.dismissed alert:c2"] {
 				t.Fatalf("audit = %+v, want the declaration and the dismissal", entries)
+			}
+		})
+	}
+}
+
+func TestSlackMessageReservation(t *testing.T) {
+	for dialect, url := range storagetest.URLs(t) {
+		t.Run(dialect, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			s := storagetest.Open(t, url)
+			const subject = "cluster:c1"
+			reserve := func(channel string, at int64) bool {
+				t.Helper()
+				ok, err := s.ReserveSlackMessage(ctx, subject, channel, at)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return ok
+			}
+			get := func() storage.SlackMessage {
+				t.Helper()
+				ms, err := s.SlackMessages(ctx, []string{subject})
+				if err != nil {
+					t.Fatal(err)
+				}
+				return ms[subject]
+			}
+			if !reserve("CAGENTS", 1000) {
+				t.Fatal("the first reservation failed")
+			}
+			if reserve("CAGENTS", 1001) {
+				t.Fatal("a second instance reserved the same subject")
+			}
+			m := get()
+			if m.TS != "" || m.ReservedAt != 1000 || m.UpdatedAt != 1000 {
+				t.Fatalf("reservation = %+v", m)
+			}
+			// An unknown outcome: one instance takes the next attempt.
+			if ok, err := s.RetrySlackPost(ctx, subject, 1000, 5000); err != nil || !ok {
+				t.Fatalf("RetrySlackPost = %v, %v", ok, err)
+			}
+			if ok, _ := s.RetrySlackPost(ctx, subject, 1000, 5001); ok {
+				t.Fatal("two instances took the same attempt")
+			}
+			// A click while the post is under way keeps its attempt time.
+			if err := s.RefreshSlackMessage(ctx, subject); err != nil {
+				t.Fatal(err)
+			}
+			if m := get(); m.UpdatedAt != 5000 || m.Version != 1 {
+				t.Fatalf("refreshed reservation = %+v, want its attempt kept and version 1", m)
+			}
+			// Surely failed: forgotten, the subject can be reserved again.
+			if err := s.ForgetSlackMessage(ctx, storage.SlackMessage{Subject: subject, ReservedAt: 999}); err != nil {
+				t.Fatal(err)
+			}
+			if m := get(); m.Subject == "" {
+				t.Fatal("another reservation's forget dropped this one")
+			}
+			if err := s.ForgetSlackMessage(ctx, storage.SlackMessage{Subject: subject, ReservedAt: 1000}); err != nil {
+				t.Fatal(err)
+			}
+			if !reserve("CAGENTS", 6000) {
+				t.Fatal("a forgotten subject cannot be reserved")
+			}
+			posted := storage.SlackMessage{Subject: subject, Channel: "CAGENTS", TS: "1.000100", Digest: "d1", UpdatedAt: 7000, ReservedAt: 6000}
+			if err := s.SaveSlackMessage(ctx, posted); err != nil {
+				t.Fatal(err)
+			}
+			if reserve("CAGENTS", 8000) {
+				t.Fatal("a posted subject was reserved again")
+			}
+			// The agents' channel changed: the subject is posted anew there.
+			if !reserve("CNEW", 9000) {
+				t.Fatal("a subject of the old channel cannot be reserved in the new one")
+			}
+			if m := get(); m.Channel != "CNEW" || m.TS != "" || m.ReservedAt != 9000 {
+				t.Fatalf("reservation in the new channel = %+v", m)
+			}
+		})
+	}
+}
+
+func TestSaveSlackMessageAfterRefresh(t *testing.T) {
+	for dialect, url := range storagetest.URLs(t) {
+		t.Run(dialect, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			s := storagetest.Open(t, url)
+			m := storage.SlackMessage{Subject: "alert:c1", Channel: "CAGENTS", TS: "1.000100", Digest: "d1", UpdatedAt: 1000}
+			if err := s.SaveSlackMessage(ctx, m); err != nil {
+				t.Fatal(err)
+			}
+			read, _ := s.SlackMessages(ctx, nil)
+			m = read[m.Subject]                                           // the leader reads it and renders…
+			if err := s.RefreshSlackMessage(ctx, m.Subject); err != nil { // …a click…
+				t.Fatal(err)
+			}
+			m.Digest, m.Done, m.UpdatedAt = "d2", true, 2000 // …and it saves what it rendered before
+			if err := s.SaveSlackMessage(ctx, m); err != nil {
+				t.Fatal(err)
+			}
+			got, _ := s.SlackMessages(ctx, nil)
+			if g := got[m.Subject]; g.TS != "1.000100" || g.Digest != "" || g.UpdatedAt != 0 || g.Done || g.Version != 1 {
+				t.Fatalf("saved after a refresh = %+v, want its ts, still due at once and not done", g)
+			}
+			// Saved from the current version, it is up to date.
+			m = got[m.Subject]
+			m.Digest, m.UpdatedAt = "d3", 3000
+			if err := s.SaveSlackMessage(ctx, m); err != nil {
+				t.Fatal(err)
+			}
+			if g, _ := s.SlackMessages(ctx, nil); g[m.Subject].Digest != "d3" || g[m.Subject].UpdatedAt != 3000 {
+				t.Fatalf("saved = %+v", g[m.Subject])
+			}
+		})
+	}
+}
+
+func TestDeclareAlertOnce(t *testing.T) {
+	for dialect, url := range storagetest.URLs(t) {
+		t.Run(dialect, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			s := storagetest.Open(t, url)
+			if _, err := s.RaiseAlert(ctx, storage.Alert{ClusterID: "c1", RaisedAt: 1000, Label: []string{"결제"}}); err != nil {
+				t.Fatal(err)
+			}
+			// Four managers at once, on as many instances.
+			const n = 4
+			errs := make(chan error, n)
+			for i := range n {
+				go func() {
+					_, err := s.DeclareAlert(ctx, "slack:U"+string(rune('A'+i)), "c1", kb.Incident{
+						ID: "inc-" + string(rune('a'+i)), TitleKO: "문의 급증: 결제", Severity: kb.Major})
+					errs <- err
+				}()
+			}
+			ok := 0
+			for range n {
+				switch err := <-errs; {
+				case err == nil:
+					ok++
+				case !errors.Is(err, storage.ErrExists):
+					t.Fatalf("DeclareAlert: %v, want nil or ErrExists", err)
+				}
+			}
+			incs, err := s.Incidents(ctx, false)
+			if ok != 1 || err != nil || len(incs) != 1 {
+				t.Fatalf("%d declarations succeeded, %d incidents (%v); want one", ok, len(incs), err)
+			}
+			al, err := s.Alert(ctx, "c1")
+			if err != nil || al.Status != storage.AlertDeclared || al.IncidentID != incs[0].ID {
+				t.Fatalf("alert = %+v, %v; want declared as %s", al, err, incs[0].ID)
+			}
+			entries, _ := s.AuditEntries(ctx, "", 20)
+			actions := map[string]bool{}
+			for _, e := range entries {
+				actions[e.Action+" "+e.Subject] = true
+			}
+			if !actions["alert.declared alert:c1"] || !actions["incident.create incident:"+incs[0].ID] {
+				t.Fatalf("audit = %+v", entries)
+			}
+			if _, err := s.DeclareAlert(ctx, "slack:UA", "c9", kb.Incident{TitleKO: "x", Severity: kb.Major}); !errors.Is(err, storage.ErrNotFound) {
+				t.Fatalf("declaring no alert: %v, want ErrNotFound", err)
+			}
+			if _, err := s.Alert(ctx, "c9"); !errors.Is(err, storage.ErrNotFound) {
+				t.Fatalf("Alert of none: %v", err)
 			}
 		})
 	}

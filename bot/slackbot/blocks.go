@@ -108,7 +108,8 @@ func clusterBlocks(it boardItem, final string, now time.Time) (blocks []slack.Bl
 			slack.NewButtonBlockElement(actionLink, it.ID, plain("Link to incident")),
 		))
 	}
-	return blocks, label + " — " + counts
+	// The notification's text is mrkdwn too: customers' text escaped.
+	return blocks, escape(label) + " — " + counts
 }
 
 // alertBlocks renders a surge alert; with a decision it drops the buttons
@@ -140,13 +141,18 @@ func alertBlocks(a storage.Alert, d *storage.AlertDecision) (blocks []slack.Bloc
 	default:
 		blocks = append(blocks, slack.NewContextBlock("decision", mrkdwn("Dismissed by "+who(d.By))))
 	}
-	return blocks, "Possible incident: " + label
+	return blocks, "Possible incident: " + escape(label)
 }
+
+// maxReplyChars is the most a plain_text_input takes (Slack allows
+// 1–3000 characters); the submission is then held to maxReply bytes, as
+// in the HTTP API.
+const maxReplyChars = 3000
 
 // replyModal asks for the reply to everyone in a cluster.
 func replyModal(c storage.Cluster) slack.ModalViewRequest {
 	input := slack.NewPlainTextInputBlockElement(plain("모두에게 보낼 답변 / The reply everyone gets"), inputReply).WithMultiline(true)
-	input.MaxLength = 4000
+	input.MaxLength = maxReplyChars
 	return slack.ModalViewRequest{
 		Type: slack.VTModal, CallbackID: viewReply, PrivateMetadata: c.ID,
 		Title: plain("Reply to all"), Submit: plain("Send"), Close: plain("Cancel"),

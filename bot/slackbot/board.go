@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"strings"
 	"time"
 
@@ -51,7 +52,7 @@ func (a *App) runBoard(ctx context.Context) error {
 		owner = hex.EncodeToString(b[:])
 	}
 	tick := a.boardTick()
-	ttl := max(10*tick, 5*time.Second)
+	ttl := a.boardLeaseTTL()
 	t := time.NewTicker(tick)
 	defer t.Stop()
 	leader := false
@@ -80,17 +81,59 @@ func (a *App) runBoard(ctx context.Context) error {
 		if !held {
 			continue
 		}
-		if err := a.refreshBoard(ctx); err != nil && ctx.Err() == nil {
+		err = a.refreshBoard(ctx, a.holdLease(owner, ttl))
+		switch {
+		case errors.Is(err, errLeaseLost):
+			a.Log.Info("Slack board", "leader", false, "owner", owner)
+			leader = false
+		case errors.Is(err, errTickOver):
+		case err != nil && ctx.Err() == nil:
 			a.Log.Warn("board not refreshed", "err", err)
 		}
 	}
 }
 
-// errStopTick ends a tick early: Slack asked us to slow down.
-var errStopTick = errors.New("slackbot: Slack is rate limiting the agents' channel")
+// boardLeaseTTL is how long the board's lease lasts unless renewed: ten
+// ticks, and twice the longest Slack call, which it is renewed before.
+func (a *App) boardLeaseTTL() time.Duration {
+	return max(10*a.boardTick(), 5*time.Second, 2*a.slackBudget())
+}
 
-// refreshBoard brings every message of the board up to date, once.
-func (a *App) refreshBoard(ctx context.Context) error {
+var (
+	// errStopTick ends a tick early: Slack asked us to slow down (429),
+	// or is not answering within a call's budget.
+	errStopTick = errors.New("slackbot: Slack is rate limiting or not answering in the agents' channel")
+	// errLeaseLost ends a tick: another instance drives the board now.
+	errLeaseLost = errors.New("slackbot: the board's lease was lost")
+	// errTickOver ends a tick that ran for a third of the lease: what it
+	// read from SQL is getting old, and the next tick goes on.
+	errTickOver = errors.New("slackbot: the board's tick is over")
+)
+
+// holdLease returns the check made before each Slack call of a tick: the
+// tick is not over, and owner still holds the lease, renewed for ttl
+// (compare-and-set on owner). A Slack call lasts at most slackBudget,
+// less than ttl, so the lease outlives every call made under it.
+func (a *App) holdLease(owner string, ttl time.Duration) func(ctx context.Context) error {
+	start := time.Now() // monotonic: the tick's length, whatever the clocks
+	return func(ctx context.Context) error {
+		if time.Since(start) > ttl/3 {
+			return errTickOver
+		}
+		held, err := a.Store.RenewLease(ctx, boardLease, owner, a.Now(), ttl)
+		if err != nil {
+			return err
+		}
+		if !held {
+			return errLeaseLost
+		}
+		return nil
+	}
+}
+
+// refreshBoard brings every message of the board up to date, once; hold
+// is checked before each Slack call and ends the tick when it fails.
+func (a *App) refreshBoard(ctx context.Context, hold func(ctx context.Context) error) error {
 	now := a.Now()
 	items, err := a.boardItems(ctx, now)
 	if err != nil {
@@ -111,6 +154,7 @@ func (a *App) refreshBoard(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	b := board{App: a, hold: hold, msgs: msgs}
 
 	// The queue's clusters first, by priority: what agents need most.
 	shown := map[string]bool{}
@@ -118,18 +162,36 @@ func (a *App) refreshBoard(ctx context.Context) error {
 		subject := clusterSubject(it.ID)
 		shown[subject] = true
 		blocks, text := clusterBlocks(it, "", now)
-		if err := a.show(ctx, msgs, subject, blocks, text, false, now); err != nil {
+		if err := b.show(ctx, subject, blocks, text, false); err != nil {
 			return err
 		}
 	}
-	if err := a.showAlerts(ctx, msgs, alerts, now); err != nil {
+	if err := b.showAlerts(ctx, alerts, now, shown); err != nil {
 		return err
 	}
-	// Clusters on the board that left the queue: closed, merged or idle.
+	// Messages of this channel not shown above and not done: clusters that
+	// left the queue (closed, merged or idle) and alerts too old to be
+	// listed above. Messages left in another channel (agents_channel
+	// changed) stay as they were.
 	since := now.Add(-a.idleWindow()).UnixMilli()
 	for subject, m := range msgs {
+		if shown[subject] || m.Done || m.Channel != a.Config.AgentsChannel {
+			continue
+		}
+		if id, ok := strings.CutPrefix(subject, "alert:"); ok {
+			al, err := a.Store.Alert(ctx, id)
+			if errors.Is(err, storage.ErrNotFound) {
+				continue
+			} else if err != nil {
+				return err
+			}
+			if err := b.showAlert(ctx, al, since); err != nil {
+				return err
+			}
+			continue
+		}
 		id, ok := strings.CutPrefix(subject, "cluster:")
-		if !ok || shown[subject] || m.Done {
+		if !ok {
 			continue
 		}
 		c, err := a.Store.Cluster(ctx, id)
@@ -151,7 +213,7 @@ func (a *App) refreshBoard(ctx context.Context) error {
 			}
 		}
 		blocks, text := clusterBlocks(it, final, now)
-		if err := a.show(ctx, msgs, subject, blocks, text, true, now); err != nil {
+		if err := b.show(ctx, subject, blocks, text, true); err != nil {
 			return err
 		}
 	}
@@ -221,93 +283,298 @@ func (a *App) boardItems(ctx context.Context, now time.Time) ([]boardItem, error
 	return items, nil
 }
 
+// board is one tick's work: the messages as read at its start, kept up
+// to date as they are posted and updated.
+type board struct {
+	*App
+	hold func(ctx context.Context) error
+	msgs map[string]storage.SlackMessage
+}
+
 // showAlerts posts each new open alert once and updates the message of
-// each decided one, once.
-func (a *App) showAlerts(ctx context.Context, msgs map[string]storage.SlackMessage, alerts []storage.Alert, now time.Time) error {
-	var decided []string
+// each decided one, once; shown collects their subjects.
+func (b *board) showAlerts(ctx context.Context, alerts []storage.Alert, now time.Time, shown map[string]bool) error {
+	since := now.Add(-b.idleWindow()).UnixMilli()
 	for _, al := range alerts {
-		if al.Status != storage.AlertOpen {
-			decided = append(decided, al.ClusterID)
-		}
-	}
-	decisions, err := a.Store.AlertDecisions(ctx, decided)
-	if err != nil {
-		return err
-	}
-	since := now.Add(-a.idleWindow()).UnixMilli()
-	for _, al := range alerts {
-		subject := alertSubject(al.ClusterID)
-		m, posted := msgs[subject]
-		posted = posted && m.Channel == a.Config.AgentsChannel
-		switch {
-		case posted && m.Done:
-			continue
-		case !posted && (al.Status != storage.AlertOpen || al.RaisedAt < since):
-			continue // decided elsewhere, or old news
-		}
-		var d *storage.AlertDecision
-		if dec, ok := decisions[al.ClusterID]; ok {
-			d = &dec
-		}
-		blocks, text := alertBlocks(al, d)
-		if err := a.show(ctx, msgs, subject, blocks, text, d != nil, now); err != nil {
+		shown[alertSubject(al.ClusterID)] = true
+		if err := b.showAlert(ctx, al, since); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
+// showAlert posts an open alert raised since since (unix ms) and updates
+// its message once decided.
+func (b *board) showAlert(ctx context.Context, al storage.Alert, since int64) error {
+	subject := alertSubject(al.ClusterID)
+	m, posted := b.msgs[subject]
+	posted = posted && m.Channel == b.Config.AgentsChannel
+	switch {
+	case posted && m.Done:
+		return nil
+	case !posted && (al.Status != storage.AlertOpen || al.RaisedAt < since):
+		return nil // decided elsewhere, or old news
+	}
+	var d *storage.AlertDecision
+	if al.Status != storage.AlertOpen {
+		d = &storage.AlertDecision{ClusterID: al.ClusterID, Status: al.Status, By: al.DecidedBy, At: al.DecidedAt,
+			IncidentID: al.IncidentID}
+	}
+	blocks, text := alertBlocks(al, d)
+	return b.show(ctx, subject, blocks, text, d != nil)
+}
+
+// boardMetadata is the event type of the metadata every board message is
+// posted with: it names the message's subject, so that a post whose
+// answer was lost can be found in the channel's history.
+const boardMetadata = "surgedesk_board"
+
 // show posts the message of subject or updates it in place when what it
 // shows changed and its last update is at least BoardInterval old. final
 // marks it done. A failure is logged and left to the next tick, unless
-// Slack is rate limiting, which ends the tick.
-func (a *App) show(ctx context.Context, msgs map[string]storage.SlackMessage, subject string, blocks []slack.Block,
-	text string, final bool, now time.Time) error {
-	m, ok := msgs[subject]
-	posted := ok && m.Channel == a.Config.AgentsChannel && m.TS != ""
+// Slack is rate limiting or not answering, which ends the tick.
+//
+// A post is made by the one instance that reserved its subject in SQL, and
+// never blindly again: chat.postMessage is not idempotent, and a post
+// whose answer was lost (a timeout, a dropped connection, a 5xx) may well
+// be in the channel. Such a post keeps its reservation, and is looked up
+// in the channel's history (by its metadata) before it is tried again.
+func (b *board) show(ctx context.Context, subject string, blocks []slack.Block, text string, final bool) error {
+	channel := b.Config.AgentsChannel
+	m, ok := b.msgs[subject]
+	ok = ok && m.Channel == channel
+	switch {
+	case ok && m.TS == "":
+		// A post under way elsewhere, or whose outcome is unknown.
+		found, err := b.lookUp(ctx, &m)
+		switch {
+		case err != nil || found == lookUpLater:
+			return err
+		case found == lookUpNone:
+			if final {
+				// Never shown: nothing to finalise.
+				m.Done, m.UpdatedAt = true, b.Now().UnixMilli()
+				return b.save(ctx, m)
+			}
+			return b.post(ctx, m, blocks, text)
+		}
+	case !ok && final:
+		return nil // never posted: nothing to finalise
+	case !ok:
+		now := b.Now().UnixMilli()
+		reserved, err := b.Store.ReserveSlackMessage(ctx, subject, channel, now)
+		if err != nil || !reserved {
+			return err // another instance posts it
+		}
+		return b.post(ctx, storage.SlackMessage{Subject: subject, Channel: channel, UpdatedAt: now, ReservedAt: now}, blocks, text)
+	}
+	return b.update(ctx, m, blocks, text, final)
+}
+
+// What lookUp found.
+type lookUpResult int
+
+const (
+	lookUpLater lookUpResult = iota // under way, too soon to tell, or another instance's attempt
+	lookUpNone                      // not in the channel: the caller's attempt at posting it again
+	lookUpFound                     // in the channel: its ts adopted and saved
+)
+
+// lookUp looks for the message of a reservation whose post's outcome is
+// unknown, once its last attempt is a Slack call's budget old (so that a
+// post under way has ended) and the caller took the next attempt.
+func (b *board) lookUp(ctx context.Context, m *storage.SlackMessage) (lookUpResult, error) {
+	if b.Now().Sub(time.UnixMilli(m.UpdatedAt)) < b.slackBudget() {
+		return lookUpLater, nil
+	}
+	now := b.Now().UnixMilli()
+	if took, err := b.Store.RetrySlackPost(ctx, m.Subject, m.UpdatedAt, now); err != nil || !took {
+		return lookUpLater, err
+	}
+	m.UpdatedAt = now
+	if err := b.hold(ctx); err != nil {
+		return lookUpLater, err
+	}
+	ts, err := b.findPosted(ctx, m.Subject, m.ReservedAt)
+	if err != nil {
+		if ctx.Err() != nil {
+			return lookUpLater, ctx.Err()
+		}
+		var rl *slack.RateLimitedError
+		if errors.As(err, &rl) {
+			return lookUpLater, errors.Join(errStopTick, err)
+		}
+		b.Log.Warn("board message not looked up", "subject", m.Subject, "err", err)
+		return lookUpLater, nil // the reservation stays; the next attempt looks again
+	}
+	if ts == "" {
+		return lookUpNone, nil
+	}
+	b.Log.Info("board message found after a lost answer", "subject", m.Subject, "ts", ts)
+	// What it shows is not known: due for an update at once.
+	m.TS, m.Digest, m.UpdatedAt = ts, "", 0
+	return lookUpFound, b.save(ctx, *m)
+}
+
+// findPosted returns the ts of the message of subject posted in the
+// agents' channel since reservedAt (unix ms, less a margin for the clocks
+// of Slack and of this host), "" if none.
+func (b *board) findPosted(ctx context.Context, subject string, reservedAt int64) (string, error) {
+	ctx, cancel := context.WithTimeout(ctx, b.slackBudget())
+	defer cancel()
+	oldest := time.UnixMilli(reservedAt).Add(-time.Minute)
+	params := &slack.GetConversationHistoryParameters{ChannelID: b.Config.AgentsChannel, IncludeAllMetadata: true,
+		Limit: 200, Oldest: fmt.Sprintf("%d.%06d", oldest.Unix(), oldest.Nanosecond()/1000)}
+	for range 10 { // 2,000 messages: far more than the board posts in its window
+		resp, err := b.Sender.API().GetConversationHistoryContext(ctx, params)
+		if err != nil {
+			return "", fmt.Errorf("slackbot: conversations.history: %w", err)
+		}
+		for _, msg := range resp.Messages {
+			if msg.Metadata.EventType == boardMetadata && msg.Metadata.EventPayload["subject"] == subject {
+				return msg.Timestamp, nil
+			}
+		}
+		if !resp.HasMore || resp.ResponseMetaData.NextCursor == "" {
+			break
+		}
+		params.Cursor = resp.ResponseMetaData.NextCursor
+	}
+	return "", nil
+}
+
+// post makes one attempt at posting the message reserved as m.
+func (b *board) post(ctx context.Context, m storage.SlackMessage, blocks []slack.Block, text string) error {
+	if err := b.hold(ctx); err != nil {
+		// Not posted: the next leader need not look it up.
+		return errors.Join(err, b.Store.ForgetSlackMessage(context.WithoutCancel(ctx), m))
+	}
+	opts := []slack.MsgOption{slack.MsgOptionBlocks(blocks...), slack.MsgOptionText(text, false),
+		slack.MsgOptionMetadata(slack.SlackMetadata{EventType: boardMetadata, EventPayload: map[string]any{"subject": m.Subject}})}
+	sctx, cancel := context.WithTimeout(ctx, b.slackBudget())
+	defer cancel()
+	var ts string
+	err := b.Sender.wait(sctx, m.Channel, m.Channel)
+	sent := err == nil
+	if sent {
+		ts, _, err = b.Sender.post(sctx, m.Channel, "", opts...)
+	}
+	if err != nil {
+		if !sent || answered(err) {
+			// Surely not posted: the next attempt is a plain post.
+			if ferr := b.Store.ForgetSlackMessage(context.WithoutCancel(ctx), m); ferr != nil {
+				err = errors.Join(err, ferr)
+			}
+		} else {
+			// Maybe posted: looked up before it is tried again.
+			b.Log.Warn("board message posted or not: looked up before the next attempt", "subject", m.Subject, "err", err)
+		}
+		return b.failed(ctx, m.Subject, err)
+	}
+	m.TS, m.Digest, m.Done, m.UpdatedAt = ts, digest(blocks), false, b.Now().UnixMilli()
+	return b.save(ctx, m)
+}
+
+// answered says whether a failed post was refused by Slack as a whole,
+// so that it is surely not in the channel: a 429, or an error Slack
+// answered other than its own internal ones (which may follow a post).
+func answered(err error) bool {
+	var rl *slack.RateLimitedError
+	if errors.As(err, &rl) {
+		return true
+	}
+	var resp slack.SlackErrorResponse
+	if errors.As(err, &resp) {
+		switch resp.Err {
+		case "internal_error", "fatal_error", "service_unavailable", "request_timeout":
+			return false
+		}
+		return true
+	}
+	return false
+}
+
+// update replaces the message m, retried within a Slack call's budget
+// (chat.update is idempotent).
+func (b *board) update(ctx context.Context, m storage.SlackMessage, blocks []slack.Block, text string, final bool) error {
 	d := digest(blocks)
-	if posted && m.Digest == d && m.Done == final {
+	if m.Digest == d && m.Done == final {
 		return nil
 	}
-	if posted && now.Sub(time.UnixMilli(m.UpdatedAt)) < a.Config.BoardInterval {
+	if b.Now().Sub(time.UnixMilli(m.UpdatedAt)) < b.Config.BoardInterval {
 		return nil // throttled: the next tick after the interval shows it
 	}
 	opts := []slack.MsgOption{slack.MsgOptionBlocks(blocks...), slack.MsgOptionText(text, false)}
-	sctx, cancel := context.WithTimeout(ctx, a.slackBudget())
+	sctx, cancel := context.WithTimeout(ctx, b.slackBudget())
 	defer cancel()
-	var err error
-	ts := m.TS
-	if posted {
-		err = Retry(sctx, func(ctx context.Context) (bool, error) {
-			return a.Sender.Update(ctx, a.Config.AgentsChannel, ts, opts...)
-		})
-	} else {
-		err = Retry(sctx, func(ctx context.Context) (bool, error) {
-			var retry bool
-			var err error
-			ts, retry, err = a.Sender.Post(ctx, a.Config.AgentsChannel, "", opts...)
-			return retry, err
-		})
-	}
-	if err != nil {
-		if ctx.Err() != nil {
-			return ctx.Err()
+	err := Retry(sctx, func(ctx context.Context) (bool, error) {
+		if err := b.hold(ctx); err != nil {
+			return false, err
 		}
+		retry, err := b.Sender.Update(ctx, m.Channel, m.TS, opts...)
 		var ra *RetryAfterError
-		if errors.As(err, &ra) || errors.Is(err, context.DeadlineExceeded) {
-			return errors.Join(errStopTick, err)
+		if errors.As(err, &ra) {
+			return false, err // a 429 ends the tick
 		}
-		a.Log.Warn("board message not shown", "subject", subject, "err", err)
-		return nil
+		return retry, err
+	})
+	if err != nil {
+		if errors.Is(err, errLeaseLost) || errors.Is(err, errTickOver) {
+			return err
+		}
+		if gone(err) {
+			if final {
+				b.Log.Warn("board message gone: not finalised", "subject", m.Subject, "ts", m.TS, "err", err)
+				m.Done, m.UpdatedAt = true, b.Now().UnixMilli()
+				return b.save(ctx, m)
+			}
+			b.Log.Warn("board message gone: posted anew", "subject", m.Subject, "ts", m.TS, "err", err)
+			delete(b.msgs, m.Subject)
+			return b.Store.ForgetSlackMessage(ctx, m)
+		}
+		return b.failed(ctx, m.Subject, err)
 	}
-	saved := storage.SlackMessage{Subject: subject, Channel: a.Config.AgentsChannel, TS: ts, Digest: d, Done: final,
-		UpdatedAt: now.UnixMilli()}
-	msgs[subject] = saved
-	// Saved even if ctx ends now: a message posted and forgotten would be
-	// posted again.
-	sctx, cancel = context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	m.Digest, m.Done, m.UpdatedAt = d, final, b.Now().UnixMilli() // when Slack took it, for the throttle
+	return b.save(ctx, m)
+}
+
+// gone says whether an update failed because its message cannot be
+// updated any more, ever: deleted, too old, or its channel archived or
+// left. Retrying would fail every tick.
+func gone(err error) bool {
+	var resp slack.SlackErrorResponse
+	if !errors.As(err, &resp) {
+		return false
+	}
+	switch resp.Err {
+	case "message_not_found", "cant_update_message", "edit_window_closed", "channel_not_found", "is_archived", "not_in_channel":
+		return true
+	}
+	return false
+}
+
+// failed logs a failed Slack call and says whether the tick goes on.
+func (b *board) failed(ctx context.Context, subject string, err error) error {
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	var ra *RetryAfterError
+	var rl *slack.RateLimitedError
+	if errors.As(err, &ra) || errors.As(err, &rl) || errors.Is(err, context.DeadlineExceeded) {
+		return errors.Join(errStopTick, err)
+	}
+	b.Log.Warn("board message not shown", "subject", subject, "err", err)
+	return nil
+}
+
+// save records m, even if ctx ends now: a message posted and forgotten
+// would be posted again.
+func (b *board) save(ctx context.Context, m storage.SlackMessage) error {
+	b.msgs[m.Subject] = m
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 	defer cancel()
-	return a.Store.SaveSlackMessage(sctx, saved)
+	return b.Store.SaveSlackMessage(sctx, m)
 }
 
 // idleWindow is how long a cluster with no new inquiry stays in the queue.

@@ -3,7 +3,9 @@ package slackbot
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"net/http"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -11,6 +13,7 @@ import (
 	"time"
 
 	"github.com/surgedesk/surgedesk/bot/slackbot/slackfake"
+	"github.com/surgedesk/surgedesk/config"
 	"github.com/surgedesk/surgedesk/storage"
 )
 
@@ -234,6 +237,34 @@ func TestBoardThrottlesUpdates(t *testing.T) {
 	}
 }
 
+func TestBoardThrottlesFromWhenSlackTookTheUpdate(t *testing.T) {
+	h := newHarness(t, nil)
+	const late = 300 * time.Millisecond // under the call's budget of one second
+	h.askMany("first", paymentText, 2)
+	c := h.clusterOf(paymentText, 2)
+	h.waitBoard(c.ID, "the cluster on the board", func(m message) bool { return true })
+	h.fake.Slow("chat.update", late)
+	for i := range 12 {
+		h.ask(fmt.Sprintf("burst-%d", i), paymentText)
+		time.Sleep(50 * time.Millisecond)
+	}
+	h.waitBoard(c.ID, "the board to catch up with 14 inquiries", func(m message) bool {
+		return strings.Contains(m.text, "14 inquiries · 14 customers")
+	})
+	updates := slackfake.OK(agentCalls(h.fake.Calls("chat.update")))
+	if len(updates) < 2 {
+		t.Fatalf("%d updates, want several to compare", len(updates))
+	}
+	for i := 1; i < len(updates); i++ {
+		// The interval counts from Slack's answer, not from the start of
+		// the tick: an update arrives at least late + interval after the
+		// one before (less the ticker's slack).
+		if gap := updates[i].At.Sub(updates[i-1].At); gap < late+h.cfg.BoardInterval*3/4 {
+			t.Fatalf("updates %d and %d only %s apart, want at least %s", i-1, i, gap, late+h.cfg.BoardInterval)
+		}
+	}
+}
+
 func TestBoardRetriesAndHonoursRateLimits(t *testing.T) {
 	h := newHarness(t, nil)
 	h.fake.Fail("chat.postMessage", slackfake.Failure{Status: 500}, slackfake.Failure{Status: 429, RetryAfter: 1})
@@ -274,24 +305,49 @@ func TestBoardFinalUpdateWhenResolvedElsewhere(t *testing.T) {
 }
 
 func TestBoardOneLeader(t *testing.T) {
-	h := newHarness(t, nil)
-	// A second instance on the same database and Slack: it must neither
-	// post nor update while the first holds the board.
-	other := New(h.app.Options)
-	other.Owner = "other"
-	ctx, cancel := context.WithCancel(h.ctx)
-	done := make(chan struct{})
-	go func() { defer close(done); _ = other.runBoard(ctx) }()
-	t.Cleanup(func() { cancel(); <-done })
+	cases := []struct {
+		name string
+		slow time.Duration // how late Slack answers posts
+	}{
+		{"fast Slack", 0},
+		// Ticks longer than the lease's third: the holder renews it before
+		// each call and ends the tick, so the other never takes over.
+		{"slow Slack", 700 * time.Millisecond},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			h := newHarness(t, nil)
+			h.fake.Slow("chat.postMessage", tc.slow)
+			// A second instance on the same database and Slack: it must
+			// neither post nor update while the other holds the board.
+			other := New(h.app.Options)
+			other.Owner = "other"
+			ctx, cancel := context.WithCancel(h.ctx)
+			done := make(chan struct{})
+			go func() { defer close(done); _ = other.runBoard(ctx) }()
+			t.Cleanup(func() { cancel(); <-done })
 
-	h.askMany("pay", paymentText, 2)
-	c := h.clusterOf(paymentText, 2)
-	h.waitBoard(c.ID, "the cluster on the board", func(m message) bool { return true })
-	h.askMany("pay-more", paymentText, 2)
-	h.waitBoard(c.ID, "the update", func(m message) bool { return strings.Contains(m.text, "4 inquiries") })
-	time.Sleep(3 * h.cfg.BoardInterval)
-	if n := len(agentCalls(h.fake.Calls("chat.postMessage"))); n != 1 {
-		t.Fatalf("two instances posted %d messages for one cluster", n)
+			texts := []string{paymentText, loginText, refundText}
+			for i, text := range texts {
+				h.askMany(fmt.Sprintf("c%d", i), text, 2)
+			}
+			var ids []string
+			for _, text := range texts {
+				c := h.clusterOf(text, 2)
+				ids = append(ids, c.ID)
+				h.waitBoard(c.ID, "the cluster on the board", func(m message) bool { return true })
+			}
+			h.askMany("pay-more", paymentText, 2)
+			h.waitBoard(ids[0], "the update", func(m message) bool { return strings.Contains(m.text, "4 inquiries") })
+			time.Sleep(3 * h.cfg.BoardInterval)
+			if per := h.postsPerCluster(); len(per) != 3 || per[ids[0]] != 1 || per[ids[1]] != 1 || per[ids[2]] != 1 {
+				t.Fatalf("two instances posted %v, want one message per cluster", per)
+			}
+			// Either may lead, the first to tick; the lead never changes.
+			if n := strings.Count(h.logs.String(), "leader=true"); n != 1 {
+				t.Fatalf("the board changed hands %d times:\n%s", n-1, h.logs.String())
+			}
+		})
 	}
 }
 
@@ -346,5 +402,244 @@ func TestClusterBlocks(t *testing.T) {
 				t.Errorf("a repeated sample is shown %d times", n)
 			}
 		})
+	}
+}
+
+// postsPerCluster counts the messages in the agents' channel carrying
+// each cluster's buttons: every post that took effect, answered or not.
+func (h *harness) postsPerCluster() map[string]int {
+	out := map[string]int{}
+	for _, c := range agentCalls(slackfake.OK(h.fake.Calls("chat.postMessage"))) {
+		if id := parseMessage(h.t, c).buttons["claim"]; id != "" {
+			out[id]++
+		}
+	}
+	return out
+}
+
+func TestBoardSlowAnswersPostEachClusterOnce(t *testing.T) {
+	h := newHarness(t, func(c *config.Slack) { c.Timeout = 300 * time.Millisecond })
+	// Slack posts at once but answers after the call's timeout: surgedesk
+	// never learns the ts from chat.postMessage.
+	h.fake.Slow("chat.postMessage", time.Second)
+	h.askMany("pay", paymentText, 2)
+	h.askMany("login", loginText, 2)
+	pay, login := h.clusterOf(paymentText, 2), h.clusterOf(loginText, 2)
+	h.waitFor("both messages found in the channel's history", func() bool {
+		return h.tsOf(pay.ID) != "" && h.tsOf(login.ID) != ""
+	})
+	h.fake.Slow("chat.postMessage", 0)
+	time.Sleep(3 * h.cfg.BoardInterval) // a few ticks more: nothing is posted again
+	if per := h.postsPerCluster(); per[pay.ID] != 1 || per[login.ID] != 1 || h.fake.Messages(testAgents) != 2 {
+		t.Fatalf("messages per cluster = %v, %d in the channel; want one each", per, h.fake.Messages(testAgents))
+	}
+	if len(slackfake.OK(h.fake.Calls("conversations.history"))) == 0 {
+		t.Fatal("the lost posts were not looked up in conversations.history")
+	}
+	for _, p := range agentCalls(h.fake.Calls("chat.postMessage")) {
+		if md := p.Form.Get("metadata"); !strings.Contains(md, `"event_type":"surgedesk_board"`) || !strings.Contains(md, `"subject":"cluster:`) {
+			t.Fatalf("post without the board's metadata: %q", md)
+		}
+	}
+	// The adopted messages are kept up to date in place.
+	h.askMany("pay-more", paymentText, 2)
+	updated := h.waitBoard(pay.ID, "the found message updated", func(m message) bool { return strings.Contains(m.text, "4 inquiries") })
+	if updated.ts != h.tsOf(pay.ID) {
+		t.Fatalf("update went to %q, want the found message %q", updated.ts, h.tsOf(pay.ID))
+	}
+}
+
+func TestBoardTwoLeadersPostEachClusterOnce(t *testing.T) {
+	// Two instances that both believe they drive the board (a lease that
+	// expired under one of them, clocks apart): each cluster is posted by
+	// the one that reserved it.
+	h := newHarness(t, func(c *config.Slack) { c.AgentsChannel = "" }) // the harness's own board is off
+	texts := []string{paymentText, loginText, refundText}
+	for i, text := range texts {
+		h.askMany(fmt.Sprintf("c%d", i), text, 2)
+	}
+	var ids []string
+	for _, text := range texts {
+		ids = append(ids, h.clusterOf(text, 2).ID)
+	}
+	leaders := make([]*App, 2)
+	for i := range leaders {
+		o := h.app.Options
+		o.Config.AgentsChannel, o.Owner = testAgents, fmt.Sprintf("leader-%d", i)
+		leaders[i] = New(o)
+	}
+	held := func(context.Context) error { return nil }
+	for range 3 {
+		errs := make(chan error, len(leaders))
+		for _, l := range leaders {
+			go func() { errs <- l.refreshBoard(h.ctx, held) }()
+		}
+		for range leaders {
+			if err := <-errs; err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	per := h.postsPerCluster()
+	for _, id := range ids {
+		if per[id] != 1 {
+			t.Fatalf("messages per cluster = %v, want one each for %v", per, ids)
+		}
+	}
+}
+
+func TestBoardStopsWhenLeaseLost(t *testing.T) {
+	h := newHarness(t, func(c *config.Slack) { c.AgentsChannel = "" })
+	h.askMany("pay", paymentText, 2)
+	h.clusterOf(paymentText, 2)
+	o := h.app.Options
+	o.Config.AgentsChannel = testAgents
+	a := New(o)
+	ttl := a.boardLeaseTTL()
+	if ok, err := h.db.AcquireLease(h.ctx, boardLease, "a", time.Now(), ttl); err != nil || !ok {
+		t.Fatalf("AcquireLease = %v, %v", ok, err)
+	}
+	hold := a.holdLease("a", ttl)
+	// The lease expired under a, and b took it: a posts nothing more.
+	if ok, err := h.db.AcquireLease(h.ctx, boardLease, "b", time.Now().Add(2*ttl), ttl); err != nil || !ok {
+		t.Fatalf("AcquireLease by b = %v, %v", ok, err)
+	}
+	if err := a.refreshBoard(h.ctx, hold); !errors.Is(err, errLeaseLost) {
+		t.Fatalf("refreshBoard = %v, want errLeaseLost", err)
+	}
+	if n := len(h.fake.Calls("")); n != 0 {
+		t.Fatalf("Slack got %d calls from an instance that lost the lease: %v", n, h.fake.Calls(""))
+	}
+	if ms, _ := h.db.SlackMessages(h.ctx, nil); len(ms) != 0 {
+		t.Fatalf("the lost tick left reservations: %+v", ms)
+	}
+}
+
+func TestBoardMessageGone(t *testing.T) {
+	cases := []struct {
+		name, error string
+	}{
+		{"deleted", "message_not_found"},
+		{"not updatable", "cant_update_message"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			h := newHarness(t, nil)
+			h.askMany("pay", paymentText, 2)
+			c := h.clusterOf(paymentText, 2)
+			h.waitBoard(c.ID, "the cluster on the board", func(m message) bool { return true })
+			old := h.tsOf(c.ID)
+			h.fake.Fail("chat.update", slackfake.Failure{Status: http.StatusOK, Error: tc.error})
+			h.askMany("pay-more", paymentText, 2)
+			// Posted anew, with what it shows now.
+			h.waitFor("the cluster posted anew", func() bool { return h.postsPerCluster()[c.ID] == 2 })
+			h.waitFor("the new ts saved", func() bool { return h.tsOf(c.ID) != "" && h.tsOf(c.ID) != old })
+			if m := parseMessage(t, h.boardCalls("chat.postMessage", c.ID)[1]); !strings.Contains(m.text, "4 inquiries") {
+				t.Fatalf("the new message shows %q", m.text)
+			}
+			if err := h.db.ResolveCluster(h.ctx, "api:kim", c.ID); err != nil {
+				t.Fatal(err)
+			}
+			h.waitBoard(c.ID, "the new message finalised", func(m message) bool { return len(m.buttons) == 0 })
+			for _, u := range agentCalls(h.fake.Calls("chat.update")) {
+				if u.Form.Get("ts") == old && u.Status == http.StatusOK {
+					t.Fatalf("the gone message was updated: %v", u.Form)
+				}
+			}
+		})
+	}
+}
+
+func TestBoardFinalUpdateOfGoneMessageMarksItDone(t *testing.T) {
+	h := newHarness(t, nil)
+	h.askMany("pay", paymentText, 2)
+	c := h.clusterOf(paymentText, 2)
+	h.waitBoard(c.ID, "the cluster on the board", func(m message) bool { return true })
+	h.fake.Fail("chat.update", slackfake.Failure{Status: http.StatusOK, Error: "message_not_found"})
+	if err := h.db.ResolveCluster(h.ctx, "api:kim", c.ID); err != nil {
+		t.Fatal(err)
+	}
+	h.waitFor("the message marked done", func() bool {
+		ms, _ := h.db.SlackMessages(h.ctx, []string{clusterSubject(c.ID)})
+		return ms[clusterSubject(c.ID)].Done
+	})
+	time.Sleep(3 * h.cfg.BoardInterval)
+	if n, p := len(agentCalls(h.fake.Calls("chat.update"))), h.postsPerCluster()[c.ID]; n != 1 || p != 1 {
+		t.Fatalf("%d updates and %d posts; want the one failed final update and the first post", n, p)
+	}
+}
+
+func TestBoardChannelChangedLeavesOldMessages(t *testing.T) {
+	h := newHarness(t, func(c *config.Slack) { c.AgentsChannel = "" })
+	h.askMany("pay", paymentText, 2)
+	c := h.clusterOf(paymentText, 2)
+	// A message of a closed cluster left in the channel used before.
+	if err := h.db.SaveSlackMessage(h.ctx, storage.SlackMessage{Subject: clusterSubject("gone"), Channel: "COLD", TS: "1.000001"}); err != nil {
+		t.Fatal(err)
+	}
+	o := h.app.Options
+	o.Config.AgentsChannel = testAgents
+	a := New(o)
+	if err := a.refreshBoard(h.ctx, func(context.Context) error { return nil }); err != nil {
+		t.Fatal(err)
+	}
+	for _, call := range h.fake.Calls("") {
+		if call.Form.Get("channel") != testAgents {
+			t.Fatalf("a call went to %s: %v", call.Form.Get("channel"), call.Form)
+		}
+	}
+	if per := h.postsPerCluster(); per[c.ID] != 1 || len(per) != 1 {
+		t.Fatalf("posts = %v, want the open cluster's only", per)
+	}
+}
+
+func TestBoardFinalisesAlertsOutOfTheLatest(t *testing.T) {
+	h := newHarness(t, nil)
+	if _, err := h.db.RaiseAlert(h.ctx, storage.Alert{ClusterID: "old", RaisedAt: time.Now().UnixMilli(), PerMinute: 12,
+		Inquiries: 30, Customers: 20, Representative: paymentText}); err != nil {
+		t.Fatal(err)
+	}
+	h.waitFor("the alert posted", func() bool {
+		ms, _ := h.db.SlackMessages(h.ctx, []string{alertSubject("old")})
+		return ms[alertSubject("old")].TS != ""
+	})
+	// Sixty newer alerts, dismissed at once: the old one drops out of the
+	// latest fifty the board lists.
+	for i := range 60 {
+		id := fmt.Sprintf("newer-%d", i)
+		if _, err := h.db.RaiseAlert(h.ctx, storage.Alert{ClusterID: id, RaisedAt: time.Now().UnixMilli() + int64(i+1)}); err != nil {
+			t.Fatal(err)
+		}
+		if err := h.db.DecideAlert(h.ctx, "api:kim", id, storage.AlertOpen, storage.AlertDismissed, "", time.Now().UnixMilli()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := h.db.DecideAlert(h.ctx, "slack:"+testAgent, "old", storage.AlertOpen, storage.AlertDismissed, "", time.Now().UnixMilli()); err != nil {
+		t.Fatal(err)
+	}
+	ms, _ := h.db.SlackMessages(h.ctx, []string{alertSubject("old")})
+	ts := ms[alertSubject("old")].TS
+	updates := h.fake.WaitFor(t, "chat.update", 10*time.Second, func(cs []slackfake.Call) bool {
+		return slices.ContainsFunc(slackfake.OK(cs), func(c slackfake.Call) bool { return c.Form.Get("ts") == ts })
+	})
+	for _, u := range updates {
+		if m := parseMessage(t, u); u.Form.Get("ts") == ts && (len(m.buttons) != 0 || !strings.Contains(m.text, "Dismissed by")) {
+			t.Fatalf("final alert update = %+v", m)
+		}
+	}
+	if n := len(agentCalls(h.fake.Calls("chat.postMessage"))); n != 1 {
+		t.Fatalf("%d posts, want the old alert's only", n)
+	}
+}
+
+func TestBoardFallbackTextEscaped(t *testing.T) {
+	const hostile = "<!channel> 환불 <https://evil.example|click> & co"
+	_, cluster := clusterBlocks(boardItem{QueueItem: storage.QueueItem{Cluster: storage.Cluster{ID: "c1",
+		Representative: hostile, Status: storage.ClusterOpen}}}, "", time.Now())
+	_, alert := alertBlocks(storage.Alert{ClusterID: "c1", Representative: hostile}, nil)
+	for name, text := range map[string]string{"cluster": cluster, "alert": alert} {
+		if strings.ContainsAny(text, "<>") || !strings.Contains(text, "&lt;!channel&gt;") || !strings.Contains(text, "&amp; co") {
+			t.Errorf("%s fallback text %q: customers' text not escaped", name, text)
+		}
 	}
 }

@@ -21,7 +21,10 @@ import (
 // claimLease is how long a claim lasts unless renewed, as in the HTTP API.
 const claimLease = 10 * time.Minute
 
-// maxReply bounds a reply to all, as in the HTTP API.
+// maxReply bounds a reply to all in bytes, as in the HTTP API
+// (POST /v1/queue/{cluster}/reply). The modal's input also stops at
+// maxReplyChars characters, Slack's most; a reply of Korean text reaches
+// maxReply bytes first, and the modal then says so.
 const maxReply = 4000
 
 // Interactivity serves POST /slack/interactivity: button clicks on the
@@ -248,19 +251,23 @@ func (a *App) viewSubmission(ctx context.Context, cb slack.InteractionCallback) 
 	return nil, nil
 }
 
-// declare declares an incident from a surge alert for a manager: the
-// incident is created, the cluster linked to it, the alert marked
-// declared, and the alert's message says so at the board's next tick. The
-// alert is marked first, so that two managers clicking at once declare one
-// incident.
+// declare declares an incident from a surge alert for a manager: in one
+// transaction the alert is marked declared, the incident created and the
+// cluster linked to it, so that nothing is ever seen half-done and two
+// managers clicking at once declare one incident. The alert's message
+// says so at the board's next tick.
 func (a *App) declare(ctx context.Context, channel, user, clusterID string) error {
 	actor := Actor(user)
+	label := clusterID
 	c, err := a.Store.Cluster(ctx, clusterID)
-	if err != nil && !errors.Is(err, storage.ErrNotFound) {
+	switch {
+	case err == nil:
+		label = clusterLabel(c)
+	case !errors.Is(err, storage.ErrNotFound):
 		return err
 	}
-	incident := newIncidentID()
-	err = a.Store.DecideAlert(ctx, actor, clusterID, storage.AlertOpen, storage.AlertDeclared, incident, a.Now().UnixMilli())
+	inc, err := a.Store.DeclareAlert(ctx, actor, clusterID, kb.Incident{ID: newIncidentID(), Status: kb.Investigating,
+		Severity: kb.Major, TitleKO: truncate("문의 급증: "+label, kb.MaxTitle), TitleEN: truncate("Surge of inquiries: "+label, kb.MaxTitle)})
 	if errors.Is(err, storage.ErrExists) || errors.Is(err, storage.ErrNotFound) {
 		a.ephemeral(ctx, channel, user, "This alert was declared or dismissed already.")
 		return nil
@@ -268,27 +275,9 @@ func (a *App) declare(ctx context.Context, channel, user, clusterID string) erro
 	if err != nil {
 		return err
 	}
-	label := clusterLabel(c)
-	if c.ID == "" {
-		label = clusterID
-	}
-	_, err = a.Store.CreateIncident(ctx, actor, kb.Incident{ID: incident, Status: kb.Investigating, Severity: kb.Major,
-		TitleKO: truncate("문의 급증: "+label, kb.MaxTitle), TitleEN: truncate("Surge of inquiries: "+label, kb.MaxTitle)})
-	if err != nil {
-		// Back to open, so that it can be declared again.
-		if rerr := a.Store.DecideAlert(context.WithoutCancel(ctx), actor, clusterID, storage.AlertDeclared, storage.AlertOpen, "", a.Now().UnixMilli()); rerr != nil {
-			err = errors.Join(err, rerr)
-		}
-		return err
-	}
 	// Committed: what follows must happen even if Slack hangs up now.
 	ctx = context.WithoutCancel(ctx)
-	a.Changed(ctx, "incident:"+incident)
-	if c.ID != "" {
-		if err := a.Store.LinkCluster(ctx, actor, clusterID, incident); err != nil {
-			a.Log.Warn("declared incident not linked to its cluster", "cluster", clusterID, "incident", incident, "err", err)
-		}
-	}
+	a.Changed(ctx, "incident:"+inc.ID)
 	a.refresh(ctx, alertSubject(clusterID), clusterSubject(clusterID))
 	return nil
 }

@@ -1,7 +1,9 @@
 package slackbot
 
 import (
+	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/url"
 	"slices"
@@ -9,7 +11,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/slack-go/slack"
+
 	"github.com/surgedesk/surgedesk/bot/slackbot/slackfake"
+	"github.com/surgedesk/surgedesk/config"
 	"github.com/surgedesk/surgedesk/kb"
 	"github.com/surgedesk/surgedesk/storage"
 )
@@ -400,5 +405,115 @@ func TestSurgeAlertDismiss(t *testing.T) {
 	}
 	if incs, _ := h.db.Incidents(h.ctx, false); len(incs) != 0 {
 		t.Fatalf("a dismissal declared %+v", incs)
+	}
+}
+
+func TestSurgeAlertDeclaredOnceByTwoManagers(t *testing.T) {
+	h := newHarness(t, func(c *config.Slack) { c.ManagerUsers = []string{testManager, "UMANAGER2"} })
+	h.askMany("pay", paymentText, 3)
+	c := h.clusterOf(paymentText, 3)
+	if _, err := h.db.RaiseAlert(h.ctx, storage.Alert{ClusterID: c.ID, RaisedAt: time.Now().UnixMilli(), PerMinute: 12,
+		Inquiries: 3, Customers: 3, Label: c.Label, Representative: paymentText}); err != nil {
+		t.Fatal(err)
+	}
+	// Two managers click at once, their clicks reaching two instances.
+	other := New(h.app.Options)
+	statuses := make(chan int, 2)
+	for _, user := range []string{testManager, "UMANAGER2"} {
+		go func() {
+			status, _ := h.interact(click(user, "declare", c.ID), time.Now(), nil)
+			statuses <- status
+		}()
+	}
+	for range 2 {
+		if s := <-statuses; s != http.StatusOK {
+			t.Fatalf("a declaration answered %d", s)
+		}
+	}
+	if err := other.declare(h.ctx, testAgents, testManager, c.ID); err != nil { // a third, late
+		t.Fatal(err)
+	}
+	incs, err := h.db.Incidents(h.ctx, false)
+	if err != nil || len(incs) != 1 {
+		t.Fatalf("incidents = %+v, %v; want one", incs, err)
+	}
+	if got, _ := h.db.Cluster(h.ctx, c.ID); got.IncidentID != incs[0].ID {
+		t.Fatalf("cluster = %+v, want linked to %s", got, incs[0].ID)
+	}
+	refused := h.fake.WaitFor(t, "chat.postEphemeral", 10*time.Second, func(cs []slackfake.Call) bool { return len(slackfake.OK(cs)) >= 2 })
+	for _, e := range refused {
+		if !strings.Contains(e.Form.Get("text"), "already") {
+			t.Fatalf("ephemeral = %q", e.Form.Get("text"))
+		}
+	}
+}
+
+func TestModalsWithinBlockKitLimits(t *testing.T) {
+	h := newHarness(t, nil)
+	h.askMany("pay", paymentText, 2)
+	c := h.clusterOf(paymentText, 2)
+	// More active incidents than a select takes, with titles longer than
+	// an option's text.
+	for i := range 120 {
+		if _, err := h.db.CreateIncident(h.ctx, "test", kb.Incident{ID: fmt.Sprintf("inc-%03d", i),
+			TitleKO: strings.Repeat("결제 장애 ", 20), Severity: kb.Minor}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	h.mustInteract(click(testAgent, "link", c.ID))
+	h.mustInteract(click(testAgent, "reply", c.ID))
+	views := h.fake.WaitFor(t, "views.open", 10*time.Second, func(cs []slackfake.Call) bool { return len(cs) == 2 })
+	for _, v := range views {
+		if v.Status != http.StatusOK {
+			t.Fatalf("views.open refused (%s): %s", v.Error, mustJSON(t, v.JSON["view"]))
+		}
+	}
+	if modal := mustJSON(t, views[1].JSON["view"]); !strings.Contains(modal, `"max_length":3000`) {
+		t.Fatalf("reply modal = %s, want max_length 3000", modal)
+	}
+}
+
+func TestFakeSlackRefusesWhatBreaksBlockKitLimits(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	fake := slackfake.New(t)
+	api := slack.New("xoxb-test", slack.OptionAPIURL(fake.URL()))
+	long := strings.Repeat("가", 3001)
+	cases := []struct {
+		name   string
+		blocks []slack.Block
+		ok     bool
+	}{
+		{"within", []slack.Block{slack.NewSectionBlock(mrkdwn("fine"), nil, nil)}, true},
+		{"section text", []slack.Block{slack.NewSectionBlock(mrkdwn(long), nil, nil)}, false},
+		{"header", []slack.Block{slack.NewHeaderBlock(plain(long[:151*3]))}, false},
+		{"button text", []slack.Block{slack.NewActionBlock("a", slack.NewButtonBlockElement("x", "v", plain(strings.Repeat("b", 76))))}, false},
+		{"button value", []slack.Block{slack.NewActionBlock("a", slack.NewButtonBlockElement("x", strings.Repeat("v", 2001), plain("b")))}, false},
+		{"blocks", slices.Repeat([]slack.Block{slack.NewSectionBlock(mrkdwn("x"), nil, nil)}, 51), false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			_, _, err := api.PostMessageContext(ctx, testAgents, slack.MsgOptionBlocks(tc.blocks...))
+			if (err == nil) != tc.ok {
+				t.Fatalf("post = %v, want ok %v", err, tc.ok)
+			}
+			last := fake.Calls("chat.postMessage")
+			if got := last[len(last)-1]; !tc.ok && !strings.HasPrefix(got.Error, "invalid_blocks") {
+				t.Fatalf("fake answered %q, want invalid_blocks", got.Error)
+			}
+		})
+	}
+	input := slack.NewPlainTextInputBlockElement(plain("x"), "x")
+	input.MaxLength = 4000
+	for name, view := range map[string]slack.ModalViewRequest{
+		"title":      {Type: slack.VTModal, Title: plain("A title longer than twenty-four"), Blocks: slack.Blocks{BlockSet: []slack.Block{slack.NewSectionBlock(mrkdwn("x"), nil, nil)}}},
+		"max_length": {Type: slack.VTModal, Title: plain("Reply"), Blocks: slack.Blocks{BlockSet: []slack.Block{slack.NewInputBlock("b", plain("x"), nil, input)}}},
+	} {
+		if _, err := api.OpenViewContext(ctx, "trigger", view); err == nil {
+			t.Fatalf("%s: views.open accepted a modal over Block Kit's limits", name)
+		}
+	}
+	if n := len(slackfake.OK(fake.Calls("views.open"))); n != 0 {
+		t.Fatalf("%d modals accepted", n)
 	}
 }

@@ -20,6 +20,7 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gorilla/websocket"
 	"github.com/slack-go/slack/slacktest"
@@ -31,7 +32,8 @@ type Call struct {
 	Form   url.Values     // form-encoded calls (chat.*): every field
 	JSON   map[string]any // JSON calls (views.*)
 	At     time.Time
-	Status int // what the fake answered
+	Status int    // what the fake answered
+	Error  string // the error of an ok:false answer
 }
 
 // Text is the call's text field.
@@ -53,15 +55,19 @@ type Server struct {
 	failures map[string][]Failure
 	seq      int64
 	notify   chan struct{}
+	slow     map[string]time.Duration
+	history  map[string][]posted // by channel, oldest first
 }
 
 // Methods the fake answers itself; the rest are slacktest's.
-var methods = []string{"chat.postMessage", "chat.update", "chat.postEphemeral", "views.open", "views.update", "auth.test"}
+var methods = []string{"chat.postMessage", "chat.update", "chat.postEphemeral", "views.open", "views.update", "auth.test",
+	"conversations.history"}
 
 // New starts a fake Slack and stops it when the test ends.
 func New(t testing.TB) *Server {
 	t.Helper()
-	s := &Server{failures: map[string][]Failure{}, seq: time.Now().Unix() * 1000, notify: make(chan struct{})}
+	s := &Server{failures: map[string][]Failure{}, seq: time.Now().Unix() * 1000, notify: make(chan struct{}),
+		slow: map[string]time.Duration{}, history: map[string][]posted{}}
 	binder := func(c slacktest.Customize) {
 		for _, m := range methods {
 			c.Handle("/"+m, s.handle(m))
@@ -151,11 +157,15 @@ func (s *Server) handle(method string) http.HandlerFunc {
 		} else {
 			c.Form, _ = url.ParseQuery(string(body))
 		}
+		invalid := checkLimits(method, c)
 		s.mu.Lock()
 		var f *Failure
 		if q := s.failures[method]; len(q) > 0 {
 			f = &q[0]
 			s.failures[method] = q[1:]
+		}
+		if f == nil && invalid != "" {
+			f = &Failure{Status: http.StatusOK, Error: "invalid_blocks"}
 		}
 		s.seq++
 		ts := fmt.Sprintf("%d.%06d", s.seq/1000, s.seq%1000)
@@ -164,7 +174,15 @@ func (s *Server) handle(method string) http.HandlerFunc {
 		}
 		if f != nil && f.Status == http.StatusOK {
 			c.Status = 0 // answered ok:false
+			c.Error = f.Error
+			if f.Error == "invalid_blocks" {
+				c.Error += invalid
+			}
 		}
+		if f == nil {
+			s.record(c, ts)
+		}
+		delay := s.slow[method]
 		s.calls = append(s.calls, c)
 		close(s.notify)
 		s.notify = make(chan struct{})
@@ -200,6 +218,17 @@ func (s *Server) handle(method string) http.HandlerFunc {
 			resp["view"] = map[string]any{"id": "V" + strconv.FormatInt(s.seq, 10)}
 		case "auth.test":
 			resp["user_id"], resp["bot_id"], resp["team_id"] = "UBOT", "BBOT", "TTEST"
+		case "conversations.history":
+			s.answerHistory(resp, c.Form)
+		}
+		if delay > 0 {
+			// Done already; the answer is late, or lost when the
+			// client gives up first.
+			select {
+			case <-r.Context().Done():
+				return
+			case <-time.After(delay):
+			}
 		}
 		_ = json.NewEncoder(w).Encode(resp)
 	}
@@ -402,4 +431,228 @@ func (ss *SocketServer) socket(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 	}
+}
+
+// ---- Slow answers, channel history and Block Kit's limits ---------------
+
+// Slow makes every later call of method take effect at once but answer
+// only after d, as Slack does under load; a client that gives up first
+// never learns the outcome (chat.postMessage: the message is posted all
+// the same). Zero answers at once again.
+func (s *Server) Slow(method string, d time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.slow[method] = d
+}
+
+// posted is a message in a channel's history.
+type posted struct {
+	ts, text, blocks string
+	metadata         map[string]any
+}
+
+// Messages returns how many messages the channel holds (posts that took
+// effect, whether or not their answer reached the client).
+func (s *Server) Messages(channel string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.history[channel])
+}
+
+// record keeps what a successful chat.postMessage or chat.update did to
+// its channel's history. Called with mu held.
+func (s *Server) record(c Call, ts string) {
+	channel := c.Form.Get("channel")
+	switch c.Method {
+	case "chat.postMessage":
+		if c.Form.Get("thread_ts") != "" {
+			return // replies are not in the channel's history
+		}
+		p := posted{ts: ts, text: c.Form.Get("text"), blocks: c.Form.Get("blocks")}
+		_ = json.Unmarshal([]byte(c.Form.Get("metadata")), &p.metadata)
+		s.history[channel] = append(s.history[channel], p)
+	case "chat.update":
+		for i, p := range s.history[channel] {
+			if p.ts == c.Form.Get("ts") {
+				s.history[channel][i].text, s.history[channel][i].blocks = c.Form.Get("text"), c.Form.Get("blocks")
+			}
+		}
+	}
+}
+
+// answerHistory answers conversations.history as Slack does: newest
+// first, after oldest, limit a page (cursor: the offset), metadata only
+// with include_all_metadata.
+func (s *Server) answerHistory(resp map[string]any, form url.Values) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	oldest, _ := strconv.ParseFloat(form.Get("oldest"), 64)
+	var all []map[string]any
+	h := s.history[form.Get("channel")]
+	for i := len(h) - 1; i >= 0; i-- {
+		if ts, _ := strconv.ParseFloat(h[i].ts, 64); ts < oldest {
+			continue
+		}
+		m := map[string]any{"type": "message", "ts": h[i].ts, "text": h[i].text, "bot_id": "BBOT"}
+		if h[i].metadata != nil && form.Get("include_all_metadata") == "1" {
+			m["metadata"] = h[i].metadata
+		}
+		all = append(all, m)
+	}
+	limit, _ := strconv.Atoi(form.Get("limit"))
+	if limit <= 0 || limit > 999 {
+		limit = 100
+	}
+	from, _ := strconv.Atoi(form.Get("cursor"))
+	from = min(from, len(all))
+	to := min(from+limit, len(all))
+	resp["messages"] = all[from:to]
+	resp["has_more"] = to < len(all)
+	if to < len(all) {
+		resp["response_metadata"] = map[string]any{"next_cursor": strconv.Itoa(to)}
+	}
+}
+
+// checkLimits says which of Block Kit's documented limits a call breaks
+// ("" for none), so that every test checks what surgedesk sends as Slack
+// would: Slack answers such a call invalid_blocks.
+func checkLimits(method string, c Call) string {
+	var blocks []any
+	most := 50 // blocks in a message
+	switch method {
+	case "chat.postMessage", "chat.update", "chat.postEphemeral":
+		if c.Form.Get("blocks") == "" {
+			return ""
+		}
+		if err := json.Unmarshal([]byte(c.Form.Get("blocks")), &blocks); err != nil {
+			return ": blocks is not JSON"
+		}
+	case "views.open", "views.update":
+		view, _ := c.JSON["view"].(map[string]any)
+		for _, f := range []string{"title", "submit", "close"} {
+			if e := text(view[f], "modal "+f, 24, true); e != "" {
+				return e
+			}
+		}
+		if md, _ := view["private_metadata"].(string); len(md) > 3000 {
+			return ": private_metadata over 3000 characters"
+		}
+		blocks, _ = view["blocks"].([]any)
+		most = 100
+	default:
+		return ""
+	}
+	if len(blocks) > most {
+		return fmt.Sprintf(": %d blocks, more than %d", len(blocks), most)
+	}
+	for i, b := range blocks {
+		if e := checkBlock(b.(map[string]any)); e != "" {
+			return fmt.Sprintf(": block %d%s", i, e)
+		}
+	}
+	return ""
+}
+
+func checkBlock(b map[string]any) string {
+	switch b["type"] {
+	case "section":
+		if e := text(b["text"], "section text", 3000, false); e != "" {
+			return e
+		}
+		fields, _ := b["fields"].([]any)
+		if len(fields) > 10 {
+			return ": more than 10 fields"
+		}
+		for _, f := range fields {
+			if e := text(f, "section field", 2000, false); e != "" {
+				return e
+			}
+		}
+	case "header":
+		return text(b["text"], "header", 150, true)
+	case "context":
+		els, _ := b["elements"].([]any)
+		if len(els) > 10 {
+			return ": more than 10 context elements"
+		}
+		for _, e := range els {
+			if m, _ := e.(map[string]any); m["type"] != "image" {
+				if err := text(m, "context text", 3000, false); err != "" {
+					return err
+				}
+			}
+		}
+	case "actions":
+		els, _ := b["elements"].([]any)
+		if len(els) > 25 {
+			return ": more than 25 actions"
+		}
+		for _, e := range els {
+			if err := checkElement(e.(map[string]any)); err != "" {
+				return err
+			}
+		}
+	case "input":
+		if e := text(b["label"], "input label", 2000, true); e != "" {
+			return e
+		}
+		el, _ := b["element"].(map[string]any)
+		return checkElement(el)
+	}
+	return ""
+}
+
+func checkElement(e map[string]any) string {
+	if id, _ := e["action_id"].(string); len(id) > 255 {
+		return ": action_id over 255 characters"
+	}
+	switch e["type"] {
+	case "button":
+		if v, _ := e["value"].(string); len(v) > 2000 {
+			return ": button value over 2000 characters"
+		}
+		return text(e["text"], "button text", 75, true)
+	case "plain_text_input":
+		if n, ok := e["max_length"].(float64); ok && (n < 1 || n > 3000) {
+			return fmt.Sprintf(": plain_text_input max_length %v, not within 1–3000", n)
+		}
+	case "static_select":
+		opts, _ := e["options"].([]any)
+		if len(opts) > 100 {
+			return fmt.Sprintf(": %d options, more than 100", len(opts))
+		}
+		for _, o := range opts {
+			m, _ := o.(map[string]any)
+			if v, _ := m["value"].(string); len(v) > 150 {
+				return ": option value over 150 characters"
+			}
+			if err := text(m["text"], "option text", 75, true); err != "" {
+				return err
+			}
+		}
+	}
+	return ""
+}
+
+// text checks a text object: at most n characters, plain_text when
+// plainOnly, never empty.
+func text(v any, what string, n int, plainOnly bool) string {
+	m, ok := v.(map[string]any)
+	if !ok {
+		if v == nil {
+			return "" // optional, or checked by Slack's schema
+		}
+		return ": " + what + " is not a text object"
+	}
+	if plainOnly && m["type"] != "plain_text" {
+		return ": " + what + " must be plain_text"
+	}
+	t, _ := m["text"].(string)
+	switch l := utf8.RuneCountInString(t); {
+	case l == 0:
+		return ": " + what + " is empty"
+	case l > n:
+		return fmt.Sprintf(": %s of %d characters, more than %d", what, l, n)
+	}
+	return ""
 }

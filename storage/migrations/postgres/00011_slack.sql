@@ -4,13 +4,21 @@
 -- same message, and only when what it shows changed (digest) and not more
 -- often than the board's interval (updated_at, unix ms). done marks a
 -- message in its final state (resolved, declared…), no longer updated.
+-- A row with ts '' reserves its subject for the one instance that posts
+-- it (reserved_at, unix ms): chat.postMessage is not idempotent, so a
+-- post whose outcome is unknown is looked up in the channel's history
+-- before it is tried again (updated_at is then the last attempt). version
+-- counts the clicks that made a message due at once, so that a render
+-- begun before one does not mark the message up to date.
 CREATE TABLE slack_messages (
-    subject    TEXT PRIMARY KEY,
-    channel    TEXT NOT NULL,
-    ts         TEXT NOT NULL,
-    digest     TEXT NOT NULL DEFAULT '',
-    done       SMALLINT NOT NULL DEFAULT 0,
-    updated_at BIGINT NOT NULL
+    subject     TEXT PRIMARY KEY,
+    channel     TEXT NOT NULL,
+    ts          TEXT NOT NULL,
+    digest      TEXT NOT NULL DEFAULT '',
+    done        SMALLINT NOT NULL DEFAULT 0,
+    updated_at  BIGINT NOT NULL,
+    reserved_at BIGINT NOT NULL DEFAULT 0,
+    version     BIGINT NOT NULL DEFAULT 0
 );
 CREATE INDEX slack_messages_pending ON slack_messages (done);
 
