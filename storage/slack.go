@@ -374,7 +374,7 @@ func (s *Storage) DeclareAlert(ctx context.Context, actor, clusterID string, inc
 		incidentArgs(inc)...); err != nil {
 		return kb.Incident{}, fmt.Errorf("storage: unable to create incident %s: %w", inc.ID, err)
 	}
-	res, err = tx.ExecContext(ctx, tx.Rebind(`UPDATE clusters SET incident_id = ? WHERE id = ?`), inc.ID, clusterID)
+	res, err = tx.ExecContext(ctx, tx.Rebind(`UPDATE clusters SET incident_id = ? WHERE id = ? AND status <> 'merged'`), inc.ID, clusterID)
 	if err != nil {
 		return kb.Incident{}, fmt.Errorf("storage: unable to link cluster %s: %w", clusterID, err)
 	}

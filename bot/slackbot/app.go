@@ -60,6 +60,9 @@ type App struct {
 	// background is work that outlives the request that started it (such
 	// as queuing follow-ups); Run waits for it before returning.
 	background sync.WaitGroup
+	// afterQueueRead, when set (tests), runs in a board tick between its
+	// reads of the queue and of the messages.
+	afterQueueRead func()
 }
 
 // New returns the Slack app.

@@ -1,11 +1,13 @@
 package slackbot
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -135,9 +137,19 @@ func (a *App) holdLease(owner string, ttl time.Duration) func(ctx context.Contex
 // is checked before each Slack call and ends the tick when it fails.
 func (a *App) refreshBoard(ctx context.Context, hold func(ctx context.Context) error) error {
 	now := a.Now()
+	// The messages' versions are read before what they show: a click
+	// between the two reads then fails the save's compare-and-set, and its
+	// message stays due, rather than being saved as showing the click.
+	before, err := a.Store.SlackMessages(ctx, nil)
+	if err != nil {
+		return err
+	}
 	items, err := a.boardItems(ctx, now)
 	if err != nil {
 		return err
+	}
+	if a.afterQueueRead != nil {
+		a.afterQueueRead()
 	}
 	alerts, err := a.Store.Alerts(ctx, "", 50)
 	if err != nil {
@@ -154,25 +166,63 @@ func (a *App) refreshBoard(ctx context.Context, hold func(ctx context.Context) e
 	if err != nil {
 		return err
 	}
+	for subject, m := range msgs {
+		if old, ok := before[subject]; ok {
+			m.Version = old.Version
+			msgs[subject] = m
+		}
+	}
 	b := board{App: a, hold: hold, msgs: msgs}
 
-	// The queue's clusters first, by priority: what agents need most.
+	// A tick may end early (a third of the lease, a 429), and the next
+	// starts again from the top, so the order is what must not starve:
+	// alerts first (rare, and what a surge needs declared), then the last
+	// updates of clusters that left the queue (below), then clusters not
+	// on the board yet by priority, then updates, the longest-waiting
+	// first.
 	shown := map[string]bool{}
 	for _, it := range items {
-		subject := clusterSubject(it.ID)
-		shown[subject] = true
-		blocks, text := clusterBlocks(it, "", now)
-		if err := b.show(ctx, subject, blocks, text, false); err != nil {
-			return err
-		}
+		shown[clusterSubject(it.ID)] = true
 	}
 	if err := b.showAlerts(ctx, alerts, now, shown); err != nil {
 		return err
 	}
-	// Messages of this channel not shown above and not done: clusters that
-	// left the queue (closed, merged or idle) and alerts too old to be
-	// listed above. Messages left in another channel (agents_channel
-	// changed) stay as they were.
+	if err := b.finalise(ctx, msgs, shown, now); err != nil {
+		return err
+	}
+	slices.SortStableFunc(items, func(x, y boardItem) int {
+		mx, okx := msgs[clusterSubject(x.ID)]
+		my, oky := msgs[clusterSubject(y.ID)]
+		switch {
+		case !okx || !oky: // not on the board yet: first, by priority
+			return cmp.Compare(boolRank(okx), boolRank(oky))
+		default:
+			return cmp.Compare(mx.UpdatedAt, my.UpdatedAt)
+		}
+	})
+	for _, it := range items {
+		blocks, text := clusterBlocks(it, "", now)
+		if err := b.show(ctx, clusterSubject(it.ID), blocks, text, false); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// boolRank orders false before true.
+func boolRank(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// finalise gives messages of this channel not shown in this tick and not
+// done their last update: clusters that left the queue (closed, merged or
+// idle) and alerts too old to be listed. Messages left in another channel
+// (agents_channel changed) stay as they were.
+func (b *board) finalise(ctx context.Context, msgs map[string]storage.SlackMessage, shown map[string]bool, now time.Time) error {
+	a := b.App
 	since := now.Add(-a.idleWindow()).UnixMilli()
 	for subject, m := range msgs {
 		if shown[subject] || m.Done || m.Channel != a.Config.AgentsChannel {
@@ -385,10 +435,13 @@ const (
 // unknown, once its last attempt is a Slack call's budget old (so that a
 // post under way has ended) and the caller took the next attempt.
 func (b *board) lookUp(ctx context.Context, m *storage.SlackMessage) (lookUpResult, error) {
+	// A time in the future (another host's clock ahead) waits too: looking
+	// up while that host's post may still be under way could post twice.
 	if b.Now().Sub(time.UnixMilli(m.UpdatedAt)) < b.slackBudget() {
 		return lookUpLater, nil
 	}
 	now := b.Now().UnixMilli()
+	lastAttempt := m.UpdatedAt
 	if took, err := b.Store.RetrySlackPost(ctx, m.Subject, m.UpdatedAt, now); err != nil || !took {
 		return lookUpLater, err
 	}
@@ -396,7 +449,12 @@ func (b *board) lookUp(ctx context.Context, m *storage.SlackMessage) (lookUpResu
 	if err := b.hold(ctx); err != nil {
 		return lookUpLater, err
 	}
-	ts, err := b.findPosted(ctx, m.Subject, m.ReservedAt)
+	ts, err := b.findPosted(ctx, m.Subject, m.ReservedAt, lastAttempt)
+	if errors.Is(err, errNotSure) {
+		b.Log.Warn("board message not found in the history searched; looking again later rather than posting it twice",
+			"subject", m.Subject, "err", err)
+		return lookUpLater, nil
+	}
 	if err != nil {
 		if ctx.Err() != nil {
 			return lookUpLater, ctx.Err()
@@ -417,16 +475,22 @@ func (b *board) lookUp(ctx context.Context, m *storage.SlackMessage) (lookUpResu
 	return lookUpFound, b.save(ctx, *m)
 }
 
+// errNotSure is a history search that ended before the window did: the
+// message may be further on, so it must not be posted again yet.
+var errNotSure = errors.New("slackbot: the history searched ended before the window")
+
 // findPosted returns the ts of the message of subject posted in the
-// agents' channel since reservedAt (unix ms, less a margin for the clocks
-// of Slack and of this host), "" if none.
-func (b *board) findPosted(ctx context.Context, subject string, reservedAt int64) (string, error) {
+// agents' channel between its reservation and its last attempt's end (unix
+// ms, with a margin for the clocks of Slack and of this host), "" if none.
+func (b *board) findPosted(ctx context.Context, subject string, reservedAt, lastAttempt int64) (string, error) {
 	ctx, cancel := context.WithTimeout(ctx, b.slackBudget())
 	defer cancel()
+	slackTS := func(t time.Time) string { return fmt.Sprintf("%d.%06d", t.Unix(), t.Nanosecond()/1000) }
 	oldest := time.UnixMilli(reservedAt).Add(-time.Minute)
+	latest := time.UnixMilli(max(reservedAt, lastAttempt)).Add(b.slackBudget() + time.Minute)
 	params := &slack.GetConversationHistoryParameters{ChannelID: b.Config.AgentsChannel, IncludeAllMetadata: true,
-		Limit: 200, Oldest: fmt.Sprintf("%d.%06d", oldest.Unix(), oldest.Nanosecond()/1000)}
-	for range 10 { // 2,000 messages: far more than the board posts in its window
+		Limit: 200, Oldest: slackTS(oldest), Latest: slackTS(latest), Inclusive: true}
+	for page := range 10 { // 2,000 messages: far more than the board posts in its window
 		resp, err := b.Sender.API().GetConversationHistoryContext(ctx, params)
 		if err != nil {
 			return "", fmt.Errorf("slackbot: conversations.history: %w", err)
@@ -437,7 +501,10 @@ func (b *board) findPosted(ctx context.Context, subject string, reservedAt int64
 			}
 		}
 		if !resp.HasMore || resp.ResponseMetaData.NextCursor == "" {
-			break
+			return "", nil
+		}
+		if page == 9 {
+			return "", errNotSure
 		}
 		params.Cursor = resp.ResponseMetaData.NextCursor
 	}
@@ -502,8 +569,11 @@ func (b *board) update(ctx context.Context, m storage.SlackMessage, blocks []sla
 	if m.Digest == d && m.Done == final {
 		return nil
 	}
-	if b.Now().Sub(time.UnixMilli(m.UpdatedAt)) < b.Config.BoardInterval {
-		return nil // throttled: the next tick after the interval shows it
+	if age := b.Now().Sub(time.UnixMilli(m.UpdatedAt)); age >= 0 && age < b.Config.BoardInterval {
+		// Throttled: the next tick after the interval shows it. A time in
+		// the future is another host's clock running ahead, not a reason
+		// to wait for it.
+		return nil
 	}
 	opts := []slack.MsgOption{slack.MsgOptionBlocks(blocks...), slack.MsgOptionText(text, false)}
 	sctx, cancel := context.WithTimeout(ctx, b.slackBudget())

@@ -643,3 +643,82 @@ func TestBoardFallbackTextEscaped(t *testing.T) {
 		}
 	}
 }
+
+// A tick can end early and the next starts from the top, so the order
+// must not starve anything: an alert raised while the queue's clusters
+// keep changing and Slack answers slowly is still posted.
+func TestBoardAlertNotStarvedUnderLoad(t *testing.T) {
+	h := newHarness(t, nil)
+	texts := []string{paymentText, loginText, refundText}
+	for i, text := range texts {
+		h.askMany(fmt.Sprintf("c%d", i), text, 2)
+	}
+	for _, text := range texts {
+		c := h.clusterOf(text, 2)
+		h.waitBoard(c.ID, "posted", func(message) bool { return true })
+	}
+	h.fake.Slow("chat.update", 700*time.Millisecond) // within a call's budget, so ticks run long
+	for i := range 20 {                              // the load starts before the alert
+		h.ask(fmt.Sprintf("pre-%d", i), texts[i%3])
+		time.Sleep(50 * time.Millisecond)
+	}
+	if _, err := h.db.RaiseAlert(h.ctx, storage.Alert{ClusterID: "surge", RaisedAt: time.Now().UnixMilli(), PerMinute: 12,
+		Inquiries: 30, Customers: 20, Representative: paymentText}); err != nil {
+		t.Fatal(err)
+	}
+	posted := func() bool {
+		ms, _ := h.db.SlackMessages(h.ctx, []string{alertSubject("surge")})
+		return ms[alertSubject("surge")].TS != ""
+	}
+	for i := 0; !posted(); i++ {
+		if i == 400 { // 20 s of load: only a starved alert waits that long
+			t.Fatalf("alert not posted under load; %d updates made meanwhile", len(agentCalls(h.fake.Calls("chat.update"))))
+		}
+		h.ask(fmt.Sprintf("load-%d", i), texts[i%3])
+		time.Sleep(50 * time.Millisecond)
+	}
+	calls := h.fake.WaitFor(t, "chat.postMessage", 10*time.Second, func(cs []slackfake.Call) bool {
+		for _, c := range slackfake.OK(agentCalls(cs)) {
+			if strings.Contains(c.Text(), "Possible incident") {
+				return true
+			}
+		}
+		return false
+	})
+	if len(calls) == 0 {
+		t.Fatal("Slack received no alert")
+	}
+}
+
+// A click between a tick's read of the queue and its read of the messages
+// must not be saved as shown: the message stays due and the next tick
+// shows the claim, whatever the interval.
+func TestBoardClickDuringTickShowsAtOnce(t *testing.T) {
+	h := newHarness(t, func(c *config.Slack) { c.AgentsChannel = ""; c.BoardInterval = time.Hour })
+	h.askMany("pay", paymentText, 2)
+	c := h.clusterOf(paymentText, 2)
+	o := h.app.Options
+	o.Config.AgentsChannel = testAgents
+	a := New(o) // driven by hand: the harness's app runs no board
+	held := func(context.Context) error { return nil }
+	if err := a.refreshBoard(h.ctx, held); err != nil {
+		t.Fatal(err)
+	}
+	a.afterQueueRead = func() {
+		a.afterQueueRead = nil
+		now := time.Now()
+		if err := h.db.ClaimCluster(h.ctx, Actor(testAgent), c.ID, now.UnixMilli(), now.Add(10*time.Minute).UnixMilli()); err != nil {
+			t.Error(err)
+		}
+		a.refresh(h.ctx, clusterSubject(c.ID)) // what the Claim button does
+	}
+	for range 2 { // the tick with the click in it, then the next
+		if err := a.refreshBoard(h.ctx, held); err != nil {
+			t.Fatal(err)
+		}
+	}
+	last := h.waitBoard(c.ID, "the claim shown", func(m message) bool { return strings.Contains(m.text, "Claimed by") })
+	if !strings.Contains(last.text, "<@"+testAgent+">") {
+		t.Fatalf("the board shows %q, want the claim by %s", last.text, testAgent)
+	}
+}

@@ -11,6 +11,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
@@ -481,16 +482,20 @@ func (s *Server) record(c Call, ts string) {
 }
 
 // answerHistory answers conversations.history as Slack does: newest
-// first, after oldest, limit a page (cursor: the offset), metadata only
+// first, between oldest and latest, limit a page (cursor: the offset), metadata only
 // with include_all_metadata.
 func (s *Server) answerHistory(resp map[string]any, form url.Values) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	oldest, _ := strconv.ParseFloat(form.Get("oldest"), 64)
+	latest, err := strconv.ParseFloat(form.Get("latest"), 64)
+	if err != nil || latest == 0 {
+		latest = math.Inf(1)
+	}
 	var all []map[string]any
 	h := s.history[form.Get("channel")]
 	for i := len(h) - 1; i >= 0; i-- {
-		if ts, _ := strconv.ParseFloat(h[i].ts, 64); ts < oldest {
+		if ts, _ := strconv.ParseFloat(h[i].ts, 64); ts < oldest || ts > latest {
 			continue
 		}
 		m := map[string]any{"type": "message", "ts": h[i].ts, "text": h[i].text, "bot_id": "BBOT"}
