@@ -72,23 +72,10 @@ func (s *Storage) CreateIncident(ctx context.Context, actor string, inc kb.Incid
 	if len(inc.Updates) > 0 {
 		return kb.Incident{}, fmt.Errorf("storage: %w: a new incident carries no updates; add them with AddIncidentUpdate", kb.ErrInvalid)
 	}
-	now := time.Now().UTC().Truncate(time.Millisecond)
-	if inc.ID == "" {
-		inc.ID = newID("inc_")
-	}
-	if inc.Status == "" {
-		inc.Status = kb.Investigating
-	}
-	if inc.StartedAt.IsZero() {
-		inc.StartedAt = now
-	}
-	if inc.Status == kb.Resolved && inc.ResolvedAt.IsZero() {
-		inc.ResolvedAt = now
-	}
-	if err := inc.Validate(); err != nil {
+	inc, err := newIncident(inc, time.Now())
+	if err != nil {
 		return kb.Incident{}, err
 	}
-	inc.CreatedAt, inc.UpdatedAt = now, now
 	tx, err := s.db.BeginTxx(ctx, nil)
 	if err != nil {
 		return kb.Incident{}, fmt.Errorf("storage: unable to begin transaction: %w", err)
@@ -319,4 +306,27 @@ func newID(prefix string) string {
 	var b [8]byte
 	_, _ = rand.Read(b[:])
 	return prefix + hex.EncodeToString(b[:])
+}
+
+// newIncident fills a new incident's defaults (id, status investigating,
+// started and, when resolved, resolved now) and validates it.
+func newIncident(inc kb.Incident, at time.Time) (kb.Incident, error) {
+	now := at.UTC().Truncate(time.Millisecond)
+	if inc.ID == "" {
+		inc.ID = newID("inc_")
+	}
+	if inc.Status == "" {
+		inc.Status = kb.Investigating
+	}
+	if inc.StartedAt.IsZero() {
+		inc.StartedAt = now
+	}
+	if inc.Status == kb.Resolved && inc.ResolvedAt.IsZero() {
+		inc.ResolvedAt = now
+	}
+	if err := inc.Validate(); err != nil {
+		return kb.Incident{}, err
+	}
+	inc.CreatedAt, inc.UpdatedAt = now, now
+	return inc, nil
 }

@@ -330,23 +330,14 @@ func (s *Storage) Alert(ctx context.Context, clusterID string) (Alert, error) {
 // once, one creates the incident and the other gets ErrExists. No alert
 // is ErrNotFound.
 func (s *Storage) DeclareAlert(ctx context.Context, actor, clusterID string, inc kb.Incident) (kb.Incident, error) {
-	now := time.Now().UTC().Truncate(time.Millisecond)
-	if inc.ID == "" {
-		inc.ID = newID("inc_")
-	}
-	if inc.Status == "" {
-		inc.Status = kb.Investigating
-	}
-	if inc.StartedAt.IsZero() {
-		inc.StartedAt = now
-	}
 	if len(inc.Updates) > 0 || inc.Status == kb.Resolved {
 		return kb.Incident{}, fmt.Errorf("storage: %w: a declared incident is new and open", kb.ErrInvalid)
 	}
-	if err := inc.Validate(); err != nil {
+	inc, err := newIncident(inc, time.Now())
+	if err != nil {
 		return kb.Incident{}, err
 	}
-	inc.CreatedAt, inc.UpdatedAt = now, now
+	now := inc.CreatedAt
 	tx, err := s.db.BeginTxx(ctx, nil)
 	if err != nil {
 		return kb.Incident{}, fmt.Errorf("storage: unable to begin transaction: %w", err)
