@@ -27,10 +27,8 @@ var errWrongCommand = errors.New("slackbot: not our slash command")
 // the form and answers synchronously with the command's reply. All the work
 // is a few SQL statements, well within Slack's three seconds.
 func (a *App) Commands(w http.ResponseWriter, r *http.Request) {
-	body, err := a.verify(r)
-	if err != nil {
-		a.Log.Warn("slack command refused", "err", err)
-		writeError(w, http.StatusUnauthorized, "unverified", "the request does not carry a valid, fresh Slack signature")
+	body, ok := a.verified(w, r, "command")
+	if !ok {
 		return
 	}
 	// SlashCommandParse reads the form from the body that verify consumed.

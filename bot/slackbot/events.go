@@ -40,10 +40,8 @@ var errNotDurable = errors.New("slackbot: inquiry not accepted in time")
 // Socket Mode, the same inquiry. Everything else (storing, clustering,
 // the instant answer in the thread) happens after, in the workers.
 func (a *App) Events(w http.ResponseWriter, r *http.Request) {
-	body, err := a.verify(r)
-	if err != nil {
-		a.Log.Warn("slack: refused an unverified event", "err", err)
-		writeError(w, http.StatusUnauthorized, "unverified", "the request's Slack signature is missing, forged or stale")
+	body, ok := a.verified(w, r, "event")
+	if !ok {
 		return
 	}
 	ev, err := slackevents.ParseEvent(body, slackevents.OptionNoVerifyToken())

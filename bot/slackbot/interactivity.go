@@ -33,14 +33,8 @@ const maxReply = 4000
 // Slack call but views.open (whose trigger expires) is left to the board
 // or made in the background.
 func (a *App) Interactivity(w http.ResponseWriter, r *http.Request) {
-	body, err := a.verify(r)
-	if errors.Is(err, errUnverified) {
-		a.Log.Warn("Slack interaction refused", "err", err)
-		writeError(w, http.StatusUnauthorized, "unverified", "the request is not signed by Slack, or is too old")
-		return
-	}
-	if err != nil {
-		writeError(w, http.StatusBadRequest, "invalid_payload", err.Error())
+	body, ok := a.verified(w, r, "interaction")
+	if !ok {
 		return
 	}
 	form, err := url.ParseQuery(string(body))

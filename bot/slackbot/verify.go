@@ -40,6 +40,24 @@ func (a *App) verify(r *http.Request) ([]byte, error) {
 	return body, nil
 }
 
+// verified is verify for a handler: it answers a request that fails it
+// (401 unverified; 400 invalid_payload for an unreadable body) and reports
+// whether the handler goes on with the body. what names the request in the
+// log.
+func (a *App) verified(w http.ResponseWriter, r *http.Request, what string) ([]byte, bool) {
+	body, err := a.verify(r)
+	switch {
+	case errors.Is(err, errUnverified):
+		a.Log.Warn("slack: refused an unverified "+what, "err", err)
+		writeError(w, http.StatusUnauthorized, "unverified", "the request's Slack signature is missing, forged or stale")
+		return nil, false
+	case err != nil:
+		writeError(w, http.StatusBadRequest, "invalid_payload", err.Error())
+		return nil, false
+	}
+	return body, true
+}
+
 // writeError answers in surgedesk's error shape, which Slack ignores but
 // people debugging a misconfigured app read.
 func writeError(w http.ResponseWriter, status int, code, message string) {
