@@ -594,15 +594,23 @@ func TestBoardChannelChangedLeavesOldMessages(t *testing.T) {
 }
 
 func TestBoardFinalisesAlertsOutOfTheLatest(t *testing.T) {
-	h := newHarness(t, nil)
+	h := newHarness(t, func(c *config.Slack) { c.AgentsChannel = "" })
+	o := h.app.Options
+	o.Config.AgentsChannel = testAgents
+	a := New(o) // driven by hand, tick by tick: the harness's app runs no board
+	held := func(context.Context) error { return nil }
 	if _, err := h.db.RaiseAlert(h.ctx, storage.Alert{ClusterID: "old", RaisedAt: time.Now().UnixMilli(), PerMinute: 12,
 		Inquiries: 30, Customers: 20, Representative: paymentText}); err != nil {
 		t.Fatal(err)
 	}
-	h.waitFor("the alert posted", func() bool {
-		ms, _ := h.db.SlackMessages(h.ctx, []string{alertSubject("old")})
-		return ms[alertSubject("old")].TS != ""
-	})
+	if err := a.refreshBoard(h.ctx, held); err != nil {
+		t.Fatal(err)
+	}
+	ms, _ := h.db.SlackMessages(h.ctx, []string{alertSubject("old")})
+	ts := ms[alertSubject("old")].TS
+	if ts == "" {
+		t.Fatal("the alert was not posted")
+	}
 	// Sixty newer alerts, dismissed at once: the old one drops out of the
 	// latest fifty the board lists.
 	for i := range 60 {
@@ -614,22 +622,38 @@ func TestBoardFinalisesAlertsOutOfTheLatest(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if err := h.db.DecideAlert(h.ctx, "slack:"+testAgent, "old", storage.AlertOpen, storage.AlertDismissed, "", time.Now().UnixMilli()); err != nil {
+	if err := h.db.DecideAlert(h.ctx, Actor(testAgent), "old", storage.AlertOpen, storage.AlertDismissed, "", time.Now().UnixMilli()); err != nil {
 		t.Fatal(err)
 	}
-	ms, _ := h.db.SlackMessages(h.ctx, []string{alertSubject("old")})
-	ts := ms[alertSubject("old")].TS
-	updates := h.fake.WaitFor(t, "chat.update", 10*time.Second, func(cs []slackfake.Call) bool {
-		return slices.ContainsFunc(slackfake.OK(cs), func(c slackfake.Call) bool { return c.Form.Get("ts") == ts })
-	})
-	for _, u := range updates {
-		if m := parseMessage(t, u); u.Form.Get("ts") == ts && (len(m.buttons) != 0 || !strings.Contains(m.text, "Dismissed by")) {
-			t.Fatalf("final alert update = %+v", m)
+	var final []slackfake.Call
+	for tick := 0; len(final) == 0 && tick < 200; tick++ { // past the interval's throttle
+		if err := a.refreshBoard(h.ctx, held); err != nil {
+			t.Fatal(err)
 		}
+		for _, u := range slackfake.OK(h.fake.Calls("chat.update")) {
+			if u.Form.Get("ts") == ts {
+				final = append(final, u)
+			}
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if err := a.refreshBoard(h.ctx, held); err != nil { // and nothing after it
+		t.Fatal(err)
+	}
+	if n := len(h.boardCallsTS("chat.update", ts)); len(final) != 1 || n != 1 {
+		t.Fatalf("the old alert got %d updates, want its final one only", n)
+	}
+	if m := parseMessage(t, final[0]); len(m.buttons) != 0 || !strings.Contains(m.text, "Dismissed by") {
+		t.Fatalf("final alert update = %+v", m)
 	}
 	if n := len(agentCalls(h.fake.Calls("chat.postMessage"))); n != 1 {
 		t.Fatalf("%d posts, want the old alert's only", n)
 	}
+}
+
+// boardCallsTS keeps the successful calls of method on the message ts.
+func (h *harness) boardCallsTS(method, ts string) []slackfake.Call {
+	return slices.DeleteFunc(slackfake.OK(h.fake.Calls(method)), func(c slackfake.Call) bool { return c.Form.Get("ts") != ts })
 }
 
 func TestBoardFallbackTextEscaped(t *testing.T) {
