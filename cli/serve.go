@@ -276,6 +276,9 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, started cha
 		}
 	}()
 	wg.Go(func() { _ = deliver.Run(workCtx) })
+	// The follow-ups of an update whose process stopped before queuing
+	// them (they are owed in SQL from the update's commit on).
+	wg.Go(func() { bot.RunFollowUpOwed(workCtx, db, 30*time.Second, time.Minute, deliver.Kick, log) })
 	if slackApp != nil {
 		wg.Go(func() {
 			if err := slackApp.Run(workCtx); err != nil {

@@ -263,6 +263,11 @@ func (s *Storage) AddIncidentUpdate(ctx context.Context, actor, incidentID strin
 	if err := addAudit(ctx, tx, actor, action, "incident:"+incidentID, u); err != nil {
 		return kb.Update{}, err
 	}
+	// Its follow-ups are owed from the commit on (FollowUpsQueued clears it).
+	if _, err := tx.ExecContext(ctx, tx.Rebind(`INSERT INTO followup_outbox (incident_id, version, created_at) VALUES (?, ?, ?)
+		ON CONFLICT DO NOTHING`), incidentID, u.Version, time.Now().UnixMilli()); err != nil {
+		return kb.Update{}, fmt.Errorf("storage: unable to record the follow-ups of incident %s: %w", incidentID, err)
+	}
 	if err := tx.Commit(); err != nil {
 		return kb.Update{}, fmt.Errorf("storage: unable to commit the update of incident %s: %w", incidentID, err)
 	}
