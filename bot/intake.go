@@ -219,7 +219,7 @@ func (in *Intake) message(s Submission) (*nats.Msg, string, *Answer, error) {
 	}
 	locale := s.Locale
 	if locale == "" {
-		locale = detectLocale(s.Text)
+		locale = DetectLocale(s.Text)
 	}
 	var answer *Answer
 	if in.answers != nil {
@@ -259,8 +259,8 @@ func inquiryID(source, key string) string {
 	return "iq_" + hex.EncodeToString(b[:])
 }
 
-// detectLocale guesses ko or en: any Hangul makes an inquiry Korean.
-func detectLocale(text string) string {
+// DetectLocale guesses ko or en: any Hangul makes a text Korean.
+func DetectLocale(text string) string {
 	for _, r := range text {
 		if unicode.Is(unicode.Hangul, r) {
 			return "ko"

@@ -202,18 +202,10 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, started cha
 		}
 	}
 	followUp := func(ctx context.Context, id string, u kb.Update) {
-		// Retried: the update is committed, and queuing is idempotent.
-		var n int
-		var err error
-		for attempt := range 4 {
-			if n, err = bot.FollowUp(ctx, db, id, u); err == nil {
-				break
-			}
-			log.Warn("follow-ups not queued yet", "incident", id, "version", u.Version, "attempt", attempt+1, "err", err)
-			time.Sleep(time.Duration(200<<attempt) * time.Millisecond)
-		}
+		n, err := bot.FollowUp(ctx, db, id, u)
 		if err != nil {
-			log.Error("follow-ups not queued", "incident", id, "version", u.Version, "err", err)
+			// The update recorded them as owed: RunFollowUpOwed queues them.
+			log.Warn("follow-ups not queued now; owed, and queued within a minute", "incident", id, "version", u.Version, "err", err)
 			return
 		}
 		log.Info("follow-ups queued", "incident", id, "version", u.Version, "customers", n)

@@ -15,6 +15,7 @@ import (
 
 	"github.com/slack-go/slack"
 
+	"github.com/surgedesk/surgedesk/bot"
 	"github.com/surgedesk/surgedesk/kb"
 	"github.com/surgedesk/surgedesk/storage"
 )
@@ -70,7 +71,7 @@ func (a *App) handleCommand(ctx context.Context, cmd slack.SlashCommand) (slack.
 	if !ok {
 		text := a.cmdUsage()
 		if sub != "" && !strings.EqualFold(sub, "help") {
-			text = fmt.Sprintf("Unknown subcommand `%s`.\n\n%s", cmdEscape(sub), text)
+			text = fmt.Sprintf("Unknown subcommand `%s`.\n\n%s", escape(sub), text)
 		}
 		return cmdEphemeral(text), nil
 	}
@@ -78,10 +79,10 @@ func (a *App) handleCommand(ctx context.Context, cmd slack.SlashCommand) (slack.
 	switch {
 	case (name == "declare" || name == "update" || name == "resolve") && !manager:
 		return cmdEphemeral(fmt.Sprintf("Only managers can %s incidents. Ask an administrator to add your Slack user ID `%s` to `slack.manager_users`.",
-			name, cmdEscape(cmd.UserID))), nil
+			name, escape(cmd.UserID))), nil
 	case !agent:
 		return cmdEphemeral(fmt.Sprintf("`%s %s` is for the support team: use it in the agents' channel, or ask an administrator to add your Slack user ID `%s` to `slack.agent_users`.",
-			a.Config.Command, name, cmdEscape(cmd.UserID))), nil
+			a.Config.Command, name, escape(cmd.UserID))), nil
 	}
 	var (
 		msg slack.Msg
@@ -101,7 +102,7 @@ func (a *App) handleCommand(ctx context.Context, cmd slack.SlashCommand) (slack.
 	}
 	if err != nil {
 		a.Log.Error("slack command", "command", name, "user", cmd.UserID, "err", err)
-		return cmdEphemeral("Sorry, surgedesk could not do that just now; please try again. (" + cmdEscape(name) + ")"), nil
+		return cmdEphemeral("Sorry, surgedesk could not do that just now; please try again. (" + escape(name) + ")"), nil
 	}
 	return msg, nil
 }
@@ -141,7 +142,7 @@ func (a *App) cmdDeclare(ctx context.Context, cmd slack.SlashCommand, args strin
 		if word == "" {
 			return cmdEphemeral(usage), nil
 		}
-		return cmdEphemeral(fmt.Sprintf("Unknown severity `%s`.\n%s", cmdEscape(word), usage)), nil
+		return cmdEphemeral(fmt.Sprintf("Unknown severity `%s`.\n%s", escape(word), usage)), nil
 	}
 	ko, en := cmdBilingual(title)
 	if ko == "" && en == "" {
@@ -149,14 +150,14 @@ func (a *App) cmdDeclare(ctx context.Context, cmd slack.SlashCommand, args strin
 	}
 	inc, err := a.Store.CreateIncident(ctx, Actor(cmd.UserID), kb.Incident{TitleKO: ko, TitleEN: en, Severity: severity})
 	if errors.Is(err, kb.ErrInvalid) {
-		return cmdEphemeral("Not declared: " + cmdEscape(cmdUserMessage(err)) + "\n" + usage), nil
+		return cmdEphemeral("Not declared: " + escape(cmdUserMessage(err)) + "\n" + usage), nil
 	}
 	if err != nil {
 		return slack.Msg{}, err
 	}
 	a.Changed(context.WithoutCancel(ctx), "incident:"+inc.ID)
 	return a.cmdAnnounce(cmd, fmt.Sprintf("<@%s> declared incident `%s` (%s): *%s*\nStatus: %s. Post updates with `%s update %s <status> <text>`.",
-		cmd.UserID, inc.ID, inc.Severity, cmdEscape(cmdTitles(inc)), cmdStatusName(inc.Status), a.Config.Command, inc.ID)), nil
+		cmd.UserID, inc.ID, inc.Severity, escape(cmdTitles(inc)), cmdStatusName(inc.Status), a.Config.Command, inc.ID)), nil
 }
 
 var cmdSeverities = map[string]kb.Severity{
@@ -182,7 +183,7 @@ func (a *App) cmdUpdate(ctx context.Context, cmd slack.SlashCommand, args string
 			return cmdEphemeral(usage), nil
 		}
 		if !ok {
-			return cmdEphemeral(fmt.Sprintf("Unknown status `%s`.\n%s", cmdEscape(word), usage)), nil
+			return cmdEphemeral(fmt.Sprintf("Unknown status `%s`.\n%s", escape(word), usage)), nil
 		}
 		status = s
 	} else if id == "" {
@@ -192,7 +193,7 @@ func (a *App) cmdUpdate(ctx context.Context, cmd slack.SlashCommand, args string
 	if word, after := cmdWord(rest); strings.HasPrefix(strings.ToLower(word), "eta=") {
 		eta, err := cmdParseETA(word[len("eta="):], a.Now())
 		if err != nil {
-			return cmdEphemeral(cmdEscape(err.Error()) + "\n" + usage), nil
+			return cmdEphemeral(escape(err.Error()) + "\n" + usage), nil
 		}
 		u.ETA, rest = eta, after
 	}
@@ -206,9 +207,9 @@ func (a *App) cmdUpdate(ctx context.Context, cmd slack.SlashCommand, args string
 	added, err := a.Store.AddIncidentUpdate(ctx, Actor(cmd.UserID), id, u)
 	switch {
 	case errors.Is(err, storage.ErrNotFound):
-		return cmdEphemeral(fmt.Sprintf("There is no incident `%s`. `%s status` lists the active ones.", cmdEscape(id), c)), nil
+		return cmdEphemeral(fmt.Sprintf("There is no incident `%s`. `%s status` lists the active ones.", escape(id), c)), nil
 	case errors.Is(err, kb.ErrInvalid):
-		return cmdEphemeral(fmt.Sprintf("Incident `%s` not updated: %s", cmdEscape(id), cmdEscape(cmdUserMessage(err)))), nil
+		return cmdEphemeral(fmt.Sprintf("Incident `%s` not updated: %s", escape(id), escape(cmdUserMessage(err)))), nil
 	case err != nil:
 		return slack.Msg{}, err
 	}
@@ -236,7 +237,7 @@ func (a *App) cmdUpdate(ctx context.Context, cmd slack.SlashCommand, args string
 	}
 	text := fmt.Sprintf("<@%s> %s incident `%s` — update %d, %s%s\n>%s%s\nFollow-ups are on their way to every customer who asked about it.",
 		cmd.UserID, verb, id, added.Version, cmdStatusName(added.Status), cmdETA(added.ETA),
-		strings.ReplaceAll(cmdEscape(cmdUpdateText(added)), "\n", "\n>"), closed)
+		strings.ReplaceAll(escape(cmdUpdateText(added)), "\n", "\n>"), closed)
 	return a.cmdAnnounce(cmd, text), nil
 }
 
@@ -287,10 +288,10 @@ func (a *App) cmdStatus(ctx context.Context, args string) (slack.Msg, error) {
 			return slack.Msg{}, err
 		}
 		latest := inc.Latest()
-		fmt.Fprintf(&b, "\n\n• `%s` *%s* — %s, %s%s\n   %s", inc.ID, cmdEscape(cmdTitles(inc)), inc.Severity, cmdStatusName(inc.Status),
+		fmt.Fprintf(&b, "\n\n• `%s` *%s* — %s, %s%s\n   %s", inc.ID, escape(cmdTitles(inc)), inc.Severity, cmdStatusName(inc.Status),
 			cmdETA(latest.ETA), v)
 		if latest.Version > 0 {
-			fmt.Fprintf(&b, "\n   Latest (update %d): %s", latest.Version, cmdEscape(cmdClip(cmdUpdateText(latest), 200)))
+			fmt.Fprintf(&b, "\n   Latest (update %d): %s", latest.Version, escape(truncate(cmdUpdateText(latest), 200)))
 		}
 	}
 	return cmdEphemeral(b.String()), nil
@@ -299,7 +300,7 @@ func (a *App) cmdStatus(ctx context.Context, args string) (slack.Msg, error) {
 func (a *App) cmdIncident(ctx context.Context, id string) (slack.Msg, error) {
 	inc, err := a.Store.Incident(ctx, id)
 	if errors.Is(err, storage.ErrNotFound) {
-		return cmdEphemeral(fmt.Sprintf("There is no incident `%s`. `%s status` lists the active ones.", cmdEscape(id), a.Config.Command)), nil
+		return cmdEphemeral(fmt.Sprintf("There is no incident `%s`. `%s status` lists the active ones.", escape(id), a.Config.Command)), nil
 	}
 	if err != nil {
 		return slack.Msg{}, err
@@ -309,7 +310,7 @@ func (a *App) cmdIncident(ctx context.Context, id string) (slack.Msg, error) {
 		return slack.Msg{}, err
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "*%s* `%s`\nSeverity %s · %s%s · started %s", cmdEscape(cmdTitles(inc)), inc.ID, inc.Severity,
+	fmt.Fprintf(&b, "*%s* `%s`\nSeverity %s · %s%s · started %s", escape(cmdTitles(inc)), inc.ID, inc.Severity,
 		cmdStatusName(inc.Status), cmdETA(inc.Latest().ETA), kb.FormatTime(inc.StartedAt, "ko"))
 	if !inc.ResolvedAt.IsZero() {
 		fmt.Fprintf(&b, " · resolved %s", kb.FormatTime(inc.ResolvedAt, "ko"))
@@ -319,9 +320,9 @@ func (a *App) cmdIncident(ctx context.Context, id string) (slack.Msg, error) {
 	ups := inc.Updates[max(0, len(inc.Updates)-shown):]
 	for _, u := range slices.Backward(ups) {
 		fmt.Fprintf(&b, "\n\n*Update %d* — %s%s, %s by %s\n%s", u.Version, cmdStatusName(u.Status), cmdETA(u.ETA),
-			kb.FormatTime(u.CreatedAt, "ko"), cmdAuthor(u.Author), cmdEscape(cmdClip(cmdUpdateText(u), 500)))
+			kb.FormatTime(u.CreatedAt, "ko"), who(u.Author), escape(truncate(cmdUpdateText(u), 500)))
 		if w := u.Workaround("ko"); w != "" {
-			fmt.Fprintf(&b, "\nWorkaround: %s", cmdEscape(cmdClip(w, 300)))
+			fmt.Fprintf(&b, "\nWorkaround: %s", escape(truncate(w, 300)))
 		}
 	}
 	if n := len(inc.Updates) - shown; n > 0 {
@@ -371,21 +372,21 @@ func (a *App) cmdQueue(ctx context.Context) (slack.Msg, error) {
 	for n, c := range ranked[:min(cmdQueueShown, len(ranked))] {
 		label := strings.Join(c.Label, " · ")
 		if label == "" {
-			label = cmdClip(c.Representative, 60)
+			label = truncate(c.Representative, 60)
 		}
-		fmt.Fprintf(&b, "\n\n%d. *%s* `%s`", n+1, cmdEscape(label), c.ID)
+		fmt.Fprintf(&b, "\n\n%d. *%s* `%s`", n+1, escape(label), c.ID)
 		if c.Urgent {
 			b.WriteString(" :rotating_light: urgent")
 		}
 		fmt.Fprintf(&b, "\n   %s from %s · waiting %s", cmdCount(int(c.Inquiries), "inquiry"),
 			cmdCount(int(c.Customers), "customer"), cmdWaiting(now.Sub(time.UnixMilli(c.FirstSeen))))
 		if c.ClaimedBy != "" && c.ClaimedUntil > now.UnixMilli() {
-			fmt.Fprintf(&b, " · claimed by %s", cmdAuthor(c.ClaimedBy))
+			fmt.Fprintf(&b, " · claimed by %s", who(c.ClaimedBy))
 		}
 		if c.IncidentID != "" {
 			fmt.Fprintf(&b, " · incident `%s`", c.IncidentID)
 		}
-		fmt.Fprintf(&b, "\n   > %s", cmdEscape(cmdClip(c.Representative, 150)))
+		fmt.Fprintf(&b, "\n   > %s", escape(truncate(c.Representative, 150)))
 	}
 	return cmdEphemeral(b.String()), nil
 }
@@ -420,7 +421,7 @@ func cmdWord(s string) (word, rest string) {
 // get too (kb falls back to the other locale). Slack's escapes of &, < and >
 // are undone and enclosing quotes dropped.
 func cmdBilingual(s string) (ko, en string) {
-	s = cmdUnquote(cmdUnescape(strings.TrimSpace(s)))
+	s = cmdUnquote(unescape(strings.TrimSpace(s)))
 	parts := strings.Split(s, "|")
 	byLocale := map[string]string{}
 	for _, p := range parts {
@@ -440,13 +441,11 @@ func cmdBilingual(s string) (ko, en string) {
 	if byLocale != nil {
 		return byLocale["ko"], byLocale["en"]
 	}
-	if strings.IndexFunc(s, cmdHangul) >= 0 {
+	if bot.DetectLocale(s) == "ko" {
 		return s, ""
 	}
 	return "", s
 }
-
-func cmdHangul(r rune) bool { return unicode.Is(unicode.Hangul, r) }
 
 // cmdUnquote drops one pair of enclosing quotes, straight or typographic (as
 // macOS and phones type them).
@@ -458,18 +457,6 @@ func cmdUnquote(s string) string {
 	}
 	return s
 }
-
-var (
-	cmdUnescaper = strings.NewReplacer("&lt;", "<", "&gt;", ">", "&amp;", "&")
-	cmdEscaper   = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")
-)
-
-// cmdUnescape undoes Slack's escaping of the command text.
-func cmdUnescape(s string) string { return cmdUnescaper.Replace(s) }
-
-// cmdEscape makes stored text safe in a Slack message: only &, < and > are
-// control characters there.
-func cmdEscape(s string) string { return cmdEscaper.Replace(s) }
 
 // cmdTitles is the incident's title in both locales when they differ.
 func cmdTitles(inc kb.Incident) string {
@@ -495,14 +482,6 @@ func cmdETA(eta time.Time) string {
 	return ", ETA " + kb.FormatTime(eta, "ko")
 }
 
-// cmdAuthor shows an audit name; a Slack user as a mention.
-func cmdAuthor(name string) string {
-	if user, ok := strings.CutPrefix(name, "slack:"); ok && user != "" {
-		return "<@" + user + ">"
-	}
-	return cmdEscape(name)
-}
-
 // cmdUserMessage is a validation error without the prefixes meant for logs.
 func cmdUserMessage(err error) string {
 	msg := err.Error()
@@ -510,15 +489,6 @@ func cmdUserMessage(err error) string {
 		msg = strings.ReplaceAll(msg, p, "")
 	}
 	return msg
-}
-
-// cmdClip shortens s to at most n characters.
-func cmdClip(s string, n int) string {
-	r := []rune(s)
-	if len(r) <= n {
-		return s
-	}
-	return string(r[:n-1]) + "…"
 }
 
 // cmdCount writes n things, in the plural unless one.

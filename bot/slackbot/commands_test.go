@@ -510,7 +510,7 @@ func TestCommandParsing(t *testing.T) {
 		{cmdCount(1, "inquiry"), "1 inquiry"}, {cmdCount(3, "inquiry"), "3 inquiries"},
 		{cmdCount(0, "customer"), "0 customers"}, {cmdWaiting(30 * time.Second), "under a minute"},
 		{cmdWaiting(5*time.Minute + 20*time.Second), "5m"}, {cmdWaiting(2*time.Hour + 10*time.Minute), "2h10m"},
-		{cmdEscape("<@U1> & co"), "&lt;@U1&gt; &amp; co"}, {cmdClip("모바일 상품권", 4), "모바일…"},
+		{escape("<@U1> & co"), "&lt;@U1&gt; &amp; co"}, {truncate("모바일 상품권", 4), "모바일…"},
 	} {
 		if c.got != c.want {
 			t.Errorf("got %q, want %q", c.got, c.want)

@@ -9,7 +9,6 @@ import (
 	"slices"
 	"strings"
 	"time"
-	"unicode"
 
 	"github.com/slack-go/slack/slackevents"
 
@@ -200,9 +199,9 @@ func (a *App) notify(ctx context.Context, m *slackevents.MessageEvent, ierr *bot
 	}
 	locale, text := "en", "Sorry, we could not take this message: "+ierr.Message+"."
 	switch {
-	case korean(m.Text) && ierr.Code == "text_too_long":
+	case bot.DetectLocale(m.Text) == "ko" && ierr.Code == "text_too_long":
 		locale, text = "ko", "메시지가 너무 길어 접수하지 못했습니다. 내용을 줄여서 다시 보내 주세요."
-	case korean(m.Text):
+	case bot.DetectLocale(m.Text) == "ko":
 		locale, text = "ko", "이 메시지는 접수하지 못했습니다. 내용을 확인하시고 다시 보내 주세요."
 	case ierr.Code == "text_too_long":
 		text = "Sorry, this message is too long for us to take. Please shorten it and send it again."
@@ -232,8 +231,3 @@ func eventID(ev slackevents.EventsAPIEvent) string {
 var slackEntities = strings.NewReplacer("&lt;", "<", "&gt;", ">", "&amp;", "&")
 
 func unescape(text string) string { return slackEntities.Replace(text) }
-
-// korean reports whether text has any Hangul, as Intake's locale guess does.
-func korean(text string) bool {
-	return strings.IndexFunc(text, func(r rune) bool { return unicode.Is(unicode.Hangul, r) }) >= 0
-}

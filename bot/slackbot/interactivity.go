@@ -2,8 +2,6 @@ package slackbot
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -260,7 +258,7 @@ func (a *App) declare(ctx context.Context, channel, user, clusterID string) erro
 	case !errors.Is(err, storage.ErrNotFound):
 		return err
 	}
-	inc, err := a.Store.DeclareAlert(ctx, actor, clusterID, kb.Incident{ID: newIncidentID(), Status: kb.Investigating,
+	inc, err := a.Store.DeclareAlert(ctx, actor, clusterID, kb.Incident{Status: kb.Investigating,
 		Severity: kb.Major, TitleKO: truncate("문의 급증: "+label, kb.MaxTitle), TitleEN: truncate("Surge of inquiries: "+label, kb.MaxTitle)})
 	if errors.Is(err, storage.ErrExists) || errors.Is(err, storage.ErrNotFound) {
 		a.ephemeral(ctx, channel, user, "This alert was declared or dismissed already.")
@@ -274,12 +272,6 @@ func (a *App) declare(ctx context.Context, channel, user, clusterID string) erro
 	a.Changed(ctx, "incident:"+inc.ID)
 	a.refresh(ctx, alertSubject(clusterID), clusterSubject(clusterID))
 	return nil
-}
-
-func newIncidentID() string {
-	var b [6]byte
-	_, _ = rand.Read(b[:])
-	return "inc_" + hex.EncodeToString(b[:])
 }
 
 // ephemeral tells one user something in the background: the interaction
