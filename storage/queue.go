@@ -3,8 +3,11 @@ package storage
 import (
 	"cmp"
 	"context"
+	"fmt"
 	"slices"
 	"time"
+
+	"github.com/jmoiron/sqlx"
 
 	"github.com/surgedesk/surgedesk/triage"
 )
@@ -54,4 +57,39 @@ func (s *Storage) Queue(ctx context.Context, now time.Time, idle time.Duration, 
 	}
 	slices.SortStableFunc(items, func(x, y QueueItem) int { return cmp.Compare(y.Priority, x.Priority) })
 	return items, nil
+}
+
+// Recent counts a cluster's inquiries in the last 5 and 15 minutes.
+type Recent struct {
+	Last5m, Last15m int
+}
+
+// RecentCounts counts, from SQL, the inquiries of clusterIDs received in
+// the 5 and 15 minutes before now (unix ms): what an instance with no
+// clustering of its own (or not the one that clustered them) shows.
+func (s *Storage) RecentCounts(ctx context.Context, clusterIDs []string, now int64) (map[string]Recent, error) {
+	out := map[string]Recent{}
+	if len(clusterIDs) == 0 {
+		return out, nil
+	}
+	q, args, err := sqlx.In(`SELECT cluster_id, SUM(CASE WHEN received_at >= ? THEN 1 ELSE 0 END) AS last5, COUNT(*) AS last15
+		FROM inquiries WHERE cluster_id IN (?) AND received_at >= ? GROUP BY cluster_id`,
+		now-(5*time.Minute).Milliseconds(), clusterIDs, now-(15*time.Minute).Milliseconds())
+	if err != nil {
+		return nil, fmt.Errorf("storage: %w", err)
+	}
+	rows, err := s.db.QueryxContext(ctx, s.db.Rebind(q), args...)
+	if err != nil {
+		return nil, fmt.Errorf("storage: unable to count recent inquiries: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id string
+		var r Recent
+		if err := rows.Scan(&id, &r.Last5m, &r.Last15m); err != nil {
+			return nil, fmt.Errorf("storage: unable to count recent inquiries: %w", err)
+		}
+		out[id] = r
+	}
+	return out, rows.Err()
 }
