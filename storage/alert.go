@@ -65,8 +65,7 @@ func (s *Storage) RaiseAlert(ctx context.Context, a Alert) (bool, error) {
 
 // Alerts returns alerts with status (all when empty), newest first.
 func (s *Storage) Alerts(ctx context.Context, status string, limit int) ([]Alert, error) {
-	q := `SELECT cluster_id, raised_at, per_minute, inquiries, customers, label, representative, samples, status,
-		COALESCE(decided_by, '') AS decided_by, COALESCE(decided_at, 0) AS decided_at, COALESCE(incident_id, '') AS incident_id FROM alerts`
+	q := `SELECT ` + alertColumns + ` FROM alerts`
 	var args []any
 	if status != "" {
 		q += ` WHERE status = ?`
@@ -79,10 +78,33 @@ func (s *Storage) Alerts(ctx context.Context, status string, limit int) ([]Alert
 		return nil, fmt.Errorf("storage: unable to list alerts: %w", err)
 	}
 	for i := range out {
-		_ = json.Unmarshal([]byte(out[i].LabelJSON), &out[i].Label)
-		_ = json.Unmarshal([]byte(out[i].SamplesJSON), &out[i].Samples)
+		out[i].decode()
 	}
 	return out, nil
+}
+
+// Alert returns the alert of a cluster, or ErrNotFound: the board follows
+// an alert it posted until it is decided, however many came after it.
+func (s *Storage) Alert(ctx context.Context, clusterID string) (Alert, error) {
+	var a Alert
+	err := s.db.GetContext(ctx, &a, s.db.Rebind(`SELECT `+alertColumns+` FROM alerts WHERE cluster_id = ?`), clusterID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Alert{}, fmt.Errorf("storage: alert %s: %w", clusterID, ErrNotFound)
+	}
+	if err != nil {
+		return Alert{}, fmt.Errorf("storage: unable to read alert %s: %w", clusterID, err)
+	}
+	a.decode()
+	return a, nil
+}
+
+const alertColumns = `cluster_id, raised_at, per_minute, inquiries, customers, label, representative, samples, status,
+	COALESCE(decided_by, '') AS decided_by, COALESCE(decided_at, 0) AS decided_at, COALESCE(incident_id, '') AS incident_id`
+
+// decode fills the lists stored as JSON.
+func (a *Alert) decode() {
+	_ = json.Unmarshal([]byte(a.LabelJSON), &a.Label)
+	_ = json.Unmarshal([]byte(a.SamplesJSON), &a.Samples)
 }
 
 func nonNilStrings(s []string) []string {

@@ -3,7 +3,6 @@ package storage
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -200,16 +199,6 @@ const (
 	AlertDismissed = "dismissed"
 )
 
-// AlertDecision is who declared or dismissed an alert, and the incident
-// declared.
-type AlertDecision struct {
-	ClusterID  string `db:"cluster_id"`
-	Status     string `db:"status"`
-	By         string `db:"decided_by"`
-	At         int64  `db:"decided_at"` // unix ms
-	IncidentID string `db:"incident_id"`
-}
-
 // DecideAlert moves the alert of a cluster from status from to status to
 // for actor (declared with incidentID, dismissed, or back to open when a
 // declaration failed half-way), audited. An alert not in status from is
@@ -245,47 +234,7 @@ func (s *Storage) DecideAlert(ctx context.Context, actor, clusterID, from, to, i
 	return nil
 }
 
-// AlertDecisions returns the decisions on the alerts of clusterIDs that
-// have one, by cluster.
-func (s *Storage) AlertDecisions(ctx context.Context, clusterIDs []string) (map[string]AlertDecision, error) {
-	out := map[string]AlertDecision{}
-	if len(clusterIDs) == 0 {
-		return out, nil
-	}
-	q, args, err := sqlx.In(`SELECT cluster_id, status, COALESCE(decided_by, '') AS decided_by, COALESCE(decided_at, 0) AS decided_at,
-		COALESCE(incident_id, '') AS incident_id FROM alerts WHERE cluster_id IN (?) AND status <> 'open'`, clusterIDs)
-	if err != nil {
-		return nil, fmt.Errorf("storage: %w", err)
-	}
-	var ds []AlertDecision
-	if err := s.db.SelectContext(ctx, &ds, s.db.Rebind(q), args...); err != nil {
-		return nil, fmt.Errorf("storage: unable to read alert decisions: %w", err)
-	}
-	for _, d := range ds {
-		out[d.ClusterID] = d
-	}
-	return out, nil
-}
-
 func nullString(s string) sql.NullString { return sql.NullString{String: s, Valid: s != ""} }
-
-// Alert returns the alert of a cluster, or ErrNotFound: the board follows
-// an alert it posted until it is decided, however many came after it.
-func (s *Storage) Alert(ctx context.Context, clusterID string) (Alert, error) {
-	var a Alert
-	err := s.db.GetContext(ctx, &a, s.db.Rebind(`SELECT cluster_id, raised_at, per_minute, inquiries, customers, label, representative,
-		samples, status, COALESCE(decided_by, '') AS decided_by, COALESCE(decided_at, 0) AS decided_at,
-		COALESCE(incident_id, '') AS incident_id FROM alerts WHERE cluster_id = ?`), clusterID)
-	if errors.Is(err, sql.ErrNoRows) {
-		return Alert{}, fmt.Errorf("storage: alert %s: %w", clusterID, ErrNotFound)
-	}
-	if err != nil {
-		return Alert{}, fmt.Errorf("storage: unable to read alert %s: %w", clusterID, err)
-	}
-	_ = json.Unmarshal([]byte(a.LabelJSON), &a.Label)
-	_ = json.Unmarshal([]byte(a.SamplesJSON), &a.Samples)
-	return a, nil
-}
 
 // DeclareAlert declares inc from the open alert of a cluster for actor, in
 // one transaction: the alert is marked declared with the incident's id,

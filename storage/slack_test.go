@@ -165,16 +165,23 @@ func TestDecideAlert(t *testing.T) {
 					t.Fatalf("%s: err = %v, want %v", st.name, err, st.want)
 				}
 			}
-			got, err := s.AlertDecisions(ctx, []string{"c1", "c2", "c3"})
-			if err != nil {
-				t.Fatal(err)
+			type decision struct {
+				Status, By string
+				At         int64
+				IncidentID string
 			}
-			want := map[string]storage.AlertDecision{
-				"c1": {ClusterID: "c1", Status: storage.AlertDeclared, By: "slack:UMANAGER", At: 5000, IncidentID: "inc-1"},
-				"c2": {ClusterID: "c2", Status: storage.AlertDismissed, By: "slack:UMANAGER", At: 5000},
+			want := map[string]decision{
+				"c1": {Status: storage.AlertDeclared, By: "slack:UMANAGER", At: 5000, IncidentID: "inc-1"},
+				"c2": {Status: storage.AlertDismissed, By: "slack:UMANAGER", At: 5000},
 			}
-			if len(got) != len(want) || got["c1"] != want["c1"] || got["c2"] != want["c2"] {
-				t.Fatalf("decisions = %+v, want %+v", got, want)
+			for id, w := range want {
+				al, err := s.Alert(ctx, id)
+				if got := (decision{al.Status, al.DecidedBy, al.DecidedAt, al.IncidentID}); err != nil || got != w {
+					t.Fatalf("decision on %s = %+v, %v; want %+v", id, got, err, w)
+				}
+			}
+			if _, err := s.Alert(ctx, "c3"); !errors.Is(err, storage.ErrNotFound) {
+				t.Fatalf("alert c3: %v, want ErrNotFound", err)
 			}
 			if open, _ := s.Alerts(ctx, storage.AlertOpen, 10); len(open) != 0 {
 				t.Fatalf("open alerts = %+v, want none", open)

@@ -112,9 +112,9 @@ func clusterBlocks(it boardItem, final string, now time.Time) (blocks []slack.Bl
 	return blocks, escape(label) + " — " + counts
 }
 
-// alertBlocks renders a surge alert; with a decision it drops the buttons
-// and says who decided what.
-func alertBlocks(a storage.Alert, d *storage.AlertDecision) (blocks []slack.Block, fallback string) {
+// alertBlocks renders a surge alert; once decided it drops the buttons and
+// says who decided what.
+func alertBlocks(a storage.Alert) (blocks []slack.Block, fallback string) {
 	label := strings.Join(a.Label, " ")
 	if label == "" {
 		label = truncate(oneLine(a.Representative), 80)
@@ -130,16 +130,16 @@ func alertBlocks(a storage.Alert, d *storage.AlertDecision) (blocks []slack.Bloc
 		blocks = append(blocks, slack.NewContextBlock("samples", samples...))
 	}
 	switch {
-	case d == nil:
+	case a.Status == storage.AlertOpen:
 		blocks = append(blocks, slack.NewActionBlock("actions",
 			slack.NewButtonBlockElement(actionDeclare, a.ClusterID, plain("Declare")).WithStyle(slack.StyleDanger),
 			slack.NewButtonBlockElement(actionDismiss, a.ClusterID, plain("Dismiss")),
 		))
-	case d.Status == storage.AlertDeclared:
+	case a.Status == storage.AlertDeclared:
 		blocks = append(blocks, slack.NewContextBlock("decision",
-			mrkdwn(":white_check_mark: Declared by "+who(d.By)+" as incident `"+d.IncidentID+"`")))
+			mrkdwn(":white_check_mark: Declared by "+who(a.DecidedBy)+" as incident `"+a.IncidentID+"`")))
 	default:
-		blocks = append(blocks, slack.NewContextBlock("decision", mrkdwn("Dismissed by "+who(d.By))))
+		blocks = append(blocks, slack.NewContextBlock("decision", mrkdwn("Dismissed by "+who(a.DecidedBy))))
 	}
 	return blocks, "Possible incident: " + escape(label)
 }

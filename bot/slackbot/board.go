@@ -366,13 +366,8 @@ func (b *board) showAlert(ctx context.Context, al storage.Alert, since int64) er
 	case !posted && (al.Status != storage.AlertOpen || al.RaisedAt < since):
 		return nil // decided elsewhere, or old news
 	}
-	var d *storage.AlertDecision
-	if al.Status != storage.AlertOpen {
-		d = &storage.AlertDecision{ClusterID: al.ClusterID, Status: al.Status, By: al.DecidedBy, At: al.DecidedAt,
-			IncidentID: al.IncidentID}
-	}
-	blocks, text := alertBlocks(al, d)
-	return b.show(ctx, subject, blocks, text, d != nil)
+	blocks, text := alertBlocks(al)
+	return b.show(ctx, subject, blocks, text, al.Status != storage.AlertOpen)
 }
 
 // boardMetadata is the event type of the metadata every board message is

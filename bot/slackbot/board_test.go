@@ -660,7 +660,7 @@ func TestBoardFallbackTextEscaped(t *testing.T) {
 	const hostile = "<!channel> 환불 <https://evil.example|click> & co"
 	_, cluster := clusterBlocks(boardItem{QueueItem: storage.QueueItem{Cluster: storage.Cluster{ID: "c1",
 		Representative: hostile, Status: storage.ClusterOpen}}}, "", time.Now())
-	_, alert := alertBlocks(storage.Alert{ClusterID: "c1", Representative: hostile}, nil)
+	_, alert := alertBlocks(storage.Alert{ClusterID: "c1", Representative: hostile, Status: storage.AlertOpen})
 	for name, text := range map[string]string{"cluster": cluster, "alert": alert} {
 		if strings.ContainsAny(text, "<>") || !strings.Contains(text, "&lt;!channel&gt;") || !strings.Contains(text, "&amp; co") {
 			t.Errorf("%s fallback text %q: customers' text not escaped", name, text)

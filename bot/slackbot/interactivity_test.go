@@ -389,8 +389,8 @@ func TestSurgeAlertDismiss(t *testing.T) {
 	alertTS := ms[alertSubject(c.ID)].TS
 
 	h.mustInteract(click(testAgent, "dismiss", c.ID))
-	if ds, _ := h.db.AlertDecisions(h.ctx, []string{c.ID}); ds[c.ID].Status != storage.AlertDismissed || ds[c.ID].By != "slack:"+testAgent {
-		t.Fatalf("decision = %+v", ds)
+	if al, err := h.db.Alert(h.ctx, c.ID); err != nil || al.Status != storage.AlertDismissed || al.DecidedBy != "slack:"+testAgent {
+		t.Fatalf("decision = %+v, %v", al, err)
 	}
 	updates := h.fake.WaitFor(t, "chat.update", 10*time.Second, func(cs []slackfake.Call) bool {
 		return slices.ContainsFunc(cs, func(c slackfake.Call) bool { return c.Form.Get("ts") == alertTS })
