@@ -147,18 +147,23 @@ func TestCommandDeclare(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			before := len(h.incidents())
-			text := h.mustCommand(testManager, testWarRoom, c.text, "in_channel")
-			incs := h.incidents()
-			if len(incs) != before+1 {
-				t.Fatalf("incidents = %d, want %d", len(incs), before+1)
+			// The new incident is the one that was not there before: declares
+			// within one millisecond share a timestamp, so order says nothing.
+			known := map[string]bool{}
+			for _, inc := range h.incidents() {
+				known[inc.ID] = true
 			}
-			inc := incs[0] // newest first
-			for _, inc2 := range incs {
-				if inc2.CreatedAt.After(inc.CreatedAt) {
-					inc = inc2
+			text := h.mustCommand(testManager, testWarRoom, c.text, "in_channel")
+			var added []kb.Incident
+			for _, inc := range h.incidents() {
+				if !known[inc.ID] {
+					added = append(added, inc)
 				}
 			}
+			if len(added) != 1 {
+				t.Fatalf("new incidents = %+v, want exactly one", added)
+			}
+			inc := added[0]
 			if inc.TitleKO != c.titleKO || inc.TitleEN != c.title || inc.Severity != c.severity || inc.Status != kb.Investigating {
 				t.Fatalf("incident = %+v; want ko %q en %q %s investigating", inc, c.titleKO, c.title, c.severity)
 			}
