@@ -141,16 +141,12 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, started cha
 	// kept in step with the other instances' assignments over NATS.
 	instance := randomHex(8)
 	clusters := newClusterer(cfg.Triage)
-	restored, err := workers.RestoreClusters(ctx, db, clusters, time.Now(), cfg.Triage.IdleWindow, cfg.Triage.RestoreSample)
-	if err != nil {
-		return err
-	}
-	log.Info("clusters restored", "open", restored, "index_bytes", clusters.IndexBytes())
-	follow, err := workers.FollowClusters(b.Conn, instance, clusters, log)
+	restored, follow, err := workers.RestoreAndFollowClusters(ctx, db, b.Conn, instance, clusters, time.Now(), cfg.Triage.IdleWindow, cfg.Triage.RestoreSample, log)
 	if err != nil {
 		return err
 	}
 	defer follow.Unsubscribe()
+	log.Info("clusters restored", "open", restored, "index_bytes", clusters.IndexBytes())
 
 	// The knowledge base, likewise: loaded from SQL, reloaded whenever any
 	// instance announces a change.
