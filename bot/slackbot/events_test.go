@@ -189,9 +189,8 @@ func TestEventsRefuseUnverifiedRequests(t *testing.T) {
 	}
 }
 
-// The other two endpoints share verify(). They are answered by other parts
-// of the app; until those are in, their stubs answer 501 and the cases
-// skip.
+// The other two endpoints share verify(): an unverified request is refused
+// before anything else happens.
 func TestInteractivityAndCommandsRefuseUnverifiedRequests(t *testing.T) {
 	h := newHarness(t, nil)
 	form := url.Values{"payload": {`{"type":"block_actions","user":{"id":"UAGENT"},"actions":[]}`}}
@@ -213,9 +212,6 @@ func TestInteractivityAndCommandsRefuseUnverifiedRequests(t *testing.T) {
 		} {
 			t.Run(ep.path+"/"+tt.name, func(t *testing.T) {
 				status, resp := h.post(ep.path, "application/x-www-form-urlencoded", body, time.Time{}, tt.headers)
-				if status == http.StatusNotImplemented {
-					t.Skipf("%s is still a stub", ep.path)
-				}
 				if status != http.StatusUnauthorized || !strings.Contains(resp, `"code":"unverified"`) {
 					t.Fatalf("got %d %s, want 401 unverified", status, resp)
 				}
