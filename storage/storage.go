@@ -8,6 +8,7 @@ import (
 	"embed"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -88,7 +89,13 @@ func (s *Storage) Migrate(ctx context.Context) (applied []string, err error) {
 	var opts []goose.ProviderOption
 	if s.postgres {
 		dialect, dir = goose.DialectPostgres, "migrations/postgres"
-		locker, err := lock.NewPostgresSessionLocker()
+		// The lock guards this schema's migrations, not the whole
+		// database's: instances of other schemas need not queue behind it.
+		var schema string
+		if err := s.db.GetContext(ctx, &schema, `SELECT current_schema()`); err != nil {
+			return nil, fmt.Errorf("storage: unable to read the current schema: %w", err)
+		}
+		locker, err := lock.NewPostgresSessionLocker(lock.WithLockID(migrationLockID(schema)), lock.WithLockTimeout(1, 300))
 		if err != nil {
 			return nil, fmt.Errorf("storage: unable to create migration lock: %w", err)
 		}
@@ -110,6 +117,13 @@ func (s *Storage) Migrate(ctx context.Context) (applied []string, err error) {
 		applied = append(applied, r.Source.Path)
 	}
 	return applied, nil
+}
+
+// migrationLockID is the advisory lock id of schema's migrations.
+func migrationLockID(schema string) int64 {
+	h := fnv.New64a()
+	h.Write([]byte("surgedesk migrations " + schema))
+	return int64(h.Sum64() >> 1)
 }
 
 // Ping checks that the database answers.

@@ -260,9 +260,16 @@ func TestStoreFailsWhenConsumerDisappears(t *testing.T) {
 	w := NewStore(b.JetStream, db, triage.NewClusterer(triage.DefaultOptions()), NewDeadLetters(b.JetStream), options(), slog.New(slog.DiscardHandler), nil)
 	done := make(chan error, 1)
 	go func() { done <- w.Run(ctx) }()
-	eventually(t, ctx, "the consumer exists", func() bool {
-		_, err := b.JetStream.Consumer(ctx, bus.InquiryStream, StoreConsumer)
-		return err == nil
+	// Deleted while the worker's pull request waits on it, the consumer
+	// tells the worker so. (Deleted before the first pull request reaches
+	// the server, it could not: the pulls would go unanswered.)
+	eventually(t, ctx, "the worker waits on the consumer", func() bool {
+		c, err := b.JetStream.Consumer(ctx, bus.InquiryStream, StoreConsumer)
+		if err != nil {
+			return false
+		}
+		info, err := c.Info(ctx)
+		return err == nil && info.NumWaiting > 0
 	})
 	if err := b.JetStream.DeleteConsumer(ctx, bus.InquiryStream, StoreConsumer); err != nil {
 		t.Fatal(err)
