@@ -188,7 +188,7 @@ func TestBoardOneMessagePerClusterUpdatedInPlace(t *testing.T) {
 	if updated.ts == "" || updated.ts != h.tsOf(pay.ID) {
 		t.Fatalf("update went to ts %q, want the posted message's %q", updated.ts, h.tsOf(pay.ID))
 	}
-	time.Sleep(3 * h.cfg.BoardInterval) // a few ticks more: nothing new appears
+	h.waitTicks(6) // three intervals more: nothing new appears
 	posts := agentCalls(h.fake.Calls("chat.postMessage"))
 	if len(posts) != 2 {
 		t.Fatalf("the agents' channel got %d posts, want one per cluster of at least 2 (2):%v", len(posts), posts)
@@ -278,7 +278,7 @@ func TestBoardRetriesAndHonoursRateLimits(t *testing.T) {
 	if gap := posts[2].At.Sub(posts[1].At); gap < 900*time.Millisecond {
 		t.Fatalf("posted again %s after a 429 asking for 1s", gap)
 	}
-	time.Sleep(3 * h.cfg.BoardInterval)
+	h.waitTicks(6)
 	if n := len(slackfake.OK(agentCalls(h.fake.Calls("chat.postMessage")))); n != 1 {
 		t.Fatalf("%d messages posted for one cluster", n)
 	}
@@ -298,7 +298,7 @@ func TestBoardFinalUpdateWhenResolvedElsewhere(t *testing.T) {
 		t.Fatalf("final update = %+v, want the message at %s marked resolved", final, h.tsOf(c.ID))
 	}
 	n := len(h.boardCalls("chat.update", c.ID))
-	time.Sleep(3 * h.cfg.BoardInterval)
+	h.waitTicks(6)
 	if m := len(h.boardCalls("chat.update", c.ID)); m != n {
 		t.Fatalf("a done message was updated again: %d updates, then %d", n, m)
 	}
@@ -339,7 +339,7 @@ func TestBoardOneLeader(t *testing.T) {
 			}
 			h.askMany("pay-more", paymentText, 2)
 			h.waitBoard(ids[0], "the update", func(m message) bool { return strings.Contains(m.text, "4 inquiries") })
-			time.Sleep(3 * h.cfg.BoardInterval)
+			h.waitTicks(6, h.app, other)
 			if per := h.postsPerCluster(); len(per) != 3 || per[ids[0]] != 1 || per[ids[1]] != 1 || per[ids[2]] != 1 {
 				t.Fatalf("two instances posted %v, want one message per cluster", per)
 			}
@@ -429,7 +429,7 @@ func TestBoardSlowAnswersPostEachClusterOnce(t *testing.T) {
 		return h.tsOf(pay.ID) != "" && h.tsOf(login.ID) != ""
 	})
 	h.fake.Slow("chat.postMessage", 0)
-	time.Sleep(3 * h.cfg.BoardInterval) // a few ticks more: nothing is posted again
+	h.waitTicks(6) // three intervals more: nothing is posted again
 	if per := h.postsPerCluster(); per[pay.ID] != 1 || per[login.ID] != 1 || h.fake.Messages(testAgents) != 2 {
 		t.Fatalf("messages per cluster = %v, %d in the channel; want one each", per, h.fake.Messages(testAgents))
 	}
@@ -563,7 +563,7 @@ func TestBoardFinalUpdateOfGoneMessageMarksItDone(t *testing.T) {
 		ms, _ := h.db.SlackMessages(h.ctx, []string{clusterSubject(c.ID)})
 		return ms[clusterSubject(c.ID)].Done
 	})
-	time.Sleep(3 * h.cfg.BoardInterval)
+	h.waitTicks(6)
 	if n, p := len(agentCalls(h.fake.Calls("chat.update"))), h.postsPerCluster()[c.ID]; n != 1 || p != 1 {
 		t.Fatalf("%d updates and %d posts; want the one failed final update and the first post", n, p)
 	}

@@ -262,7 +262,7 @@ func TestSurgeAlert(t *testing.T) {
 	if alert.buttons["declare"] != c.ID || alert.buttons["dismiss"] != c.ID || !strings.Contains(alert.text, "Possible incident") {
 		t.Fatalf("alert = %+v", alert)
 	}
-	time.Sleep(3 * h.cfg.BoardInterval)
+	h.waitTicks(6)
 	if n := len(alertPosts()); n != 1 {
 		t.Fatalf("the alert was posted %d times", n)
 	}
@@ -346,7 +346,7 @@ func TestInteractivityVerification(t *testing.T) {
 	if got, _ := h.db.Cluster(h.ctx, c.ID); got.ClaimedBy != "" {
 		t.Fatalf("an unverified request claimed the cluster: %+v", got)
 	}
-	time.Sleep(2 * h.cfg.BoardInterval)
+	h.waitTicks(4)
 	if n := len(h.fake.Calls("chat.update")) + len(h.fake.Calls("chat.postEphemeral")) + len(h.fake.Calls("views.open")); n != 0 {
 		t.Fatalf("Slack got %d calls after unverified requests", n)
 	}

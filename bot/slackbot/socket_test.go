@@ -131,6 +131,7 @@ func TestSocketDispatchLeavesUndurableEventUnacknowledged(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			a := New(Options{Config: config.Default().Slack, Intake: tt.intake, Log: slog.New(slog.DiscardHandler)})
+			a.ackWithin = 200 * time.Millisecond // shortened: the stuck stream runs into it
 			rec := &evAcks{acks: map[string]any{}}
 			a.dispatch(ctx, socketmode.Event{Type: socketmode.EventTypeEventsAPI, Data: ev,
 				Request: &socketmode.Request{Type: "events_api", EnvelopeID: "env-d"}}, rec)
