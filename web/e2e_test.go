@@ -46,7 +46,7 @@ type stack struct {
 	db        *storage.Storage
 	srv       *Server
 	log       *bytes.Buffer
-	knowledge *bot.Knowledge
+	knowledge *kb.Live
 }
 
 func testConfig() config.Config {
@@ -88,7 +88,7 @@ func newStack(t *testing.T, ctx context.Context, cfg config.Config, b *bus.Bus) 
 	done := make(chan struct{})
 	go func() { _ = store.Run(wctx); close(done) }()
 	t.Cleanup(func() { cancel(); <-done })
-	knowledge := bot.NewKnowledge(db, log)
+	knowledge := kb.NewLive(db, log)
 	if err := knowledge.Load(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -97,7 +97,7 @@ func newStack(t *testing.T, ctx context.Context, cfg config.Config, b *bus.Bus) 
 	}
 	s := New(Options{Config: cfg, Intake: bot.NewIntake(b, bot.Limits{MaxTextBytes: cfg.Intake.MaxTextBytes}, cfg.NATS.PublishTimeout).WithAnswers(knowledge),
 		Store: db, Bus: b, JetStream: b.JetStream, DeadLetters: dead, Clusters: clusters, Knowledge: db, Log: log, Registry: reg,
-		Changed:        func(_ context.Context, what string) { _ = bot.AnnounceChange(b.Conn, what) },
+		Changed:        func(_ context.Context, what string) { _ = kb.AnnounceChange(b.Conn, what) },
 		ClustersClosed: func(_ context.Context, ids []string) { _ = workers.AnnounceClosed(b.Conn, ids) },
 		ClustersMerged: func(_ context.Context, from, into string) {
 			_ = workers.AnnounceMerge(b.Conn, "test-instance", from, into)
@@ -106,7 +106,7 @@ func newStack(t *testing.T, ctx context.Context, cfg config.Config, b *bus.Bus) 
 			_ = workers.AnnounceSplit(b.Conn, "test-instance", from, to, moved, kept)
 		},
 		FollowUp: func(ctx context.Context, id string, u kb.Update) {
-			if _, err := bot.FollowUp(ctx, db, id, u); err != nil {
+			if _, err := workers.FollowUp(ctx, db, id, u); err != nil {
 				t.Errorf("FollowUp: %v", err)
 			}
 		}})
