@@ -187,7 +187,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, started cha
 		PollInterval: cfg.Replies.PollInterval, Concurrency: cfg.Replies.Concurrency,
 		AllowPrivate: cfg.Replies.AllowPrivateAddresses, Channels: channels,
 	}, log.With("worker", "deliver"), reg)
-	dead := workers.NewDeadLetters(b.JetStream)
+	dead := bus.NewDeadLetters(b.JetStream)
 	store := workers.NewStore(b.JetStream, db, clusters, dead, workers.StoreOptions{
 		BatchSize: cfg.Workers.BatchSize, BatchLinger: cfg.Workers.BatchLinger, MaxAttempts: cfg.Workers.MaxAttempts,
 		AckWait: cfg.Workers.AckWait, MaxBackoff: cfg.Workers.MaxBackoff, Instance: instance,

@@ -74,7 +74,7 @@ func newStack(t *testing.T, ctx context.Context, cfg config.Config, b *bus.Bus) 
 	var logs bytes.Buffer
 	log := slog.New(slog.NewTextHandler(&syncWriter{w: &logs}, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	reg := prometheus.NewRegistry()
-	dead := workers.NewDeadLetters(b.JetStream)
+	dead := bus.NewDeadLetters(b.JetStream)
 	clusters := triage.NewClusterer(triage.DefaultOptions())
 	follow, err := workers.FollowClusters(b.Conn, "test-instance", clusters, log)
 	if err != nil {

@@ -1,7 +1,8 @@
 // Package workers holds surgedesk's JetStream consumers. Store moves
-// accepted inquiries from the stream into SQL; DeadLetters keeps what could
-// not be stored; Deliver POSTs replies (answers, incident follow-ups) queued
-// in SQL.
+// accepted inquiries from the stream into SQL, dead-lettering (bus.DeadLetters)
+// what could not be stored; FollowUp queues incident updates for the
+// customers who asked; Deliver POSTs replies (answers, incident follow-ups)
+// queued in SQL.
 package workers
 
 import (
@@ -20,10 +21,6 @@ import (
 	"github.com/surgedesk/surgedesk/kb"
 	"github.com/surgedesk/surgedesk/storage"
 )
-
-// StoreConsumer is the durable consumer name every instance shares, so the
-// work is split between them and survives restarts.
-const StoreConsumer = "store"
 
 // inquiryStore is the part of storage the Store worker needs.
 type inquiryStore interface {
@@ -63,7 +60,7 @@ type Store struct {
 	opts     StoreOptions
 	log      *slog.Logger
 	metrics  storeMetrics
-	dead     *DeadLetters
+	dead     *bus.DeadLetters
 
 	// alerted holds clusters that need no more surge checks; only the
 	// worker's goroutine touches it.
@@ -84,7 +81,7 @@ type storeMetrics struct {
 }
 
 // NewStore returns a Store worker; its metrics are registered on reg.
-func NewStore(js jetstream.JetStream, db inquiryStore, clusters clusterer, dead *DeadLetters, opts StoreOptions, log *slog.Logger, reg prometheus.Registerer) *Store {
+func NewStore(js jetstream.JetStream, db inquiryStore, clusters clusterer, dead *bus.DeadLetters, opts StoreOptions, log *slog.Logger, reg prometheus.Registerer) *Store {
 	m := storeMetrics{
 		commit: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name: "surgedesk_store_batch_commit_seconds", Help: "Time to store one batch in SQL, commit included.",
@@ -109,7 +106,7 @@ func NewStore(js jetstream.JetStream, db inquiryStore, clusters clusterer, dead 
 // received are stored and acknowledged before Run returns.
 func (s *Store) Run(ctx context.Context) error {
 	cons, err := s.js.CreateOrUpdateConsumer(ctx, bus.InquiryStream, jetstream.ConsumerConfig{
-		Durable:       StoreConsumer,
+		Durable:       bus.InquiryConsumer,
 		Description:   "stores accepted inquiries in SQL",
 		FilterSubject: bus.InquirySubject,
 		AckPolicy:     jetstream.AckExplicitPolicy,
@@ -118,7 +115,7 @@ func (s *Store) Run(ctx context.Context) error {
 		MaxAckPending: s.opts.BatchSize * 8,
 	})
 	if err != nil {
-		return fmt.Errorf("workers: unable to create consumer %s: %w", StoreConsumer, err)
+		return fmt.Errorf("workers: unable to create consumer %s: %w", bus.InquiryConsumer, err)
 	}
 	msgs := make(chan jetstream.Msg, s.opts.BatchSize*2)
 	cc, err := cons.Consume(func(m jetstream.Msg) { msgs <- m },
@@ -172,7 +169,7 @@ func (s *Store) Run(ctx context.Context) error {
 				// Consuming ended without being asked to (the consumer was
 				// deleted, say): an instance that accepts but never stores
 				// must not look healthy.
-				return fmt.Errorf("workers: consumer %s stopped unexpectedly", StoreConsumer)
+				return fmt.Errorf("workers: consumer %s stopped unexpectedly", bus.InquiryConsumer)
 			}
 			return nil
 		}
@@ -409,27 +406,6 @@ func (s *Store) watchLag(ctx context.Context, cons jetstream.Consumer) {
 			}
 		}
 	}
-}
-
-// Pending returns how many inquiries JetStream holds that are not yet
-// stored: not yet delivered plus delivered and unacknowledged.
-func Pending(ctx context.Context, js jetstream.JetStream) (uint64, error) {
-	cons, err := js.Consumer(ctx, bus.InquiryStream, StoreConsumer)
-	if errors.Is(err, jetstream.ErrConsumerNotFound) {
-		info, err := js.Stream(ctx, bus.InquiryStream)
-		if err != nil {
-			return 0, fmt.Errorf("workers: unable to read stream: %w", err)
-		}
-		return info.CachedInfo().State.Msgs, nil
-	}
-	if err != nil {
-		return 0, fmt.Errorf("workers: unable to read consumer: %w", err)
-	}
-	info, err := cons.Info(ctx)
-	if err != nil {
-		return 0, fmt.Errorf("workers: unable to read consumer: %w", err)
-	}
-	return info.NumPending + uint64(info.NumAckPending), nil
 }
 
 func decode(m jetstream.Msg) (storage.Inquiry, error) {

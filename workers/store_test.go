@@ -94,7 +94,7 @@ func TestStoreCrashBetweenCommitAndAck(t *testing.T) {
 	ctx := testContext(t)
 	b := bustest.Embedded(t)
 	db := openStorage(t)
-	dead := NewDeadLetters(b.JetStream)
+	dead := bus.NewDeadLetters(b.JetStream)
 	ids := publish(t, ctx, b.JetStream, 40, func(i int) string { return fmt.Sprintf("접속이 안 돼요 %d", i) })
 
 	var committed atomic.Int64
@@ -106,7 +106,7 @@ func TestStoreCrashBetweenCommitAndAck(t *testing.T) {
 	if got := count(t, ctx, db); got != int64(len(ids)) {
 		t.Fatalf("stored %d before the crash, want %d", got, len(ids))
 	}
-	if p, _ := Pending(ctx, b.JetStream); p != uint64(len(ids)) {
+	if p, _ := bus.Pending(ctx, b.JetStream); p != uint64(len(ids)) {
 		t.Fatalf("pending after crash = %d, want %d unacknowledged", p, len(ids))
 	}
 
@@ -115,7 +115,7 @@ func TestStoreCrashBetweenCommitAndAck(t *testing.T) {
 	next := NewStore(b.JetStream, db, nextClusters, dead, options(), slog.New(slog.DiscardHandler), reg)
 	run(t, ctx, next)
 	eventually(t, ctx, "the redeliveries were acknowledged", func() bool {
-		p, err := Pending(ctx, b.JetStream)
+		p, err := bus.Pending(ctx, b.JetStream)
 		return err == nil && p == 0
 	})
 	if got := count(t, ctx, db); got != int64(len(ids)) {
@@ -167,7 +167,7 @@ func TestStoreDeadLettersAfterMaxAttemptsAndReplays(t *testing.T) {
 	b := bustest.Embedded(t)
 	db := &flaky{Storage: openStorage(t)}
 	db.poison.Store(true)
-	dead := NewDeadLetters(b.JetStream)
+	dead := bus.NewDeadLetters(b.JetStream)
 	ids := publish(t, ctx, b.JetStream, 10, func(i int) string {
 		if i == 4 {
 			return "poison pill"
@@ -211,7 +211,7 @@ func TestStoreDatabaseDownDoesNotDeadLetter(t *testing.T) {
 	b := bustest.Embedded(t)
 	db := &flaky{Storage: openStorage(t)}
 	db.down.Store(true)
-	dead := NewDeadLetters(b.JetStream)
+	dead := bus.NewDeadLetters(b.JetStream)
 	ids := publish(t, ctx, b.JetStream, 5, func(int) string { return "app won't open" })
 	w := NewStore(b.JetStream, db, triage.NewClusterer(triage.DefaultOptions()), dead, options(), slog.New(slog.DiscardHandler), prometheus.NewRegistry())
 	run(t, ctx, w)
@@ -222,7 +222,7 @@ func TestStoreDatabaseDownDoesNotDeadLetter(t *testing.T) {
 	}
 	db.down.Store(false)
 	eventually(t, ctx, "everything stored after recovery", func() bool { return count(t, ctx, db.Storage) == int64(len(ids)) })
-	eventually(t, ctx, "all acknowledged", func() bool { p, _ := Pending(ctx, b.JetStream); return p == 0 })
+	eventually(t, ctx, "all acknowledged", func() bool { p, _ := bus.Pending(ctx, b.JetStream); return p == 0 })
 	// The batch was held, not handed back: no delivery was spent on the outage.
 	if r := testutil.ToFloat64(w.metrics.redeliv); r != 0 {
 		t.Errorf("%v redeliveries during the outage, want 0", r)
@@ -233,7 +233,7 @@ func TestStoreDeadLettersUndecodableAtOnce(t *testing.T) {
 	ctx := testContext(t)
 	b := bustest.Embedded(t)
 	db := openStorage(t)
-	dead := NewDeadLetters(b.JetStream)
+	dead := bus.NewDeadLetters(b.JetStream)
 	for i, body := range []string{"{not json", `{"id":"","source":"web"}`} {
 		if _, err := b.JetStream.PublishMsg(ctx, &nats.Msg{Subject: bus.InquirySubject, Data: []byte(body)}, jetstream.WithMsgID(fmt.Sprint("bad", i))); err != nil {
 			t.Fatal(err)
@@ -257,14 +257,14 @@ func TestStoreFailsWhenConsumerDisappears(t *testing.T) {
 	ctx := testContext(t)
 	b := bustest.Embedded(t)
 	db := openStorage(t)
-	w := NewStore(b.JetStream, db, triage.NewClusterer(triage.DefaultOptions()), NewDeadLetters(b.JetStream), options(), slog.New(slog.DiscardHandler), nil)
+	w := NewStore(b.JetStream, db, triage.NewClusterer(triage.DefaultOptions()), bus.NewDeadLetters(b.JetStream), options(), slog.New(slog.DiscardHandler), nil)
 	done := make(chan error, 1)
 	go func() { done <- w.Run(ctx) }()
 	eventually(t, ctx, "the consumer exists", func() bool {
-		_, err := b.JetStream.Consumer(ctx, bus.InquiryStream, StoreConsumer)
+		_, err := b.JetStream.Consumer(ctx, bus.InquiryStream, bus.InquiryConsumer)
 		return err == nil
 	})
-	if err := b.JetStream.DeleteConsumer(ctx, bus.InquiryStream, StoreConsumer); err != nil {
+	if err := b.JetStream.DeleteConsumer(ctx, bus.InquiryStream, bus.InquiryConsumer); err != nil {
 		t.Fatal(err)
 	}
 	select {
