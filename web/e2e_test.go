@@ -22,6 +22,7 @@ import (
 	"github.com/surgedesk/surgedesk/bus/bustest"
 	"github.com/surgedesk/surgedesk/config"
 	"github.com/surgedesk/surgedesk/kb"
+	"github.com/surgedesk/surgedesk/signature"
 	"github.com/surgedesk/surgedesk/storage"
 	"github.com/surgedesk/surgedesk/storage/storagetest"
 	"github.com/surgedesk/surgedesk/triage"
@@ -253,7 +254,7 @@ func TestIdempotency(t *testing.T) {
 }
 
 func signed(body []byte, secret string, at time.Time) map[string]string {
-	return map[string]string{SignatureHeader: SignatureValue([]byte(secret), at, body)}
+	return map[string]string{signature.Header: signature.Sign([]byte(secret), at, body)}
 }
 
 func TestBadInputChangesNothing(t *testing.T) {
@@ -295,7 +296,7 @@ func TestBadInputChangesNothing(t *testing.T) {
 		{"signature over other body", good, signed([]byte(`{}`), formSecret, time.Now()), 401, "invalid_signature"},
 		{"stale signature", good, signed([]byte(good), formSecret, time.Now().Add(-6*time.Minute)), 401, "stale_signature"},
 		{"future signature", good, signed([]byte(good), formSecret, time.Now().Add(6*time.Minute)), 401, "stale_signature"},
-		{"malformed signature", good, map[string]string{SignatureHeader: "v1=abc"}, 401, "invalid_signature"},
+		{"malformed signature", good, map[string]string{signature.Header: "v1=abc"}, 401, "invalid_signature"},
 		{"nul in text", `{"source":"web","customer_id":"u","text":"a\u0000b"}`, bearer(intakeToken), 400, "invalid_field"},
 		{"signature for other source", `{"source":"web","customer_id":"u","text":"x"}`,
 			signed([]byte(`{"source":"web","customer_id":"u","text":"x"}`), formSecret, time.Now()), 403, "source_mismatch"},
