@@ -188,7 +188,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, started cha
 		AllowPrivate: cfg.Replies.AllowPrivateAddresses, Channels: channels,
 	}, log.With("worker", "deliver"), reg)
 	dead := bus.NewDeadLetters(b.JetStream)
-	store := workers.NewStore(b.JetStream, db, clusters, dead, workers.StoreOptions{
+	store := workers.NewIngest(b.JetStream, db, clusters, dead, workers.IngestOptions{
 		BatchSize: cfg.Workers.BatchSize, BatchLinger: cfg.Workers.BatchLinger, MaxAttempts: cfg.Workers.MaxAttempts,
 		AckWait: cfg.Workers.AckWait, MaxBackoff: cfg.Workers.MaxBackoff, Instance: instance,
 		SurgePerMinute: cfg.Alerts.SurgePerMinute, SurgeMinCustomers: cfg.Alerts.MinCustomers,

@@ -82,7 +82,7 @@ func newStack(t *testing.T, ctx context.Context, cfg config.Config, b *bus.Bus) 
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = follow.Unsubscribe() })
-	store := workers.NewStore(b.JetStream, db, clusters, dead, workers.StoreOptions{BatchSize: 64, BatchLinger: time.Millisecond,
+	store := workers.NewIngest(b.JetStream, db, clusters, dead, workers.IngestOptions{BatchSize: 64, BatchLinger: time.Millisecond,
 		MaxAttempts: 3, AckWait: 5 * time.Second, MaxBackoff: 100 * time.Millisecond,
 		SurgePerMinute: cfg.Alerts.SurgePerMinute, SurgeMinCustomers: cfg.Alerts.MinCustomers}, log, reg)
 	wctx, cancel := context.WithCancel(ctx)

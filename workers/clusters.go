@@ -29,7 +29,7 @@ type clusterer interface {
 
 // assign sets each row's cluster and returns what the clusterer knows of
 // the clusters involved, for storage.
-func (s *Store) assign(rows []storage.Inquiry) []storage.Cluster {
+func (s *Ingest) assign(rows []storage.Inquiry) []storage.Cluster {
 	seen := map[string]bool{}
 	var out []storage.Cluster
 	for i := range rows {
@@ -79,7 +79,7 @@ type member struct {
 
 // announce publishes the newly stored rows' clusters. It is best effort:
 // an instance that misses one still has SQL to rebuild from on restart.
-func (s *Store) announce(rows []storage.Inquiry, inserted map[string]bool) {
+func (s *Ingest) announce(rows []storage.Inquiry, inserted map[string]bool) {
 	a := announcement{Origin: s.opts.Instance}
 	for _, r := range rows {
 		if inserted[r.ID] && r.ClusterID != "" {

@@ -252,7 +252,7 @@ func TestDeliverSigns(t *testing.T) {
 					t.Errorf("payload lacks %q: %s", k, body)
 				}
 			}
-			if p["text"] != dl.Text || p["kind"] != "answer" || p["inquiry_id"] != "inq-1" {
+			if p["text"] != dl.Text || p["kind"] != storage.KindAnswer || p["inquiry_id"] != "inq-1" {
 				t.Errorf("payload = %s", body)
 			}
 		})

@@ -46,7 +46,7 @@ func FollowUp(ctx context.Context, store followUpStore, incidentID string, u kb.
 		if _, ok := texts[locale]; !ok {
 			texts[locale] = kb.FollowUpText(inc, u, locale)
 		}
-		ds = append(ds, storage.Delivery{Kind: "followup", InquiryID: r.InquiryID, CustomerKey: r.CustomerKey,
+		ds = append(ds, storage.Delivery{Kind: storage.KindFollowup, InquiryID: r.InquiryID, CustomerKey: r.CustomerKey,
 			IncidentID: incidentID, UpdateVersion: u.Version, URL: r.ReplyURL, Source: r.Source,
 			Locale: locale, Text: texts[locale]})
 	}

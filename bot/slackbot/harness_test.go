@@ -77,7 +77,7 @@ func newHarness(t *testing.T, edit func(*config.Slack)) *harness {
 	deliver := workers.NewDeliver(db, workers.DeliverOptions{Owner: "test", MinBackoff: 50 * time.Millisecond,
 		MaxBackoff: 200 * time.Millisecond, PollInterval: 50 * time.Millisecond,
 		Channels: map[string]workers.Channel{bot.ChannelScheme: sender}}, log, nil)
-	store := workers.NewStore(b.JetStream, db, clusters, bus.NewDeadLetters(b.JetStream), workers.StoreOptions{
+	store := workers.NewIngest(b.JetStream, db, clusters, bus.NewDeadLetters(b.JetStream), workers.IngestOptions{
 		BatchSize: 64, BatchLinger: time.Millisecond, MaxAttempts: 3, AckWait: 5 * time.Second,
 		MaxBackoff: 100 * time.Millisecond, SurgePerMinute: 10, SurgeMinCustomers: 3, Kick: deliver.Kick}, log, nil)
 	knowledge := kb.NewLive(db, log)

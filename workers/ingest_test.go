@@ -58,12 +58,12 @@ func eventually(t *testing.T, ctx context.Context, what string, cond func() bool
 	}
 }
 
-func options() StoreOptions {
-	return StoreOptions{BatchSize: 16, BatchLinger: time.Millisecond, MaxAttempts: 3, AckWait: time.Second, MaxBackoff: 50 * time.Millisecond}
+func options() IngestOptions {
+	return IngestOptions{BatchSize: 16, BatchLinger: time.Millisecond, MaxAttempts: 3, AckWait: time.Second, MaxBackoff: 50 * time.Millisecond}
 }
 
 // run starts s and returns a function that stops it and waits for the drain.
-func run(t *testing.T, ctx context.Context, s *Store) (stop func()) {
+func run(t *testing.T, ctx context.Context, s *Ingest) (stop func()) {
 	ctx, cancel := context.WithCancel(ctx)
 	done := make(chan error, 1)
 	go func() { done <- s.Run(ctx) }()
@@ -90,7 +90,7 @@ func count(t *testing.T, ctx context.Context, db *storage.Storage) int64 {
 
 // A worker that dies between commit and ack stores nothing twice: the
 // next worker gets the redelivery and the insert skips what is there.
-func TestStoreCrashBetweenCommitAndAck(t *testing.T) {
+func TestIngestCrashBetweenCommitAndAck(t *testing.T) {
 	ctx := testContext(t)
 	b := bustest.Embedded(t)
 	db := openStorage(t)
@@ -98,7 +98,7 @@ func TestStoreCrashBetweenCommitAndAck(t *testing.T) {
 	ids := publish(t, ctx, b.JetStream, 40, func(i int) string { return fmt.Sprintf("접속이 안 돼요 %d", i) })
 
 	var committed atomic.Int64
-	crashing := NewStore(b.JetStream, db, triage.NewClusterer(triage.DefaultOptions()), dead, options(), slog.New(slog.DiscardHandler), nil)
+	crashing := NewIngest(b.JetStream, db, triage.NewClusterer(triage.DefaultOptions()), dead, options(), slog.New(slog.DiscardHandler), nil)
 	crashing.afterCommit = func(n int) bool { committed.Add(int64(n)); return false }
 	stop := run(t, ctx, crashing)
 	eventually(t, ctx, "the crashing worker committed everything", func() bool { return committed.Load() == int64(len(ids)) })
@@ -112,7 +112,7 @@ func TestStoreCrashBetweenCommitAndAck(t *testing.T) {
 
 	reg := prometheus.NewRegistry()
 	nextClusters := triage.NewClusterer(triage.DefaultOptions())
-	next := NewStore(b.JetStream, db, nextClusters, dead, options(), slog.New(slog.DiscardHandler), reg)
+	next := NewIngest(b.JetStream, db, nextClusters, dead, options(), slog.New(slog.DiscardHandler), reg)
 	run(t, ctx, next)
 	eventually(t, ctx, "the redeliveries were acknowledged", func() bool {
 		p, err := bus.Pending(ctx, b.JetStream)
@@ -162,7 +162,7 @@ func (f *flaky) Ping(ctx context.Context) error {
 	return f.Storage.Ping(ctx)
 }
 
-func TestStoreDeadLettersAfterMaxAttemptsAndReplays(t *testing.T) {
+func TestIngestDeadLettersAfterMaxAttemptsAndReplays(t *testing.T) {
 	ctx := testContext(t)
 	b := bustest.Embedded(t)
 	db := &flaky{Storage: openStorage(t)}
@@ -174,7 +174,7 @@ func TestStoreDeadLettersAfterMaxAttemptsAndReplays(t *testing.T) {
 		}
 		return "환불 언제 되나요"
 	})
-	run(t, ctx, NewStore(b.JetStream, db, triage.NewClusterer(triage.DefaultOptions()), dead, options(), slog.New(slog.DiscardHandler), nil))
+	run(t, ctx, NewIngest(b.JetStream, db, triage.NewClusterer(triage.DefaultOptions()), dead, options(), slog.New(slog.DiscardHandler), nil))
 	eventually(t, ctx, "one dead letter", func() bool { n, _ := dead.Count(ctx); return n == 1 })
 	eventually(t, ctx, "the rest stored", func() bool { return count(t, ctx, db.Storage) == int64(len(ids)-1) })
 
@@ -206,14 +206,14 @@ func TestStoreDeadLettersAfterMaxAttemptsAndReplays(t *testing.T) {
 
 // A database outage is not the messages' fault: nothing is dead-lettered,
 // and everything is stored once the database is back.
-func TestStoreDatabaseDownDoesNotDeadLetter(t *testing.T) {
+func TestIngestDatabaseDownDoesNotDeadLetter(t *testing.T) {
 	ctx := testContext(t)
 	b := bustest.Embedded(t)
 	db := &flaky{Storage: openStorage(t)}
 	db.down.Store(true)
 	dead := bus.NewDeadLetters(b.JetStream)
 	ids := publish(t, ctx, b.JetStream, 5, func(int) string { return "app won't open" })
-	w := NewStore(b.JetStream, db, triage.NewClusterer(triage.DefaultOptions()), dead, options(), slog.New(slog.DiscardHandler), prometheus.NewRegistry())
+	w := NewIngest(b.JetStream, db, triage.NewClusterer(triage.DefaultOptions()), dead, options(), slog.New(slog.DiscardHandler), prometheus.NewRegistry())
 	run(t, ctx, w)
 	// More failed attempts than MaxAttempts allows.
 	eventually(t, ctx, "several failed attempts", func() bool { return db.calls.Load() > int64(options().MaxAttempts)+1 })
@@ -229,7 +229,7 @@ func TestStoreDatabaseDownDoesNotDeadLetter(t *testing.T) {
 	}
 }
 
-func TestStoreDeadLettersUndecodableAtOnce(t *testing.T) {
+func TestIngestDeadLettersUndecodableAtOnce(t *testing.T) {
 	ctx := testContext(t)
 	b := bustest.Embedded(t)
 	db := openStorage(t)
@@ -240,7 +240,7 @@ func TestStoreDeadLettersUndecodableAtOnce(t *testing.T) {
 		}
 	}
 	publish(t, ctx, b.JetStream, 3, func(int) string { return "ok" })
-	run(t, ctx, NewStore(b.JetStream, db, triage.NewClusterer(triage.DefaultOptions()), dead, options(), slog.New(slog.DiscardHandler), nil))
+	run(t, ctx, NewIngest(b.JetStream, db, triage.NewClusterer(triage.DefaultOptions()), dead, options(), slog.New(slog.DiscardHandler), nil))
 	eventually(t, ctx, "two dead letters", func() bool { n, _ := dead.Count(ctx); return n == 2 })
 	eventually(t, ctx, "the good ones stored", func() bool { return count(t, ctx, db) == 3 })
 	list, _ := dead.List(ctx, 10)
@@ -253,11 +253,11 @@ func TestStoreDeadLettersUndecodableAtOnce(t *testing.T) {
 
 // A consumer deleted under a running worker ends Run with an error, so the
 // server stops instead of accepting what it will never store.
-func TestStoreFailsWhenConsumerDisappears(t *testing.T) {
+func TestIngestFailsWhenConsumerDisappears(t *testing.T) {
 	ctx := testContext(t)
 	b := bustest.Embedded(t)
 	db := openStorage(t)
-	w := NewStore(b.JetStream, db, triage.NewClusterer(triage.DefaultOptions()), bus.NewDeadLetters(b.JetStream), options(), slog.New(slog.DiscardHandler), nil)
+	w := NewIngest(b.JetStream, db, triage.NewClusterer(triage.DefaultOptions()), bus.NewDeadLetters(b.JetStream), options(), slog.New(slog.DiscardHandler), nil)
 	done := make(chan error, 1)
 	go func() { done <- w.Run(ctx) }()
 	eventually(t, ctx, "the consumer exists", func() bool {
