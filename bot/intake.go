@@ -1,6 +1,17 @@
-// Package bot takes inquiries in and sends replies out. Intake is the one
-// path every channel (the HTTP webhook, Slack) goes through: validate,
-// redact, publish to JetStream and wait for its acknowledgement.
+// Package bot is the intake: the one path every channel (the HTTP webhook,
+// Slack in bot/slackbot) takes inquiries in by. Intake validates a
+// Submission, redacts it (triage.Redact), gives the instant answer when the
+// knowledge base has one (WithAnswers, usually a *kb.Live), publishes it to
+// JetStream and returns a Receipt only once JetStream has acknowledged it,
+// so an accepted inquiry is durable:
+//
+//	in := bot.NewIntake(b.JetStream, bot.Limits{MaxTextBytes: 8 << 10}, 5*time.Second).WithAnswers(live)
+//	receipt, err := in.Accept(ctx, bot.Submission{Source: "web", CustomerID: "c-1", Text: "로그인이 안 돼요"})
+//
+// An *InputError is the submitter's fault and changes nothing;
+// ErrUnavailable means JetStream did not acknowledge in time, and the
+// submitter may retry with the same idempotency key. Storing, replies and
+// follow-ups happen later, in package workers.
 package bot
 
 import (

@@ -1,8 +1,22 @@
-// Package workers holds surgedesk's JetStream consumers. Ingest moves
-// accepted inquiries from the stream into SQL, dead-lettering (bus.DeadLetters)
-// what could not be stored; FollowUp queues incident updates for the
-// customers who asked; Deliver POSTs replies (answers, incident follow-ups)
-// queued in SQL.
+// Package workers holds surgedesk's background work, shared between
+// instances through JetStream and SQL:
+//
+//   - Ingest consumes the inquiry stream: it clusters each inquiry, stores
+//     it in batched transactions, queues its replies, and acknowledges
+//     only after the commit, dead-lettering (bus.DeadLetters) what can
+//     never be stored. RestoreClusters and FollowClusters keep every
+//     instance's clusterer in step with SQL and with the others.
+//   - FollowUp queues an incident update for every customer who asked
+//     about it; RunFollowUpOwed catches up on updates a crash left owed.
+//   - Deliver sends the queued replies (instant answers, agents' replies,
+//     follow-ups) through a Channel per reply_url scheme: a signed webhook
+//     POST by default, Slack threads when configured. It leases, retries
+//     with backoff and records each delivery's status in SQL.
+//
+// Each worker's Run blocks until its context ends, then drains:
+//
+//	ingest := workers.NewIngest(b.JetStream, db, clusters, bus.NewDeadLetters(b.JetStream), opts, log, reg)
+//	go ingest.Run(ctx)
 package workers
 
 import (
