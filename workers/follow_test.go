@@ -67,7 +67,7 @@ func TestRestoreAndFollowHoldsAnnouncements(t *testing.T) {
 	other := triage.NewClusterer(triage.DefaultOptions())
 	first := storage.Inquiry{ID: "iq_1", Source: "web", CustomerID: "c1", Text: "앱 로그인이 안 돼요",
 		State: storage.StateStored, ReceivedAt: start.UnixMilli(), Metadata: "{}"}
-	login := other.Assign(Item(first)).ClusterID
+	login := other.Assign(first.Item()).ClusterID
 	first.ClusterID = login
 	if _, err := db.StoreInquiries(ctx, []storage.Inquiry{first}, nil); err != nil {
 		t.Fatal(err)
