@@ -154,6 +154,7 @@ func (h *harness) waitBoard(id, what string, match func(message) bool) message {
 }
 
 func TestBoardOneMessagePerClusterUpdatedInPlace(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, nil)
 	h.askMany("pay", paymentText, 3)
 	h.askMany("login", loginText, 2)
@@ -206,6 +207,7 @@ func TestBoardOneMessagePerClusterUpdatedInPlace(t *testing.T) {
 }
 
 func TestBoardThrottlesUpdates(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, nil)
 	h.askMany("first", paymentText, 2)
 	c := h.clusterOf(paymentText, 2)
@@ -238,6 +240,7 @@ func TestBoardThrottlesUpdates(t *testing.T) {
 }
 
 func TestBoardThrottlesFromWhenSlackTookTheUpdate(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, nil)
 	const late = 300 * time.Millisecond // under the call's budget of one second
 	h.askMany("first", paymentText, 2)
@@ -266,6 +269,7 @@ func TestBoardThrottlesFromWhenSlackTookTheUpdate(t *testing.T) {
 }
 
 func TestBoardRetriesAndHonoursRateLimits(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, nil)
 	h.fake.Fail("chat.postMessage", slackfake.Failure{Status: 500}, slackfake.Failure{Status: 429, RetryAfter: 1})
 	h.askMany("pay", paymentText, 2)
@@ -285,6 +289,7 @@ func TestBoardRetriesAndHonoursRateLimits(t *testing.T) {
 }
 
 func TestBoardFinalUpdateWhenResolvedElsewhere(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, nil)
 	h.askMany("pay", paymentText, 2)
 	c := h.clusterOf(paymentText, 2)
@@ -305,6 +310,7 @@ func TestBoardFinalUpdateWhenResolvedElsewhere(t *testing.T) {
 }
 
 func TestBoardOneLeader(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name string
 		slow time.Duration // how late Slack answers posts
@@ -352,6 +358,7 @@ func TestBoardOneLeader(t *testing.T) {
 }
 
 func TestClusterBlocks(t *testing.T) {
+	t.Parallel()
 	now := time.UnixMilli(1_700_000_000_000)
 	base := storage.Cluster{ID: "cl-1", Label: []string{"결제", "오류"}, Inquiries: 12, Customers: 9, Status: storage.ClusterOpen}
 	claimed := base
@@ -418,6 +425,7 @@ func (h *harness) postsPerCluster() map[string]int {
 }
 
 func TestBoardSlowAnswersPostEachClusterOnce(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, func(c *config.Slack) { c.Timeout = 300 * time.Millisecond })
 	// Slack posts at once but answers after the call's timeout: surgedesk
 	// never learns the ts from chat.postMessage.
@@ -450,6 +458,7 @@ func TestBoardSlowAnswersPostEachClusterOnce(t *testing.T) {
 }
 
 func TestBoardTwoLeadersPostEachClusterOnce(t *testing.T) {
+	t.Parallel()
 	// Two instances that both believe they drive the board (a lease that
 	// expired under one of them, clocks apart): each cluster is posted by
 	// the one that reserved it.
@@ -489,6 +498,7 @@ func TestBoardTwoLeadersPostEachClusterOnce(t *testing.T) {
 }
 
 func TestBoardStopsWhenLeaseLost(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, func(c *config.Slack) { c.AgentsChannel = "" })
 	h.askMany("pay", paymentText, 2)
 	h.clusterOf(paymentText, 2)
@@ -516,6 +526,7 @@ func TestBoardStopsWhenLeaseLost(t *testing.T) {
 }
 
 func TestBoardMessageGone(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name, error string
 	}{
@@ -551,6 +562,7 @@ func TestBoardMessageGone(t *testing.T) {
 }
 
 func TestBoardFinalUpdateOfGoneMessageMarksItDone(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, nil)
 	h.askMany("pay", paymentText, 2)
 	c := h.clusterOf(paymentText, 2)
@@ -570,6 +582,7 @@ func TestBoardFinalUpdateOfGoneMessageMarksItDone(t *testing.T) {
 }
 
 func TestBoardChannelChangedLeavesOldMessages(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, func(c *config.Slack) { c.AgentsChannel = "" })
 	h.askMany("pay", paymentText, 2)
 	c := h.clusterOf(paymentText, 2)
@@ -594,6 +607,7 @@ func TestBoardChannelChangedLeavesOldMessages(t *testing.T) {
 }
 
 func TestBoardFinalisesAlertsOutOfTheLatest(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, func(c *config.Slack) { c.AgentsChannel = "" })
 	o := h.app.Options
 	o.Config.AgentsChannel = testAgents
@@ -657,6 +671,7 @@ func (h *harness) boardCallsTS(method, ts string) []slackfake.Call {
 }
 
 func TestBoardFallbackTextEscaped(t *testing.T) {
+	t.Parallel()
 	const hostile = "<!channel> 환불 <https://evil.example|click> & co"
 	_, cluster := clusterBlocks(boardItem{QueueItem: storage.QueueItem{Cluster: storage.Cluster{ID: "c1",
 		Representative: hostile, Status: storage.ClusterOpen}}}, "", time.Now())
@@ -672,6 +687,7 @@ func TestBoardFallbackTextEscaped(t *testing.T) {
 // must not starve anything: an alert raised while the queue's clusters
 // keep changing and Slack answers slowly is still posted.
 func TestBoardAlertNotStarvedUnderLoad(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, nil)
 	texts := []string{paymentText, loginText, refundText}
 	for i, text := range texts {
@@ -718,6 +734,7 @@ func TestBoardAlertNotStarvedUnderLoad(t *testing.T) {
 // must not be saved as shown: the message stays due and the next tick
 // shows the claim, whatever the interval.
 func TestBoardClickDuringTickShowsAtOnce(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, func(c *config.Slack) { c.AgentsChannel = ""; c.BoardInterval = time.Hour })
 	h.askMany("pay", paymentText, 2)
 	c := h.clusterOf(paymentText, 2)

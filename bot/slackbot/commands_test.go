@@ -78,6 +78,7 @@ func (h *harness) noSlackCallsIn(channel string) {
 }
 
 func TestCommandVerification(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, nil)
 	body := []byte(commandForm("/surge", testManager, testWarRoom, "declare major 결제 장애").Encode())
 	now := time.Now()
@@ -115,6 +116,7 @@ func TestCommandVerification(t *testing.T) {
 }
 
 func TestCommandWrongName(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, nil)
 	status, raw := h.postForm("/slack/commands", commandForm("/other", testManager, testWarRoom, "declare major 결제 장애"), time.Now())
 	if status != http.StatusBadRequest || !strings.Contains(raw, `"invalid_payload"`) {
@@ -133,6 +135,7 @@ func TestCommandWrongName(t *testing.T) {
 }
 
 func TestCommandDeclare(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, nil)
 	cases := []struct {
 		name, text     string
@@ -186,6 +189,7 @@ func TestCommandDeclare(t *testing.T) {
 }
 
 func TestCommandDeclareRefused(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, nil)
 	cases := []struct {
 		name, user, channel, text, want string
@@ -260,6 +264,7 @@ func (h *harness) clusterOfInquiry(id string) storage.Cluster {
 }
 
 func TestCommandUpdateFollowsUpInThreadsAndResolveClosesClusters(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, nil)
 	h.importKB(voucherKB())
 	// One customer answered about the incident, one whose question is in a
@@ -326,6 +331,7 @@ func TestCommandUpdateFollowsUpInThreadsAndResolveClosesClusters(t *testing.T) {
 }
 
 func TestCommandUpdateRefused(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, nil)
 	h.importKB(voucherKB())
 	cases := []struct {
@@ -367,6 +373,7 @@ func TestCommandUpdateRefused(t *testing.T) {
 }
 
 func TestCommandStatusAndQueue(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, nil)
 	h.importKB(voucherKB())
 	answered := h.askAt(testCustomer, "모바일 상품권 결제가 안 돼요", "1700000000.000100")
@@ -428,6 +435,7 @@ func TestCommandStatusAndQueue(t *testing.T) {
 }
 
 func TestCommandEmptyQueueAndNoIncident(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, nil)
 	if text := h.mustCommand(testAgent, testWarRoom, "queue", "ephemeral"); text != "The queue is empty." {
 		t.Errorf("queue = %q", text)
@@ -442,6 +450,7 @@ func TestCommandEmptyQueueAndNoIncident(t *testing.T) {
 }
 
 func TestCommandHelp(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, nil)
 	cases := []struct {
 		name, user, text, want string
@@ -464,6 +473,7 @@ func TestCommandHelp(t *testing.T) {
 }
 
 func TestCommandParsing(t *testing.T) {
+	t.Parallel()
 	words := []struct{ in, word, rest string }{
 		{"  declare   major  결제 장애 ", "declare", "major  결제 장애"},
 		{"현황\u3000inc-1", "현황", "inc-1"},

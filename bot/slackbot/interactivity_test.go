@@ -79,6 +79,7 @@ func (h *harness) ephemeral(user string) string {
 }
 
 func TestInteractionClaim(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, nil)
 	h.askMany("pay", paymentText, 2)
 	c := h.clusterOf(paymentText, 2)
@@ -108,6 +109,7 @@ func TestInteractionClaim(t *testing.T) {
 }
 
 func TestInteractionReply(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, nil)
 	threads := h.askMany("pay", paymentText, 3)
 	c := h.clusterOf(paymentText, 3)
@@ -184,6 +186,7 @@ func TestInteractionReply(t *testing.T) {
 }
 
 func TestInteractionResolve(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, nil)
 	h.askMany("pay", paymentText, 2)
 	c := h.clusterOf(paymentText, 2)
@@ -208,6 +211,7 @@ func TestInteractionResolve(t *testing.T) {
 }
 
 func TestInteractionLink(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, nil)
 	h.askMany("pay", paymentText, 2)
 	c := h.clusterOf(paymentText, 2)
@@ -245,6 +249,7 @@ func TestInteractionLink(t *testing.T) {
 }
 
 func TestSurgeAlert(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, nil)
 	h.askMany("pay", paymentText, 3)
 	c := h.clusterOf(paymentText, 3)
@@ -315,6 +320,7 @@ func TestSurgeAlert(t *testing.T) {
 }
 
 func TestInteractivityVerification(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, nil)
 	h.askMany("pay", paymentText, 2)
 	c := h.clusterOf(paymentText, 2)
@@ -374,6 +380,7 @@ func mustJSON(t *testing.T, v any) string {
 }
 
 func TestSurgeAlertDismiss(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, nil)
 	h.askMany("login", loginText, 2)
 	c := h.clusterOf(loginText, 2)
@@ -409,6 +416,7 @@ func TestSurgeAlertDismiss(t *testing.T) {
 }
 
 func TestSurgeAlertDeclaredOnceByTwoManagers(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, func(c *config.Slack) { c.ManagerUsers = []string{testManager, "UMANAGER2"} })
 	h.askMany("pay", paymentText, 3)
 	c := h.clusterOf(paymentText, 3)
@@ -449,6 +457,7 @@ func TestSurgeAlertDeclaredOnceByTwoManagers(t *testing.T) {
 }
 
 func TestModalsWithinBlockKitLimits(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, nil)
 	h.askMany("pay", paymentText, 2)
 	c := h.clusterOf(paymentText, 2)
@@ -474,6 +483,7 @@ func TestModalsWithinBlockKitLimits(t *testing.T) {
 }
 
 func TestFakeSlackRefusesWhatBreaksBlockKitLimits(t *testing.T) {
+	t.Parallel()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	fake := slackfake.New(t)
