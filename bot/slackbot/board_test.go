@@ -567,6 +567,10 @@ func TestBoardFinalUpdateOfGoneMessageMarksItDone(t *testing.T) {
 	h.askMany("pay", paymentText, 2)
 	c := h.clusterOf(paymentText, 2)
 	h.waitBoard(c.ID, "the cluster on the board", func(m message) bool { return true })
+	// Two intervals more, so that an update still due for the live cluster
+	// (throttled for an interval) has gone out: the failure is for the
+	// final update.
+	h.waitTicks(4)
 	h.fake.Fail("chat.update", slackfake.Failure{Status: http.StatusOK, Error: "message_not_found"})
 	if err := h.db.ResolveCluster(h.ctx, "api:kim", c.ID); err != nil {
 		t.Fatal(err)
