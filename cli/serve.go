@@ -24,7 +24,7 @@ import (
 	"github.com/surgedesk/surgedesk/bot/slackbot"
 	"github.com/surgedesk/surgedesk/bus"
 	"github.com/surgedesk/surgedesk/config"
-	"github.com/surgedesk/surgedesk/kb"
+	"github.com/surgedesk/surgedesk/desk"
 	"github.com/surgedesk/surgedesk/storage"
 	"github.com/surgedesk/surgedesk/triage"
 	"github.com/surgedesk/surgedesk/web"
@@ -195,61 +195,31 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, started cha
 		Kick: deliver.Kick,
 	}, log.With("worker", "store"), reg)
 	intake := bot.NewIntake(b, bot.Limits{MaxTextBytes: cfg.Intake.MaxTextBytes}, cfg.NATS.PublishTimeout).WithAnswers(knowledge)
-	// What follows a change, whichever of the API and Slack made it.
-	changed := func(_ context.Context, what string) {
-		if err := bot.AnnounceChange(b.Conn, what); err != nil {
-			log.Warn("knowledge-base change not announced", "err", err)
-		}
-	}
-	followUp := func(ctx context.Context, id string, u kb.Update) {
-		n, err := bot.FollowUp(ctx, db, id, u)
-		if err != nil {
-			// The update recorded them as owed: RunFollowUpOwed queues them.
-			log.Warn("follow-ups not queued now; owed, and queued within a minute", "incident", id, "version", u.Version, "err", err)
-			return
-		}
-		log.Info("follow-ups queued", "incident", id, "version", u.Version, "customers", n)
-		deliver.Kick()
-	}
-	clustersClosed := func(_ context.Context, ids []string) {
-		if err := workers.AnnounceClosed(b.Conn, ids); err != nil {
-			log.Warn("closed clusters not announced", "err", err)
-		}
-	}
+	// Every agent's and manager's action, whichever of the API and Slack
+	// made it, and what follows it.
+	actions := desk.New(desk.Options{Store: db, Clusters: clusters, Conn: b.Conn, Instance: instance,
+		Kick: deliver.Kick, IdleWindow: cfg.Triage.IdleWindow, Log: log.With("component", "desk")})
+	defer actions.Wait()
 	var slackApp *slackbot.App
 	if sender != nil {
 		slackApp = slackbot.New(slackbot.Options{
-			Config: cfg.Slack, Intake: intake, Store: db, Sender: sender,
-			Changed: changed, ClustersClosed: clustersClosed, FollowUp: followUp, Kick: deliver.Kick,
+			Config: cfg.Slack, Intake: intake, Store: db, Desk: actions, Sender: sender, Kick: deliver.Kick,
 			Owner: instance, Log: log.With("component", "slack"),
 			IdleWindow: cfg.Triage.IdleWindow,
 		})
 	}
 	opts := web.Options{
-		Config:         cfg,
-		Intake:         intake,
-		Store:          db,
-		Bus:            b,
-		JetStream:      b.JetStream,
-		DeadLetters:    dead,
-		Clusters:       clusters,
-		Knowledge:      db,
-		Changed:        changed,
-		FollowUp:       followUp,
-		Kick:           deliver.Kick,
-		ClustersClosed: clustersClosed,
-		ClustersMerged: func(_ context.Context, from, into string) {
-			if err := workers.AnnounceMerge(b.Conn, instance, from, into); err != nil {
-				log.Warn("merge not announced; other instances learn it on restart", "from", from, "into", into, "err", err)
-			}
-		},
-		ClusterSplit: func(_ context.Context, from, to string, moved, kept []storage.Inquiry) {
-			if err := workers.AnnounceSplit(b.Conn, instance, from, to, moved, kept); err != nil {
-				log.Warn("split not announced; other instances learn it on restart", "from", from, "to", to, "err", err)
-			}
-		},
-		Log:      log,
-		Registry: reg,
+		Config:      cfg,
+		Intake:      intake,
+		Store:       db,
+		Bus:         b,
+		JetStream:   b.JetStream,
+		DeadLetters: dead,
+		Clusters:    clusters,
+		Knowledge:   db,
+		Desk:        actions,
+		Log:         log,
+		Registry:    reg,
 	}
 	if slackApp != nil && cfg.Slack.Mode == "events" {
 		opts.Slack = slackApp
