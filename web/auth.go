@@ -98,6 +98,19 @@ func (a *authenticator) signed(header string, body []byte) (principal, *apiError
 	return principal{}, errUnauthorized("invalid_signature", "signature does not match any source secret")
 }
 
+// reserved reports whether source is the name of a signed source: only a
+// request signed with that source's secret may post as it, since the name
+// carries its idempotency keys and its follow-ups, signed with its secret.
+func (a *authenticator) reserved(source string) bool {
+	source = strings.TrimSpace(source)
+	for _, src := range a.sources {
+		if src.Secret != "" && strings.EqualFold(src.Name, source) {
+			return true
+		}
+	}
+	return false
+}
+
 // Sign returns HMAC-SHA256(secret, ts + "." + body): what a sender puts,
 // hex-encoded, after "v1=".
 func Sign(secret []byte, ts string, body []byte) []byte {
