@@ -201,7 +201,7 @@ func toInquiryResponse(in storage.Inquiry) inquiryResponse {
 	}
 	return inquiryResponse{
 		ID: in.ID, State: in.State, ClusterID: in.ClusterID, Source: in.Source, CustomerID: in.CustomerID,
-		IdempotencyKey: in.IdempotencyKey, Text: in.Text, Locale: in.Locale, ReplyURL: in.ReplyURL,
+		IdempotencyKey: in.IdempotencyKey, Text: in.Text, Locale: in.Locale, ReplyURL: publicURL(in.ReplyURL),
 		Metadata: json.RawMessage(in.Metadata), Redactions: red,
 		ReceivedAt: time.UnixMilli(in.ReceivedAt).UTC(), StoredAt: time.UnixMilli(in.StoredAt).UTC(),
 		AnswerID: in.AnswerID, IncidentID: in.IncidentID, UpdateVersion: in.UpdateVersion,

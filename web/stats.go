@@ -80,7 +80,7 @@ func (s *Server) getDeadLetters(w http.ResponseWriter, r *http.Request) {
 	out := make([]deadLetterResponse, 0, len(list))
 	for _, dl := range list {
 		// The inquiry as JSON when it is an object, else its bytes as a string.
-		raw := json.RawMessage(dl.Data)
+		raw := json.RawMessage(publicInquiryJSON(dl.Data))
 		if len(dl.Data) == 0 || dl.Data[0] != '{' || !json.Valid(raw) {
 			raw, _ = json.Marshal(string(dl.Data))
 		}
