@@ -14,13 +14,11 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"net/netip"
 	"net/url"
 	"os"
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -106,25 +104,6 @@ type retryAfterError interface {
 
 // errPrivateAddress refuses a reply to a non-public address; it is final.
 var errPrivateAddress = errors.New("workers: reply url resolves to a non-public address")
-
-// publicOnly refuses, at connect time (so DNS rebinding cannot get past
-// it), any address that is not a public unicast one.
-func publicOnly(_, address string, _ syscall.RawConn) error {
-	host, _, err := net.SplitHostPort(address)
-	if err != nil {
-		return err
-	}
-	ip, err := netip.ParseAddr(host)
-	if err != nil {
-		return err
-	}
-	ip = ip.Unmap()
-	if ip.IsLoopback() || ip.IsPrivate() || ip.IsLinkLocalUnicast() || ip.IsLinkLocalMulticast() ||
-		ip.IsUnspecified() || ip.IsMulticast() || ip.IsInterfaceLocalMulticast() {
-		return fmt.Errorf("%w (%s)", errPrivateAddress, ip)
-	}
-	return nil
-}
 
 func (o DeliverOptions) withDefaults() DeliverOptions {
 	if o.Owner == "" {
