@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"time"
 
@@ -86,7 +87,7 @@ func Open(ctx context.Context, cfg config.NATS, dataDir string, log *slog.Logger
 		return nil, fmt.Errorf("bus: unable to connect to nats: %w", err)
 	}
 	b.Conn = nc
-	if b.pubConn, err = nats.Connect(url, append(opts, nats.Name("surgedesk-intake"))...); err != nil {
+	if b.pubConn, err = nats.Connect(url, intakeOptions(opts)...); err != nil {
 		b.Close()
 		return nil, fmt.Errorf("bus: unable to connect to nats: %w", err)
 	}
@@ -102,6 +103,14 @@ func Open(ctx context.Context, cfg config.NATS, dataDir string, log *slog.Logger
 		return nil, err
 	}
 	return b, nil
+}
+
+// intakeOptions are the intake connection's: no reconnect buffer, so that
+// a publish made while NATS is away fails at once rather than waiting in
+// the client to be sent on reconnect, after its 503 told the sender it
+// was not accepted (and a retry without a key would then be stored twice).
+func intakeOptions(opts []nats.Option) []nats.Option {
+	return append(slices.Clip(opts), nats.Name("surgedesk-intake"), nats.ReconnectBufSize(-1))
 }
 
 func startEmbedded(cfg config.Embedded, storeDir string) (*server.Server, error) {

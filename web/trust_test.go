@@ -2,11 +2,16 @@ package web
 
 import (
 	"fmt"
+	"log/slog"
+	"net"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats-server/v2/server"
+
+	"github.com/surgedesk/surgedesk/bus"
 	"github.com/surgedesk/surgedesk/bus/bustest"
 )
 
@@ -68,5 +73,63 @@ func TestAPIHidesURLSecrets(t *testing.T) {
 	got := st.do(t, "GET", "/v1/inquiries/"+r.body["id"].(string), nil, bearer(readToken))
 	if got.body["reply_url"] != "https://gw.example/reply/1" || strings.Contains(got.raw, "hunter2") || strings.Contains(got.raw, "tok3n") {
 		t.Errorf("GET shows %s", got.raw)
+	}
+}
+
+// An inquiry answered 503 while NATS is away is never stored later: the
+// intake connection keeps nothing to send on reconnect. Against a NATS
+// server that is stopped and restarted on the same port and store.
+func TestTimedOutPublishIsNeverStoredLater(t *testing.T) {
+	ctx := testContext(t)
+	dir := t.TempDir()
+	start := func(port int) *server.Server {
+		ns, err := server.NewServer(&server.Options{Host: "127.0.0.1", Port: port, JetStream: true, StoreDir: dir, NoSigs: true, NoLog: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ns.Start()
+		if !ns.ReadyForConnections(10 * time.Second) {
+			t.Fatal("nats not ready")
+		}
+		return ns
+	}
+	ns := start(-1)
+	port := ns.Addr().(*net.TCPAddr).Port
+	cfg := testConfig()
+	cfg.NATS.URL = ns.ClientURL()
+	b, err := bus.Open(ctx, cfg.NATS, t.TempDir(), slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(b.Close)
+	st := newStack(t, ctx, cfg, b)
+	ns.Shutdown()
+	ns.WaitForShutdown()
+
+	// Retried as told, without a key: each attempt answered 503.
+	for i := range 5 {
+		body := fmt.Sprintf(`{"source":"web","customer_id":"u-%d","text":"결제가 안 돼요 %d"}`, i, i)
+		if r := st.do(t, "POST", "/v1/inquiries", []byte(body), bearer(intakeToken)); r.status != http.StatusServiceUnavailable {
+			t.Fatalf("during the outage: %d %s", r.status, r.raw)
+		}
+	}
+	ns = start(port)
+	t.Cleanup(ns.Shutdown)
+	for b.Ping(ctx) != nil {
+		select {
+		case <-ctx.Done():
+			t.Fatal("no reconnect")
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+	r := st.do(t, "POST", "/v1/inquiries", []byte(`{"source":"web","customer_id":"u-9","text":"이제 되나요?"}`), bearer(intakeToken))
+	if r.status != http.StatusAccepted {
+		t.Fatalf("after the outage: %d %s", r.status, r.raw)
+	}
+	// Whatever the stream holds is stored (the store worker's own
+	// recovery is tested elsewhere): it must hold only the 202.
+	time.Sleep(200 * time.Millisecond)
+	if seq := st.streamSeq(t, ctx); seq != 1 {
+		t.Errorf("the stream holds %d inquiries, want 1: a 503 was delivered after reconnect", seq)
 	}
 }
