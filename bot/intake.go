@@ -195,6 +195,9 @@ func (in *Intake) validate(s *Submission, channel bool) error {
 		if bytes.Contains(m, []byte(`\u0000`)) {
 			return inputError("invalid_field", "metadata contains a NUL character")
 		}
+		if err := checkMetadata(m); err != nil {
+			return err
+		}
 	}
 	return nil
 }

@@ -227,7 +227,13 @@ func (s *Server) routes() {
 }
 
 // ServeHTTP makes Server an http.Handler.
-func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if aerr := checkRequestStrings(r); aerr != nil {
+		s.writeError(w, aerr)
+		return
+	}
+	s.mux.ServeHTTP(w, r)
+}
 
 // require wraps h with bearer-token authentication for role.
 func (s *Server) require(role string, h http.HandlerFunc) http.HandlerFunc {

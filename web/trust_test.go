@@ -13,6 +13,7 @@ import (
 
 	"github.com/surgedesk/surgedesk/bus"
 	"github.com/surgedesk/surgedesk/bus/bustest"
+	"github.com/surgedesk/surgedesk/storage/storagetest"
 )
 
 // A bearer token cannot post as a signed source: it would take the
@@ -131,5 +132,69 @@ func TestTimedOutPublishIsNeverStoredLater(t *testing.T) {
 	time.Sleep(200 * time.Millisecond)
 	if seq := st.streamSeq(t, ctx); seq != 1 {
 		t.Errorf("the stream holds %d inquiries, want 1: a 503 was delivered after reconnect", seq)
+	}
+}
+
+// A NUL byte or invalid UTF-8 in a path id or a query parameter is a 400
+// on every route and database, never a 500 from PostgreSQL; and a
+// metadata number no database can store is refused at intake.
+func TestRequestStringsValidatedOnce(t *testing.T) {
+	for name, dbURL := range storagetest.URLs(t) {
+		t.Run(name, func(t *testing.T) {
+			ctx := testContext(t)
+			st := newStackOn(t, ctx, testConfig(), bustest.Embedded(t), dbURL)
+			admin := bearer(adminToken)
+			checked := 0
+			for _, rt := range st.srv.routeTable() {
+				method, path, ok := strings.Cut(rt.pattern, " ")
+				if !ok || strings.HasPrefix(path, "/slack/") {
+					continue
+				}
+				for _, bad := range []string{"%00", "x%00y", "%FF", "a%C3%28b", "%ED%A0%80"} {
+					p := path
+					for _, w := range []string{"{id}", "{cluster}"} {
+						p = strings.ReplaceAll(p, w, bad)
+					}
+					if p != path {
+						r := st.do(t, method, p, []byte("{}"), admin)
+						if r.status != http.StatusBadRequest || r.errorCode() != "invalid_path" {
+							t.Errorf("%s %s = %d %s, want 400 invalid_path", method, p, r.status, r.raw)
+						}
+						checked++
+					}
+					for _, param := range []string{"limit", "subject", "status", "active", "since", "bucket", bad} {
+						q := p + "?" + param + "=" + bad
+						if param == bad {
+							q = p + "?" + bad + "=1"
+						}
+						r := st.do(t, method, q, []byte("{}"), admin)
+						if r.status != http.StatusBadRequest {
+							t.Errorf("%s %s = %d %s, want 400", method, q, r.status, r.raw)
+						}
+						checked++
+					}
+				}
+			}
+			// Valid strings that name nothing are still a plain 404.
+			if r := st.do(t, "GET", "/v1/inquiries/%EB%AC%B8%EC%9D%98-1", nil, admin); r.status != http.StatusNotFound {
+				t.Errorf("GET a Korean id = %d %s, want 404", r.status, r.raw)
+			}
+			for _, meta := range []string{`{"n":1e400}`, `{"n":-1e400}`, `{"n":1e-400}`, `{"a":` + strings.Repeat("[", 40) + "1" + strings.Repeat("]", 40) + `}`,
+				`{"n":` + strings.Repeat("9", 70) + `}`} {
+				body := `{"source":"web","customer_id":"u-1","text":"주문 확인","metadata":` + meta + `}`
+				if r := st.do(t, "POST", "/v1/inquiries", []byte(body), bearer(intakeToken)); r.status != http.StatusBadRequest || r.errorCode() != "invalid_field" {
+					t.Errorf("metadata %.40s = %d %s, want 400 invalid_field", meta, r.status, r.raw)
+				}
+			}
+			ok := `{"source":"web","customer_id":"u-1","text":"주문 확인","metadata":{"n":12345678901234567890,"f":-1.5e300,"x":[1,2,{"y":0.001}]}}`
+			if r := st.do(t, "POST", "/v1/inquiries", []byte(ok), bearer(intakeToken)); r.status != http.StatusAccepted {
+				t.Fatalf("in-range metadata = %d %s", r.status, r.raw)
+			}
+			st.waitStored(t, ctx, 1)
+			t.Logf("%d path and query cases", checked)
+			if strings.Contains(st.log.String(), "level=ERROR") {
+				t.Errorf("ERROR logged:\n%s", st.log.String())
+			}
+		})
 	}
 }
