@@ -215,13 +215,25 @@ func (b *Bus) Connect(name string) (*nats.Conn, error) {
 	return nc, nil
 }
 
-// Ping checks that JetStream answers.
+// Ping checks that JetStream answers on the consumers' connection.
 func (b *Bus) Ping(ctx context.Context) error {
-	if !b.Conn.IsConnected() || !b.pubConn.IsConnected() {
+	if !b.Conn.IsConnected() {
 		return errors.New("bus: not connected to nats")
 	}
 	if _, err := b.JetStream.AccountInfo(ctx); err != nil {
 		return fmt.Errorf("bus: jetstream not available: %w", err)
+	}
+	return nil
+}
+
+// PingIntake checks what intake needs: its own connection is up and the
+// inquiry stream answers on it (in a cluster, through the stream's leader).
+func (b *Bus) PingIntake(ctx context.Context) error {
+	if !b.pubConn.IsConnected() {
+		return errors.New("bus: the intake connection is not connected to nats")
+	}
+	if _, err := b.pubJS.Stream(ctx, InquiryStream); err != nil {
+		return fmt.Errorf("bus: inquiry stream not available: %w", err)
 	}
 	return nil
 }

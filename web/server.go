@@ -95,12 +95,19 @@ type pinger interface {
 	Ping(ctx context.Context) error
 }
 
+// busPinger is NATS as /readyz checks it: the consumers' side (Ping) and
+// what intake needs to accept durably (PingIntake).
+type busPinger interface {
+	pinger
+	PingIntake(ctx context.Context) error
+}
+
 // Options are the server's dependencies.
 type Options struct {
 	Config      config.Config
 	Intake      *bot.Intake
 	Store       inquiryReader
-	Bus         pinger
+	Bus         busPinger
 	JetStream   jetstream.JetStream
 	DeadLetters *workers.DeadLetters
 	Clusters    liveClusters

@@ -198,3 +198,59 @@ func TestRequestStringsValidatedOnce(t *testing.T) {
 		})
 	}
 }
+
+// /readyz is public: only ok or failed per check, never an error text
+// (hosts, users, database names). It is ready while intake can accept
+// durably, also with the database down, when reads answer 503, not 500.
+func TestReadinessAndReadsWhileDatabaseDown(t *testing.T) {
+	ctx := testContext(t)
+	st := newStack(t, ctx, testConfig(), bustest.Embedded(t))
+	r := st.do(t, "GET", "/readyz", nil, nil)
+	if r.status != http.StatusOK || r.raw != `{"checks":{"database":"ok","intake":"ok","nats":"ok"},"status":"ready"}`+"\n" {
+		t.Errorf("/readyz = %d %s", r.status, r.raw)
+	}
+	if err := st.db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	r = st.do(t, "GET", "/readyz", nil, nil)
+	if r.status != http.StatusOK || r.raw != `{"checks":{"database":"failed","intake":"ok","nats":"ok"},"status":"ready"}`+"\n" {
+		t.Errorf("/readyz with the database down = %d %s, want 200 with database failed and nothing more", r.status, r.raw)
+	}
+	if r := st.do(t, "POST", "/v1/inquiries", []byte(`{"source":"web","customer_id":"u","text":"로그인이 안 돼요"}`), bearer(intakeToken)); r.status != http.StatusAccepted {
+		t.Errorf("intake with the database down = %d %s, want 202 (JetStream holds it)", r.status, r.raw)
+	}
+	for _, path := range []string{"/v1/inquiries/iq_1", "/v1/clusters", "/v1/clusters/c1", "/v1/alerts", "/v1/queue",
+		"/v1/incidents", "/v1/incidents/inc_1", "/v1/kb/answers", "/v1/audit", "/v1/stats"} {
+		r := st.do(t, "GET", path, nil, bearer(adminToken))
+		if r.status != http.StatusServiceUnavailable || r.errorCode() != "unavailable" {
+			t.Errorf("GET %s with the database down = %d %s, want 503 unavailable", path, r.status, r.raw)
+		}
+	}
+}
+
+// With NATS gone, /readyz is not ready, and says so without error text.
+func TestReadinessWithoutNATS(t *testing.T) {
+	ctx := testContext(t)
+	ns, err := server.NewServer(&server.Options{Host: "127.0.0.1", Port: -1, JetStream: true, StoreDir: t.TempDir(), NoSigs: true, NoLog: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ns.Start()
+	if !ns.ReadyForConnections(10 * time.Second) {
+		t.Fatal("nats not ready")
+	}
+	cfg := testConfig()
+	cfg.NATS.URL = ns.ClientURL()
+	b, err := bus.Open(ctx, cfg.NATS, t.TempDir(), slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(b.Close)
+	st := newStack(t, ctx, cfg, b)
+	ns.Shutdown()
+	ns.WaitForShutdown()
+	r := st.do(t, "GET", "/readyz", nil, nil)
+	if r.status != http.StatusServiceUnavailable || r.raw != `{"checks":{"database":"ok","intake":"failed","nats":"failed"},"status":"not ready"}`+"\n" {
+		t.Errorf("/readyz without NATS = %d %s", r.status, r.raw)
+	}
+}
