@@ -26,6 +26,7 @@ import (
 type inquiryReader interface {
 	Inquiry(ctx context.Context, id string) (storage.Inquiry, error)
 	InquiryCount(ctx context.Context) (int64, error)
+	InquiryCounts(ctx context.Context, after, upTo uint64) (total, between int64, err error)
 	Cluster(ctx context.Context, id string) (storage.Cluster, error)
 	OpenClusters(ctx context.Context, since int64, limit int) ([]storage.Cluster, error)
 	InquiriesByCluster(ctx context.Context, clusterID string, limit int) ([]storage.Inquiry, error)
