@@ -23,6 +23,8 @@ type principal struct {
 	name   string
 	roles  []string
 	source string // set when the request was signed with a source secret
+	// signature is the signature that matched, for a signed request.
+	signature []byte
 }
 
 func (p principal) has(role string) bool {
@@ -91,7 +93,7 @@ func (a *authenticator) signed(header string, body []byte) (principal, *apiError
 		want := Sign([]byte(src.Secret), ts, body)
 		for _, got := range sigs {
 			if subtle.ConstantTimeCompare(want, got) == 1 {
-				return principal{name: "source:" + src.Name, roles: []string{config.RoleIntake}, source: src.Name}, nil
+				return principal{name: "source:" + src.Name, roles: []string{config.RoleIntake}, source: src.Name, signature: got}, nil
 			}
 		}
 	}
@@ -109,6 +111,15 @@ func (a *authenticator) reserved(source string) bool {
 		}
 	}
 	return false
+}
+
+// replayKey is the idempotency key of a signed request sent without one:
+// derived from its signature, so that a replay within the signature's
+// window (same timestamp, same body) is the same inquiry, stored once,
+// while a genuine resend, signed anew, is a new one.
+func replayKey(signature []byte) string {
+	sum := sha256.Sum256(signature)
+	return "sig:" + hex.EncodeToString(sum[:16])
 }
 
 // Sign returns HMAC-SHA256(secret, ts + "." + body): what a sender puts,

@@ -86,6 +86,9 @@ func (s *Server) acceptInquiry(w http.ResponseWriter, r *http.Request) string {
 	if p.source != "" && strings.TrimSpace(sub.Source) != p.source {
 		return fail(newError(http.StatusForbidden, "source_mismatch", "the signature is for source "+strconv.Quote(p.source)+", not "+strconv.Quote(sub.Source)))
 	}
+	if p.source != "" && strings.TrimSpace(sub.IdempotencyKey) == "" {
+		sub.IdempotencyKey = replayKey(p.signature)
+	}
 	if p.source == "" && s.auth.reserved(sub.Source) {
 		return fail(newError(http.StatusForbidden, "source_reserved", "source "+strconv.Quote(strings.TrimSpace(sub.Source))+" is a signed source: post as it with its "+SignatureHeader+", not a bearer token"))
 	}

@@ -254,3 +254,34 @@ func TestReadinessWithoutNATS(t *testing.T) {
 		t.Errorf("/readyz without NATS = %d %s", r.status, r.raw)
 	}
 }
+
+// A signed request without an idempotency key, replayed within the
+// signature's window, is one inquiry; a resend signed anew is another.
+func TestSignedReplayWithoutKeyStoredOnce(t *testing.T) {
+	ctx := testContext(t)
+	st := newStack(t, ctx, testConfig(), bustest.Embedded(t))
+	body := []byte(`{"source":"webform","customer_id":"u-7","text":"카드 결제가 두 번 됐어요"}`)
+	at := time.Now().Add(-time.Minute)
+	var ids []any
+	for i := range 3 {
+		r := st.do(t, "POST", "/v1/inquiries", body, signed(body, formSecret, at))
+		if r.status != http.StatusAccepted {
+			t.Fatalf("replay %d = %d %s", i, r.status, r.raw)
+		}
+		if (i > 0) != (r.body["duplicate"] == true) {
+			t.Errorf("post %d: duplicate = %v", i, r.body["duplicate"])
+		}
+		ids = append(ids, r.body["id"])
+	}
+	if ids[0] != ids[1] || ids[1] != ids[2] {
+		t.Errorf("replays got ids %v", ids)
+	}
+	r := st.do(t, "POST", "/v1/inquiries", body, signed(body, formSecret, time.Now()))
+	if r.status != http.StatusAccepted || r.body["duplicate"] != nil || r.body["id"] == ids[0] {
+		t.Errorf("a resend signed anew = %d %s, want a new inquiry", r.status, r.raw)
+	}
+	st.waitStored(t, ctx, 2)
+	if seq := st.streamSeq(t, ctx); seq != 2 {
+		t.Errorf("the stream holds %d inquiries, want 2", seq)
+	}
+}
