@@ -285,3 +285,19 @@ func TestSignedReplayWithoutKeyStoredOnce(t *testing.T) {
 		t.Errorf("the stream holds %d inquiries, want 2", seq)
 	}
 }
+
+// A template that would run without bound is a clear 400 when saved.
+func TestUnboundedTemplateRefused(t *testing.T) {
+	ctx := testContext(t)
+	st := newStack(t, ctx, testConfig(), bustest.Embedded(t))
+	for _, tmpl := range []string{"{{range 1000000000}}{{end}}", `{{printf "%0900000000d" 1}}`, "{{.Text}}{{.Text}}{{.Text}}"} {
+		body := fmt.Sprintf(`{"id":"a-login","examples":{"ko":["로그인이 안 돼요"]},"template_ko":%q}`, tmpl)
+		r := st.do(t, "POST", "/v1/kb/answers", []byte(body), bearer(managerToken))
+		if r.status != http.StatusBadRequest || r.errorCode() != "invalid_field" || !strings.Contains(r.raw, "template_ko") {
+			t.Errorf("template %s = %d %s, want 400 invalid_field", tmpl, r.status, r.raw)
+		}
+	}
+	if r := st.do(t, "GET", "/v1/kb/answers/a-login", nil, bearer(readToken)); r.status != http.StatusNotFound {
+		t.Errorf("a refused answer was saved: %d %s", r.status, r.raw)
+	}
+}
