@@ -81,6 +81,8 @@ type Intake struct {
 	timeout time.Duration
 	now     func() time.Time
 	answers answerer // nil: no instant answers
+	// identifierKey keys the hashes of personal identifiers (identifier.go).
+	identifierKey []byte
 }
 
 // WithAnswers makes Intake answer from the knowledge base in the request.
@@ -122,6 +124,7 @@ func (in *Intake) accept(ctx context.Context, s Submission, channel bool) (Recei
 	if err := in.validate(&s, channel); err != nil {
 		return Receipt{}, err
 	}
+	in.protectIdentifiers(&s)
 	msg, id, answer, err := in.message(s)
 	if err != nil {
 		return Receipt{}, err

@@ -194,7 +194,8 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, started cha
 		SurgePerMinute: cfg.Alerts.SurgePerMinute, SurgeMinCustomers: cfg.Alerts.MinCustomers,
 		Kick: deliver.Kick,
 	}, log.With("worker", "store"), reg)
-	intake := bot.NewIntake(b, bot.Limits{MaxTextBytes: cfg.Intake.MaxTextBytes}, cfg.NATS.PublishTimeout).WithAnswers(knowledge)
+	intake := bot.NewIntake(b, bot.Limits{MaxTextBytes: cfg.Intake.MaxTextBytes}, cfg.NATS.PublishTimeout).WithAnswers(knowledge).
+		WithIdentifierKey(cfg.Intake.IdentifierKey)
 	// What follows a change, whichever of the API and Slack made it.
 	changed := func(_ context.Context, what string) {
 		if err := bot.AnnounceChange(b.Conn, what); err != nil {
