@@ -13,6 +13,7 @@ import (
 
 	"github.com/surgedesk/surgedesk/bot"
 	"github.com/surgedesk/surgedesk/config"
+	"github.com/surgedesk/surgedesk/signature"
 	"github.com/surgedesk/surgedesk/storage"
 )
 
@@ -53,9 +54,9 @@ func (s *Server) acceptInquiry(w http.ResponseWriter, r *http.Request) string {
 	if aerr != nil {
 		return fail(aerr)
 	}
-	sig := r.Header.Get(SignatureHeader)
+	sig := r.Header.Get(signature.Header)
 	if !present && sig == "" {
-		return fail(errUnauthorized("unauthorized", "missing Authorization: Bearer <token> or "+SignatureHeader))
+		return fail(errUnauthorized("unauthorized", "missing Authorization: Bearer <token> or "+signature.Header))
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
 	if err != nil {
@@ -87,10 +88,10 @@ func (s *Server) acceptInquiry(w http.ResponseWriter, r *http.Request) string {
 		return fail(newError(http.StatusForbidden, "source_mismatch", "the signature is for source "+strconv.Quote(p.source)+", not "+strconv.Quote(sub.Source)))
 	}
 	if p.source != "" && strings.TrimSpace(sub.IdempotencyKey) == "" {
-		sub.IdempotencyKey = replayKey(p.signature)
+		sub.IdempotencyKey = p.replayKey
 	}
 	if p.source == "" && s.auth.reserved(sub.Source) {
-		return fail(newError(http.StatusForbidden, "source_reserved", "source "+strconv.Quote(strings.TrimSpace(sub.Source))+" is a signed source: post as it with its "+SignatureHeader+", not a bearer token"))
+		return fail(newError(http.StatusForbidden, "source_reserved", "source "+strconv.Quote(strings.TrimSpace(sub.Source))+" is a signed source: post as it with its "+signature.Header+", not a bearer token"))
 	}
 
 	// Act.

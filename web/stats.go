@@ -7,8 +7,8 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/surgedesk/surgedesk/bus"
 	"github.com/surgedesk/surgedesk/config"
-	"github.com/surgedesk/surgedesk/workers"
 )
 
 // Stats counts inquiries across every instance. Accepted is derived, not
@@ -35,7 +35,7 @@ func (s *Server) getStats(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) stats(ctx context.Context) (Stats, error) {
-	b, err := workers.Unstored(ctx, s.JetStream, s.Store, s.DeadLetters)
+	b, err := bus.Unstored(ctx, s.JetStream, s.Store, s.DeadLetters)
 	if err != nil {
 		return Stats{}, err
 	}
@@ -51,7 +51,7 @@ func (s *Server) stats(ctx context.Context) (Stats, error) {
 }
 
 type deadLetterResponse struct {
-	workers.DeadLetter
+	bus.DeadLetter
 	Inquiry json.RawMessage `json:"inquiry"`
 }
 

@@ -1,4 +1,4 @@
-package workers
+package bus
 
 import (
 	"context"
@@ -7,8 +7,6 @@ import (
 	"strconv"
 
 	"github.com/nats-io/nats.go/jetstream"
-
-	"github.com/surgedesk/surgedesk/bus"
 )
 
 // storedCounter counts stored inquiries, and among them those that
@@ -35,21 +33,21 @@ type Backlog struct {
 // once.
 func Unstored(ctx context.Context, js jetstream.JetStream, db storedCounter, dead *DeadLetters) (Backlog, error) {
 	var floor uint64
-	cons, err := js.Consumer(ctx, bus.InquiryStream, StoreConsumer)
+	cons, err := js.Consumer(ctx, InquiryStream, InquiryConsumer)
 	switch {
 	case errors.Is(err, jetstream.ErrConsumerNotFound):
 	case err != nil:
-		return Backlog{}, fmt.Errorf("workers: unable to read consumer: %w", err)
+		return Backlog{}, fmt.Errorf("bus: unable to read consumer: %w", err)
 	default:
 		info, err := cons.Info(ctx)
 		if err != nil {
-			return Backlog{}, fmt.Errorf("workers: unable to read consumer: %w", err)
+			return Backlog{}, fmt.Errorf("bus: unable to read consumer: %w", err)
 		}
 		floor = info.AckFloor.Stream
 	}
-	st, err := js.Stream(ctx, bus.InquiryStream)
+	st, err := js.Stream(ctx, InquiryStream)
 	if err != nil {
-		return Backlog{}, fmt.Errorf("workers: unable to read stream: %w", err)
+		return Backlog{}, fmt.Errorf("bus: unable to read stream: %w", err)
 	}
 	state := st.CachedInfo().State
 	// Messages aged out of the stream are gone, stored or not.
@@ -77,9 +75,9 @@ func Unstored(ctx context.Context, js jetstream.JetStream, db storedCounter, dea
 // acknowledgement, so they are among the newest: it reads back from the
 // newest and stops at the first older one after a margin.
 func (d *DeadLetters) countBetween(ctx context.Context, after, upTo uint64) (total, between uint64, err error) {
-	st, err := d.js.Stream(ctx, bus.DeadLetterStream)
+	st, err := d.js.Stream(ctx, DeadLetterStream)
 	if err != nil {
-		return 0, 0, fmt.Errorf("workers: unable to read dead-letter stream: %w", err)
+		return 0, 0, fmt.Errorf("bus: unable to read dead-letter stream: %w", err)
 	}
 	state := st.CachedInfo().State
 	older := 0
@@ -89,7 +87,7 @@ func (d *DeadLetters) countBetween(ctx context.Context, after, upTo uint64) (tot
 			continue
 		}
 		if err != nil {
-			return 0, 0, fmt.Errorf("workers: unable to read dead letter %d: %w", seq, err)
+			return 0, 0, fmt.Errorf("bus: unable to read dead letter %d: %w", seq, err)
 		}
 		s, _ := strconv.ParseUint(raw.Header.Get(headerStreamSeq), 10, 64)
 		if s > after && s <= upTo {

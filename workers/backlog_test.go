@@ -22,14 +22,14 @@ func TestUnstoredExactAfterCrash(t *testing.T) {
 			ctx := testContext(t)
 			b := bustest.Embedded(t)
 			db := storagetest.Open(t, url)
-			dead := NewDeadLetters(b.JetStream)
+			dead := bus.NewDeadLetters(b.JetStream)
 			check := func(when string, stored, pending, deadLettered uint64) {
 				t.Helper()
-				got, err := Unstored(ctx, b.JetStream, db, dead)
+				got, err := bus.Unstored(ctx, b.JetStream, db, dead)
 				if err != nil {
 					t.Fatal(err)
 				}
-				if want := (Backlog{Stored: stored, Pending: pending, DeadLettered: deadLettered}); got != want {
+				if want := (bus.Backlog{Stored: stored, Pending: pending, DeadLettered: deadLettered}); got != want {
 					t.Errorf("%s: %+v, want %+v", when, got, want)
 				}
 			}
@@ -38,7 +38,7 @@ func TestUnstoredExactAfterCrash(t *testing.T) {
 			check("before any worker", 0, 40, 0)
 
 			var committed atomic.Int64
-			crashing := NewStore(b.JetStream, db, triage.NewClusterer(triage.DefaultOptions()), dead, options(), slog.New(slog.DiscardHandler), nil)
+			crashing := NewIngest(b.JetStream, db, triage.NewClusterer(triage.DefaultOptions()), dead, options(), slog.New(slog.DiscardHandler), nil)
 			crashing.afterCommit = func(n int) bool { committed.Add(int64(n)); return false }
 			stop := run(t, ctx, crashing)
 			eventually(t, ctx, "the crashing worker committed everything", func() bool { return committed.Load() == int64(len(ids)) })
@@ -58,7 +58,7 @@ func TestUnstoredExactAfterCrash(t *testing.T) {
 			}
 			opts := options()
 			opts.AckWait = time.Hour // the crashed batch stays unacknowledged
-			next := NewStore(b.JetStream, db, triage.NewClusterer(triage.DefaultOptions()), dead, opts, slog.New(slog.DiscardHandler), nil)
+			next := NewIngest(b.JetStream, db, triage.NewClusterer(triage.DefaultOptions()), dead, opts, slog.New(slog.DiscardHandler), nil)
 			stop = run(t, ctx, next)
 			eventually(t, ctx, "the new ten stored or dead-lettered", func() bool {
 				n, _ := dead.Count(ctx)
