@@ -301,3 +301,33 @@ func TestUnboundedTemplateRefused(t *testing.T) {
 		t.Errorf("a refused answer was saved: %d %s", r.status, r.raw)
 	}
 }
+
+// A NUL in any text field of a JSON or YAML body is a 400, never a 500
+// from PostgreSQL.
+func TestBodyNULRefused(t *testing.T) {
+	for name, dbURL := range storagetest.URLs(t) {
+		t.Run(name, func(t *testing.T) {
+			ctx := testContext(t)
+			st := newStackOn(t, ctx, testConfig(), bustest.Embedded(t), dbURL)
+			admin := bearer(adminToken)
+			for _, c := range []struct{ method, path, body string }{
+				{"POST", "/v1/incidents", `{"id":"inc-1","title_ko":"결제\u0000장애","severity":"major","status":"investigating"}`},
+				{"POST", "/v1/kb/answers", `{"id":"a-1","examples":{"ko":["로그인\u0000"]},"template_ko":"x"}`},
+				{"POST", "/v1/kb/import", "incidents:\n  - id: inc-1\n    title_ko: \"결제\\0장애\"\n    severity: major\n    status: investigating\n    started_at: 2026-12-03T09:00:00Z\n"},
+				{"POST", "/v1/clusters/c1/merge", `{"into":"c\u00002"}`},
+				{"POST", "/v1/clusters/c1/link", `{"incident_id":"inc\u0000"}`},
+				{"POST", "/v1/queue/c1/reply", `{"text":"안녕\u0000"}`},
+			} {
+				r := st.do(t, c.method, c.path, []byte(c.body), admin)
+				if r.status != http.StatusBadRequest {
+					t.Errorf("%s %s %s = %d %s, want 400", c.method, c.path, c.body, r.status, r.raw)
+				}
+			}
+			// An escaped backslash before u0000 is text, not NUL.
+			r := st.do(t, "POST", "/v1/queue/c1/reply", []byte(`{"text":"C:\\u0000 경로"}`), admin)
+			if r.status == http.StatusBadRequest && strings.Contains(r.raw, "NUL") {
+				t.Errorf("a literal backslash-u0000 was refused: %s", r.raw)
+			}
+		})
+	}
+}
