@@ -2,8 +2,8 @@ package web
 
 import (
 	"net/http"
-	"reflect"
 	"net/url"
+	"reflect"
 	"strings"
 	"unicode/utf8"
 )
