@@ -1317,9 +1317,6 @@ func separatorAfter(t string, e int) int {
 func (s *scan) checkDigits(gs []group) Kind {
 	t := s.low
 	start, end := gs[0].start, gs[len(gs)-1].end
-	if s.overlaps(start, end) || s.joined(start, end) || s.codeLike(start, end) {
-		return ""
-	}
 	var lens [maxGroups]int
 	var buf [24]byte
 	d := buf[:0]
@@ -1331,7 +1328,15 @@ func (s *scan) checkDigits(gs []group) Kind {
 		d = append(d, t[g.start:g.end]...)
 	}
 	shape := lens[:len(gs)]
-	if len(shape) == 2 && shape[0] == 6 && shape[1] == 7 {
+	rrnShape := len(shape) == 2 && shape[0] == 6 && shape[1] == 7
+	// The shape first: it rules out nearly every run of numbers cheaply.
+	if !rrnShape && !(len(d) >= 13 && len(d) <= 19 && cardShape(shape)) {
+		return ""
+	}
+	if s.overlaps(start, end) || s.joined(start, end) || s.codeLike(start, end) {
+		return ""
+	}
+	if rrnShape {
 		if ok, dated := rrnValid(d); ok || dated && s.context(start, end) == cueRRN {
 			return KindRRN
 		}
