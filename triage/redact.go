@@ -1333,7 +1333,11 @@ func (s *scan) checkDigits(gs []group) Kind {
 	if !rrnShape && !(len(d) >= 13 && len(d) <= 19 && cardShape(shape)) {
 		return ""
 	}
-	if s.overlaps(start, end) || s.joined(start, end) || s.codeLike(start, end) {
+	// Part of a longer '-' or '.' unit (what joined reports, in constant
+	// time: a long dotted run would otherwise be walked once per window).
+	joined := start >= 2 && (t[start-1] == '-' || t[start-1] == '.') && isDigit(t[start-2]) ||
+		end+1 < len(t) && (t[end] == '-' || t[end] == '.') && isDigit(t[end+1])
+	if joined || s.overlaps(start, end) || s.codeLike(start, end) {
 		return ""
 	}
 	if rrnShape {
