@@ -116,7 +116,7 @@ func TestTimedOutPublishIsNeverStoredLater(t *testing.T) {
 	}
 	ns = start(port)
 	t.Cleanup(ns.Shutdown)
-	for b.Ping(ctx) != nil {
+	for b.Ping(ctx) != nil || b.PingIntake(ctx) != nil {
 		select {
 		case <-ctx.Done():
 			t.Fatal("no reconnect")
