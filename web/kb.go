@@ -253,22 +253,30 @@ type auditResponse struct {
 }
 
 func (s *Server) getAudit(w http.ResponseWriter, r *http.Request) {
-	limit, aerr := limitParam(r, 100, 1000)
+	var after struct {
+		ID int64 `json:"id"`
+	}
+	limit, _, aerr := pageParams(r, 100, 1000, &after)
 	if aerr != nil {
 		s.writeError(w, aerr)
 		return
 	}
-	entries, err := s.Knowledge.AuditEntries(r.Context(), r.URL.Query().Get("subject"), limit)
+	entries, err := s.Knowledge.AuditPage(r.Context(), r.URL.Query().Get("subject"), after.ID, limit+1)
 	if err != nil {
 		s.kbError(w, err, "audit trail")
 		return
+	}
+	next := ""
+	if len(entries) > limit {
+		entries = entries[:limit]
+		next = cursor(map[string]int64{"id": entries[limit-1].ID})
 	}
 	out := make([]auditResponse, 0, len(entries))
 	for _, e := range entries {
 		out = append(out, auditResponse{ID: e.ID, At: e.At.UTC().Format("2006-01-02T15:04:05.000Z07:00"), Actor: e.Actor,
 			Action: e.Action, Subject: e.Subject, Detail: json.RawMessage(e.Detail)})
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"audit": out})
+	writeJSON(w, http.StatusOK, listBody("audit", out, next, -1))
 }
 
 func nonNil[T any](s []T) []T {
