@@ -10,8 +10,9 @@ import (
 	"github.com/surgedesk/surgedesk/triage"
 )
 
-// maxQueue bounds the open clusters one queue read ranks.
-const maxQueue = 1000
+// maxQueue bounds the open clusters one queue read ranks: far more than a
+// surge opens (the queue ranks every open cluster, then pages).
+const maxQueue = 10000
 
 // QueueItem is an open cluster as the agents' queue shows it.
 type QueueItem struct {
@@ -34,7 +35,7 @@ func (d *Desk) Queue(ctx context.Context, samples int) ([]QueueItem, error) {
 	if err != nil || len(open) == 0 {
 		return nil, err
 	}
-	members, err := d.Store.RecentClusterMembers(ctx, since, samples)
+	members, err := d.Store.ClusterSamples(ctx, since, samples)
 	if err != nil {
 		return nil, err
 	}
