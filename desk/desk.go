@@ -40,7 +40,7 @@ type Store interface {
 	Cluster(ctx context.Context, id string) (storage.Cluster, error)
 	OpenClusters(ctx context.Context, since int64, limit int) ([]storage.Cluster, error)
 	ClusterSamples(ctx context.Context, since int64, perCluster int) (map[string][]storage.Inquiry, error)
-	RecentCounts(ctx context.Context, clusterIDs []string, now int64) (map[string]storage.Recent, error)
+	OpenRecentCounts(ctx context.Context, since, now int64) (map[string]storage.Recent, error)
 	InquiriesByCluster(ctx context.Context, clusterID string, limit int) ([]storage.Inquiry, error)
 	ClusterMembers(ctx context.Context, clusterID string, f storage.MemberFilter, after *storage.MemberKey, limit int) ([]storage.Inquiry, int64, error)
 	ClaimCluster(ctx context.Context, agent, clusterID string, now, until int64) error

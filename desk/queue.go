@@ -39,11 +39,7 @@ func (d *Desk) Queue(ctx context.Context, samples int) ([]QueueItem, error) {
 	if err != nil {
 		return nil, err
 	}
-	ids := make([]string, len(open))
-	for i, c := range open {
-		ids[i] = c.ID
-	}
-	recent, err := d.Store.RecentCounts(ctx, ids, now.UnixMilli())
+	recent, err := d.Store.OpenRecentCounts(ctx, since, now.UnixMilli())
 	if err != nil {
 		return nil, err
 	}

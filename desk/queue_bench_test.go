@@ -48,6 +48,11 @@ func BenchmarkQueueAtScale(b *testing.B) {
 					_, _ = s.ClusterSamples(ctx, since, 3)
 				}
 			})
+			b.Run("parts/recent", func(b *testing.B) {
+				for b.Loop() {
+					_, _ = s.OpenRecentCounts(ctx, since, now.UnixMilli())
+				}
+			})
 			b.Run("baseline", func(b *testing.B) {
 				for b.Loop() {
 					if m, err := s.RecentClusterMembers(ctx, now.Add(-6*time.Hour).UnixMilli(), 3); err != nil || len(m) != 2000 {

@@ -45,6 +45,30 @@ func (s *Storage) RecentCounts(ctx context.Context, clusterIDs []string, now int
 	return out, rows.Err()
 }
 
+// OpenRecentCounts counts, for every open cluster seen at or after since,
+// its inquiries received in the 5 and 15 minutes before now (unix ms):
+// one bounded index range per open cluster.
+func (s *Storage) OpenRecentCounts(ctx context.Context, since, now int64) (map[string]Recent, error) {
+	rows, err := s.db.QueryxContext(ctx, s.db.Rebind(`SELECT i.cluster_id, SUM(CASE WHEN i.received_at >= ? THEN 1 ELSE 0 END), COUNT(*)
+		FROM clusters c JOIN inquiries i ON i.cluster_id = c.id AND i.received_at >= ?
+		WHERE c.status = 'open' AND c.last_seen >= ? GROUP BY i.cluster_id`),
+		now-(5*time.Minute).Milliseconds(), now-(15*time.Minute).Milliseconds(), since)
+	if err != nil {
+		return nil, fmt.Errorf("storage: unable to count recent inquiries: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]Recent{}
+	for rows.Next() {
+		var id string
+		var r Recent
+		if err := rows.Scan(&id, &r.Last5m, &r.Last15m); err != nil {
+			return nil, fmt.Errorf("storage: unable to count recent inquiries: %w", err)
+		}
+		out[id] = r
+	}
+	return out, rows.Err()
+}
+
 // ClusterSamples returns, for every open cluster seen at or after since,
 // its newest perCluster members (a few more on a tie of received_at): what
 // the queue shows. Each cluster costs one bounded range of the
