@@ -27,6 +27,7 @@ import (
 	"github.com/surgedesk/surgedesk/bus"
 	"github.com/surgedesk/surgedesk/config"
 	"github.com/surgedesk/surgedesk/desk"
+	"github.com/surgedesk/surgedesk/kb"
 	"github.com/surgedesk/surgedesk/storage"
 	"github.com/surgedesk/surgedesk/triage"
 	"github.com/surgedesk/surgedesk/web"
@@ -42,7 +43,7 @@ type App struct {
 	bus      *bus.Bus
 	follow   *nats.Subscription
 	deliver  *workers.Deliver
-	store    *workers.Store
+	store    *workers.Ingest
 	desk     *desk.Desk
 	slack    *slackbot.App
 	srv      *http.Server
@@ -121,7 +122,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (a *App, err 
 
 	// The knowledge base, likewise: loaded from SQL, reloaded whenever any
 	// instance announces a change.
-	knowledge := bot.NewKnowledge(db, log)
+	knowledge := kb.NewLive(db, log)
 	kbCtx, stopKB := context.WithCancel(context.WithoutCancel(ctx))
 	a.closers = append(a.closers, stopKB)
 	if err := knowledge.Follow(kbCtx, b.Conn); err != nil {
@@ -154,14 +155,15 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (a *App, err 
 		PollInterval: cfg.Replies.PollInterval, Concurrency: cfg.Replies.Concurrency,
 		AllowPrivate: cfg.Replies.AllowPrivateAddresses, Channels: channels,
 	}, log.With("worker", "deliver"), reg)
-	dead := workers.NewDeadLetters(b.JetStream)
-	a.store = workers.NewStore(b.JetStream, db, clusters, dead, workers.StoreOptions{
+	dead := bus.NewDeadLetters(b.JetStream)
+	a.store = workers.NewIngest(b.JetStream, db, clusters, dead, workers.IngestOptions{
 		BatchSize: cfg.Workers.BatchSize, BatchLinger: cfg.Workers.BatchLinger, MaxAttempts: cfg.Workers.MaxAttempts,
 		AckWait: cfg.Workers.AckWait, MaxBackoff: cfg.Workers.MaxBackoff, Instance: instance,
 		SurgePerMinute: cfg.Alerts.SurgePerMinute, SurgeMinCustomers: cfg.Alerts.MinCustomers,
 		Kick: a.deliver.Kick,
 	}, log.With("worker", "store"), reg)
-	intake := bot.NewIntake(b, bot.Limits{MaxTextBytes: cfg.Intake.MaxTextBytes}, cfg.NATS.PublishTimeout).WithAnswers(knowledge)
+	intake := bot.NewIntake(b, bot.Limits{MaxTextBytes: cfg.Intake.MaxTextBytes}, cfg.NATS.PublishTimeout).WithAnswers(knowledge).
+		WithIdentifierKey(cfg.Intake.IdentifierKey)
 	// Every agent's and manager's action, whichever of the API and Slack
 	// made it, and what follows it.
 	a.desk = desk.New(desk.Options{Store: db, Clusters: clusters, Conn: b.Conn, Instance: instance,
@@ -204,7 +206,7 @@ func (a *App) Run(ctx context.Context) error {
 	a.wg.Go(func() { _ = a.deliver.Run(workCtx) })
 	// The follow-ups of an update whose process stopped before queuing
 	// them (they are owed in SQL from the update's commit on).
-	a.wg.Go(func() { bot.RunFollowUpOwed(workCtx, a.db, 30*time.Second, time.Minute, a.deliver.Kick, a.log) })
+	a.wg.Go(func() { workers.RunFollowUpOwed(workCtx, a.db, 30*time.Second, time.Minute, a.deliver.Kick, a.log) })
 	// Alerts whose cluster went idle resolve by themselves.
 	a.wg.Go(func() { a.desk.RunAlertSweep(workCtx, time.Minute) })
 	if a.slack != nil {

@@ -3,7 +3,7 @@ package desk
 import (
 	"context"
 
-	"github.com/surgedesk/surgedesk/bot"
+	"github.com/surgedesk/surgedesk/kb"
 	"github.com/surgedesk/surgedesk/storage"
 	"github.com/surgedesk/surgedesk/workers"
 )
@@ -16,7 +16,7 @@ func (d *Desk) changed(what string) {
 	if d.Conn == nil {
 		return
 	}
-	if err := bot.AnnounceChange(d.Conn, what); err != nil {
+	if err := kb.AnnounceChange(d.Conn, what); err != nil {
 		d.Log.Warn("knowledge-base change not announced", "err", err)
 	}
 }

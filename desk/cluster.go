@@ -9,7 +9,6 @@ import (
 
 	"github.com/surgedesk/surgedesk/storage"
 	"github.com/surgedesk/surgedesk/triage"
-	"github.com/surgedesk/surgedesk/workers"
 )
 
 const (
@@ -164,7 +163,7 @@ func (d *Desk) SplitMatching(ctx context.Context, agent, from string, f storage.
 func items(rows []storage.Inquiry) []triage.Item {
 	out := make([]triage.Item, len(rows))
 	for i, in := range rows {
-		out[i] = workers.Item(in)
+		out[i] = in.Item()
 	}
 	return out
 }

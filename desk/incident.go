@@ -4,12 +4,12 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/surgedesk/surgedesk/bot"
 	"github.com/surgedesk/surgedesk/kb"
 	"github.com/surgedesk/surgedesk/storage"
+	"github.com/surgedesk/surgedesk/workers"
 )
 
-// followUpStore is what queuing follow-ups needs (bot.FollowUp).
+// followUpStore is what queuing follow-ups needs (workers.FollowUp).
 type followUpStore interface {
 	IncidentRecipients(ctx context.Context, incidentID string, since int64, version int) ([]storage.Recipient, error)
 	EnqueueDeliveries(ctx context.Context, ds []storage.Delivery) (int, error)
@@ -60,7 +60,7 @@ func (d *Desk) UpdateIncident(ctx context.Context, actor, incidentID string, u k
 }
 
 func (d *Desk) followUp(ctx context.Context, incidentID string, u kb.Update) {
-	n, err := bot.FollowUp(ctx, d.followUps(), incidentID, u)
+	n, err := workers.FollowUp(ctx, d.followUps(), incidentID, u)
 	if err != nil {
 		// The update recorded them as owed: RunFollowUpOwed queues them.
 		d.Log.Warn("follow-ups not queued now; owed, and queued within a minute", "incident", incidentID, "version", u.Version, "err", err)
@@ -70,7 +70,7 @@ func (d *Desk) followUp(ctx context.Context, incidentID string, u kb.Update) {
 	d.Kick()
 }
 
-// followUps adapts the Store to bot.FollowUp's interface.
+// followUps adapts the Store to workers.FollowUp's interface.
 func (d *Desk) followUps() interface {
 	Incident(ctx context.Context, id string) (kb.Incident, error)
 	followUpStore
