@@ -166,3 +166,30 @@ func (s *Storage) AuditPage(ctx context.Context, subject string, before int64, l
 	}
 	return entries, nil
 }
+
+// DeliveryKey is a delivery's place in the "newest first" order.
+type DeliveryKey struct {
+	CreatedAt int64  `json:"t"`
+	ID        string `json:"id"`
+}
+
+// Key is d's place in the "newest first" order.
+func (d Delivery) Key() DeliveryKey { return DeliveryKey{d.CreatedAt, d.ID} }
+
+// DeliveriesByIncidentPage returns up to limit of an incident's
+// deliveries, newest first, after the key (nil: from the start).
+func (s *Storage) DeliveriesByIncidentPage(ctx context.Context, incidentID string, after *DeliveryKey, limit int) ([]Delivery, error) {
+	q := `SELECT ` + deliveryColumns + ` FROM deliveries WHERE incident_id = ?`
+	args := []any{incidentID}
+	if after != nil {
+		q += ` AND (created_at < ? OR (created_at = ? AND id < ?))`
+		args = append(args, after.CreatedAt, after.CreatedAt, after.ID)
+	}
+	q += ` ORDER BY created_at DESC, id DESC LIMIT ?`
+	args = append(args, limit)
+	var out []Delivery
+	if err := s.db.SelectContext(ctx, &out, s.db.Rebind(q), args...); err != nil {
+		return nil, fmt.Errorf("storage: unable to list deliveries of incident %s: %w", incidentID, err)
+	}
+	return out, nil
+}

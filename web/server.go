@@ -53,7 +53,7 @@ type knowledgeStore interface {
 	Answers(ctx context.Context) ([]kb.Answer, error)
 	ExportKB(ctx context.Context) (kb.Document, error)
 	AuditPage(ctx context.Context, subject string, before int64, limit int) ([]storage.AuditEntry, error)
-	DeliveriesByIncident(ctx context.Context, incidentID string, limit int) ([]storage.Delivery, error)
+	DeliveriesByIncidentPage(ctx context.Context, incidentID string, after *storage.DeliveryKey, limit int) ([]storage.Delivery, error)
 	IncidentVolume(ctx context.Context, incidentID string, bucketMS, since int64) ([]storage.VolumeBucket, error)
 }
 
