@@ -250,3 +250,69 @@ func TestOpenClustersPageEachOnce(t *testing.T) {
 		})
 	}
 }
+
+// Two agents racing on claim, reply and resolve: exactly one wins each,
+// the other is refused, and the reply is queued once per customer.
+func TestAgentsRaceInSQL(t *testing.T) {
+	for dialect, url := range storagetest.URLs(t) {
+		t.Run(dialect, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			s := storagetest.Open(t, url)
+			now := time.Now().UnixMilli()
+			for i, c := range []string{"kim", "kim", "lee"} {
+				member(t, ctx, s, "cl-a", fmt.Sprintf("a%d", i), c, now+int64(i))
+				member(t, ctx, s, "cl-b", fmt.Sprintf("b%d", i), c, now+int64(i))
+			}
+			race := func(act func(agent string) error) []error {
+				errs := make([]error, 2)
+				done := make(chan struct{})
+				for i, agent := range []string{"kim.agent", "lee.agent"} {
+					go func() { errs[i] = act(agent); done <- struct{}{} }()
+				}
+				<-done
+				<-done
+				return errs
+			}
+			oneWins := func(what string, errs []error, lost error) {
+				t.Helper()
+				won := 0
+				for _, err := range errs {
+					switch {
+					case err == nil:
+						won++
+					case !errors.Is(err, lost):
+						t.Errorf("%s: %v, want nil or %v", what, err, lost)
+					}
+				}
+				if won != 1 {
+					t.Errorf("%s: %d won (%v), want exactly one", what, won, errs)
+				}
+			}
+			oneWins("claim", race(func(a string) error { return s.ClaimCluster(ctx, a, "cl-a", now, now+600_000) }), storage.ErrClaimed)
+			oneWins("reply", race(func(a string) error { _, err := s.ReplyToCluster(ctx, a, "cl-b", "곧 처리됩니다"); return err }), storage.ErrExists)
+			if _, ds, err := s.ClusterReply(ctx, "cl-b"); err != nil || len(ds) != 2 {
+				t.Errorf("deliveries of the raced reply = %d, %v; want 2 (one per customer)", len(ds), err)
+			}
+			c, _ := s.Cluster(ctx, "cl-a")
+			// Both resolve: the holder's resolve is the one done; the other
+			// is refused while the claim holds, or finds the cluster closed
+			// already (idempotent: 200, nothing audited).
+			errs := race(func(a string) error { return s.ResolveCluster(ctx, a, "cl-a") })
+			for i, a := range []string{"kim.agent", "lee.agent"} {
+				if a == c.ClaimedBy && errs[i] != nil || a != c.ClaimedBy && errs[i] != nil && !errors.Is(errs[i], storage.ErrClaimed) {
+					t.Errorf("resolve by %s (holder %s) = %v", a, c.ClaimedBy, errs[i])
+				}
+			}
+			entries, _ := s.AuditEntries(ctx, "cluster:cl-a", 20)
+			for _, e := range entries {
+				if e.Action == "cluster.resolve" && e.Actor != c.ClaimedBy {
+					t.Errorf("resolve audited for %s, not the holder %s", e.Actor, c.ClaimedBy)
+				}
+			}
+			if n := auditCount(t, ctx, s, "cluster:cl-a", "cluster.resolve"); n != 1 {
+				t.Errorf("resolve audited %d times, want 1", n)
+			}
+		})
+	}
+}
