@@ -203,6 +203,8 @@ func (a *App) Run(ctx context.Context) error {
 	// The follow-ups of an update whose process stopped before queuing
 	// them (they are owed in SQL from the update's commit on).
 	a.wg.Go(func() { workers.RunFollowUpOwed(workCtx, a.db, 30*time.Second, time.Minute, a.deliver.Kick, a.log) })
+	// Alerts whose cluster went idle resolve by themselves.
+	a.wg.Go(func() { a.desk.RunAlertSweep(workCtx, time.Minute) })
 	if a.slack != nil {
 		a.wg.Go(func() {
 			if err := a.slack.Run(workCtx); err != nil {

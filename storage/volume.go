@@ -3,6 +3,7 @@ package storage
 import (
 	"context"
 	"fmt"
+	"time"
 )
 
 // VolumeBucket counts an incident's inquiries in one time bucket.
@@ -52,6 +53,9 @@ func (s *Storage) CloseClustersOfIncident(ctx context.Context, incidentID string
 	}
 	if _, err := tx.ExecContext(ctx, tx.Rebind(`UPDATE clusters SET status = 'closed' WHERE incident_id = ? AND status = 'open'`), incidentID); err != nil {
 		return nil, fmt.Errorf("storage: unable to close clusters of incident %s: %w", incidentID, err)
+	}
+	if err := resolveAlerts(ctx, tx, systemActor, "incident resolved", incidentID, time.Now().UnixMilli(), ids...); err != nil {
+		return nil, err
 	}
 	if err := tx.Commit(); err != nil {
 		return nil, fmt.Errorf("storage: unable to commit: %w", err)

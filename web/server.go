@@ -7,6 +7,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -29,9 +30,11 @@ type inquiryReader interface {
 	InquiryCount(ctx context.Context) (int64, error)
 	InquiryCounts(ctx context.Context, after, upTo uint64) (total, between int64, err error)
 	Cluster(ctx context.Context, id string) (storage.Cluster, error)
-	OpenClusters(ctx context.Context, since int64, limit int) ([]storage.Cluster, error)
+	OpenClustersPage(ctx context.Context, since int64, after *storage.ClusterKey, limit int) ([]storage.Cluster, int64, error)
 	InquiriesByCluster(ctx context.Context, clusterID string, limit int) ([]storage.Inquiry, error)
-	Alerts(ctx context.Context, status string, limit int) ([]storage.Alert, error)
+	ClusterMembers(ctx context.Context, clusterID string, f storage.MemberFilter, after *storage.MemberKey, limit int) ([]storage.Inquiry, int64, error)
+	Alert(ctx context.Context, clusterID string) (storage.Alert, error)
+	AlertsPage(ctx context.Context, status string, after *storage.AlertKey, limit int) ([]storage.Alert, error)
 	ClusterReply(ctx context.Context, clusterID string) (storage.Reply, []storage.Delivery, error)
 	Ping(ctx context.Context) error
 }
@@ -49,8 +52,8 @@ type knowledgeStore interface {
 	Answer(ctx context.Context, id string) (kb.Answer, error)
 	Answers(ctx context.Context) ([]kb.Answer, error)
 	ExportKB(ctx context.Context) (kb.Document, error)
-	AuditEntries(ctx context.Context, subject string, limit int) ([]storage.AuditEntry, error)
-	DeliveriesByIncident(ctx context.Context, incidentID string, limit int) ([]storage.Delivery, error)
+	AuditPage(ctx context.Context, subject string, before int64, limit int) ([]storage.AuditEntry, error)
+	DeliveriesByIncidentPage(ctx context.Context, incidentID string, after *storage.DeliveryKey, limit int) ([]storage.Delivery, error)
 	IncidentVolume(ctx context.Context, incidentID string, bucketMS, since int64) ([]storage.VolumeBucket, error)
 }
 
@@ -161,7 +164,10 @@ func (s *Server) routeTable() []route {
 		{"GET /v1/stats", s.require(config.RoleRead, s.getStats)},
 		{"GET /v1/clusters", s.require(config.RoleRead, s.getClusters)},
 		{"GET /v1/clusters/{id}", s.require(config.RoleRead, s.getCluster)},
+		{"GET /v1/clusters/{id}/members", s.require(config.RoleAgent, s.getClusterMembers)},
 		{"GET /v1/alerts", s.require(config.RoleRead, s.getAlerts)},
+		{"POST /v1/alerts/{id}/declare", s.require(config.RoleManager, s.declareAlert)},
+		{"POST /v1/alerts/{id}/dismiss", s.require(config.RoleAgent, s.dismissAlert)},
 		{"GET /v1/queue", s.require(config.RoleAgent, s.getQueue)},
 		{"POST /v1/queue/{cluster}/claim", s.require(config.RoleAgent, s.claimQueueItem)},
 		{"POST /v1/queue/{cluster}/resolve", s.require(config.RoleAgent, s.resolveQueueItem)},
@@ -196,10 +202,28 @@ func (s *Server) routeTable() []route {
 			w.Header().Set("Content-Type", "application/yaml")
 			_, _ = w.Write(surgedesk.OpenAPI)
 		})},
-		{"/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			s.writeError(w, newError(http.StatusNotFound, "not_found", "no such endpoint: "+r.Method+" "+r.URL.Path))
-		})},
+		{"/", http.HandlerFunc(s.noRoute)},
 	}
+}
+
+// noRoute answers a request no route matched: 405 with Allow when the
+// path exists for other methods, 404 otherwise.
+func (s *Server) noRoute(w http.ResponseWriter, r *http.Request) {
+	var allow []string
+	for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete} {
+		probe := r.Clone(r.Context())
+		probe.Method = m
+		if _, pattern := s.mux.Handler(probe); pattern != "" && pattern != "/" {
+			allow = append(allow, m)
+		}
+	}
+	if len(allow) == 0 {
+		s.writeError(w, newError(http.StatusNotFound, "not_found", "no such endpoint: "+r.Method+" "+r.URL.Path))
+		return
+	}
+	w.Header().Set("Allow", strings.Join(allow, ", "))
+	s.writeError(w, newError(http.StatusMethodNotAllowed, "method_not_allowed",
+		r.Method+" is not allowed on "+r.URL.Path+"; allowed: "+strings.Join(allow, ", ")))
 }
 
 func (s *Server) routes() {
