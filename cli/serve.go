@@ -254,6 +254,9 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, started cha
 	if slackApp != nil && cfg.Slack.Mode == "events" {
 		opts.Slack = slackApp
 	}
+	if opts.Dashboard, opts.Status, err = newPages(ctx, followCtx, cfg, db, b.Conn, changed, log); err != nil {
+		return err
+	}
 	api := web.New(opts)
 
 	workCtx, stopWork := context.WithCancel(context.WithoutCancel(ctx))

@@ -209,7 +209,7 @@ type embedItem struct {
 }
 
 type embedView struct {
-	Data template.JS
+	Data string
 }
 
 func embedData(d Document) embedView {
@@ -223,7 +223,7 @@ func embedData(d Document) embedView {
 	}
 	// json.Marshal escapes <, > and &, so the data cannot end the script.
 	data, _ := json.Marshal(items)
-	return embedView{Data: template.JS(data)}
+	return embedView{Data: string(data)}
 }
 
 // xmlText escapes s for XML character data and attributes.

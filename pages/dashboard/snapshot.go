@@ -1,0 +1,231 @@
+package dashboard
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/surgedesk/surgedesk/kb"
+	"github.com/surgedesk/surgedesk/storage"
+)
+
+// Store is what the dashboard reads (storage).
+type Store interface {
+	Incidents(ctx context.Context, activeOnly bool) ([]kb.Incident, error)
+	IncidentVolume(ctx context.Context, incidentID string, bucketMS, since int64) ([]storage.VolumeBucket, error)
+	IncidentTotals(ctx context.Context, incidentID string, since int64) (storage.IncidentTotals, error)
+	DeskVolume(ctx context.Context, bucketMS, since int64) ([]storage.VolumeBucket, error)
+	OpenClusters(ctx context.Context, since int64, limit int) ([]storage.Cluster, error)
+	RecentCounts(ctx context.Context, clusterIDs []string, now int64) (map[string]storage.Recent, error)
+	Alerts(ctx context.Context, status string, limit int) ([]storage.Alert, error)
+	OldestWaiting(ctx context.Context, since int64) (storage.Cluster, error)
+	FirstReplyTimes(ctx context.Context, since int64, limit int) ([]int64, error)
+}
+
+// snapshot is everything the dashboard shows, computed once and shared by
+// every viewer until it is older than the cache's TTL.
+type snapshot struct {
+	At        time.Time
+	Desk      deskFigures
+	Incidents []incidentFigures
+	Clusters  []clusterFigures
+	Alerts    []storage.Alert
+}
+
+type deskFigures struct {
+	PerMinute     series // the last hour, one bucket a minute
+	LastHour      int64
+	AnsweredHour  int64
+	Last5Minutes  int64
+	Waiting       *storage.Cluster // the oldest unanswered item, if any
+	ReplyTimes    []int64          // ms each replied cluster waited, the last 24 hours
+	MedianReplyMS int64
+}
+
+// Deflection is the share of the last hour's inquiries answered without
+// an agent, or -1 when there were none.
+func (d deskFigures) Deflection() float64 {
+	if d.LastHour == 0 {
+		return -1
+	}
+	return float64(d.AnsweredHour) / float64(d.LastHour)
+}
+
+type incidentFigures struct {
+	Incident kb.Incident
+	Totals   storage.IncidentTotals
+	Volume   series
+}
+
+type clusterFigures struct {
+	storage.Cluster
+	storage.Recent
+}
+
+// Growing says the last 5 minutes ran faster than the 10 before them.
+func (c clusterFigures) Growing() bool {
+	before := c.Last15m - c.Last5m
+	return c.Last5m*2 > before && c.Last5m > 0
+}
+
+// series is a volume per bucket with every bucket present, empty ones as
+// zero, from the bucket holding start to the one holding now.
+type series struct {
+	BucketMS  int64
+	Start     []int64 // unix ms
+	Inquiries []int64
+	Answered  []int64
+}
+
+// bucketSizes are the sizes a chart's buckets may take: the smallest that
+// keeps a chart at or under maxPoints.
+var bucketSizes = []time.Duration{time.Minute, 2 * time.Minute, 5 * time.Minute, 10 * time.Minute, 15 * time.Minute,
+	30 * time.Minute, time.Hour, 2 * time.Hour, 6 * time.Hour, 12 * time.Hour, 24 * time.Hour}
+
+const maxPoints = 240
+
+// minSpan is the shortest time a chart covers.
+const minSpan = 15 * time.Minute
+
+func bucketFor(span time.Duration) time.Duration {
+	for _, b := range bucketSizes {
+		if span/b < maxPoints {
+			return b
+		}
+	}
+	return bucketSizes[len(bucketSizes)-1]
+}
+
+// fill lays the non-empty buckets SQL returns over every bucket from
+// start to now.
+func fill(buckets []storage.VolumeBucket, bucket time.Duration, start, now time.Time) series {
+	ms := bucket.Milliseconds()
+	first, last := start.UnixMilli()/ms*ms, now.UnixMilli()/ms*ms
+	s := series{BucketMS: ms}
+	if last < first {
+		last = first
+	}
+	n := int((last-first)/ms) + 1
+	s.Start, s.Inquiries, s.Answered = make([]int64, n), make([]int64, n), make([]int64, n)
+	for i := range n {
+		s.Start[i] = first + int64(i)*ms
+	}
+	for _, b := range buckets {
+		i := (b.Start - first) / ms
+		if i < 0 || i >= int64(n) {
+			continue
+		}
+		s.Inquiries[i] += b.Inquiries
+		s.Answered[i] += b.Answered
+	}
+	return s
+}
+
+// Limits on what one snapshot reads.
+const (
+	maxClusters   = 10
+	maxAlerts     = 20
+	maxReplyTimes = 1000
+)
+
+// compute reads the snapshot from SQL: a few indexed queries for the desk,
+// two per active incident.
+func (d *Dashboard) compute(ctx context.Context) (*snapshot, error) {
+	now := d.opts.Now()
+	snap := &snapshot{At: now}
+	hourAgo := now.Add(-time.Hour)
+	desk, err := d.opts.Store.DeskVolume(ctx, time.Minute.Milliseconds(), hourAgo.UnixMilli())
+	if err != nil {
+		return nil, err
+	}
+	snap.Desk.PerMinute = fill(desk, time.Minute, hourAgo, now)
+	for i, start := range snap.Desk.PerMinute.Start {
+		snap.Desk.LastHour += snap.Desk.PerMinute.Inquiries[i]
+		snap.Desk.AnsweredHour += snap.Desk.PerMinute.Answered[i]
+		if start >= now.Add(-5*time.Minute).UnixMilli() {
+			snap.Desk.Last5Minutes += snap.Desk.PerMinute.Inquiries[i]
+		}
+	}
+	since := now.Add(-d.opts.IdleWindow).UnixMilli()
+	waiting, err := d.opts.Store.OldestWaiting(ctx, since)
+	switch {
+	case err == nil:
+		snap.Desk.Waiting = &waiting
+	case !errors.Is(err, storage.ErrNotFound):
+		return nil, err
+	}
+	if snap.Desk.ReplyTimes, err = d.opts.Store.FirstReplyTimes(ctx, now.Add(-24*time.Hour).UnixMilli(), maxReplyTimes); err != nil {
+		return nil, err
+	}
+	if n := len(snap.Desk.ReplyTimes); n > 0 {
+		sorted := slices.Sorted(slices.Values(snap.Desk.ReplyTimes))
+		snap.Desk.MedianReplyMS = sorted[n/2]
+	}
+
+	incs, err := d.opts.Store.Incidents(ctx, true)
+	if err != nil {
+		return nil, err
+	}
+	for _, inc := range incs {
+		// At least minSpan wide, so that a young incident's chart reads in
+		// minutes; before it started, its count is what SQL says (zero
+		// unless a linked cluster was already growing), and its start is
+		// marked on the chart.
+		start := inc.StartedAt
+		if start.IsZero() || start.After(now.Add(-minSpan)) {
+			start = now.Add(-minSpan)
+		}
+		bucket := bucketFor(now.Sub(start))
+		vol, err := d.opts.Store.IncidentVolume(ctx, inc.ID, bucket.Milliseconds(), start.UnixMilli()/bucket.Milliseconds()*bucket.Milliseconds())
+		if err != nil {
+			return nil, err
+		}
+		totals, err := d.opts.Store.IncidentTotals(ctx, inc.ID, 0)
+		if err != nil {
+			return nil, err
+		}
+		snap.Incidents = append(snap.Incidents, incidentFigures{Incident: inc, Totals: totals, Volume: fill(vol, bucket, start, now)})
+	}
+
+	open, err := d.opts.Store.OpenClusters(ctx, since, maxClusters)
+	if err != nil {
+		return nil, err
+	}
+	ids := make([]string, len(open))
+	for i, c := range open {
+		ids[i] = c.ID
+	}
+	recent, err := d.opts.Store.RecentCounts(ctx, ids, now.UnixMilli())
+	if err != nil {
+		return nil, err
+	}
+	for _, c := range open {
+		snap.Clusters = append(snap.Clusters, clusterFigures{Cluster: c, Recent: recent[c.ID]})
+	}
+	if snap.Alerts, err = d.opts.Store.Alerts(ctx, storage.AlertOpen, maxAlerts); err != nil {
+		return nil, err
+	}
+	return snap, nil
+}
+
+// current returns the cached snapshot, computing it when it is older than
+// the TTL. Viewers arriving during a computation wait for it rather than
+// start their own: N viewers cost one computation per TTL.
+func (d *Dashboard) current(ctx context.Context) (*snapshot, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.snap != nil && d.opts.Now().Sub(d.snap.At) < d.opts.CacheTTL {
+		return d.snap, nil
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	snap, err := d.compute(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("dashboard: unable to compute the figures: %w", err)
+	}
+	d.computations.Add(1)
+	d.snap = snap
+	return snap, nil
+}
