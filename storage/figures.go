@@ -46,8 +46,8 @@ func (s *Storage) IncidentTotals(ctx context.Context, incidentID string, since i
 			COALESCE(SUM(CASE WHEN i.state = 'answered' THEN 1 ELSE 0 END), 0) AS answered,
 			COALESCE(SUM(CASE WHEN i.state <> 'answered' AND c.replied_at IS NOT NULL THEN 1 ELSE 0 END), 0) AS replied,
 			COUNT(DISTINCT i.source || ':' || i.customer_id) AS customers
-		FROM inquiries i LEFT JOIN clusters c ON c.id = i.cluster_id
-		WHERE i.received_at >= ? AND `+aboutIncidentAs("i")), since, incidentID, incidentID)
+		FROM `+aboutIncidentSince("state, source, customer_id, cluster_id")+` i LEFT JOIN clusters c ON c.id = i.cluster_id`),
+		incidentID, since, since, incidentID)
 	if err != nil {
 		return IncidentTotals{}, fmt.Errorf("storage: unable to count the inquiries of incident %s: %w", incidentID, err)
 	}
@@ -73,12 +73,6 @@ func (s *Storage) IncidentTotals(ctx context.Context, incidentID string, since i
 		}
 	}
 	return t, rows.Err()
-}
-
-// aboutIncidentAs is aboutIncident for the inquiries table under alias.
-func aboutIncidentAs(alias string) string {
-	return `(` + alias + `.incident_id = ? OR (` + alias + `.incident_id IS NULL AND ` + alias +
-		`.cluster_id IN (SELECT id FROM clusters WHERE incident_id = ?)))`
 }
 
 // OldestWaiting returns the open cluster seen at or after since that has

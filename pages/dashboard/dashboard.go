@@ -68,9 +68,13 @@ type Dashboard struct {
 	opts     Options
 	sessions *sessions
 
-	mu           sync.Mutex
+	mu           sync.Mutex // held while computing: one computation at a time
 	snap         *snapshot
+	minutes      minuteCache
 	computations atomic.Uint64
+
+	renderMu sync.Mutex
+	rendered map[renderKey][]byte
 }
 
 // New returns the dashboard.
@@ -93,7 +97,7 @@ func New(o Options) *Dashboard {
 	if o.Log == nil {
 		o.Log = slog.New(slog.DiscardHandler)
 	}
-	return &Dashboard{opts: o, sessions: newSessions(o.Auth, o.SessionTTL, o.Now)}
+	return &Dashboard{opts: o, sessions: newSessions(o.Auth, o.SessionTTL, o.Now), rendered: map[renderKey][]byte{}}
 }
 
 // Computations counts the times the figures were computed.
@@ -181,14 +185,51 @@ func (d *Dashboard) Live(w http.ResponseWriter, r *http.Request) {
 		pages.Error(w, http.StatusServiceUnavailable, "unavailable", "the dashboard's figures could not be read; try again shortly")
 		return
 	}
-	v := d.newLiveView(locale, sess, snap)
-	var buf bytes.Buffer
-	if err := templates.ExecuteTemplate(&buf, "live", v); err != nil {
+	html, err := d.renderLive(locale, sess, snap)
+	if err != nil {
 		d.opts.Log.Error("dashboard not rendered", "err", err)
 		pages.Error(w, http.StatusInternalServerError, "internal", "the dashboard could not be rendered")
 		return
 	}
-	pages.NewBody("text/html; charset=utf-8", buf.Bytes(), snap.At, "private, no-cache").Serve(w, r)
+	pages.NewBody("text/html; charset=utf-8", html, snap.At, "private, no-cache").Serve(w, r)
+}
+
+// csrfPlaceholder stands for the viewer's CSRF token in a live part
+// rendered once for every viewer of the same language and role.
+const csrfPlaceholder = "csrf-placeholder-for-this-session"
+
+// renderLive renders the live part once per snapshot, language and role
+// (rendering costs more than computing, once there are many viewers), and
+// puts the viewer's CSRF token in.
+func (d *Dashboard) renderLive(locale string, sess session, snap *snapshot) ([]byte, error) {
+	key := renderKey{snap: snap, locale: locale, manager: sess.token.has(config.RoleManager)}
+	d.renderMu.Lock()
+	html, ok := d.rendered[key]
+	d.renderMu.Unlock()
+	if !ok {
+		v := d.newLiveView(locale, sess, snap)
+		v.CSRF, v.User = csrfPlaceholder, ""
+		var buf bytes.Buffer
+		if err := templates.ExecuteTemplate(&buf, "live", v); err != nil {
+			return nil, err
+		}
+		html = buf.Bytes()
+		d.renderMu.Lock()
+		for k := range d.rendered {
+			if k.snap != snap {
+				delete(d.rendered, k)
+			}
+		}
+		d.rendered[key] = html
+		d.renderMu.Unlock()
+	}
+	return bytes.ReplaceAll(html, []byte(csrfPlaceholder), []byte(sess.csrf())), nil
+}
+
+type renderKey struct {
+	snap    *snapshot
+	locale  string
+	manager bool
 }
 
 // LoginForm serves GET /dashboard/login.

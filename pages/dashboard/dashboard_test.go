@@ -279,6 +279,14 @@ func TestActions(t *testing.T) {
 		return rec
 	}
 	mc, mcsrf := sessionCookie(t, manager), csrfOf(manager)
+	// The live part, rendered once for all managers, carries each one's
+	// own CSRF token.
+	for _, rec := range []*httptest.ResponseRecorder{manager, signIn(d, managerSecret, false)} {
+		body := get(d, d.Live, "/dashboard/live", sessionCookie(t, rec), nil).Body.String()
+		if !strings.Contains(body, `name="csrf" value="`+csrfOf(rec)+`"`) || strings.Contains(body, csrfPlaceholder) {
+			t.Errorf("the live part lacks the session's CSRF token")
+		}
+	}
 	tests := []struct {
 		name     string
 		h        http.HandlerFunc
@@ -354,4 +362,62 @@ func equal(a, b []int64) bool {
 		}
 	}
 	return true
+}
+
+// deskStore answers DeskVolume from fixed rows and records what it was
+// asked for.
+type deskStore struct {
+	fakeStore
+	rows  []storage.VolumeBucket
+	asked []int64
+}
+
+func (f *deskStore) DeskVolume(_ context.Context, _ int64, since int64) ([]storage.VolumeBucket, error) {
+	f.asked = append(f.asked, since)
+	var out []storage.VolumeBucket
+	for _, r := range f.rows {
+		if r.Start >= since {
+			out = append(out, r)
+		}
+	}
+	return out, nil
+}
+
+func TestMinuteCache(t *testing.T) {
+	min := time.Minute.Milliseconds()
+	t0 := time.Date(2026, 11, 22, 6, 0, 0, 0, time.UTC)
+	store := &deskStore{}
+	for m := range 66 { // up to the current minute
+		store.rows = append(store.rows, storage.VolumeBucket{Start: t0.UnixMilli() + int64(m)*min, Inquiries: 1})
+	}
+	var c minuteCache
+	now := t0.Add(65*time.Minute + 30*time.Second)
+	sum := func(bs []storage.VolumeBucket) (n int64) {
+		for _, b := range bs {
+			n += b.Inquiries
+		}
+		return n
+	}
+	got, err := c.read(context.Background(), store, now)
+	if err != nil || sum(got) != 66-5 || store.asked[0] != t0.Add(5*time.Minute).UnixMilli() {
+		t.Fatalf("first read: %d inquiries (want 61, minutes 5 to 65), asked since %v, %v", sum(got), store.asked, err)
+	}
+	// A minute later: only the minutes not yet settled are counted again,
+	// and a late arrival in one of them is taken in.
+	store.rows[64].Inquiries = 5
+	store.rows[40].Inquiries = 9 // settled already: not seen until the recount
+	now = now.Add(time.Minute)
+	got, _ = c.read(context.Background(), store, now)
+	if store.asked[1] != t0.Add(63*time.Minute).UnixMilli() || sum(got) != 60+4 {
+		t.Errorf("second read asked since minute %d and counts %d, want minute 63 and 65",
+			(store.asked[1]-t0.UnixMilli())/min, sum(got))
+	}
+	if len(got) != 60 || got[0].Start != t0.Add(6*time.Minute).UnixMilli() {
+		t.Errorf("the hour should slide: %d buckets from minute %d", len(got), (got[0].Start-t0.UnixMilli())/min)
+	}
+	now = now.Add(recount)
+	got, _ = c.read(context.Background(), store, now)
+	if store.asked[2] != t0.Add(11*time.Minute).UnixMilli() || sum(got) != 55+4+8 {
+		t.Errorf("the recount asked since minute %d and counts %d", (store.asked[2]-t0.UnixMilli())/min, sum(got))
+	}
 }

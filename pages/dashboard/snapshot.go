@@ -136,7 +136,7 @@ func (d *Dashboard) compute(ctx context.Context) (*snapshot, error) {
 	now := d.opts.Now()
 	snap := &snapshot{At: now}
 	hourAgo := now.Add(-time.Hour)
-	desk, err := d.opts.Store.DeskVolume(ctx, time.Minute.Milliseconds(), hourAgo.UnixMilli())
+	desk, err := d.minutes.read(ctx, d.opts.Store, now)
 	if err != nil {
 		return nil, err
 	}
@@ -228,4 +228,52 @@ func (d *Dashboard) current(ctx context.Context) (*snapshot, error) {
 	d.computations.Add(1)
 	d.snap = snap
 	return snap, nil
+}
+
+// minuteCache keeps the desk's counts for the minutes of the last hour
+// that are over, so that a refresh counts only the last few minutes again:
+// during a surge the hour holds millions of inquiries. A minute is taken
+// as final settleAfter after it ended (an inquiry is stored within
+// seconds of its arrival unless the store worker lags), and the whole
+// hour is counted afresh every recount to take in any that came later.
+type minuteCache struct {
+	counts  map[int64]storage.VolumeBucket // by minute, unix ms
+	through int64                          // minutes before this one are cached
+	full    time.Time                      // when the whole hour was last counted
+}
+
+const (
+	settleAfter = 2 * time.Minute
+	recount     = 5 * time.Minute
+)
+
+func (c *minuteCache) read(ctx context.Context, store Store, now time.Time) ([]storage.VolumeBucket, error) {
+	minute := time.Minute.Milliseconds()
+	hourAgo := now.Add(-time.Hour).UnixMilli() / minute * minute
+	since := c.through
+	if c.counts == nil || now.Sub(c.full) >= recount || since < hourAgo {
+		c.counts, since = map[int64]storage.VolumeBucket{}, hourAgo
+	}
+	fresh, err := store.DeskVolume(ctx, minute, since)
+	if err != nil {
+		return nil, err
+	}
+	if since == hourAgo {
+		c.full = now
+	}
+	for m := range c.counts {
+		if m >= since || m < hourAgo {
+			delete(c.counts, m)
+		}
+	}
+	for _, b := range fresh {
+		c.counts[b.Start] = b
+	}
+	c.through = now.Add(-settleAfter).UnixMilli() / minute * minute
+	out := make([]storage.VolumeBucket, 0, len(c.counts))
+	for _, b := range c.counts {
+		out = append(out, b)
+	}
+	slices.SortFunc(out, func(a, b storage.VolumeBucket) int { return int(a.Start - b.Start) })
+	return out, nil
 }
