@@ -72,7 +72,7 @@ var messages = pages.Messages{
 	"last15":         {"최근 15분", "Last 15 min"},
 	"growth":         {"추세", "Trend"},
 	"growing":        {"증가", "growing"},
-	"steady":        {"유지·감소", "steady or falling"},
+	"steady":         {"유지·감소", "steady or falling"},
 	"incident":       {"장애", "Incident"},
 	"updated":        {"갱신", "Updated"},
 	"refresh":        {"몇 초마다 자동으로 갱신됩니다.", "Refreshes itself every few seconds."},
@@ -156,9 +156,9 @@ type alertView struct {
 
 type incidentView struct {
 	ID, Title, Status, StatusName, Severity, SeverityName, Started string
-	Totals                                                        storage.IncidentTotals
-	Chart                                                         chartView
-	Updates                                                       []updateView
+	Totals                                                         storage.IncidentTotals
+	Chart                                                          chartView
+	Updates                                                        []updateView
 }
 
 type updateView struct {

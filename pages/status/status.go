@@ -284,7 +284,7 @@ var (
 	}).Parse(htmlSource))
 	// The feed is XML, which html/template's contextual escaping does not
 	// know: every value goes through the xml function instead.
-	feedTemplate  = texttemplate.Must(texttemplate.New("feed").Funcs(texttemplate.FuncMap{"xml": xmlText}).Parse(feedSource))
+	feedTemplate = texttemplate.Must(texttemplate.New("feed").Funcs(texttemplate.FuncMap{"xml": xmlText}).Parse(feedSource))
 	// The script's one value is JSON from json.Marshal, which escapes <, >
 	// and &, so text/template is enough.
 	embedTemplate = texttemplate.Must(texttemplate.New("embed").Parse(embedSource))
