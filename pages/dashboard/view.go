@@ -184,6 +184,7 @@ type chartView struct {
 // series per line, as inquiries per minute; marks are status updates.
 type chartData struct {
 	X      []int64     `json:"x"`
+	Bucket int64       `json:"bucket"` // seconds
 	Series [][]float64 `json:"series"`
 	Labels []string    `json:"labels"`
 	Marks  []chartMark `json:"marks"`
@@ -241,7 +242,7 @@ func (d *Dashboard) newLiveView(locale string, sess session, snap *snapshot) liv
 		inc := f.Incident
 		iv := incidentView{ID: inc.ID, Title: inc.Title(locale), Status: string(inc.Status), StatusName: inc.Status.Name(locale),
 			Severity: string(inc.Severity), SeverityName: t(string(inc.Severity)), Started: kb.FormatTime(inc.StartedAt, locale), Totals: f.Totals}
-		var marks []chartMark
+		marks := []chartMark{{X: inc.StartedAt.Unix(), Label: t("started")}}
 		for _, u := range inc.Updates {
 			marks = append(marks, chartMark{X: u.CreatedAt.Unix(), Label: fmt.Sprintf("#%d %s", u.Version, u.Status.Name(locale))})
 			iv.Updates = append(iv.Updates, updateView{Version: u.Version, StatusName: u.Status.Name(locale),
@@ -278,7 +279,7 @@ func (b base) chart(id, title string, s series, marks []chartMark, labels []stri
 	if minutes <= 0 {
 		minutes = 1
 	}
-	d := chartData{X: make([]int64, len(s.Start)), Labels: labels, Marks: marks}
+	d := chartData{X: make([]int64, len(s.Start)), Bucket: s.BucketMS / 1000, Labels: labels, Marks: marks}
 	if d.Marks == nil {
 		d.Marks = []chartMark{}
 	}

@@ -9,11 +9,13 @@
   var colours = ["#1b1f24", "#166534", "#c2410c"];
   var dashes = [[], [8, 4], [2, 3]];
 
-  function marksPlugin(marks) {
+  // marksPlugin draws the incident's start and status updates as dashed
+  // vertical lines; one in the current (last) bucket sits on its edge.
+  function marksPlugin(holder) {
     return {
       hooks: {
         draw: [function (u) {
-          var ctx = u.ctx;
+          var ctx = u.ctx, marks = holder.data.marks || [], bucket = holder.data.bucket || 60;
           ctx.save();
           ctx.strokeStyle = "#6d28d9";
           ctx.fillStyle = "#6d28d9";
@@ -21,7 +23,9 @@
           ctx.setLineDash([4 * devicePixelRatio, 3 * devicePixelRatio]);
           ctx.font = (11 * devicePixelRatio) + "px system-ui, sans-serif";
           for (var i = 0; i < marks.length; i++) {
-            var x = Math.round(u.valToPos(marks[i].x, "x", true));
+            var xs = u.data[0], t = marks[i].x;
+            if (xs.length && t > xs[xs.length - 1] && t < xs[xs.length - 1] + bucket) t = xs[xs.length - 1];
+            var x = Math.round(u.valToPos(t, "x", true));
             if (x < u.bbox.left || x > u.bbox.left + u.bbox.width) continue;
             ctx.beginPath();
             ctx.moveTo(x, u.bbox.top);
@@ -43,6 +47,7 @@
 
   function draw(el, d) {
     var width = Math.max(280, el.clientWidth || 600);
+    var holder = { data: d };
     var series = [{}];
     for (var i = 0; i < d.labels.length; i++) {
       series.push({ label: d.labels[i], stroke: colours[i], width: 2, dash: dashes[i], points: { show: false } });
@@ -54,9 +59,11 @@
       tzDate: function (ts) { return uPlot.tzDate(new Date(ts * 1e3), "Asia/Seoul"); },
       scales: { x: { time: true }, y: { range: function (u, min, max) { return [0, Math.max(1, max) * 1.1]; } } },
       axes: [{}, { size: 48 }],
-      plugins: [marksPlugin(d.marks)]
+      plugins: [marksPlugin(holder)]
     }, seriesOf(d), el);
-    charts[el.id] = { plot: plot, el: el, data: d };
+    holder.plot = plot;
+    holder.el = el;
+    charts[el.id] = holder;
   }
 
   function readData(root) {
@@ -90,8 +97,8 @@
       if (slot && data[id]) {
         slot.replaceWith(charts[id].el);
         charts[id].el.setAttribute("aria-label", slot.getAttribute("aria-label") || "");
-        charts[id].plot.setData(seriesOf(data[id]));
         charts[id].data = data[id];
+        charts[id].plot.setData(seriesOf(data[id]));
       } else {
         charts[id].plot.destroy();
         delete charts[id];
