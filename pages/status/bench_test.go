@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -74,4 +75,62 @@ func BenchmarkServe(b *testing.B) {
 			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "req/s")
 		})
 	}
+}
+
+// BenchmarkServeInterleaved sends each parallel client's requests
+// alternately to the status page and to a bare handler writing the same
+// bytes, so that both see the same machine at the same moment (this
+// machine is shared, and back-to-back runs differ by 2×). It reports the
+// mean time per request of each and status/bare, the status page's
+// requests per second as a share of the bare handler's at the same
+// concurrency. Run: go test ./pages/status -run '^$' -bench ServeInterleaved -benchtime 20000x -count 5
+func BenchmarkServeInterleaved(b *testing.B) {
+	p := status.New(status.Options{Source: &fakeSource{incs: []kb.Incident{voucherIncident()}}, Now: func() time.Time { return now }})
+	if err := p.Rebuild(context.Background()); err != nil {
+		b.Fatal(err)
+	}
+	rec := httptest.NewRecorder()
+	p.HTML(rec, httptest.NewRequest("GET", "/status", nil))
+	page := rec.Body.Bytes()
+	bare := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		_, _ = w.Write(page)
+	}))
+	defer bare.Close()
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /status", p.HTML)
+	page2 := httptest.NewServer(mux)
+	defer page2.Close()
+	tr := &http.Transport{MaxIdleConnsPerHost: 256, MaxIdleConns: 512}
+	defer tr.CloseIdleConnections()
+	client := &http.Client{Transport: tr}
+	var spent [2]atomic.Int64
+	var count [2]atomic.Int64
+	targets := [2]string{bare.URL + "/status", page2.URL + "/status"}
+	b.SetParallelism(8)
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		i := 0
+		for pb.Next() {
+			k := i % 2
+			i++
+			req, _ := http.NewRequest("GET", targets[k], nil)
+			req.Header.Set("Accept-Language", "ko-KR,ko;q=0.9")
+			start := time.Now()
+			resp, err := client.Do(req)
+			if err != nil {
+				b.Error(err)
+				return
+			}
+			_, _ = io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			spent[k].Add(int64(time.Since(start)))
+			count[k].Add(1)
+		}
+	})
+	bareMean := float64(spent[0].Load()) / float64(max(count[0].Load(), 1))
+	pageMean := float64(spent[1].Load()) / float64(max(count[1].Load(), 1))
+	b.ReportMetric(bareMean/1e3, "bare-µs/req")
+	b.ReportMetric(pageMean/1e3, "status-µs/req")
+	b.ReportMetric(bareMean/pageMean, "status/bare")
 }
