@@ -70,8 +70,12 @@ type Dashboard struct {
 
 	mu           sync.Mutex // held while computing: one computation at a time
 	snap         *snapshot
-	minutes      minuteCache
 	computations atomic.Uint64
+	// What compute keeps between computations (under mu).
+	desk      bucketCache
+	incidents map[string]*bucketCache // by incident id
+	slow      map[string]storage.IncidentTotals
+	slowAt    time.Time
 
 	renderMu sync.Mutex
 	rendered map[renderKey][]byte
@@ -97,7 +101,8 @@ func New(o Options) *Dashboard {
 	if o.Log == nil {
 		o.Log = slog.New(slog.DiscardHandler)
 	}
-	return &Dashboard{opts: o, sessions: newSessions(o.Auth, o.SessionTTL, o.Now), rendered: map[renderKey][]byte{}}
+	return &Dashboard{opts: o, sessions: newSessions(o.Auth, o.SessionTTL, o.Now), rendered: map[renderKey][]byte{},
+		incidents: map[string]*bucketCache{}}
 }
 
 // Computations counts the times the figures were computed.
@@ -319,7 +324,7 @@ func (d *Dashboard) Declare(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	inc, err := d.opts.Alerts.Declare(r.Context(), Actor(sess.token.name), id)
+	inc, err := d.opts.Alerts.Declare(r.Context(), actorOf(sess.token.name), id)
 	d.afterAction(w, r, locale, "declared", inc, err)
 }
 
@@ -329,12 +334,12 @@ func (d *Dashboard) Dismiss(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	err := d.opts.Alerts.Dismiss(r.Context(), Actor(sess.token.name), id)
+	err := d.opts.Alerts.Dismiss(r.Context(), actorOf(sess.token.name), id)
 	d.afterAction(w, r, locale, "dismissed", "", err)
 }
 
-// Actor names a dashboard user in the audit trail.
-func Actor(tokenName string) string { return "dashboard:" + tokenName }
+// actorOf names a dashboard user in the audit trail.
+func actorOf(tokenName string) string { return "dashboard:" + tokenName }
 
 func (d *Dashboard) afterAction(w http.ResponseWriter, r *http.Request, locale, notice, incident string, err error) {
 	switch {

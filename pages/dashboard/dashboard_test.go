@@ -383,14 +383,17 @@ func (f *deskStore) DeskVolume(_ context.Context, _ int64, since int64) ([]stora
 	return out, nil
 }
 
-func TestMinuteCache(t *testing.T) {
+func TestBucketCache(t *testing.T) {
 	min := time.Minute.Milliseconds()
 	t0 := time.Date(2026, 11, 22, 6, 0, 0, 0, time.UTC)
 	store := &deskStore{}
 	for m := range 66 { // up to the current minute
 		store.rows = append(store.rows, storage.VolumeBucket{Start: t0.UnixMilli() + int64(m)*min, Inquiries: 1})
 	}
-	var c minuteCache
+	var c bucketCache
+	read := func(now time.Time) ([]storage.VolumeBucket, error) {
+		return c.read(context.Background(), store.DeskVolume, time.Minute, now.Add(-time.Hour), now)
+	}
 	now := t0.Add(65*time.Minute + 30*time.Second)
 	sum := func(bs []storage.VolumeBucket) (n int64) {
 		for _, b := range bs {
@@ -398,7 +401,7 @@ func TestMinuteCache(t *testing.T) {
 		}
 		return n
 	}
-	got, err := c.read(context.Background(), store, now)
+	got, err := read(now)
 	if err != nil || sum(got) != 66-5 || store.asked[0] != t0.Add(5*time.Minute).UnixMilli() {
 		t.Fatalf("first read: %d inquiries (want 61, minutes 5 to 65), asked since %v, %v", sum(got), store.asked, err)
 	}
@@ -407,7 +410,7 @@ func TestMinuteCache(t *testing.T) {
 	store.rows[64].Inquiries = 5
 	store.rows[40].Inquiries = 9 // settled already: not seen until the recount
 	now = now.Add(time.Minute)
-	got, _ = c.read(context.Background(), store, now)
+	got, _ = read(now)
 	if store.asked[1] != t0.Add(63*time.Minute).UnixMilli() || sum(got) != 60+4 {
 		t.Errorf("second read asked since minute %d and counts %d, want minute 63 and 65",
 			(store.asked[1]-t0.UnixMilli())/min, sum(got))
@@ -416,7 +419,7 @@ func TestMinuteCache(t *testing.T) {
 		t.Errorf("the hour should slide: %d buckets from minute %d", len(got), (got[0].Start-t0.UnixMilli())/min)
 	}
 	now = now.Add(recount)
-	got, _ = c.read(context.Background(), store, now)
+	got, _ = read(now)
 	if store.asked[2] != t0.Add(11*time.Minute).UnixMilli() || sum(got) != 55+4+8 {
 		t.Errorf("the recount asked since minute %d and counts %d", (store.asked[2]-t0.UnixMilli())/min, sum(got))
 	}

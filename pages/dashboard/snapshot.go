@@ -1,6 +1,7 @@
 package dashboard
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -89,6 +90,10 @@ const maxPoints = 240
 // minSpan is the shortest time a chart covers.
 const minSpan = 15 * time.Minute
 
+// slowEvery is how often the figures that need a pass over all of an
+// incident's inquiries are counted.
+const slowEvery = 30 * time.Second
+
 func bucketFor(span time.Duration) time.Duration {
 	for _, b := range bucketSizes {
 		if span/b < maxPoints {
@@ -136,7 +141,7 @@ func (d *Dashboard) compute(ctx context.Context) (*snapshot, error) {
 	now := d.opts.Now()
 	snap := &snapshot{At: now}
 	hourAgo := now.Add(-time.Hour)
-	desk, err := d.minutes.read(ctx, d.opts.Store, now)
+	desk, err := d.desk.read(ctx, d.opts.Store.DeskVolume, time.Minute, hourAgo, now)
 	if err != nil {
 		return nil, err
 	}
@@ -168,6 +173,24 @@ func (d *Dashboard) compute(ctx context.Context) (*snapshot, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Distinct customers, replies and follow-ups take a pass over all of an
+	// incident's inquiries and deliveries: they are counted every
+	// slowEvery, not at every refresh.
+	stale := now.Sub(d.slowAt) >= slowEvery
+	for _, inc := range incs {
+		_, known := d.slow[inc.ID]
+		stale = stale || !known
+	}
+	if stale {
+		slow := make(map[string]storage.IncidentTotals, len(incs))
+		for _, inc := range incs {
+			if slow[inc.ID], err = d.opts.Store.IncidentTotals(ctx, inc.ID, 0); err != nil {
+				return nil, err
+			}
+		}
+		d.slow, d.slowAt = slow, now
+	}
+	active := map[string]bool{}
 	for _, inc := range incs {
 		// At least minSpan wide, so that a young incident's chart reads in
 		// minutes; before it started, its count is what SQL says (zero
@@ -178,15 +201,32 @@ func (d *Dashboard) compute(ctx context.Context) (*snapshot, error) {
 			start = now.Add(-minSpan)
 		}
 		bucket := bucketFor(now.Sub(start))
-		vol, err := d.opts.Store.IncidentVolume(ctx, inc.ID, bucket.Milliseconds(), start.UnixMilli()/bucket.Milliseconds()*bucket.Milliseconds())
+		cache := d.incidents[inc.ID]
+		if cache == nil {
+			cache = &bucketCache{}
+			d.incidents[inc.ID] = cache
+		}
+		active[inc.ID] = true
+		vol, err := cache.read(ctx, func(ctx context.Context, bucketMS, since int64) ([]storage.VolumeBucket, error) {
+			return d.opts.Store.IncidentVolume(ctx, inc.ID, bucketMS, since)
+		}, bucket, start, now)
 		if err != nil {
 			return nil, err
 		}
-		totals, err := d.opts.Store.IncidentTotals(ctx, inc.ID, 0)
-		if err != nil {
-			return nil, err
+		// Inquiries and answered from the buckets, so that the counts move
+		// with the chart; the rest as last counted.
+		totals := d.slow[inc.ID]
+		totals.Inquiries, totals.Answered = 0, 0
+		for _, b := range vol {
+			totals.Inquiries += b.Inquiries
+			totals.Answered += b.Answered
 		}
 		snap.Incidents = append(snap.Incidents, incidentFigures{Incident: inc, Totals: totals, Volume: fill(vol, bucket, start, now)})
+	}
+	for id := range d.incidents {
+		if !active[id] {
+			delete(d.incidents, id)
+		}
 	}
 
 	open, err := d.opts.Store.OpenClusters(ctx, since, maxClusters)
@@ -230,50 +270,56 @@ func (d *Dashboard) current(ctx context.Context) (*snapshot, error) {
 	return snap, nil
 }
 
-// minuteCache keeps the desk's counts for the minutes of the last hour
-// that are over, so that a refresh counts only the last few minutes again:
-// during a surge the hour holds millions of inquiries. A minute is taken
-// as final settleAfter after it ended (an inquiry is stored within
-// seconds of its arrival unless the store worker lags), and the whole
-// hour is counted afresh every recount to take in any that came later.
-type minuteCache struct {
-	counts  map[int64]storage.VolumeBucket // by minute, unix ms
-	through int64                          // minutes before this one are cached
-	full    time.Time                      // when the whole hour was last counted
+// bucketCache keeps a series' counts per bucket, so that a refresh counts
+// again only the buckets that may still change: during a surge an hour
+// holds millions of inquiries, and an incident's since it started as
+// many. A bucket is taken as final settleAfter after it ended (an inquiry
+// is stored within seconds of its arrival unless the store worker lags),
+// and the whole series is counted afresh every recount to take in any that
+// came later, and whenever the bucket size changes.
+type bucketCache struct {
+	bucketMS int64
+	counts   map[int64]storage.VolumeBucket // by bucket start, unix ms
+	through  int64                          // buckets before this one are cached
+	full     time.Time                      // when the whole series was last counted
 }
+
+// countFunc counts per bucket of bucketMS from since (unix ms) on.
+type countFunc func(ctx context.Context, bucketMS, since int64) ([]storage.VolumeBucket, error)
 
 const (
 	settleAfter = 2 * time.Minute
 	recount     = 5 * time.Minute
 )
 
-func (c *minuteCache) read(ctx context.Context, store Store, now time.Time) ([]storage.VolumeBucket, error) {
-	minute := time.Minute.Milliseconds()
-	hourAgo := now.Add(-time.Hour).UnixMilli() / minute * minute
+// read returns the non-empty buckets from the one holding start to now.
+func (c *bucketCache) read(ctx context.Context, count countFunc, bucket time.Duration, start, now time.Time) ([]storage.VolumeBucket, error) {
+	ms := bucket.Milliseconds()
+	first := start.UnixMilli() / ms * ms
 	since := c.through
-	if c.counts == nil || now.Sub(c.full) >= recount || since < hourAgo {
-		c.counts, since = map[int64]storage.VolumeBucket{}, hourAgo
+	if c.counts == nil || c.bucketMS != ms || now.Sub(c.full) >= recount || since < first {
+		c.counts, c.bucketMS, since = map[int64]storage.VolumeBucket{}, ms, first
 	}
-	fresh, err := store.DeskVolume(ctx, minute, since)
+	fresh, err := count(ctx, ms, since)
 	if err != nil {
 		return nil, err
 	}
-	if since == hourAgo {
+	if since == first {
 		c.full = now
 	}
 	for m := range c.counts {
-		if m >= since || m < hourAgo {
+		if m >= since || m < first {
 			delete(c.counts, m)
 		}
 	}
 	for _, b := range fresh {
 		c.counts[b.Start] = b
 	}
-	c.through = now.Add(-settleAfter).UnixMilli() / minute * minute
+	c.through = max(first, now.Add(-settleAfter).UnixMilli()/ms*ms)
 	out := make([]storage.VolumeBucket, 0, len(c.counts))
 	for _, b := range c.counts {
 		out = append(out, b)
 	}
-	slices.SortFunc(out, func(a, b storage.VolumeBucket) int { return int(a.Start - b.Start) })
+	slices.SortFunc(out, func(a, b storage.VolumeBucket) int { return cmp.Compare(a.Start, b.Start) })
 	return out, nil
 }

@@ -58,7 +58,12 @@
       // Korea time, as every other time on the page.
       tzDate: function (ts) { return uPlot.tzDate(new Date(ts * 1e3), "Asia/Seoul"); },
       scales: { x: { time: true }, y: { range: function (u, min, max) { return [0, Math.max(1, max) * 1.1]; } } },
-      axes: [{}, { size: 48 }],
+      // The y axis as wide as its longest label (20,000 needs more room than 5).
+      axes: [{}, { size: function (u, values) {
+        var n = 1;
+        for (var i = 0; values && i < values.length; i++) n = Math.max(n, String(values[i]).length);
+        return 24 + 8 * n;
+      } }],
       plugins: [marksPlugin(holder)]
     }, seriesOf(d), el);
     holder.plot = plot;
