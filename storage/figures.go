@@ -25,54 +25,52 @@ func (s *Storage) DeskVolume(ctx context.Context, bucketMS, since int64) ([]Volu
 	return out, nil
 }
 
-// IncidentTotals are an incident's figures since it started.
-type IncidentTotals struct {
-	Inquiries int64 `db:"inquiries"`
-	Answered  int64 `db:"answered"`  // answered automatically at intake
-	Replied   int64 `db:"replied"`   // unanswered, in a cluster an agent replied to
-	Customers int64 `db:"customers"` // distinct
+// IncidentReach is who an incident reached: counted from its clusters and
+// its deliveries, never from its inquiries one by one, so that reading it
+// costs the same however many inquiries arrived.
+type IncidentReach struct {
+	// Customers are the distinct customers in the clusters linked to the
+	// incident (an inquiry answered about it has its cluster linked).
+	Customers int64 `db:"customers"`
+	// InReplied counts the inquiries in linked clusters an agent replied to.
+	InReplied int64 `db:"in_replied"`
 	// Follow-ups about its status updates, by delivery status.
 	FollowupsSent, FollowupsFailed, FollowupsPending int64
 }
 
-// Queued is what went to the human queue.
-func (t IncidentTotals) Queued() int64 { return t.Inquiries - t.Answered }
-
-// IncidentTotals counts an incident's inquiries received at or after
-// since and its follow-ups.
-func (s *Storage) IncidentTotals(ctx context.Context, incidentID string, since int64) (IncidentTotals, error) {
-	var t IncidentTotals
-	err := s.db.GetContext(ctx, &t, s.db.Rebind(`SELECT COUNT(*) AS inquiries,
-			COALESCE(SUM(CASE WHEN i.state = 'answered' THEN 1 ELSE 0 END), 0) AS answered,
-			COALESCE(SUM(CASE WHEN i.state <> 'answered' AND c.replied_at IS NOT NULL THEN 1 ELSE 0 END), 0) AS replied,
-			COUNT(DISTINCT i.source || ':' || i.customer_id) AS customers
-		FROM `+aboutIncidentSince("state, source, customer_id, cluster_id")+` i LEFT JOIN clusters c ON c.id = i.cluster_id`),
-		incidentID, since, since, incidentID)
+// IncidentReach reads an incident's reach.
+func (s *Storage) IncidentReach(ctx context.Context, incidentID string) (IncidentReach, error) {
+	var r IncidentReach
+	err := s.db.GetContext(ctx, &r, s.db.Rebind(`SELECT
+			(SELECT COUNT(DISTINCT customer_key) FROM cluster_customers
+				WHERE cluster_id IN (SELECT id FROM clusters WHERE incident_id = ?)) AS customers,
+			(SELECT COALESCE(SUM(inquiries), 0) FROM clusters
+				WHERE incident_id = ? AND replied_at IS NOT NULL) AS in_replied`), incidentID, incidentID)
 	if err != nil {
-		return IncidentTotals{}, fmt.Errorf("storage: unable to count the inquiries of incident %s: %w", incidentID, err)
+		return IncidentReach{}, fmt.Errorf("storage: unable to count the customers of incident %s: %w", incidentID, err)
 	}
 	rows, err := s.db.QueryContext(ctx, s.db.Rebind(`SELECT status, COUNT(*) FROM deliveries
 		WHERE incident_id = ? AND kind = ? GROUP BY status`), incidentID, KindFollowup)
 	if err != nil {
-		return IncidentTotals{}, fmt.Errorf("storage: unable to count the follow-ups of incident %s: %w", incidentID, err)
+		return IncidentReach{}, fmt.Errorf("storage: unable to count the follow-ups of incident %s: %w", incidentID, err)
 	}
 	defer rows.Close()
 	for rows.Next() {
 		var status string
 		var n int64
 		if err := rows.Scan(&status, &n); err != nil {
-			return IncidentTotals{}, fmt.Errorf("storage: unable to count the follow-ups of incident %s: %w", incidentID, err)
+			return IncidentReach{}, fmt.Errorf("storage: unable to count the follow-ups of incident %s: %w", incidentID, err)
 		}
 		switch status {
 		case DeliveryDelivered:
-			t.FollowupsSent = n
+			r.FollowupsSent = n
 		case DeliveryFailed:
-			t.FollowupsFailed = n
+			r.FollowupsFailed = n
 		default:
-			t.FollowupsPending += n
+			r.FollowupsPending += n
 		}
 	}
-	return t, rows.Err()
+	return r, rows.Err()
 }
 
 // OldestWaiting returns the open cluster seen at or after since that has

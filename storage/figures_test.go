@@ -84,13 +84,19 @@ func TestDashboardFigures(t *testing.T) {
 			if _, err := s.ReplyToCluster(ctx, "agent-kim", "cl-pay", "복구 중입니다."); err != nil {
 				t.Fatal(err)
 			}
-			tot, err := s.IncidentTotals(ctx, "inc-f", 0)
+			reach, err := s.IncidentReach(ctx, "inc-f")
 			if err != nil {
 				t.Fatal(err)
 			}
-			// a (answered), b and c (queued, in the replied cluster); kim twice.
-			if tot.Inquiries != 3 || tot.Answered != 1 || tot.Queued() != 2 || tot.Replied != 2 || tot.Customers != 2 {
-				t.Errorf("IncidentTotals = %+v", tot)
+			// cl-pay: kim and lee, three inquiries, replied.
+			if reach.Customers != 2 || reach.InReplied != 3 || reach.FollowupsSent+reach.FollowupsFailed+reach.FollowupsPending != 0 {
+				t.Errorf("IncidentReach = %+v", reach)
+			}
+			if err := s.LinkCluster(ctx, "test", "cl-new", "inc-f"); err != nil {
+				t.Fatal(err)
+			}
+			if reach, _ := s.IncidentReach(ctx, "inc-f"); reach.Customers != 3 || reach.InReplied != 3 {
+				t.Errorf("after linking cl-new (choi, no reply): %+v", reach)
 			}
 		})
 	}

@@ -117,7 +117,7 @@ func BenchmarkRefresh(b *testing.B) {
 			b.Run("compute-whole-hour", func(b *testing.B) {
 				ctx := context.Background()
 				for b.Loop() {
-					// As at start, and at every recount (5 min) and slowEvery (30 s).
+					// As at start, and at every recount (5 min) and slowEvery (10 s).
 					d.desk, d.incidents, d.slow = bucketCache{}, map[string]*bucketCache{}, nil
 					if _, err := d.compute(ctx); err != nil {
 						b.Fatal(err)

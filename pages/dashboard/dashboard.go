@@ -74,7 +74,7 @@ type Dashboard struct {
 	// What compute keeps between computations (under mu).
 	desk      bucketCache
 	incidents map[string]*bucketCache // by incident id
-	slow      map[string]storage.IncidentTotals
+	slow      map[string]storage.IncidentReach
 	slowAt    time.Time
 
 	renderMu sync.Mutex

@@ -40,8 +40,8 @@ func (f *fakeStore) IncidentVolume(_ context.Context, _ string, bucketMS, since 
 	return []storage.VolumeBucket{{Start: m, Inquiries: 3, Answered: 1}, {Start: m + 5*bucketMS, Inquiries: 7, Answered: 7}}, f.read()
 }
 
-func (f *fakeStore) IncidentTotals(context.Context, string, int64) (storage.IncidentTotals, error) {
-	return storage.IncidentTotals{Inquiries: 10, Answered: 8, Replied: 1, Customers: 9, FollowupsSent: 5, FollowupsFailed: 2}, f.read()
+func (f *fakeStore) IncidentReach(context.Context, string) (storage.IncidentReach, error) {
+	return storage.IncidentReach{InReplied: 1, Customers: 9, FollowupsSent: 5, FollowupsFailed: 2}, f.read()
 }
 
 func (f *fakeStore) DeskVolume(_ context.Context, bucketMS, since int64) ([]storage.VolumeBucket, error) {
@@ -186,7 +186,7 @@ func TestPageAndLive(t *testing.T) {
 		t.Fatalf("page: %d %v", rec.Code, rec.Header())
 	}
 	for _, want := range []string{`lang="ko"`, "모바일 상품권 결제 장애", "원인 확인", "데스크 전체", "75%", "3분", "로그인이 안 돼요", "▲ 증가",
-		`class="f-sent">5<`, `class="f-failed">2<`, `class="f-replied">1<`, "선언과 무시는 manager 권한이 필요합니다."} {
+		`class="f-sent">5<`, `class="f-failed">2<`, `class="f-replied">1<`, `class="f-customers">9<`, `class="f-inquiries">10<`, `class="f-queued">2<`, "선언과 무시는 manager 권한이 필요합니다."} {
 		if !strings.Contains(body, want) {
 			t.Errorf("the page lacks %q", want)
 		}
@@ -407,12 +407,12 @@ func TestBucketCache(t *testing.T) {
 	}
 	// A minute later: only the minutes not yet settled are counted again,
 	// and a late arrival in one of them is taken in.
-	store.rows[64].Inquiries = 5
+	store.rows[65].Inquiries = 5
 	store.rows[40].Inquiries = 9 // settled already: not seen until the recount
 	now = now.Add(time.Minute)
 	got, _ = read(now)
-	if store.asked[1] != t0.Add(63*time.Minute).UnixMilli() || sum(got) != 60+4 {
-		t.Errorf("second read asked since minute %d and counts %d, want minute 63 and 65",
+	if store.asked[1] != t0.Add(65*time.Minute).UnixMilli() || sum(got) != 60+4 {
+		t.Errorf("second read asked since minute %d and counts %d, want minute 65 and 64",
 			(store.asked[1]-t0.UnixMilli())/min, sum(got))
 	}
 	if len(got) != 60 || got[0].Start != t0.Add(6*time.Minute).UnixMilli() {

@@ -16,7 +16,7 @@ import (
 type Store interface {
 	Incidents(ctx context.Context, activeOnly bool) ([]kb.Incident, error)
 	IncidentVolume(ctx context.Context, incidentID string, bucketMS, since int64) ([]storage.VolumeBucket, error)
-	IncidentTotals(ctx context.Context, incidentID string, since int64) (storage.IncidentTotals, error)
+	IncidentReach(ctx context.Context, incidentID string) (storage.IncidentReach, error)
 	DeskVolume(ctx context.Context, bucketMS, since int64) ([]storage.VolumeBucket, error)
 	OpenClusters(ctx context.Context, since int64, limit int) ([]storage.Cluster, error)
 	RecentCounts(ctx context.Context, clusterIDs []string, now int64) (map[string]storage.Recent, error)
@@ -56,9 +56,19 @@ func (d deskFigures) Deflection() float64 {
 
 type incidentFigures struct {
 	Incident kb.Incident
-	Totals   storage.IncidentTotals
+	Totals   incidentTotals
 	Volume   series
 }
+
+// incidentTotals are an incident's counts: inquiries and answered from its
+// chart's buckets, the rest from its reach.
+type incidentTotals struct {
+	storage.IncidentReach
+	Inquiries, Answered int64
+}
+
+// Queued is what went to the agents' queue.
+func (t incidentTotals) Queued() int64 { return t.Inquiries - t.Answered }
 
 type clusterFigures struct {
 	storage.Cluster
@@ -90,9 +100,9 @@ const maxPoints = 240
 // minSpan is the shortest time a chart covers.
 const minSpan = 15 * time.Minute
 
-// slowEvery is how often the figures that need a pass over all of an
-// incident's inquiries are counted.
-const slowEvery = 30 * time.Second
+// slowEvery is how often an incident's reach (customers, replies,
+// follow-ups) is read.
+const slowEvery = 10 * time.Second
 
 func bucketFor(span time.Duration) time.Duration {
 	for _, b := range bucketSizes {
@@ -173,18 +183,17 @@ func (d *Dashboard) compute(ctx context.Context) (*snapshot, error) {
 	if err != nil {
 		return nil, err
 	}
-	// Distinct customers, replies and follow-ups take a pass over all of an
-	// incident's inquiries and deliveries: they are counted every
-	// slowEvery, not at every refresh.
+	// Customers, replies and follow-ups are read every slowEvery, not at
+	// every refresh: they change slowly and cost more.
 	stale := now.Sub(d.slowAt) >= slowEvery
 	for _, inc := range incs {
 		_, known := d.slow[inc.ID]
 		stale = stale || !known
 	}
 	if stale {
-		slow := make(map[string]storage.IncidentTotals, len(incs))
+		slow := make(map[string]storage.IncidentReach, len(incs))
 		for _, inc := range incs {
-			if slow[inc.ID], err = d.opts.Store.IncidentTotals(ctx, inc.ID, 0); err != nil {
+			if slow[inc.ID], err = d.opts.Store.IncidentReach(ctx, inc.ID); err != nil {
 				return nil, err
 			}
 		}
@@ -214,9 +223,8 @@ func (d *Dashboard) compute(ctx context.Context) (*snapshot, error) {
 			return nil, err
 		}
 		// Inquiries and answered from the buckets, so that the counts move
-		// with the chart; the rest as last counted.
-		totals := d.slow[inc.ID]
-		totals.Inquiries, totals.Answered = 0, 0
+		// with the chart; the rest as last read.
+		totals := incidentTotals{IncidentReach: d.slow[inc.ID]}
 		for _, b := range vol {
 			totals.Inquiries += b.Inquiries
 			totals.Answered += b.Answered
@@ -288,7 +296,7 @@ type bucketCache struct {
 type countFunc func(ctx context.Context, bucketMS, since int64) ([]storage.VolumeBucket, error)
 
 const (
-	settleAfter = 2 * time.Minute
+	settleAfter = 30 * time.Second
 	recount     = 5 * time.Minute
 )
 

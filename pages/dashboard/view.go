@@ -58,7 +58,7 @@ var messages = pages.Messages{
 	"no_incidents":   {"진행 중인 장애가 없습니다.", "No active incidents."},
 	"answered":       {"자동 응답", "Answered automatically"},
 	"queued":         {"상담 대기열", "Queued for agents"},
-	"replied":        {"상담원 답변", "Replied by an agent"},
+	"replied":        {"상담원이 답한 묶음의 문의", "In clusters an agent replied to"},
 	"followups_sent": {"후속 안내 발송", "Follow-ups sent"},
 	"followups_fail": {"후속 안내 실패", "Follow-ups failed"},
 	"followups_wait": {"후속 안내 대기", "Follow-ups pending"},
@@ -156,7 +156,7 @@ type alertView struct {
 
 type incidentView struct {
 	ID, Title, Status, StatusName, Severity, SeverityName, Started string
-	Totals                                                         storage.IncidentTotals
+	Totals                                                         incidentTotals
 	Chart                                                          chartView
 	Updates                                                        []updateView
 }
