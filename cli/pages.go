@@ -46,7 +46,7 @@ type alertActions struct {
 	changed func(context.Context, string)
 }
 
-func (a alertActions) Declare(ctx context.Context, actor, clusterID string) (string, error) {
+func (a alertActions) DeclareAlert(ctx context.Context, actor, clusterID string) (kb.Incident, error) {
 	label := clusterID
 	if c, err := a.db.Cluster(ctx, clusterID); err == nil {
 		if l := strings.Join(c.Label, " "); l != "" {
@@ -56,13 +56,13 @@ func (a alertActions) Declare(ctx context.Context, actor, clusterID string) (str
 	inc, err := a.db.DeclareAlert(ctx, actor, clusterID, kb.Incident{Status: kb.Investigating, Severity: kb.Major,
 		TitleKO: truncateTitle("문의 급증: " + label), TitleEN: truncateTitle("Surge of inquiries: " + label)})
 	if err != nil {
-		return "", err
+		return kb.Incident{}, err
 	}
 	a.changed(context.WithoutCancel(ctx), "incident:"+inc.ID)
-	return inc.ID, nil
+	return inc, nil
 }
 
-func (a alertActions) Dismiss(ctx context.Context, actor, clusterID string) error {
+func (a alertActions) DismissAlert(ctx context.Context, actor, clusterID string) error {
 	return a.db.DecideAlert(ctx, actor, clusterID, storage.AlertOpen, storage.AlertDismissed, "", time.Now().UnixMilli())
 }
 

@@ -32,18 +32,19 @@ import (
 	"time"
 
 	"github.com/surgedesk/surgedesk/config"
+	"github.com/surgedesk/surgedesk/kb"
 	"github.com/surgedesk/surgedesk/pages"
 	"github.com/surgedesk/surgedesk/storage"
 )
 
 // Alerts are the desk's actions on a surge alert.
 type Alerts interface {
-	// Declare creates an incident from the open alert of a cluster and
-	// links the cluster to it; storage.ErrNotFound or storage.ErrExists
+	// DeclareAlert creates an incident from the open alert of a cluster
+	// and links the cluster to it; storage.ErrNotFound or storage.ErrExists
 	// when there is no open alert (none, or decided already).
-	Declare(ctx context.Context, actor, clusterID string) (incidentID string, err error)
-	// Dismiss closes the open alert of a cluster, with the same errors.
-	Dismiss(ctx context.Context, actor, clusterID string) error
+	DeclareAlert(ctx context.Context, actor, clusterID string) (kb.Incident, error)
+	// DismissAlert closes the open alert of a cluster, with the same errors.
+	DismissAlert(ctx context.Context, actor, clusterID string) error
 }
 
 // Options configure the dashboard.
@@ -324,8 +325,8 @@ func (d *Dashboard) Declare(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	inc, err := d.opts.Alerts.Declare(r.Context(), actorOf(sess.token.name), id)
-	d.afterAction(w, r, locale, "declared", inc, err)
+	inc, err := d.opts.Alerts.DeclareAlert(r.Context(), actorOf(sess.token.name), id)
+	d.afterAction(w, r, locale, "declared", inc.ID, err)
 }
 
 // Dismiss serves POST /dashboard/alerts/{id}/dismiss.
@@ -334,7 +335,7 @@ func (d *Dashboard) Dismiss(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	err := d.opts.Alerts.Dismiss(r.Context(), actorOf(sess.token.name), id)
+	err := d.opts.Alerts.DismissAlert(r.Context(), actorOf(sess.token.name), id)
 	d.afterAction(w, r, locale, "dismissed", "", err)
 }
 

@@ -75,14 +75,17 @@ type fakeAlerts struct {
 	err   error
 }
 
-func (f *fakeAlerts) Declare(_ context.Context, actor, id string) (string, error) {
+func (f *fakeAlerts) DeclareAlert(_ context.Context, actor, id string) (kb.Incident, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.calls = append(f.calls, "declare "+id+" by "+actor)
-	return "inc_new", f.err
+	if f.err != nil {
+		return kb.Incident{}, f.err
+	}
+	return kb.Incident{ID: "inc_new"}, nil
 }
 
-func (f *fakeAlerts) Dismiss(_ context.Context, actor, id string) error {
+func (f *fakeAlerts) DismissAlert(_ context.Context, actor, id string) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.calls = append(f.calls, "dismiss "+id+" by "+actor)
