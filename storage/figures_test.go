@@ -84,6 +84,11 @@ func TestDashboardFigures(t *testing.T) {
 			if _, err := s.ReplyToCluster(ctx, "agent-kim", "cl-pay", "복구 중입니다."); err != nil {
 				t.Fatal(err)
 			}
+			counts, err := s.IncidentCounts(ctx, "inc-f", minute, base)
+			if err != nil || len(counts) != 2 || counts[0] != (storage.VolumeBucket{Start: base, Inquiries: 2, Answered: 1}) ||
+				counts[1] != (storage.VolumeBucket{Start: base + 2*minute, Inquiries: 1}) {
+				t.Errorf("IncidentCounts = %+v, %v", counts, err)
+			}
 			reach, err := s.IncidentReach(ctx, "inc-f")
 			if err != nil {
 				t.Fatal(err)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/tls"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -34,10 +35,16 @@ func (f *fakeStore) Incidents(context.Context, bool) ([]kb.Incident, error) {
 		Updates: []kb.Update{{Version: 1, Status: kb.Identified, TextKO: "원인을 찾았습니다.", TextEN: "Found it.", CreatedAt: testNow.Add(-10 * time.Minute)}}}}, f.read()
 }
 
-func (f *fakeStore) IncidentVolume(_ context.Context, _ string, bucketMS, since int64) ([]storage.VolumeBucket, error) {
+func (f *fakeStore) IncidentCounts(_ context.Context, _ string, bucketMS, since int64) ([]storage.VolumeBucket, error) {
 	// Two non-empty minutes; the rest must be filled in as zero.
 	m := testNow.Add(-20*time.Minute).UnixMilli() / bucketMS * bucketMS
-	return []storage.VolumeBucket{{Start: m, Inquiries: 3, Answered: 1}, {Start: m + 5*bucketMS, Inquiries: 7, Answered: 7}}, f.read()
+	var out []storage.VolumeBucket
+	for _, b := range []storage.VolumeBucket{{Start: m, Inquiries: 3, Answered: 1}, {Start: m + 5*bucketMS, Inquiries: 7, Answered: 7}} {
+		if b.Start >= since {
+			out = append(out, b)
+		}
+	}
+	return out, f.read()
 }
 
 func (f *fakeStore) IncidentReach(context.Context, string) (storage.IncidentReach, error) {
@@ -367,63 +374,110 @@ func equal(a, b []int64) bool {
 	return true
 }
 
-// deskStore answers DeskVolume from fixed rows and records what it was
-// asked for.
-type deskStore struct {
-	fakeStore
-	rows  []storage.VolumeBucket
-	asked []int64
+// minuteRows is a series of inquiries per minute that counts itself like
+// storage does, and records what it was asked.
+type minuteRows struct {
+	rows  map[int64]int64 // minute start → inquiries
+	asked []string
 }
 
-func (f *deskStore) DeskVolume(_ context.Context, _ int64, since int64) ([]storage.VolumeBucket, error) {
-	f.asked = append(f.asked, since)
-	var out []storage.VolumeBucket
-	for _, r := range f.rows {
-		if r.Start >= since {
-			out = append(out, r)
+func (m *minuteRows) count(_ context.Context, bucketMS, since int64) ([]storage.VolumeBucket, error) {
+	m.asked = append(m.asked, fmt.Sprintf("%s from %d", time.Duration(bucketMS)*time.Millisecond, since/time.Minute.Milliseconds()))
+	sums := map[int64]int64{}
+	for start, n := range m.rows {
+		if start >= since {
+			sums[start/bucketMS*bucketMS] += n
 		}
+	}
+	var out []storage.VolumeBucket
+	for start, n := range sums {
+		out = append(out, storage.VolumeBucket{Start: start, Inquiries: n})
 	}
 	return out, nil
 }
 
-func TestBucketCache(t *testing.T) {
-	min := time.Minute.Milliseconds()
-	t0 := time.Date(2026, 11, 22, 6, 0, 0, 0, time.UTC)
-	store := &deskStore{}
-	for m := range 66 { // up to the current minute
-		store.rows = append(store.rows, storage.VolumeBucket{Start: t0.UnixMilli() + int64(m)*min, Inquiries: 1})
+func total(bs []storage.VolumeBucket) (n int64) {
+	for _, b := range bs {
+		n += b.Inquiries
+	}
+	return n
+}
+
+func TestBucketCacheMinutes(t *testing.T) {
+	minute := time.Minute.Milliseconds()
+	t0 := time.Unix(0, 0)
+	series := &minuteRows{rows: map[int64]int64{}}
+	for m := range int64(66) { // minutes 0 to 65
+		series.rows[m*minute] = 1
 	}
 	var c bucketCache
-	read := func(now time.Time) ([]storage.VolumeBucket, error) {
-		return c.read(context.Background(), store.DeskVolume, time.Minute, now.Add(-time.Hour), now)
-	}
-	now := t0.Add(65*time.Minute + 30*time.Second)
-	sum := func(bs []storage.VolumeBucket) (n int64) {
-		for _, b := range bs {
-			n += b.Inquiries
+	read := func(now time.Time) []storage.VolumeBucket {
+		got, err := c.read(context.Background(), series.count, time.Minute, now.Add(-time.Hour), now)
+		if err != nil {
+			t.Fatal(err)
 		}
-		return n
+		return got
 	}
-	got, err := read(now)
-	if err != nil || sum(got) != 66-5 || store.asked[0] != t0.Add(5*time.Minute).UnixMilli() {
-		t.Fatalf("first read: %d inquiries (want 61, minutes 5 to 65), asked since %v, %v", sum(got), store.asked, err)
+	at := func(m int, sec int) time.Time {
+		return t0.Add(time.Duration(m)*time.Minute + time.Duration(sec)*time.Second)
 	}
-	// A minute later: only the minutes not yet settled are counted again,
-	// and a late arrival in one of them is taken in.
-	store.rows[65].Inquiries = 5
-	store.rows[40].Inquiries = 9 // settled already: not seen until the recount
-	now = now.Add(time.Minute)
-	got, _ = read(now)
-	if store.asked[1] != t0.Add(65*time.Minute).UnixMilli() || sum(got) != 60+4 {
-		t.Errorf("second read asked since minute %d and counts %d, want minute 65 and 64",
-			(store.asked[1]-t0.UnixMilli())/min, sum(got))
+
+	if got := read(at(65, 40)); total(got) != 61 || len(got) != 61 {
+		t.Fatalf("first read: %d inquiries in %d buckets, want 61 (minutes 5 to 65)", total(got), len(got))
 	}
-	if len(got) != 60 || got[0].Start != t0.Add(6*time.Minute).UnixMilli() {
-		t.Errorf("the hour should slide: %d buckets from minute %d", len(got), (got[0].Start-t0.UnixMilli())/min)
+	// Minute 65 is not final yet: a late arrival in it is taken in; minute
+	// 40 is, so one there waits for the recount.
+	series.rows[65*minute], series.rows[40*minute] = 5, 9
+	series.asked = nil
+	if got := read(at(66, 40)); total(got) != 59+5 {
+		t.Errorf("second read: %d inquiries, want 64", total(got))
 	}
-	now = now.Add(recount)
-	got, _ = read(now)
-	if store.asked[2] != t0.Add(11*time.Minute).UnixMilli() || sum(got) != 55+4+8 {
-		t.Errorf("the recount asked since minute %d and counts %d", (store.asked[2]-t0.UnixMilli())/min, sum(got))
+	if want := "1m0s from 65,1m0s from 66"; strings.Join(series.asked, ",") != want {
+		t.Errorf("second read asked %v, want %s: only what is not final", series.asked, want)
+	}
+	series.asked = nil
+	if got := read(at(66, 40).Add(recount)); total(got) != 48+9+5 {
+		t.Errorf("after the recount: %d inquiries, want 62", total(got))
+	}
+	if len(series.asked) == 0 || series.asked[0] != "1m0s from 16" {
+		t.Errorf("the recount asked %v, want the whole hour from minute 16", series.asked)
+	}
+}
+
+// TestBucketCacheHours: an old incident's chart has hour buckets; a
+// refresh still counts only the last minutes, and the current hour is the
+// sum of its minutes.
+func TestBucketCacheHours(t *testing.T) {
+	minute := time.Minute.Milliseconds()
+	series := &minuteRows{rows: map[int64]int64{}}
+	for m := range int64(10 * 60) { // ten hours, one a minute
+		series.rows[m*minute] = 1
+	}
+	var c bucketCache
+	start := time.Unix(0, 0)
+	read := func(now time.Time) []storage.VolumeBucket {
+		got, err := c.read(context.Background(), series.count, time.Hour, start, now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return got
+	}
+	now := start.Add(9*time.Hour + 59*time.Minute + 50*time.Second)
+	got := read(now)
+	if total(got) != 600 || len(got) != 10 || got[9].Inquiries != 60 {
+		t.Fatalf("first read: %d in %d buckets (last %+v)", total(got), len(got), got[len(got)-1])
+	}
+	series.rows[599*minute] = 3 // late, in a minute not final
+	series.asked = nil
+	got = read(now.Add(5 * time.Second))
+	if got[9].Inquiries != 62 || strings.Join(series.asked, ",") != "1m0s from 599" {
+		t.Errorf("refresh: the current hour has %d, asked %v; want 62 from minute 599 only", got[9].Inquiries, series.asked)
+	}
+	// The hour ends: it is counted whole once, as an hour bucket.
+	series.rows[600*minute] = 1
+	series.asked = nil
+	got = read(start.Add(10*time.Hour + 31*time.Second))
+	if len(got) != 11 || got[9].Inquiries != 62 || got[10].Inquiries != 1 || strings.Join(series.asked, ",") != "1h0m0s from 540,1m0s from 600" {
+		t.Errorf("after the hour: %d buckets, asked %v", len(got), series.asked)
 	}
 }

@@ -15,7 +15,7 @@ import (
 // Store is what the dashboard reads (storage).
 type Store interface {
 	Incidents(ctx context.Context, activeOnly bool) ([]kb.Incident, error)
-	IncidentVolume(ctx context.Context, incidentID string, bucketMS, since int64) ([]storage.VolumeBucket, error)
+	IncidentCounts(ctx context.Context, incidentID string, bucketMS, since int64) ([]storage.VolumeBucket, error)
 	IncidentReach(ctx context.Context, incidentID string) (storage.IncidentReach, error)
 	DeskVolume(ctx context.Context, bucketMS, since int64) ([]storage.VolumeBucket, error)
 	OpenClusters(ctx context.Context, since int64, limit int) ([]storage.Cluster, error)
@@ -150,6 +150,15 @@ const (
 func (d *Dashboard) compute(ctx context.Context) (*snapshot, error) {
 	now := d.opts.Now()
 	snap := &snapshot{At: now}
+	// How long each part took, in the debug log: what to look at first if
+	// the dashboard ever weighs on the server.
+	var took []any
+	mark := time.Now()
+	lap := func(part string) {
+		took = append(took, part, time.Since(mark).Round(time.Microsecond))
+		mark = time.Now()
+	}
+	defer func() { d.opts.Log.Debug("dashboard figures computed", took...) }()
 	hourAgo := now.Add(-time.Hour)
 	desk, err := d.desk.read(ctx, d.opts.Store.DeskVolume, time.Minute, hourAgo, now)
 	if err != nil {
@@ -179,6 +188,7 @@ func (d *Dashboard) compute(ctx context.Context) (*snapshot, error) {
 		snap.Desk.MedianReplyMS = sorted[n/2]
 	}
 
+	lap("desk")
 	incs, err := d.opts.Store.Incidents(ctx, true)
 	if err != nil {
 		return nil, err
@@ -198,6 +208,7 @@ func (d *Dashboard) compute(ctx context.Context) (*snapshot, error) {
 			}
 		}
 		d.slow, d.slowAt = slow, now
+		lap("reach")
 	}
 	active := map[string]bool{}
 	for _, inc := range incs {
@@ -217,7 +228,7 @@ func (d *Dashboard) compute(ctx context.Context) (*snapshot, error) {
 		}
 		active[inc.ID] = true
 		vol, err := cache.read(ctx, func(ctx context.Context, bucketMS, since int64) ([]storage.VolumeBucket, error) {
-			return d.opts.Store.IncidentVolume(ctx, inc.ID, bucketMS, since)
+			return d.opts.Store.IncidentCounts(ctx, inc.ID, bucketMS, since)
 		}, bucket, start, now)
 		if err != nil {
 			return nil, err
@@ -236,6 +247,7 @@ func (d *Dashboard) compute(ctx context.Context) (*snapshot, error) {
 			delete(d.incidents, id)
 		}
 	}
+	lap("incidents")
 
 	open, err := d.opts.Store.OpenClusters(ctx, since, maxClusters)
 	if err != nil {
@@ -255,6 +267,7 @@ func (d *Dashboard) compute(ctx context.Context) (*snapshot, error) {
 	if snap.Alerts, err = d.opts.Store.Alerts(ctx, storage.AlertOpen, maxAlerts); err != nil {
 		return nil, err
 	}
+	lap("clusters and alerts")
 	return snap, nil
 }
 
@@ -267,7 +280,8 @@ func (d *Dashboard) current(ctx context.Context) (*snapshot, error) {
 	if d.snap != nil && d.opts.Now().Sub(d.snap.At) < d.opts.CacheTTL {
 		return d.snap, nil
 	}
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	// Long enough for the first count of an old incident's whole life.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
 	defer cancel()
 	snap, err := d.compute(ctx)
 	if err != nil {
@@ -278,18 +292,23 @@ func (d *Dashboard) current(ctx context.Context) (*snapshot, error) {
 	return snap, nil
 }
 
-// bucketCache keeps a series' counts per bucket, so that a refresh counts
-// again only the buckets that may still change: during a surge an hour
-// holds millions of inquiries, and an incident's since it started as
-// many. A bucket is taken as final settleAfter after it ended (an inquiry
-// is stored within seconds of its arrival unless the store worker lags),
-// and the whole series is counted afresh every recount to take in any that
-// came later, and whenever the bucket size changes.
+// bucketCache keeps a series' counts, so that a refresh counts again only
+// what may still change: during a surge an hour holds millions of
+// inquiries, and an incident's whole life as many. Buckets that ended
+// settleAfter ago are final (an inquiry is stored within seconds of its
+// arrival unless the store worker lags) and kept; the time since is
+// counted minute by minute, again at each refresh only for the minutes not
+// yet final, and added up into its bucket, so a refresh reads about a
+// minute of inquiries whatever the bucket size. The whole series is
+// counted afresh every recount, to take in anything stored late, and
+// whenever the bucket size changes.
 type bucketCache struct {
-	bucketMS int64
-	counts   map[int64]storage.VolumeBucket // by bucket start, unix ms
-	through  int64                          // buckets before this one are cached
-	full     time.Time                      // when the whole series was last counted
+	bucketMS     int64
+	done         map[int64]storage.VolumeBucket // final buckets, by start (unix ms)
+	doneThrough  int64                          // buckets before this one are in done
+	minutes      map[int64]storage.VolumeBucket // minutes since doneThrough
+	minutesFinal int64                          // minutes before this one are final
+	full         time.Time                      // when the whole series was last counted
 }
 
 // countFunc counts per bucket of bucketMS from since (unix ms) on.
@@ -297,35 +316,63 @@ type countFunc func(ctx context.Context, bucketMS, since int64) ([]storage.Volum
 
 const (
 	settleAfter = 30 * time.Second
-	recount     = 5 * time.Minute
+	recount     = 10 * time.Minute
 )
 
 // read returns the non-empty buckets from the one holding start to now.
 func (c *bucketCache) read(ctx context.Context, count countFunc, bucket time.Duration, start, now time.Time) ([]storage.VolumeBucket, error) {
-	ms := bucket.Milliseconds()
+	ms, minute := bucket.Milliseconds(), time.Minute.Milliseconds()
 	first := start.UnixMilli() / ms * ms
-	since := c.through
-	if c.counts == nil || c.bucketMS != ms || now.Sub(c.full) >= recount || since < first {
-		c.counts, c.bucketMS, since = map[int64]storage.VolumeBucket{}, ms, first
+	settled := now.Add(-settleAfter).UnixMilli()
+	if c.done == nil || c.bucketMS != ms || now.Sub(c.full) >= recount || c.doneThrough < first {
+		*c = bucketCache{bucketMS: ms, done: map[int64]storage.VolumeBucket{}, doneThrough: first,
+			minutes: map[int64]storage.VolumeBucket{}, minutesFinal: first, full: now}
 	}
-	fresh, err := count(ctx, ms, since)
+	// Buckets that became final since the last read, counted whole once.
+	if cur := max(first, settled/ms*ms); c.doneThrough < cur {
+		rows, err := count(ctx, ms, c.doneThrough)
+		if err != nil {
+			return nil, err
+		}
+		for _, b := range rows {
+			if b.Start < cur {
+				c.done[b.Start] = b
+			}
+		}
+		c.doneThrough = cur
+		c.minutesFinal = max(c.minutesFinal, cur)
+	}
+	// The minutes since, counted again from the first one not final.
+	rows, err := count(ctx, minute, c.minutesFinal)
 	if err != nil {
 		return nil, err
 	}
-	if since == first {
-		c.full = now
-	}
-	for m := range c.counts {
-		if m >= since || m < first {
-			delete(c.counts, m)
+	for m := range c.minutes {
+		if m >= c.minutesFinal || m < c.doneThrough {
+			delete(c.minutes, m)
 		}
 	}
-	for _, b := range fresh {
-		c.counts[b.Start] = b
+	for _, b := range rows {
+		c.minutes[b.Start] = b
 	}
-	c.through = max(first, now.Add(-settleAfter).UnixMilli()/ms*ms)
-	out := make([]storage.VolumeBucket, 0, len(c.counts))
-	for _, b := range c.counts {
+	c.minutesFinal = max(c.doneThrough, settled/minute*minute)
+	for m := range c.done {
+		if m < first {
+			delete(c.done, m)
+		}
+	}
+	open := map[int64]storage.VolumeBucket{}
+	for m, b := range c.minutes {
+		start := m / ms * ms
+		sum := open[start]
+		sum.Start, sum.Inquiries, sum.Answered = start, sum.Inquiries+b.Inquiries, sum.Answered+b.Answered
+		open[start] = sum
+	}
+	out := make([]storage.VolumeBucket, 0, len(c.done)+len(open))
+	for _, b := range c.done {
+		out = append(out, b)
+	}
+	for _, b := range open {
 		out = append(out, b)
 	}
 	slices.SortFunc(out, func(a, b storage.VolumeBucket) int { return cmp.Compare(a.Start, b.Start) })
