@@ -12,7 +12,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/surgedesk/surgedesk/bot"
 	"github.com/surgedesk/surgedesk/bus/bustest"
 	"github.com/surgedesk/surgedesk/kb"
 	"github.com/surgedesk/surgedesk/pages/status"
@@ -295,7 +294,7 @@ func TestPageWithoutDatabase(t *testing.T) {
 			if _, err := db.AddIncidentUpdate(ctx, "test", inc.ID, updates[1]); err != nil {
 				t.Fatal(err)
 			}
-			if err := bot.AnnounceChange(b.Conn, "incident:"+inc.ID); err != nil {
+			if err := kb.AnnounceChange(b.Conn, "incident:"+inc.ID); err != nil {
 				t.Fatal(err)
 			}
 			deadline := time.Now().Add(5 * time.Second)
