@@ -400,6 +400,11 @@ func TestPagesInBrowser(t *testing.T) {
 		}, nil); code != http.StatusCreated {
 			t.Fatalf("update: %d", code)
 		}
+		// The page may be kept for 15 s (Cache-Control: max-age=15, for
+		// CDNs and browsers): what the server sends is what is checked.
+		if _, err := chromedp.Call(ctx, network.SetCacheDisabled, network.SetCacheDisabledParams{CacheDisabled: true}); err != nil {
+			t.Fatal(err)
+		}
 		deadline := time.Now().Add(10 * time.Second)
 		for {
 			within(t, ctx, 20*time.Second, chromedp.Navigate(base+"/status?lang=en"), chromedp.WaitVisible(chromedp.CSS("#"+inc.ID)))
