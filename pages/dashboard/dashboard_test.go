@@ -481,3 +481,14 @@ func TestBucketCacheHours(t *testing.T) {
 		t.Errorf("after the hour: %d buckets, asked %v", len(got), series.asked)
 	}
 }
+
+func TestGroupDigits(t *testing.T) {
+	for _, tc := range []struct {
+		in   any
+		want string
+	}{{int64(0), "0"}, {999, "999"}, {int64(1000), "1,000"}, {int64(1072508), "1,072,508"}, {-12345, "-12,345"}, {"x", "x"}} {
+		if got := groupDigits(tc.in); got != tc.want {
+			t.Errorf("groupDigits(%v) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}

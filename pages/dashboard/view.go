@@ -8,6 +8,7 @@ import (
 	"math"
 	"net/http"
 	"path"
+	"strconv"
 	"strings"
 	"time"
 
@@ -92,7 +93,33 @@ var messages = pages.Messages{
 //go:embed templates/*.html
 var templateFiles embed.FS
 
-var templates = template.Must(template.New("").ParseFS(templateFiles, "templates/*.html"))
+var templates = template.Must(template.New("").Funcs(template.FuncMap{"n": groupDigits}).ParseFS(templateFiles, "templates/*.html"))
+
+// groupDigits writes a count with thousands separators (1,072,508).
+func groupDigits(v any) string {
+	var n int64
+	switch x := v.(type) {
+	case int:
+		n = int64(x)
+	case int64:
+		n = x
+	default:
+		return fmt.Sprint(v)
+	}
+	digits := strconv.FormatInt(n, 10)
+	sign := ""
+	if n < 0 {
+		sign, digits = "-", digits[1:]
+	}
+	var b strings.Builder
+	for i, d := range digits {
+		if i > 0 && (len(digits)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(d)
+	}
+	return sign + b.String()
+}
 
 // base is what every dashboard template gets.
 type base struct {
@@ -216,7 +243,7 @@ func (d *Dashboard) newLiveView(locale string, sess session, snap *snapshot) liv
 	t := b.T
 
 	desk := snap.Desk
-	v.Desk.LastHour = fmt.Sprint(desk.LastHour)
+	v.Desk.LastHour = groupDigits(desk.LastHour)
 	v.Desk.PerMinute5 = perMinute(float64(desk.Last5Minutes) / 5)
 	v.Desk.Deflection = t("no_data")
 	if f := desk.Deflection(); f >= 0 {
