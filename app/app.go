@@ -178,6 +178,9 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (a *App, err 
 	if a.slack != nil && cfg.Slack.Mode == "events" {
 		opts.Slack = a.slack
 	}
+	if opts.Dashboard, opts.Status, err = newPages(ctx, kbCtx, cfg, db, b.Conn, a.desk, log); err != nil {
+		return nil, err
+	}
 	a.srv = web.New(opts).HTTPServer(cfg.HTTP.Addr)
 	a.ln, err = net.Listen("tcp", cfg.HTTP.Addr)
 	if err != nil {

@@ -103,9 +103,13 @@ type Options struct {
 	// Desk runs the agents' and managers' actions.
 	Desk *desk.Desk
 	// Slack serves /slack/*; nil answers them 404 slack_disabled.
-	Slack    slackApp
-	Log      *slog.Logger
-	Registry *prometheus.Registry
+	Slack slackApp
+	// Dashboard and Status serve the managers' dashboard and the public
+	// status page (see pages.go); nil answers their routes 404.
+	Dashboard dashboardApp
+	Status    statusPage
+	Log       *slog.Logger
+	Registry  *prometheus.Registry
 }
 
 // Server is the HTTP API.
@@ -158,6 +162,10 @@ type route struct {
 // routeTable lists every route; it is data so that the test can compare it
 // with openapi.yaml.
 func (s *Server) routeTable() []route {
+	return append(s.apiRoutes(), s.pageRoutes()...)
+}
+
+func (s *Server) apiRoutes() []route {
 	return []route{
 		{"POST /v1/inquiries", http.HandlerFunc(s.postInquiry)},
 		{"GET /v1/inquiries/{id}", s.require(config.RoleRead, s.getInquiry)},
