@@ -91,7 +91,11 @@ func Open(ctx context.Context, cfg config.NATS, dataDir string, log *slog.Logger
 		return nil, fmt.Errorf("bus: unable to connect to nats: %w", err)
 	}
 	if b.JetStream, err = jetstream.New(nc); err == nil {
-		b.pubJS, err = jetstream.New(b.pubConn)
+		b.pubJS, err = jetstream.New(b.pubConn,
+			jetstream.WithPublishAsyncMaxPending(MaxPublishPending),
+			// An ack that never comes frees its slot and fails its future,
+			// so the bound cannot fill up with lost publishes.
+			jetstream.WithPublishAsyncTimeout(cfg.PublishTimeout))
 	}
 	if err != nil {
 		b.Close()
@@ -195,6 +199,19 @@ func (b *Bus) ensureStreams(ctx context.Context, cfg config.NATS) error {
 // JetStream's acknowledgement.
 func (b *Bus) PublishMsg(ctx context.Context, msg *nats.Msg, opts ...jetstream.PublishOpt) (*jetstream.PubAck, error) {
 	return b.pubJS.PublishMsg(ctx, msg, opts...)
+}
+
+// MaxPublishPending bounds the intake publishes awaiting JetStream's ack
+// per instance; a publish beyond it waits for a slot. Enough for the
+// largest batches from many senders at once, small enough that a stalled
+// stream pushes back on intake instead of piling up memory.
+const MaxPublishPending = 16384
+
+// PublishMsgAsync publishes on the intake connection without waiting: the
+// ack (or the error, at the latest after nats.publish_timeout) arrives on
+// the future.
+func (b *Bus) PublishMsgAsync(msg *nats.Msg, opts ...jetstream.PublishOpt) (jetstream.PubAckFuture, error) {
+	return b.pubJS.PublishMsgAsync(msg, opts...)
 }
 
 // Connect opens another connection to the same server; the caller closes it.
