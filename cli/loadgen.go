@@ -25,6 +25,7 @@ func runLoadgen(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	fs.Float64Var(&cfg.Rate, "rate", 0, "requests per second, open loop; 0 sends as fast as possible")
 	fs.IntVar(&cfg.Count, "count", loadgen.DefaultCount, "number of requests to send (exclusive with --duration)")
 	fs.DurationVar(&cfg.Duration, "duration", 0, "how long to send (exclusive with --count)")
+	fs.IntVar(&cfg.Batch, "batch", 0, "send `N` inquiries per request to POST /v1/inquiries:batch (0: one per POST /v1/inquiries); --rate and --count count inquiries")
 	fs.IntVar(&cfg.Concurrency, "concurrency", loadgen.DefaultConcurrency, "requests in flight at most")
 	fs.Float64Var(&cfg.DupShare, "dup-share", loadgen.DefaultDupShare, "share of requests that reuse an earlier idempotency key")
 	fs.StringVar(&cfg.Source, "source", loadgen.DefaultSource, "inquiry source field")

@@ -185,6 +185,11 @@ func TestRunAgainstFakeServer(t *testing.T) {
 			c.Count, c.Duration, c.Rate = 0, 200*time.Millisecond, 2000
 		}, 400, true, false, false},
 		{"custom texts", 0, func(c *loadgen.Config) { c.Texts = []string{"only \"quoted\" text\n"} }, 200, true, false, false},
+		{"batches of 50", 0, func(c *loadgen.Config) { c.Count, c.Batch = 1000, 50 }, 1000, true, false, false},
+		{"batches with a short last one and 503 items", 7, func(c *loadgen.Config) { c.Count, c.Batch, c.DupShare = 730, 100, 0.2 }, 730, true, true, true},
+		{"paced batches", 0, func(c *loadgen.Config) {
+			c.Count, c.Duration, c.Rate, c.Batch = 0, 200*time.Millisecond, 5000, 25
+		}, 1000, true, false, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -196,6 +201,9 @@ func TestRunAgainstFakeServer(t *testing.T) {
 				t.Fatal(err)
 			}
 			requests, unavailable, bad, bodyChanged, issued := fake.count()
+			if batches := fake.batchCount(); cfg.Batch > 0 && batches != (rep.Sent+cfg.Batch-1)/cfg.Batch || cfg.Batch == 0 && batches != 0 {
+				t.Errorf("%d batch requests for %d inquiries, batch %d", batches, rep.Sent, cfg.Batch)
+			}
 			if rep.Sent != tt.wantSent || requests != tt.wantSent {
 				t.Errorf("sent %d, server saw %d, want %d", rep.Sent, requests, tt.wantSent)
 			}

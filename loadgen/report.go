@@ -100,7 +100,11 @@ func (r Report) Print(w io.Writer) {
 	if c.Rate > 0 {
 		pace = fmt.Sprintf("rate %s/s", num(c.Rate))
 	}
-	fmt.Fprintf(w, "loadgen: %s, %s, concurrency %d, dup share %s\n", amount, pace, c.Concurrency, num(c.DupShare))
+	batch := ""
+	if c.Batch > 0 {
+		batch = fmt.Sprintf(", batch %d per request (rates and counts are of inquiries)", c.Batch)
+	}
+	fmt.Fprintf(w, "loadgen: %s, %s, concurrency %d, dup share %s%s\n", amount, pace, c.Concurrency, num(c.DupShare), batch)
 	if r.Interrupted || (r.Baseline != nil && r.Baseline.Interrupted) {
 		fmt.Fprintln(w, "interrupted: figures cover only what was sent before the stop")
 	}
