@@ -31,6 +31,7 @@ func runLoadgen(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	fs.StringVar(&cfg.Source, "source", loadgen.DefaultSource, "inquiry source field")
 	fs.IntVar(&cfg.Customers, "customers", loadgen.DefaultCustomers, "number of distinct customer ids to draw from")
 	fs.BoolVar(&cfg.Baseline, "baseline", false, "first run the same load against a bare in-process handler and compare")
+	fs.BoolVar(&cfg.JetStreamBaseline, "jetstream-baseline", false, "first publish as many messages asynchronously to an embedded JetStream in this process and compare")
 	fs.BoolVar(&noVerify, "no-verify", false, "skip checking /v1/stats that every 202 was stored")
 	fs.DurationVar(&cfg.VerifyTimeout, "verify-timeout", loadgen.DefaultVerifyTimeout, "how long to wait for every 202 to be stored")
 	fs.BoolVar(&quiet, "quiet", false, "no progress bar")

@@ -48,9 +48,13 @@ type Config struct {
 	Source    string  // "source" field of every inquiry
 	Customers int     // distinct customer ids to draw from
 
-	Baseline      bool          // first run the same load against a bare in-process handler
-	Verify        bool          // check /v1/stats until every accepted inquiry is stored
-	VerifyTimeout time.Duration // how long Verify waits for the server to catch up
+	Baseline bool // first run the same load against a bare in-process handler
+	// JetStreamBaseline first publishes as many messages asynchronously to
+	// an embedded JetStream in this process, for the ratio to JetStream's
+	// own rate.
+	JetStreamBaseline bool
+	Verify            bool          // check /v1/stats until every accepted inquiry is stored
+	VerifyTimeout     time.Duration // how long Verify waits for the server to catch up
 
 	RequestTimeout time.Duration // per request; 0 means DefaultRequestTimeout
 	Seed           uint64        // seeds text, customer and duplicate choices; 0 picks one at random

@@ -379,3 +379,32 @@ func TestRunStopsOnCancel(t *testing.T) {
 		t.Errorf("partial report missing:\n%s", out.String())
 	}
 }
+
+// In batch mode both baselines count inquiries: the bare handler answers a
+// result per item, and JetStream alone publishes as many messages.
+func TestRunBatchWithBaselines(t *testing.T) {
+	fake, url := newFakeServer(t, &fakeServer{})
+	cfg := validConfig(url)
+	cfg.Count, cfg.Batch, cfg.DupShare = 500, 50, 0
+	cfg.Baseline, cfg.JetStreamBaseline = true, true
+	rep, err := loadgen.Run(context.Background(), cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b := rep.Baseline; b == nil || b.Sent != 500 || b.Statuses[202] != 500 {
+		t.Fatalf("baseline report = %+v, want 500 accepted items", b)
+	}
+	if j := rep.JetStream; j == nil || j.Messages != 500 || j.Rate() <= 0 {
+		t.Fatalf("jetstream baseline = %+v, want 500 messages at a positive rate", j)
+	}
+	if requests, _, _, _, _ := fake.count(); requests != 500 || fake.batchCount() != 10 {
+		t.Errorf("server saw %d inquiries in %d batches, want 500 in 10", requests, fake.batchCount())
+	}
+	var out bytes.Buffer
+	rep.Print(&out)
+	for _, want := range []string{"batch 50 per request", "jetstream alone", "server accepted/jetstream"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("report lacks %q:\n%s", want, out.String())
+		}
+	}
+}

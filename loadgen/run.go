@@ -53,6 +53,15 @@ func Run(ctx context.Context, cfg Config, progress io.Writer) (Report, error) {
 		}
 	}
 
+	var js *JetStreamRate
+	if cfg.JetStreamBaseline {
+		j, err := measureJetStream(ctx, cfg, progress)
+		if err != nil {
+			return Report{Config: publicConfig(cfg), Baseline: baseline}, err
+		}
+		js = &j
+	}
+
 	var before Stats
 	if cfg.Verify {
 		var err error
@@ -65,6 +74,7 @@ func Run(ctx context.Context, cfg Config, progress io.Writer) (Report, error) {
 
 	rep := load(ctx, cfg, cfg.URL, false, progress)
 	rep.Baseline = baseline
+	rep.JetStream = js
 	if rep.Interrupted {
 		return rep, fmt.Errorf("loadgen: interrupted: %w", ctx.Err())
 	}
