@@ -188,11 +188,41 @@ func (b *Bus) ensureStreams(ctx context.Context, cfg config.NATS) error {
 		Duplicates:  cfg.DuplicateWindow,
 	}}
 	for _, sc := range streams {
-		if _, err := b.JetStream.CreateOrUpdateStream(ctx, sc); err != nil {
-			return fmt.Errorf("bus: unable to create stream %s: %w", sc.Name, err)
+		if err := b.ensureStream(ctx, sc); err != nil {
+			return err
 		}
 	}
 	return nil
+}
+
+// streamSetupTimeout bounds the retries of creating or updating a stream.
+const streamSetupTimeout = time.Minute
+
+// ensureStream creates or updates one stream, retrying for a while: in a
+// cluster a node that restarts, or the loss of a stream's leader, leaves
+// JetStream without an answer for the seconds an election takes, and an
+// instance starting then should wait it out rather than exit.
+func (b *Bus) ensureStream(ctx context.Context, sc jetstream.StreamConfig) error {
+	deadline := time.Now().Add(streamSetupTimeout)
+	wait := 250 * time.Millisecond
+	for {
+		_, err := b.JetStream.CreateOrUpdateStream(ctx, sc)
+		if err == nil {
+			return nil
+		}
+		var apiErr *jetstream.APIError
+		final := errors.As(err, &apiErr) && apiErr.Code >= 400 && apiErr.Code < 500 && apiErr.Code != 408
+		if final || ctx.Err() != nil || time.Now().After(deadline) {
+			return fmt.Errorf("bus: unable to create stream %s: %w", sc.Name, err)
+		}
+		b.log.Warn("stream not ready; retrying", "stream", sc.Name, "err", err, "in", wait)
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("bus: unable to create stream %s: %w", sc.Name, ctx.Err())
+		case <-time.After(wait):
+		}
+		wait = min(2*wait, 2*time.Second)
+	}
 }
 
 // PublishMsg publishes on the intake connection and waits for

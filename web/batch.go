@@ -87,8 +87,12 @@ func (s *Server) acceptBatch(w http.ResponseWriter, r *http.Request) {
 	}
 
 	// Act.
+	var firstErr error
 	for k, rc := range s.Intake.AcceptBatch(r.Context(), subs) {
-		results[index[k]] = s.batchItem(rc)
+		results[index[k]] = batchItem(rc)
+		if firstErr == nil && rc.Err != nil && results[index[k]].Status == "unavailable" {
+			firstErr = rc.Err
+		}
 	}
 
 	// Respond.
@@ -111,13 +115,15 @@ func (s *Server) acceptBatch(w http.ResponseWriter, r *http.Request) {
 		s.metrics.intake.WithLabelValues(code).Inc()
 	}
 	if resp.Unavailable > 0 {
+		// One line per batch, not per item: an outage would flood the log.
+		s.Log.Warn("batch intake: items unavailable", "unavailable", resp.Unavailable, "of", len(results), "err", firstErr)
 		w.Header().Set("Retry-After", "1")
 	}
 	writeJSON(w, http.StatusOK, resp)
 }
 
 // batchItem turns one item's outcome into its result.
-func (s *Server) batchItem(rc bot.Result) batchResult {
+func batchItem(rc bot.Result) batchResult {
 	var ierr *bot.InputError
 	switch {
 	case rc.Err == nil:
@@ -129,11 +135,9 @@ func (s *Server) batchItem(rc bot.Result) batchResult {
 	case errors.As(rc.Err, &ierr):
 		return batchResult{Status: "rejected", Error: newError(http.StatusBadRequest, ierr.Code, ierr.Message)}
 	case errors.Is(rc.Err, bot.ErrUnavailable):
-		s.Log.Warn("batch intake item unavailable", "err", rc.Err)
 		return batchResult{Status: "unavailable", Error: newError(http.StatusServiceUnavailable, "unavailable",
 			"the inquiry stream did not acknowledge in time; retry later with the same idempotency_key")}
 	default:
-		s.Log.Error("batch intake item failed", "err", rc.Err)
 		return batchResult{Status: "unavailable", Error: newError(http.StatusInternalServerError, "internal", "unable to accept the inquiry")}
 	}
 }
