@@ -116,7 +116,9 @@ func TestBadBatchChangesNothing(t *testing.T) {
 	cfg.Intake.MaxBatchBodyBytes = 4096
 	st := newStack(t, ctx, cfg, bustest.Embedded(t))
 	item := `{"source":"webform","customer_id":"u-1","text":"결제가 두 번 됐어요"}`
-	batch := func(n int) string { return `{"inquiries":[` + strings.TrimSuffix(strings.Repeat(item+",", n), ",") + `]}` }
+	batch := func(n int) string {
+		return `{"inquiries":[` + strings.TrimSuffix(strings.Repeat(item+",", n), ",") + `]}`
+	}
 	cases := []struct {
 		name   string
 		body   string
