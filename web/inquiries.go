@@ -131,6 +131,15 @@ func bodyTooLarge(limit int64) *apiError {
 
 // decodeSubmission decodes exactly one JSON object with known fields only.
 func decodeSubmission(body []byte) (bot.Submission, *apiError) {
+	if sub, ok := decodeFast(body); ok {
+		return sub, nil
+	}
+	return decodeSubmissionJSON(body)
+}
+
+// decodeSubmissionJSON is decodeSubmission by encoding/json: every body the fast
+// path leaves, and every error.
+func decodeSubmissionJSON(body []byte) (bot.Submission, *apiError) {
 	var sub bot.Submission
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
