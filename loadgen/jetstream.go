@@ -64,7 +64,9 @@ func measureJetStream(ctx context.Context, cfg Config, progress io.Writer) (JetS
 	start := time.Now()
 	for i, d := range data {
 		f, err := b.PublishMsgAsync(&nats.Msg{Subject: bus.InquirySubject, Data: d},
-			jetstream.WithMsgID("js-"+strconv.Itoa(i)), jetstream.WithExpectStream(bus.InquiryStream))
+			jetstream.WithMsgID("js-"+strconv.Itoa(i)), jetstream.WithExpectStream(bus.InquiryStream),
+			// At the bound, wait for a slot as intake does, not 200ms.
+			jetstream.WithStallWait(time.Minute))
 		if err != nil {
 			return JetStreamRate{}, fmt.Errorf("loadgen: jetstream baseline: publish %d: %w", i, err)
 		}
