@@ -20,8 +20,6 @@ import (
 	"time"
 
 	"gopkg.in/yaml.v3"
-
-	"github.com/surgedesk/surgedesk/triage"
 )
 
 // Roles a token may hold.
@@ -207,6 +205,10 @@ type Intake struct {
 	MaxBatchItems     int           `yaml:"max_batch_items"`
 	MaxBatchBodyBytes int64         `yaml:"max_batch_body_bytes"`
 	SignatureWindow   time.Duration `yaml:"signature_window"`
+	// IdentifierKey keys the hashes that replace a customer_id or
+	// idempotency_key holding a phone number or an e-mail address
+	// (docs/security.md); the same on every instance.
+	IdentifierKey string `yaml:"identifier_key"`
 }
 
 // Auth holds bearer tokens and per-source signing secrets.
@@ -297,9 +299,11 @@ func Default() Config {
 			BurstPerChannel:   3,
 			Timeout:           10 * time.Second,
 		},
+		// The clusterer's tuned values (docs/triage.md); a test keeps
+		// them equal to triage.DefaultOptions.
 		Triage: Triage{
-			Threshold:     triage.DefaultOptions().Threshold,
-			IdleWindow:    triage.DefaultOptions().IdleWindow,
+			Threshold:     0.26,
+			IdleWindow:    6 * time.Hour,
 			RestoreSample: 32,
 		},
 	}

@@ -7,8 +7,10 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/jmoiron/sqlx"
+	"github.com/surgedesk/surgedesk/triage"
 )
 
 // Inquiry states.
@@ -46,6 +48,12 @@ type Inquiry struct {
 // CustomerKey identifies a customer across sources: the same id on two
 // channels is two customers.
 func (in Inquiry) CustomerKey() string { return in.Source + ":" + in.CustomerID }
+
+// Item is the clusterer's view of a stored inquiry. Customers are keyed by
+// source too: the same id on two channels is two people.
+func (in Inquiry) Item() triage.Item {
+	return triage.Item{ID: in.ID, CustomerID: in.CustomerKey(), Text: in.Text, At: time.UnixMilli(in.ReceivedAt)}
+}
 
 const inquiryColumns = `id, source, customer_id, COALESCE(idempotency_key, '') AS idempotency_key, text, locale,
 	reply_url, metadata, redactions, state, received_at, stored_at, stream_seq, COALESCE(cluster_id, '') AS cluster_id,
@@ -191,4 +199,18 @@ func (s *Storage) StoredIDs(ctx context.Context, ids []string) (map[string]bool,
 		out[id] = true
 	}
 	return out, nil
+}
+
+// InquiryCounts returns how many inquiries are stored, and how many of
+// them arrived with a stream sequence in (after, upTo], in one snapshot.
+func (s *Storage) InquiryCounts(ctx context.Context, after, upTo uint64) (total, between int64, err error) {
+	row := struct {
+		Total   int64 `db:"total"`
+		Between int64 `db:"in_window"`
+	}{}
+	q := `SELECT COUNT(*) AS total, COUNT(CASE WHEN stream_seq > ? AND stream_seq <= ? THEN 1 END) AS in_window FROM inquiries`
+	if err := s.db.GetContext(ctx, &row, s.db.Rebind(q), int64(after), int64(upTo)); err != nil {
+		return 0, 0, fmt.Errorf("storage: unable to count inquiries: %w", err)
+	}
+	return row.Total, row.Between, nil
 }

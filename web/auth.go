@@ -1,9 +1,7 @@
 package web
 
 import (
-	"crypto/hmac"
 	"crypto/sha256"
-	"crypto/subtle"
 	"encoding/hex"
 	"net/http"
 	"slices"
@@ -12,17 +10,17 @@ import (
 	"time"
 
 	"github.com/surgedesk/surgedesk/config"
+	"github.com/surgedesk/surgedesk/signature"
 )
-
-// SignatureHeader carries "t=<unix seconds>,v1=<hex HMAC-SHA256>" over
-// "<t>." + body, keyed with the source's secret.
-const SignatureHeader = "X-Surgedesk-Signature"
 
 // principal is who made a request.
 type principal struct {
 	name   string
 	roles  []string
 	source string // set when the request was signed with a source secret
+	// replayKey identifies a signed request (replayKey), for one sent
+	// without an idempotency key.
+	replayKey string
 }
 
 func (p principal) has(role string) bool {
@@ -67,49 +65,41 @@ func (a *authenticator) bearer(r *http.Request) (p principal, present bool, err 
 
 // signed authenticates a signature header against every source secret.
 func (a *authenticator) signed(header string, body []byte) (principal, *apiError) {
-	var ts string
-	var sigs [][]byte
-	for _, part := range strings.Split(header, ",") {
-		k, v, _ := strings.Cut(strings.TrimSpace(part), "=")
-		switch k {
-		case "t":
-			ts = v
-		case "v1":
-			if b, err := hex.DecodeString(v); err == nil {
-				sigs = append(sigs, b)
-			}
-		}
+	sig, err := signature.Parse(header)
+	if err != nil {
+		return principal{}, errUnauthorized("invalid_signature", signature.Header+" must be \"t=<unix seconds>,v1=<hex>\"")
 	}
-	sec, err := strconv.ParseInt(ts, 10, 64)
-	if err != nil || len(sigs) == 0 {
-		return principal{}, errUnauthorized("invalid_signature", SignatureHeader+" must be \"t=<unix seconds>,v1=<hex>\"")
-	}
-	if d := a.now().Sub(time.Unix(sec, 0)); d > a.window || d < -a.window {
+	if !sig.Within(a.now(), a.window) {
 		return principal{}, errUnauthorized("stale_signature", "signature timestamp is outside the "+a.window.String()+" window")
 	}
 	for _, src := range a.sources {
-		want := Sign([]byte(src.Secret), ts, body)
-		for _, got := range sigs {
-			if subtle.ConstantTimeCompare(want, got) == 1 {
-				return principal{name: "source:" + src.Name, roles: []string{config.RoleIntake}, source: src.Name}, nil
-			}
+		if sig.Valid([]byte(src.Secret), body) {
+			return principal{name: "source:" + src.Name, roles: []string{config.RoleIntake}, source: src.Name, replayKey: replayKey(sig.Time, body)}, nil
 		}
 	}
 	return principal{}, errUnauthorized("invalid_signature", "signature does not match any source secret")
 }
 
-// Sign returns HMAC-SHA256(secret, ts + "." + body): what a sender puts,
-// hex-encoded, after "v1=".
-func Sign(secret []byte, ts string, body []byte) []byte {
-	m := hmac.New(sha256.New, secret)
-	m.Write([]byte(ts))
-	m.Write([]byte("."))
-	m.Write(body)
-	return m.Sum(nil)
+// reserved reports whether source is the name of a signed source: only a
+// request signed with that source's secret may post as it, since the name
+// carries its idempotency keys and its follow-ups, signed with its secret.
+func (a *authenticator) reserved(source string) bool {
+	source = strings.TrimSpace(source)
+	for _, src := range a.sources {
+		if src.Secret != "" && strings.EqualFold(src.Name, source) {
+			return true
+		}
+	}
+	return false
 }
 
-// SignatureValue builds the full header value for body at time t.
-func SignatureValue(secret []byte, t time.Time, body []byte) string {
-	ts := strconv.FormatInt(t.Unix(), 10)
-	return "t=" + ts + ",v1=" + hex.EncodeToString(Sign(secret, ts, body))
+// replayKey is the idempotency key of a signed request sent without one:
+// derived from what its signature covers (time and body), so that a replay
+// within the signature's window is the same inquiry, stored once, while a
+// genuine resend, signed anew, is a new one.
+func replayKey(t time.Time, body []byte) string {
+	h := sha256.New()
+	h.Write([]byte(strconv.FormatInt(t.Unix(), 10) + "."))
+	h.Write(body)
+	return "sig:" + hex.EncodeToString(h.Sum(nil)[:16])
 }

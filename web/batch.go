@@ -11,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/surgedesk/surgedesk/bot"
+	"github.com/surgedesk/surgedesk/signature"
 )
 
 // batchRequest is the body of POST /v1/inquiries:batch.
@@ -75,8 +76,16 @@ func (s *Server) acceptBatch(w http.ResponseWriter, r *http.Request) {
 	index := make([]int, 0, len(items)) // subs[k] is items[index[k]]
 	for i, raw := range items {
 		sub, derr := decodeSubmission(raw)
-		if derr == nil && p.source != "" && strings.TrimSpace(sub.Source) != p.source {
+		switch {
+		case derr != nil:
+		case p.source != "" && strings.TrimSpace(sub.Source) != p.source:
 			derr = newError(http.StatusForbidden, "source_mismatch", "the signature is for source "+strconv.Quote(p.source)+", not "+strconv.Quote(sub.Source))
+		case p.source == "" && s.auth.reserved(sub.Source):
+			derr = newError(http.StatusForbidden, "source_reserved", "source "+strconv.Quote(strings.TrimSpace(sub.Source))+" is a signed source: post as it with its "+signature.Header+", not a bearer token")
+		case p.source != "" && strings.TrimSpace(sub.IdempotencyKey) == "":
+			// A replayed signed batch is the same batch: each unkeyed item
+			// gets the request's replay key with its position.
+			sub.IdempotencyKey = p.replayKey + "." + strconv.Itoa(i)
 		}
 		if derr != nil {
 			results[i] = batchResult{Status: "rejected", Error: derr}

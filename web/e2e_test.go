@@ -21,7 +21,9 @@ import (
 	"github.com/surgedesk/surgedesk/bus"
 	"github.com/surgedesk/surgedesk/bus/bustest"
 	"github.com/surgedesk/surgedesk/config"
+	"github.com/surgedesk/surgedesk/desk"
 	"github.com/surgedesk/surgedesk/kb"
+	"github.com/surgedesk/surgedesk/signature"
 	"github.com/surgedesk/surgedesk/storage"
 	"github.com/surgedesk/surgedesk/storage/storagetest"
 	"github.com/surgedesk/surgedesk/triage"
@@ -46,7 +48,7 @@ type stack struct {
 	db        *storage.Storage
 	srv       *Server
 	log       *bytes.Buffer
-	knowledge *bot.Knowledge
+	knowledge *kb.Live
 }
 
 func testConfig() config.Config {
@@ -70,46 +72,43 @@ func testConfig() config.Config {
 
 func newStack(t *testing.T, ctx context.Context, cfg config.Config, b *bus.Bus) *stack {
 	t.Helper()
-	db := storagetest.Open(t, storagetest.SQLite(t))
+	return newStackOn(t, ctx, cfg, b, storagetest.SQLite(t))
+}
+
+// newStackOn is newStack on the database at dbURL.
+func newStackOn(t *testing.T, ctx context.Context, cfg config.Config, b *bus.Bus, dbURL string) *stack {
+	t.Helper()
+	db := storagetest.Open(t, dbURL)
 	var logs bytes.Buffer
 	log := slog.New(slog.NewTextHandler(&syncWriter{w: &logs}, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	reg := prometheus.NewRegistry()
-	dead := workers.NewDeadLetters(b.JetStream)
+	dead := bus.NewDeadLetters(b.JetStream)
 	clusters := triage.NewClusterer(triage.DefaultOptions())
 	follow, err := workers.FollowClusters(b.Conn, "test-instance", clusters, log)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = follow.Unsubscribe() })
-	store := workers.NewStore(b.JetStream, db, clusters, dead, workers.StoreOptions{BatchSize: 64, BatchLinger: time.Millisecond,
+	store := workers.NewIngest(b.JetStream, db, clusters, dead, workers.IngestOptions{BatchSize: 64, BatchLinger: time.Millisecond,
 		MaxAttempts: 3, AckWait: 5 * time.Second, MaxBackoff: 100 * time.Millisecond,
 		SurgePerMinute: cfg.Alerts.SurgePerMinute, SurgeMinCustomers: cfg.Alerts.MinCustomers}, log, reg)
 	wctx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})
 	go func() { _ = store.Run(wctx); close(done) }()
 	t.Cleanup(func() { cancel(); <-done })
-	knowledge := bot.NewKnowledge(db, log)
+	knowledge := kb.NewLive(db, log)
 	if err := knowledge.Load(ctx); err != nil {
 		t.Fatal(err)
 	}
 	if err := knowledge.Follow(wctx, b.Conn); err != nil {
 		t.Fatal(err)
 	}
+	dk := desk.New(desk.Options{Store: db, Clusters: clusters, Conn: b.Conn, Instance: "test-instance",
+		IdleWindow: cfg.Triage.IdleWindow, Log: log})
+	t.Cleanup(dk.Wait)
 	s := New(Options{Config: cfg, Intake: bot.NewIntake(b, bot.Limits{MaxTextBytes: cfg.Intake.MaxTextBytes}, cfg.NATS.PublishTimeout).WithAnswers(knowledge),
 		Store: db, Bus: b, JetStream: b.JetStream, DeadLetters: dead, Clusters: clusters, Knowledge: db, Log: log, Registry: reg,
-		Changed:        func(_ context.Context, what string) { _ = bot.AnnounceChange(b.Conn, what) },
-		ClustersClosed: func(_ context.Context, ids []string) { _ = workers.AnnounceClosed(b.Conn, ids) },
-		ClustersMerged: func(_ context.Context, from, into string) {
-			_ = workers.AnnounceMerge(b.Conn, "test-instance", from, into)
-		},
-		ClusterSplit: func(_ context.Context, from, to string, moved, kept []storage.Inquiry) {
-			_ = workers.AnnounceSplit(b.Conn, "test-instance", from, to, moved, kept)
-		},
-		FollowUp: func(ctx context.Context, id string, u kb.Update) {
-			if _, err := bot.FollowUp(ctx, db, id, u); err != nil {
-				t.Errorf("FollowUp: %v", err)
-			}
-		}})
+		Desk: dk})
 	hs := httptest.NewServer(s)
 	t.Cleanup(hs.Close)
 	return &stack{url: hs.URL, bus: b, db: db, srv: s, log: &logs, knowledge: knowledge}
@@ -253,7 +252,7 @@ func TestIdempotency(t *testing.T) {
 }
 
 func signed(body []byte, secret string, at time.Time) map[string]string {
-	return map[string]string{SignatureHeader: SignatureValue([]byte(secret), at, body)}
+	return map[string]string{signature.Header: signature.Sign([]byte(secret), at, body)}
 }
 
 func TestBadInputChangesNothing(t *testing.T) {
@@ -295,7 +294,7 @@ func TestBadInputChangesNothing(t *testing.T) {
 		{"signature over other body", good, signed([]byte(`{}`), formSecret, time.Now()), 401, "invalid_signature"},
 		{"stale signature", good, signed([]byte(good), formSecret, time.Now().Add(-6*time.Minute)), 401, "stale_signature"},
 		{"future signature", good, signed([]byte(good), formSecret, time.Now().Add(6*time.Minute)), 401, "stale_signature"},
-		{"malformed signature", good, map[string]string{SignatureHeader: "v1=abc"}, 401, "invalid_signature"},
+		{"malformed signature", good, map[string]string{signature.Header: "v1=abc"}, 401, "invalid_signature"},
 		{"nul in text", `{"source":"web","customer_id":"u","text":"a\u0000b"}`, bearer(intakeToken), 400, "invalid_field"},
 		{"signature for other source", `{"source":"web","customer_id":"u","text":"x"}`,
 			signed([]byte(`{"source":"web","customer_id":"u","text":"x"}`), formSecret, time.Now()), 403, "source_mismatch"},
