@@ -143,9 +143,9 @@ func (in *Intake) accept(ctx context.Context, s Submission, channel bool) (Recei
 	}
 	ctx, cancel := context.WithTimeout(ctx, in.timeout)
 	defer cancel()
-	ack, err := in.js.PublishMsg(ctx, msg, jetstream.WithMsgID(id), jetstream.WithExpectStream(bus.InquiryStream))
+	ack, err := in.start(ctx, msg, id).wait(ctx)
 	if err != nil {
-		return Receipt{}, fmt.Errorf("%w: %v", ErrUnavailable, err)
+		return Receipt{}, err
 	}
 	return Receipt{ID: id, Duplicate: ack.Duplicate, Answer: answer}, nil
 }

@@ -121,9 +121,10 @@ type Server struct {
 }
 
 type serverMetrics struct {
-	intake   *prometheus.CounterVec
-	duration prometheus.Histogram
-	errors   *prometheus.CounterVec
+	intake        *prometheus.CounterVec
+	duration      prometheus.Histogram
+	batchDuration prometheus.Histogram
+	errors        *prometheus.CounterVec
 }
 
 // New returns the API server; its metrics are registered on o.Registry.
@@ -133,11 +134,15 @@ func New(o Options) *Server {
 		auth:    newAuthenticator(o.Config.Auth, o.Config.Intake.SignatureWindow),
 		metrics: serverMetrics{
 			intake: prometheus.NewCounterVec(prometheus.CounterOpts{
-				Name: "surgedesk_intake_requests_total", Help: "POST /v1/inquiries requests by result code (accepted, duplicate or an error code).",
+				Name: "surgedesk_intake_requests_total", Help: "Inquiries posted to POST /v1/inquiries and :batch by result code (accepted, duplicate or an error code).",
 			}, []string{"code"}),
 			duration: prometheus.NewHistogram(prometheus.HistogramOpts{
 				Name: "surgedesk_intake_duration_seconds", Help: "Time from request to response for POST /v1/inquiries, JetStream ack included.",
 				Buckets: prometheus.ExponentialBuckets(0.0002, 2, 16),
+			}),
+			batchDuration: prometheus.NewHistogram(prometheus.HistogramOpts{
+				Name: "surgedesk_intake_batch_duration_seconds", Help: "Time from request to response for POST /v1/inquiries:batch, every JetStream ack included.",
+				Buckets: prometheus.ExponentialBuckets(0.0005, 2, 16),
 			}),
 			errors: prometheus.NewCounterVec(prometheus.CounterOpts{
 				Name: "surgedesk_http_errors_total", Help: "Error responses by error code, all endpoints.",
@@ -145,7 +150,7 @@ func New(o Options) *Server {
 		},
 		mux: http.NewServeMux(),
 	}
-	o.Registry.MustRegister(s.metrics.intake, s.metrics.duration, s.metrics.errors)
+	o.Registry.MustRegister(s.metrics.intake, s.metrics.duration, s.metrics.batchDuration, s.metrics.errors)
 	// Present from the start, so dashboards see zero rather than no series.
 	s.metrics.intake.WithLabelValues("accepted")
 	s.metrics.intake.WithLabelValues("duplicate")
@@ -168,6 +173,7 @@ func (s *Server) routeTable() []route {
 func (s *Server) apiRoutes() []route {
 	return []route{
 		{"POST /v1/inquiries", http.HandlerFunc(s.postInquiry)},
+		{"POST /v1/inquiries:batch", http.HandlerFunc(s.postInquiryBatch)},
 		{"GET /v1/inquiries/{id}", s.require(config.RoleRead, s.getInquiry)},
 		{"GET /v1/stats", s.require(config.RoleRead, s.getStats)},
 		{"GET /v1/clusters", s.require(config.RoleRead, s.getClusters)},
