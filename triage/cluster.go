@@ -70,6 +70,7 @@ type tuning struct {
 	negationPenalty  float64 // similarity factor when negation disagrees
 	idfPower         float64 // IDF exponent: above 1 favours rare words
 	englishLift      float64 // similarity lift for all-English text (see doc.go)
+	minTopic         float64 // topic cosine below which an inquiry cannot join (see doc.go)
 	weights          featureWeights
 }
 
@@ -83,6 +84,7 @@ var defaultTuning = tuning{
 	negationPenalty:  0.25,
 	idfPower:         1,
 	englishLift:      0.4,
+	minTopic:         0.2,
 	weights:          defaultFeatureWeights,
 }
 
@@ -112,6 +114,8 @@ type cluster struct {
 	minutes        [15]minuteCount
 
 	centroid  []feature // sum of member vectors, sorted by hash
+	topic     []feature // sum of member topic vectors, sorted by hash
+	topicNorm float64
 	norm      float64   // Euclidean norm of the centroid's shape
 	shapeSum  float64   // norm², kept up to date as members join
 	indexed   []uint32  // features the index lists this cluster under
@@ -214,6 +218,9 @@ func (c *Clusterer) profileOf(text string) profile {
 		scratch = new([]token)
 	}
 	p, toks := extract(text, c.tune.weights, *scratch)
+	if c.tune.minTopic > 0 {
+		p.topic = topicOfTokens(toks)
+	}
 	*scratch = toks[:0]
 	c.tokens.Put(scratch)
 	return p
@@ -256,10 +263,10 @@ func (c *Clusterer) Assign(it Item) Assignment {
 	c.count(p.features)
 	if joined {
 		cl = c.slots[best]
-		c.join(best, cl, vec, p.negated, it, sim)
+		c.join(best, cl, vec, p, it, sim)
 	} else {
 		cl = c.open(c.freshID(), it.At)
-		c.join(cl.slot, cl, vec, p.negated, it, 1)
+		c.join(cl.slot, cl, vec, p, it, 1)
 		sim = 1
 	}
 	if len(c.repeats) >= repeatsCap {
@@ -304,7 +311,65 @@ func (c *Clusterer) similarity(vec []feature, p profile, cl *cluster) float64 {
 	if (2*cl.negated > cl.voters) != p.negated {
 		sim *= c.tune.negationPenalty
 	}
+	if c.tune.minTopic > 0 && len(p.topic) > 0 && cl.topicNorm > 0 && c.topicCosine(p.topic, cl.topic) < c.tune.minTopic {
+		// Sharing only the predicate and filler ("안 돼요", "asap") is
+		// not the same request: "로그인 안 돼요" is not "결제 안 돼요".
+		sim = 0
+	}
 	return sim
+}
+
+// topicCosine is the cosine of a topic vector with a cluster's topic sum,
+// both weighted by IDF: template words every tail question shares ("뭐
+// 준비해야 돼요") weigh less than what the question is about.
+func (c *Clusterer) topicCosine(q, sum []feature) float64 {
+	logN := math.Log(float64(c.documents+1)) + 1
+	idf := func(h uint32) float64 { return logN - logOf(c.freq.get(h)+1) }
+	var dot, nq, ns float64
+	i, j := 0, 0
+	for _, f := range sum {
+		w := float64(f.weight) * idf(f.hash)
+		ns += w * w
+	}
+	for _, f := range q {
+		w := float64(f.weight) * idf(f.hash)
+		nq += w * w
+	}
+	for i < len(q) && j < len(sum) {
+		switch {
+		case q[i].hash < sum[j].hash:
+			i++
+		case q[i].hash > sum[j].hash:
+			j++
+		default:
+			x := idf(q[i].hash)
+			dot += float64(q[i].weight) * float64(sum[j].weight) * x * x
+			i++
+			j++
+		}
+	}
+	if nq == 0 || ns == 0 {
+		return 1
+	}
+	return dot / math.Sqrt(nq*ns)
+}
+
+// addTopic folds a member's topic vector into cl's.
+func (c *Clusterer) addTopic(cl *cluster, topic []feature) {
+	if len(topic) == 0 {
+		return
+	}
+	c.merge, _ = addVectors(c.merge[:0], cl.topic, topic)
+	cl.topic = replaceVector(cl.topic, c.merge)
+	if len(cl.topic) > 2*topicCap {
+		cl.topic = slices.Clone(heaviest(cl.topic, topicCap))
+		sortByHash(cl.topic)
+	}
+	var n float64
+	for _, f := range cl.topic {
+		n += float64(f.weight) * float64(f.weight)
+	}
+	cl.topicNorm = math.Sqrt(n)
 }
 
 // weigh turns term counts into a unit TF-IDF vector using the document
@@ -510,7 +575,8 @@ func (c *Clusterer) open(id string, at time.Time) *cluster {
 
 // join adds a member to cl: statistics, centroid and, at growing
 // intervals, the index entries.
-func (c *Clusterer) join(slot int32, cl *cluster, vec []feature, negated bool, it Item, sim float64) {
+func (c *Clusterer) join(slot int32, cl *cluster, vec []feature, p profile, it Item, sim float64) {
+	negated := p.negated
 	c.record(cl, it, sim)
 	if cl.owner != nil {
 		// A facet of a merged cluster: the member counts for its owner.
@@ -534,6 +600,7 @@ func (c *Clusterer) join(slot int32, cl *cluster, vec []feature, negated bool, i
 			cl.shapeSum = shapeSum(cl.centroid)
 		}
 		cl.norm = math.Sqrt(max(0, cl.shapeSum))
+		c.addTopic(cl, p.topic)
 	}
 	if cl.voters >= cl.nextIndex {
 		c.reindex(slot, cl)
@@ -905,6 +972,7 @@ func (c *Clusterer) Restore(cl Cluster, members []Item) {
 		if p.negated {
 			negated++
 		}
+		c.addTopic(r, p.topic)
 	}
 	if cl.Representative != "" {
 		add(rep)
@@ -977,10 +1045,10 @@ func (c *Clusterer) Add(clusterID string, it Item) {
 	var cl *cluster
 	if slot, ok := c.byID[clusterID]; ok && c.slots[slot] != nil {
 		cl = c.slots[slot]
-		c.join(slot, cl, vec, p.negated, it, c.similarity(vec, p, cl))
+		c.join(slot, cl, vec, p, it, c.similarity(vec, p, cl))
 	} else {
 		cl = c.open(clusterID, it.At)
-		c.join(cl.slot, cl, vec, p.negated, it, 1)
+		c.join(cl.slot, cl, vec, p, it, 1)
 	}
 	if len(c.repeats) >= repeatsCap {
 		clear(c.repeats)

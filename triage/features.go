@@ -33,6 +33,7 @@ type profile struct {
 	features []feature // sorted by hash, weights are term counts
 	negated  bool
 	english  float64 // share of the feature weight from English words
+	topic    []feature // unit topic vector (problem.go's topicOf)
 }
 
 // englishStopwords carry no request; "not" and "no" are deliberately absent.
