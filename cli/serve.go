@@ -151,6 +151,19 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, started cha
 		return err
 	}
 	defer follow.Unsubscribe()
+	// Problems (clusters of one issue) likewise: placements, the agents'
+	// moves and merges are in SQL and announced over NATS.
+	problems := triage.NewGrouper(triage.DefaultProblemOptions())
+	placed, err := workers.RestoreProblems(ctx, db, problems, time.Now(), cfg.Triage.IdleWindow, cfg.Triage.RestoreSample)
+	if err != nil {
+		return err
+	}
+	log.Info("problems restored", "clusters", placed)
+	followProblems, err := workers.FollowProblems(b.Conn, instance, problems, log)
+	if err != nil {
+		return err
+	}
+	defer followProblems.Unsubscribe()
 
 	// The knowledge base, likewise: loaded from SQL, reloaded whenever any
 	// instance announces a change.
@@ -194,6 +207,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, started cha
 		SurgePerMinute: cfg.Alerts.SurgePerMinute, SurgeMinCustomers: cfg.Alerts.MinCustomers,
 		Kick: deliver.Kick,
 	}, log.With("worker", "store"), reg)
+	store.GroupProblems(problems)
 	intake := bot.NewIntake(b, bot.Limits{MaxTextBytes: cfg.Intake.MaxTextBytes}, cfg.NATS.PublishTimeout).WithAnswers(knowledge)
 	// What follows a change, whichever of the API and Slack made it.
 	changed := func(_ context.Context, what string) {

@@ -116,10 +116,10 @@ type cluster struct {
 	centroid  []feature // sum of member vectors, sorted by hash
 	topic     []feature // sum of member topic vectors, sorted by hash
 	topicNorm float64
-	norm      float64   // Euclidean norm of the centroid's shape
-	shapeSum  float64   // norm², kept up to date as members join
-	indexed   []uint32  // features the index lists this cluster under
-	nextIndex int       // count at which the index entries are refreshed
+	norm      float64  // Euclidean norm of the centroid's shape
+	shapeSum  float64  // norm², kept up to date as members join
+	indexed   []uint32 // features the index lists this cluster under
+	nextIndex int      // count at which the index entries are refreshed
 
 	label      []string // cached; see labelOf
 	labelRep   string

@@ -704,6 +704,22 @@ func (g *Grouper) Place(clusterID, problemID, text string, pinned bool) {
 	g.place(cl, p)
 }
 
+// Anchor records that problemID is incidentID's problem (after a restart):
+// inquiries answered from the incident join it.
+func (g *Grouper) Anchor(problemID, incidentID string) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if into, ok := g.mergedInto[problemID]; ok {
+		problemID = into
+	}
+	p := g.problems[problemID]
+	if p == nil {
+		p = g.open(problemID)
+	}
+	p.incident = incidentID
+	g.incidents[incidentID] = p
+}
+
 // Move is an agent's correction: cluster clusterID goes to problem
 // problemID (opened if unknown, for example a fresh id to take the cluster
 // out into a problem of its own) and stays there: no automatic decision

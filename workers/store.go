@@ -60,6 +60,7 @@ type Store struct {
 	js       jetstream.JetStream
 	db       inquiryStore
 	clusters clusterer
+	problems grouper // nil: clusters are not grouped into problems
 	opts     StoreOptions
 	log      *slog.Logger
 	metrics  storeMetrics
