@@ -25,14 +25,14 @@ type grouper interface {
 	Forget(clusterID string) string
 }
 
-// GroupProblems makes the Store worker place every cluster it assigns in
+// GroupProblems makes the ingest worker place every cluster it assigns in
 // a problem (triage.Grouper), written with the batch and announced with
 // the members. Without it clusters have no problem.
-func (s *Store) GroupProblems(g grouper) { s.problems = g }
+func (s *Ingest) GroupProblems(g grouper) { s.problems = g }
 
 // place runs the grouper on the assigned rows and returns each touched
 // cluster's problem, titled, for storage.
-func (s *Store) place(rows []storage.Inquiry, sims []float64, clusters []storage.Cluster) {
+func (s *Ingest) place(rows []storage.Inquiry, sims []float64, clusters []storage.Cluster) {
 	if s.problems == nil {
 		return
 	}
