@@ -252,7 +252,20 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, started cha
 		FollowUp:       followUp,
 		Kick:           deliver.Kick,
 		ClustersClosed: clustersClosed,
+		ProblemStore:   db,
+		Problems:       problems,
+		ProblemsMerged: func(_ context.Context, from, into string) {
+			if err := workers.AnnounceProblemMerge(b.Conn, instance, from, into); err != nil {
+				log.Warn("problem merge not announced; other instances learn it on restart", "from", from, "into", into, "err", err)
+			}
+		},
+		ClusterMoved: func(_ context.Context, cluster, into string) {
+			if err := workers.AnnounceProblemMove(b.Conn, instance, cluster, into); err != nil {
+				log.Warn("cluster move not announced; other instances learn it on restart", "cluster", cluster, "into", into, "err", err)
+			}
+		},
 		ClustersMerged: func(_ context.Context, from, into string) {
+			problems.Forget(from)
 			if err := workers.AnnounceMerge(b.Conn, instance, from, into); err != nil {
 				log.Warn("merge not announced; other instances learn it on restart", "from", from, "into", into, "err", err)
 			}

@@ -887,3 +887,7 @@ func shapeOf(c float32) float64 {
 	}
 	return math.Pow(float64(c), centroidPower)
 }
+
+// NewID returns a fresh problem id, for an agent taking a cluster out
+// into a problem of its own.
+func (g *Grouper) NewID() string { return g.opts.NewID() }

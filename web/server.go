@@ -113,6 +113,13 @@ type Options struct {
 	// about an agent's merge or split (this one's is changed directly).
 	ClustersMerged func(ctx context.Context, from, into string)
 	ClusterSplit   func(ctx context.Context, from, to string, moved, kept []storage.Inquiry)
+	// ProblemStore serves the problem API; Problems is this instance's
+	// grouper, and ProblemsMerged and ClusterMoved tell the other
+	// instances about an agent's merge or move.
+	ProblemStore   problemStore
+	Problems       liveProblems
+	ProblemsMerged func(ctx context.Context, from, into string)
+	ClusterMoved   func(ctx context.Context, clusterID, problemID string)
 	// FollowUp queues an incident update for the customers who asked.
 	FollowUp func(ctx context.Context, incidentID string, u kb.Update)
 	// Kick wakes the outbound sender after deliveries are queued.
@@ -188,6 +195,10 @@ func (s *Server) routeTable() []route {
 		{"POST /v1/clusters/{id}/link", s.require(config.RoleAgent, s.linkCluster)},
 		{"POST /v1/clusters/{id}/merge", s.require(config.RoleAgent, s.mergeCluster)},
 		{"POST /v1/clusters/{id}/split", s.require(config.RoleAgent, s.splitCluster)},
+		{"POST /v1/clusters/{id}/move", s.require(config.RoleAgent, s.moveCluster)},
+		{"GET /v1/problems", s.require(config.RoleRead, s.getProblems)},
+		{"GET /v1/problems/{id}", s.require(config.RoleRead, s.getProblem)},
+		{"POST /v1/problems/{id}/merge", s.require(config.RoleAgent, s.mergeProblem)},
 		{"GET /v1/incidents", s.require(config.RoleRead, s.getIncidents)},
 		{"POST /v1/incidents", s.require(config.RoleManager, s.postIncident)},
 		{"GET /v1/incidents/{id}", s.require(config.RoleRead, s.getIncident)},
