@@ -159,7 +159,8 @@ var topicFillers = func() map[string]bool {
 		장애 문제 이상해요 이상 아니 진짜 너무 정말 ㅠㅠ 네 요 그리고 근데 혹시
 		hi hello hey dear team support urgent asap please pls plz fix help thanks thank ty
 		error issue issues problem problems still again now today yesterday morning tonight since
-		keep keeps kept really very just why what is wrong anyone going on happening`
+		keep keeps kept really very just why what is wrong anyone going on happening
+		fail fails failed failing broken work works working 실패 실패해요 안되네요 먹통`
 	for _, w := range strings.Fields(raw) {
 		for _, t := range tokenize(w, nil) {
 			m[t.text] = true
