@@ -115,7 +115,8 @@ type cluster struct {
 
 	centroid  []feature // sum of member vectors, sorted by hash
 	topic     []feature // sum of member topic vectors, sorted by hash
-	topicNorm float64
+	topicNorm float64   // IDF-weighted norm of topic, as of topicDocs documents
+	topicDocs int
 	norm      float64  // Euclidean norm of the centroid's shape
 	shapeSum  float64  // norm², kept up to date as members join
 	indexed   []uint32 // features the index lists this cluster under
@@ -242,6 +243,7 @@ func (c *Clusterer) Assign(it Item) Assignment {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	vec := c.advance(it, p)
+	p.topicW = c.weighTopic(p.topic)
 	signature := signatureOf(p.features)
 	best, sim := int32(-1), 0.0
 	if cl, ok := c.repeats[signature]; ok && c.slots[cl.slot] == cl && !c.idle(cl, it.At) {
@@ -311,7 +313,7 @@ func (c *Clusterer) similarity(vec []feature, p profile, cl *cluster) float64 {
 	if (2*cl.negated > cl.voters) != p.negated {
 		sim *= c.tune.negationPenalty
 	}
-	if c.tune.minTopic > 0 && len(p.topic) > 0 && cl.topicNorm > 0 && c.topicCosine(p.topic, cl.topic) < c.tune.minTopic {
+	if len(p.topicW) > 0 && len(cl.topic) > 0 && c.topicCosine(p.topicW, cl) < c.tune.minTopic {
 		// Sharing only the predicate and filler ("안 돼요", "asap") is
 		// not the same request: "로그인 안 돼요" is not "결제 안 돼요".
 		sim = 0
@@ -319,39 +321,64 @@ func (c *Clusterer) similarity(vec []feature, p profile, cl *cluster) float64 {
 	return sim
 }
 
-// topicCosine is the cosine of a topic vector with a cluster's topic sum,
-// both weighted by IDF: template words every tail question shares ("뭐
-// 준비해야 돼요") weigh less than what the question is about.
-func (c *Clusterer) topicCosine(q, sum []feature) float64 {
-	logN := math.Log(float64(c.documents+1)) + 1
-	idf := func(h uint32) float64 { return logN - logOf(c.freq.get(h)+1) }
-	var dot, nq, ns float64
+// weighTopic weighs a topic vector by IDF and normalises it, once per
+// inquiry: template words every tail question shares ("뭐 준비해야 돼요")
+// weigh less than what the question is about.
+func (c *Clusterer) weighTopic(topic []feature) []feature {
+	if len(topic) == 0 || c.tune.minTopic == 0 {
+		return nil
+	}
+	out := make([]feature, len(topic))
+	var n float64
+	for i, f := range topic {
+		w := float64(f.weight) * c.idf(f.hash)
+		out[i] = feature{hash: f.hash, weight: float32(w)}
+		n += w * w
+	}
+	if n == 0 {
+		return nil
+	}
+	inv := float32(1 / math.Sqrt(n))
+	for i := range out {
+		out[i].weight *= inv
+	}
+	return out
+}
+
+func (c *Clusterer) idf(h uint32) float64 {
+	return math.Log(float64(c.documents+1)) + 1 - logOf(c.freq.get(h)+1)
+}
+
+// topicCosine is the IDF-weighted cosine of an inquiry's weighed topic
+// with a cluster's topic sum. The sum's norm is cached until the cluster's
+// topic changes or the document count grows by a twentieth.
+func (c *Clusterer) topicCosine(q []feature, cl *cluster) float64 {
+	if cl.topicDocs == 0 || c.documents > cl.topicDocs+cl.topicDocs/20 {
+		var n float64
+		for _, f := range cl.topic {
+			w := float64(f.weight) * c.idf(f.hash)
+			n += w * w
+		}
+		cl.topicNorm, cl.topicDocs = math.Sqrt(n), max(c.documents, 1)
+	}
+	if cl.topicNorm == 0 {
+		return 1
+	}
+	var dot float64
 	i, j := 0, 0
-	for _, f := range sum {
-		w := float64(f.weight) * idf(f.hash)
-		ns += w * w
-	}
-	for _, f := range q {
-		w := float64(f.weight) * idf(f.hash)
-		nq += w * w
-	}
-	for i < len(q) && j < len(sum) {
+	for i < len(q) && j < len(cl.topic) {
 		switch {
-		case q[i].hash < sum[j].hash:
+		case q[i].hash < cl.topic[j].hash:
 			i++
-		case q[i].hash > sum[j].hash:
+		case q[i].hash > cl.topic[j].hash:
 			j++
 		default:
-			x := idf(q[i].hash)
-			dot += float64(q[i].weight) * float64(sum[j].weight) * x * x
+			dot += float64(q[i].weight) * float64(cl.topic[j].weight) * c.idf(q[i].hash)
 			i++
 			j++
 		}
 	}
-	if nq == 0 || ns == 0 {
-		return 1
-	}
-	return dot / math.Sqrt(nq*ns)
+	return dot / cl.topicNorm
 }
 
 // addTopic folds a member's topic vector into cl's.
@@ -365,11 +392,7 @@ func (c *Clusterer) addTopic(cl *cluster, topic []feature) {
 		cl.topic = slices.Clone(heaviest(cl.topic, topicCap))
 		sortByHash(cl.topic)
 	}
-	var n float64
-	for _, f := range cl.topic {
-		n += float64(f.weight) * float64(f.weight)
-	}
-	cl.topicNorm = math.Sqrt(n)
+	cl.topicDocs = 0 // the cached norm is stale
 }
 
 // weigh turns term counts into a unit TF-IDF vector using the document
@@ -1041,6 +1064,7 @@ func (c *Clusterer) Add(clusterID string, it Item) {
 		return
 	}
 	vec := c.advance(it, p)
+	p.topicW = c.weighTopic(p.topic)
 	c.count(p.features)
 	var cl *cluster
 	if slot, ok := c.byID[clusterID]; ok && c.slots[slot] != nil {

@@ -34,6 +34,7 @@ type profile struct {
 	negated  bool
 	english  float64   // share of the feature weight from English words
 	topic    []feature // unit topic vector (problem.go's topicOf)
+	topicW   []feature // topic weighed by IDF at Assign (weighTopic)
 }
 
 // englishStopwords carry no request; "not" and "no" are deliberately absent.

@@ -109,6 +109,10 @@ type gproblem struct {
 	embN     int
 	seeded   bool // an incident's examples are part of the centroid
 	stamp    uint64
+	// norm caches the IDF-weighted centroid norm, recomputed when the
+	// centroid changed or many document frequencies moved since.
+	norm   float64
+	normAt uint64 // g.holds when norm was computed; 0: stale
 }
 
 func (p *gproblem) empty() bool { return len(p.clusters) == 0 && !p.seeded }
@@ -126,6 +130,7 @@ type Grouper struct {
 	df         map[uint32]int32 // problems holding each term
 	postings   map[uint32][]*gproblem
 	clock      uint64
+	holds      uint64      // centroid changes so far, for norm caching
 	recent     []*gproblem // most recently placed-into problems, for embeddings
 	scratch    []feature
 }
@@ -292,10 +297,19 @@ var langNames = [2]string{"ko", "en"}
 // matched to an incident's answer, incidentID. It returns the cluster's
 // problem, placing the cluster again at 1, 2, 4, ... members.
 func (g *Grouper) Observe(clusterID, text string, sim float64, incidentID string) Placement {
-	vec := topicOf(text)
 	g.mu.Lock()
-	defer g.mu.Unlock()
 	cl := g.clusters[clusterID]
+	var vec []feature
+	if cl == nil || cl.count+1 <= centroidSettled || (cl.count+1)%8 == 0 {
+		// Past centroidSettled members only every eighth is learnt: a
+		// surge cluster's topic has settled, and most of a surge skips
+		// the tokenising.
+		g.mu.Unlock()
+		vec = topicOf(text)
+		g.mu.Lock()
+		cl = g.clusters[clusterID]
+	}
+	defer g.mu.Unlock()
 	if cl == nil {
 		cl = &gcluster{id: clusterID, next: 1}
 		g.clusters[clusterID] = cl
@@ -316,7 +330,7 @@ func (g *Grouper) Observe(clusterID, text string, sim float64, incidentID string
 // learn folds a member's topic vector into the cluster's (every member up
 // to centroidSettled, then every eighth) and keeps its most central text.
 func (g *Grouper) learn(cl *gcluster, vec []feature, text string, sim float64) {
-	if cl.count <= centroidSettled || cl.count%8 == 0 {
+	if vec != nil && (cl.count <= centroidSettled || cl.count%8 == 0) {
 		g.scratch, _ = addVectors(g.scratch[:0], cl.live, vec)
 		cl.live = replaceVector(cl.live, g.scratch)
 		if len(cl.live) > 2*topicCap {
@@ -329,6 +343,9 @@ func (g *Grouper) learn(cl *gcluster, vec []feature, text string, sim float64) {
 	}
 	lt := &cl.texts[langOf(text)]
 	lt.count++
+	if lt.text != "" && sim <= lt.score {
+		return
+	}
 	// Central and short: a member close to the cluster's centroid, cut
 	// down for length beyond 40 letters.
 	score := sim - 0.004*float64(max(0, utf8.RuneCountInString(text)-40))
@@ -475,6 +492,8 @@ func (g *Grouper) withdraw(cl *gcluster) {
 // hold adds (sign +1) or removes (-1) a vector to a problem's centroid and
 // term counts, keeping the per-problem document frequencies in step.
 func (g *Grouper) hold(p *gproblem, v []feature, sign int32) {
+	g.holds++
+	p.normAt = 0
 	for _, f := range v {
 		w := p.centroid[f.hash] + float32(sign)*f.weight
 		n := p.terms[f.hash] + sign
@@ -602,12 +621,7 @@ func (g *Grouper) similarity(v []feature, emb []float32, p *gproblem) float64 {
 				dot += w * shapeOf(c) * idf
 			}
 		}
-		for h, c := range p.centroid {
-			if c > 0 {
-				w := shapeOf(c) * g.idf(h)
-				np += w * w
-			}
-		}
+		np = g.centroidNorm(p)
 		if nv > 0 && np > 0 {
 			topic = dot / math.Sqrt(nv*np)
 		}
@@ -625,6 +639,24 @@ func (g *Grouper) similarity(v []feature, emb []float32, p *gproblem) float64 {
 	}
 	w := g.opts.EmbeddingWeight
 	return (1-w)*topic + w*e
+}
+
+// centroidNorm is p's IDF-weighted centroid norm (squared), cached: the
+// IDFs drift slowly, so a norm is reused until p changes or a thousand
+// other centroid changes have happened.
+func (g *Grouper) centroidNorm(p *gproblem) float64 {
+	if p.normAt != 0 && g.holds-p.normAt < 1000 {
+		return p.norm
+	}
+	var np float64
+	for h, c := range p.centroid {
+		if c > 0 {
+			w := shapeOf(c) * g.idf(h)
+			np += w * w
+		}
+	}
+	p.norm, p.normAt = np, max(g.holds, 1)
+	return np
 }
 
 // seedOnly keeps the topic score only for problems with no clusters

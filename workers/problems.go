@@ -23,6 +23,7 @@ type grouper interface {
 	Move(clusterID, problemID string) string
 	Merge(from, into string)
 	Forget(clusterID string) string
+	Clusters(problemID string) []string
 }
 
 // GroupProblems makes the ingest worker place every cluster it assigns in

@@ -111,3 +111,53 @@ func TestProblemsRememberedAcrossInstancesAndRestart(t *testing.T) {
 		})
 	}
 }
+
+// An outage spread over several wordings raises one surge alert for the
+// problem, though no single cluster surges.
+func TestSurgeAlertPerProblem(t *testing.T) {
+	ctx := testContext(t)
+	db := openStorage(t)
+	s := &Ingest{db: db, clusters: triage.NewClusterer(triage.DefaultOptions()), alerted: map[string]bool{},
+		opts: IngestOptions{SurgePerMinute: 3, SurgeMinCustomers: 10, AckWait: time.Minute}, log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	s.GroupProblems(triage.NewGrouper(triage.DefaultProblemOptions()))
+	wordings := []string{"상품권 사용이 안 돼요", "상품권 등록하면 오류 나요", "상품권 번호 입력해도 안 돼요 급해요", "상품권이 안 먹혀요 빨리요"}
+	now := time.Now()
+	var rows []storage.Inquiry
+	for i := range 28 {
+		rows = append(rows, storage.Inquiry{ID: fmt.Sprintf("iq_v%d", i), Source: "web", CustomerID: fmt.Sprint("v", i),
+			Text: wordings[i%len(wordings)], State: storage.StateStored, ReceivedAt: now.Add(time.Duration(i-28) * time.Second).UnixMilli(), Metadata: "{}"})
+	}
+	for start := 0; start < len(rows); start += 7 {
+		batch := rows[start : start+7]
+		clusters := s.assign(batch)
+		inserted, err := db.StoreInquiries(ctx, batch, clusters)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.raiseSurges(ctx, batch, inserted)
+	}
+	perCluster := map[string]int{}
+	problems := map[string]bool{}
+	for _, r := range rows {
+		perCluster[r.ClusterID]++
+		problems[r.ProblemID] = true
+	}
+	if len(perCluster) < 2 || len(problems) != 1 {
+		t.Fatalf("want several clusters in one problem, got %d clusters, %d problems", len(perCluster), len(problems))
+	}
+	for id, n := range perCluster {
+		if float64(n)/5 >= s.opts.SurgePerMinute && n >= s.opts.SurgeMinCustomers {
+			t.Fatalf("cluster %s surges alone (%d inquiries): the scene tests nothing", id, n)
+		}
+	}
+	alerts, err := db.Alerts(ctx, "open", 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(alerts) != 1 {
+		t.Fatalf("%d alerts, want one for the problem", len(alerts))
+	}
+	if alerts[0].Inquiries < 10 {
+		t.Errorf("the alert counts %d inquiries, want the whole problem's", alerts[0].Inquiries)
+	}
+}
