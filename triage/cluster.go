@@ -84,7 +84,7 @@ var defaultTuning = tuning{
 	negationPenalty:  0.25,
 	idfPower:         1,
 	englishLift:      0.4,
-	minTopic:         0.2,
+	minTopic:         0.05,
 	weights:          defaultFeatureWeights,
 }
 
