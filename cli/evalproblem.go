@@ -23,7 +23,8 @@ func runEvalProblem(ctx context.Context, stdout io.Writer, dataPath string, text
 	}
 	skip := eval.KBExampleRows(texts, kbRows)
 	var scored []int
-	for _, row := range eval.ScoredRows(truth, noise) {
+	notNoise := eval.ScoredRows(truth, noise)
+	for _, row := range notNoise {
 		if !skip[row] {
 			scored = append(scored, row)
 		}
@@ -33,10 +34,10 @@ func runEvalProblem(ctx context.Context, stdout io.Writer, dataPath string, text
 			return err
 		}
 	}
-	printHeader(stdout, dataPath, truth, scored, noise)
+	printHeader(stdout, dataPath, truth, notNoise, noise)
 	if pf.KBPath != "" {
-		fmt.Fprintf(stdout, "kb         %s: %d examples loaded as incidents' answers; %d data rows are KB examples and not scored; %d rows answered\n",
-			pf.KBPath, len(kbRows), len(skip), run.Answered)
+		fmt.Fprintf(stdout, "kb         %s: %d examples loaded as incidents' answers; %d data rows are KB examples and not scored (%d scored); %d rows answered\n",
+			pf.KBPath, len(kbRows), len(skip), len(scored), run.Answered)
 	}
 	signals := fmt.Sprintf("topics=%v anchoring=%v seeds=%v", !pf.NoTopics, !pf.NoAnchoring, !pf.NoAnchoring && !pf.NoSeeds && pf.KBPath != "")
 	fmt.Fprintf(stdout, "threshold  cluster %.2f, problem %.2f (%s)\n\n", threshold, pf.Threshold, signals)

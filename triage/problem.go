@@ -45,7 +45,7 @@ type ProblemOptions struct {
 // DefaultProblemThreshold is tuned with `surgedesk eval cluster --level
 // problem` on the tuning phrasings of gen-surge and the first half of the
 // BANKING77 and CLINC150 labels (docs/problems.md).
-const DefaultProblemThreshold = 0.3
+const DefaultProblemThreshold = 0.5
 
 // DefaultProblemOptions returns the tuned defaults, every lexical signal on.
 func DefaultProblemOptions() ProblemOptions {
@@ -77,6 +77,7 @@ const (
 	titleRunes      = 80  // a title longer than this is cut
 	gluedLetters    = 12  // an English token this long may be words without spaces
 	moveMargin      = 0.1 // a placed cluster moves only to a clearly better problem
+	seededLift      = 0.6 // an incident's problem needs this share of the threshold
 )
 
 type gcluster struct {
@@ -419,6 +420,11 @@ func (g *Grouper) decide(cl *gcluster) Placement {
 	ownSim := 0.0
 	for _, p := range g.candidates(cl, emb) {
 		s := g.similarity(cl.live, emb, p)
+		if p.seeded {
+			// An incident's problem carries the examples agents wrote for
+			// it: a cluster worded like them needs less to join.
+			s /= seededLift
+		}
 		if p == own {
 			ownSim = s
 		}

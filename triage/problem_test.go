@@ -150,3 +150,35 @@ func TestTitleIsAMemberTextInTheMajorityLanguage(t *testing.T) {
 		t.Errorf("shorten left %d letters", len([]rune(got)))
 	}
 }
+
+// fakeEmbedder gives every cluster of one topic the same vector, as a
+// multilingual model would for "앱이 안 열려요" and "the app won't open".
+type fakeEmbedder map[string][]float32
+
+func (f fakeEmbedder) ClusterVector(id string) ([]float32, bool) {
+	v, ok := f[id]
+	return v, ok
+}
+
+func TestGrouperEmbeddingsJoinLanguages(t *testing.T) {
+	app, pay := []float32{1, 0, 0}, []float32{0, 1, 0}
+	emb := fakeEmbedder{"ko-app": app, "en-app": app, "ko-pay": pay}
+	opts := DefaultProblemOptions()
+	opts.Embedder = emb
+	g := NewGrouper(opts)
+	g.Observe("ko-app", "앱이 안 열려요", 1, "")
+	g.Observe("ko-pay", "결제가 안 돼요", 1, "")
+	g.Observe("en-app", "the app won't open", 1, "")
+	if g.ProblemOf("en-app") != g.ProblemOf("ko-app") {
+		t.Error("with embeddings, the English app cluster did not join the Korean one")
+	}
+	if g.ProblemOf("ko-pay") == g.ProblemOf("ko-app") {
+		t.Error("payment joined the app problem")
+	}
+	// Without a vector (the embedder is slow or down) nothing changes but
+	// quality: the lexical path places the cluster.
+	g.Observe("en-late", "the app won't open at all", 1, "")
+	if g.ProblemOf("en-late") == "" {
+		t.Error("a cluster without an embedding was not placed")
+	}
+}
