@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/surgedesk/surgedesk/desk"
 	"github.com/surgedesk/surgedesk/storage"
 )
 
@@ -16,16 +17,6 @@ type problemStore interface {
 	Problem(ctx context.Context, id string) (storage.Problem, error)
 	ProblemClusters(ctx context.Context, problemID string) ([]storage.Cluster, error)
 	InquiriesByCluster(ctx context.Context, clusterID string, limit int) ([]storage.Inquiry, error)
-	MoveCluster(ctx context.Context, actor, clusterID, problemID string, now int64) error
-	MergeProblems(ctx context.Context, actor, from, into string, now int64) error
-}
-
-// liveProblems is the in-memory grouper, which an agent's move or merge
-// changes at once on this instance (the others hear it over NATS).
-type liveProblems interface {
-	NewID() string
-	Move(clusterID, problemID string) string
-	Merge(from, into string)
 }
 
 type problemResponse struct {
@@ -55,6 +46,10 @@ func (s *Server) getProblems(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, aerr)
 		return
 	}
+	if s.ProblemStore == nil {
+		writeJSON(w, http.StatusOK, map[string]any{"problems": []problemResponse{}})
+		return
+	}
 	list, err := s.ProblemStore.Problems(r.Context(), time.Now().Add(-s.Config.Triage.IdleWindow).UnixMilli(), limit)
 	if err != nil {
 		s.Log.Error("list problems", "err", err)
@@ -71,6 +66,10 @@ func (s *Server) getProblems(w http.ResponseWriter, r *http.Request) {
 // getProblem responds with one problem, its open clusters with their
 // counts and three newest members each.
 func (s *Server) getProblem(w http.ResponseWriter, r *http.Request) {
+	if s.ProblemStore == nil {
+		s.writeError(w, newError(http.StatusNotFound, "not_found", "problems are not served here"))
+		return
+	}
 	s.writeProblem(w, r, http.StatusOK, r.PathValue("id"))
 }
 
@@ -112,8 +111,6 @@ func (s *Server) writeProblem(w http.ResponseWriter, r *http.Request, status int
 }
 
 // mergeProblem merges problem {id} into the problem named by "into".
-// TODO(desk): the action moves into package desk with the other agents'
-// actions once it is on main.
 func (s *Server) mergeProblem(w http.ResponseWriter, r *http.Request) {
 	var body struct {
 		Into string `json:"into"`
@@ -122,30 +119,8 @@ func (s *Server) mergeProblem(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, aerr)
 		return
 	}
-	id := r.PathValue("id")
-	switch {
-	case body.Into == "":
-		s.writeError(w, newError(http.StatusBadRequest, "missing_field", "into is required"))
+	if s.problemError(w, s.Desk.MergeProblems(r.Context(), actor(r), r.PathValue("id"), body.Into)) {
 		return
-	case body.Into == id:
-		s.writeError(w, newError(http.StatusBadRequest, "invalid_field", "a problem cannot be merged into itself"))
-		return
-	}
-	err := s.ProblemStore.MergeProblems(r.Context(), actor(r), id, body.Into, time.Now().UnixMilli())
-	if errors.Is(err, storage.ErrNotFound) {
-		s.writeError(w, newError(http.StatusNotFound, "not_found", err.Error()))
-		return
-	}
-	if err != nil {
-		s.Log.Error("merge problems", "err", err)
-		s.writeError(w, newError(http.StatusInternalServerError, "internal", "unable to merge the problems"))
-		return
-	}
-	if s.Problems != nil {
-		s.Problems.Merge(id, body.Into)
-	}
-	if s.ProblemsMerged != nil {
-		s.ProblemsMerged(r.Context(), id, body.Into)
 	}
 	s.writeProblem(w, r, http.StatusOK, body.Into)
 }
@@ -160,30 +135,21 @@ func (s *Server) moveCluster(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, aerr)
 		return
 	}
-	id := r.PathValue("id")
-	into := body.ProblemID
-	if into == "" {
-		if s.Problems == nil {
-			s.writeError(w, newError(http.StatusBadRequest, "missing_field", "problem_id is required"))
-			return
-		}
-		into = s.Problems.NewID()
-	}
-	err := s.ProblemStore.MoveCluster(r.Context(), actor(r), id, into, time.Now().UnixMilli())
-	if errors.Is(err, storage.ErrNotFound) {
-		s.writeError(w, newError(http.StatusNotFound, "not_found", err.Error()))
+	into, err := s.Desk.MoveCluster(r.Context(), actor(r), r.PathValue("id"), body.ProblemID)
+	if s.problemError(w, err) {
 		return
-	}
-	if err != nil {
-		s.Log.Error("move cluster", "err", err)
-		s.writeError(w, newError(http.StatusInternalServerError, "internal", "unable to move the cluster"))
-		return
-	}
-	if s.Problems != nil {
-		s.Problems.Move(id, into)
-	}
-	if s.ClusterMoved != nil {
-		s.ClusterMoved(r.Context(), id, into)
 	}
 	s.writeProblem(w, r, http.StatusOK, into)
+}
+
+func (s *Server) problemError(w http.ResponseWriter, err error) bool {
+	switch {
+	case errors.Is(err, desk.ErrNoProblems):
+		s.writeError(w, newError(http.StatusNotFound, "not_found", "problems are not served here"))
+	case errors.Is(err, storage.ErrNotFound):
+		s.writeError(w, newError(http.StatusNotFound, "not_found", trimPrefixes(err.Error())))
+	default:
+		return s.queueError(w, err)
+	}
+	return true
 }
