@@ -162,12 +162,14 @@ type Clusterer struct {
 	latest    time.Time
 
 	// scratch for candidate scoring, indexed by slot
-	cands  []int32
-	vecBuf []feature // the current inquiry's vector, valid under the lock
-	merge  []feature // scratch for centroid updates
-	score  []float32
-	stamp  []uint32
-	epoch  uint32
+	cands    []int32
+	vecBuf   []feature // the current inquiry's vector, valid under the lock
+	topicBuf []feature // the current inquiry's weighed topic, likewise
+	logN     float64   // ln(documents+1)+1 as of the current inquiry
+	merge    []feature // scratch for centroid updates
+	score    []float32
+	stamp    []uint32
+	epoch    uint32
 
 	// repeats maps a text's feature signature to the cluster it joined, so
 	// exact repeats (after normalising) skip the index: most surge traffic.
@@ -328,7 +330,9 @@ func (c *Clusterer) weighTopic(topic []feature) []feature {
 	if len(topic) == 0 || c.tune.minTopic == 0 {
 		return nil
 	}
-	out := make([]feature, len(topic))
+	c.logN = math.Log(float64(c.documents+1)) + 1
+	out := slices.Grow(c.topicBuf[:0], len(topic))[:len(topic)]
+	c.topicBuf = out
 	var n float64
 	for i, f := range topic {
 		w := float64(f.weight) * c.idf(f.hash)
@@ -345,8 +349,10 @@ func (c *Clusterer) weighTopic(topic []feature) []feature {
 	return out
 }
 
+// idf is a feature's IDF as of the current inquiry (logN is set per
+// inquiry by weighTopic).
 func (c *Clusterer) idf(h uint32) float64 {
-	return math.Log(float64(c.documents+1)) + 1 - logOf(c.freq.get(h)+1)
+	return c.logN - logOf(c.freq.get(h)+1)
 }
 
 // topicCosine is the IDF-weighted cosine of an inquiry's weighed topic

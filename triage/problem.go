@@ -232,42 +232,41 @@ func topicOfTokens(toks []token) []feature {
 	return feats
 }
 
-// koreanAffixFillers are the Hangul fillers of two syllables or more,
-// longest first: spacing-free text glues them to the topic
+// koreanAffixFillers are the Hangul fillers of two syllables or more, by
+// length in syllables: spacing-free text glues them to the topic
 // ("로그인안되", "지금로그인오류").
-var koreanAffixFillers = func() []string {
-	var out []string
+var koreanAffixFillers = func() map[string]bool {
+	out := map[string]bool{}
 	for w := range topicFillers {
-		if utf8.RuneCountInString(w) >= 2 && isSyllable([]rune(w)[0]) {
-			out = append(out, w)
+		if n := utf8.RuneCountInString(w); n >= 2 && n <= maxAffixSyllables && isSyllable([]rune(w)[0]) {
+			out[w] = true
 		}
 	}
-	slices.SortFunc(out, func(a, b string) int {
-		if d := len(b) - len(a); d != 0 {
-			return d
-		}
-		return strings.Compare(a, b)
-	})
 	return out
 }()
 
-// trimFillers cuts fillers glued to either end of a Hangul word, and a
-// leading 안 (negation).
+const maxAffixSyllables = 6
+
+// trimFillers cuts fillers glued to either end of a Hangul word (longest
+// first), a trailing 안 or 못 and a leading 안 (negation). Hangul
+// syllables are three bytes each, so ends are cut by byte counts.
 func trimFillers(w string) string {
 	for changed := true; changed && w != ""; {
 		changed = false
-		for _, f := range koreanAffixFillers {
-			if len(w) > len(f) && strings.HasSuffix(w, f) {
-				w, changed = w[:len(w)-len(f)], true
-			}
-			if len(w) > len(f) && strings.HasPrefix(w, f) {
-				w, changed = w[len(f):], true
+		for k := min(maxAffixSyllables, len(w)/3-1); k >= 2; k-- {
+			if n := 3 * k; n < len(w) && koreanAffixFillers[w[len(w)-n:]] {
+				w, changed = w[:len(w)-n], true
+				break
 			}
 		}
-		for _, neg := range []string{"안", "못"} {
-			if len(w) > len(neg) && strings.HasSuffix(w, neg) {
-				w, changed = w[:len(w)-len(neg)], true
+		for k := min(maxAffixSyllables, len(w)/3-1); k >= 2; k-- {
+			if n := 3 * k; n < len(w) && koreanAffixFillers[w[:n]] {
+				w, changed = w[n:], true
+				break
 			}
+		}
+		if len(w) > 3 && (strings.HasSuffix(w, "안") || strings.HasSuffix(w, "못")) {
+			w, changed = w[:len(w)-3], true
 		}
 	}
 	return strings.TrimPrefix(w, "안")

@@ -144,6 +144,8 @@ func (s *Server) moveCluster(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) problemError(w http.ResponseWriter, err error) bool {
 	switch {
+	case err == nil:
+		return false
 	case errors.Is(err, desk.ErrNoProblems):
 		s.writeError(w, newError(http.StatusNotFound, "not_found", "problems are not served here"))
 	case errors.Is(err, storage.ErrNotFound):
@@ -152,4 +154,65 @@ func (s *Server) problemError(w http.ResponseWriter, err error) bool {
 		return s.queueError(w, err)
 	}
 	return true
+}
+
+// problemQueueItem is one problem of the agents' queue.
+type problemQueueItem struct {
+	ProblemID  string   `json:"problem_id,omitempty"`
+	Title      string   `json:"title"`
+	TitleLang  string   `json:"title_lang,omitempty"`
+	OtherTitle string   `json:"other_title,omitempty"`
+	OtherLang  string   `json:"other_lang,omitempty"`
+	Inquiries  int64    `json:"inquiries"`
+	Customers  int64    `json:"customers"`
+	Priority   float64  `json:"priority"`
+	Urgent     bool     `json:"urgent"`
+	ClusterIDs []string `json:"cluster_ids"`
+}
+
+// problemQueue is the queue grouped by problem, at most limit items.
+func (s *Server) problemQueue(r *http.Request, limit int) ([]problemQueueItem, error) {
+	items, err := s.Desk.ProblemQueue(r.Context(), 3)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]problemQueueItem, 0, min(limit, len(items)))
+	for _, it := range items[:min(limit, len(items))] {
+		q := problemQueueItem{ProblemID: it.ProblemID, Title: it.Title, TitleLang: it.TitleLang, OtherTitle: it.OtherTitle,
+			OtherLang: it.OtherLang, Inquiries: it.Inquiries, Customers: it.Customers, Priority: it.Priority, Urgent: it.Urgent,
+			ClusterIDs: []string{}}
+		for _, c := range it.Clusters {
+			q.ClusterIDs = append(q.ClusterIDs, c.ID)
+		}
+		out = append(out, q)
+	}
+	return out, nil
+}
+
+// replyToProblem sends one reply to every member of every open cluster of
+// problem {id}.
+func (s *Server) replyToProblem(w http.ResponseWriter, r *http.Request) {
+	var body struct {
+		Text string `json:"text"`
+	}
+	if aerr := decodeJSON(w, r, &body); aerr != nil {
+		s.writeError(w, aerr)
+		return
+	}
+	id := r.PathValue("id")
+	queued, replied, err := s.Desk.ReplyToProblem(r.Context(), actor(r), id, body.Text)
+	if s.problemError(w, err) {
+		return
+	}
+	writeJSON(w, http.StatusAccepted, map[string]any{"problem_id": id, "clusters_replied": replied, "queued": queued})
+}
+
+// resolveProblem resolves every open cluster of problem {id}.
+func (s *Server) resolveProblem(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
+	resolved, skipped, err := s.Desk.ResolveProblem(r.Context(), actor(r), id)
+	if s.problemError(w, err) {
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"problem_id": id, "clusters_resolved": resolved, "clusters_claimed": skipped})
 }

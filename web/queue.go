@@ -38,7 +38,13 @@ func (s *Server) getQueue(w http.ResponseWriter, r *http.Request) {
 	for _, q := range queue[:min(limit, len(queue))] {
 		items = append(items, s.queueItem(q, now))
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"items": items})
+	problems, err := s.problemQueue(r, limit)
+	if err != nil {
+		s.Log.Error("queue by problem", "err", err)
+		s.writeError(w, newError(http.StatusInternalServerError, "internal", "unable to read the queue"))
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"items": items, "problems": problems})
 }
 
 func (s *Server) queueItem(q desk.QueueItem, now time.Time) queueItem {

@@ -168,6 +168,8 @@ func (s *Server) routeTable() []route {
 		{"GET /v1/problems", s.require(config.RoleRead, s.getProblems)},
 		{"GET /v1/problems/{id}", s.require(config.RoleRead, s.getProblem)},
 		{"POST /v1/problems/{id}/merge", s.require(config.RoleAgent, s.mergeProblem)},
+		{"POST /v1/problems/{id}/reply", s.require(config.RoleAgent, s.replyToProblem)},
+		{"POST /v1/problems/{id}/resolve", s.require(config.RoleAgent, s.resolveProblem)},
 		{"GET /v1/incidents", s.require(config.RoleRead, s.getIncidents)},
 		{"POST /v1/incidents", s.require(config.RoleManager, s.postIncident)},
 		{"GET /v1/incidents/{id}", s.require(config.RoleRead, s.getIncident)},
