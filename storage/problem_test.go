@@ -3,6 +3,7 @@ package storage_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -103,6 +104,40 @@ func TestProblems(t *testing.T) {
 			}
 			if c, _ := s.Cluster(ctx, "ca"); c.ProblemID != "p-login" {
 				t.Errorf("ca moved to %q by a refused request", c.ProblemID)
+			}
+		})
+	}
+}
+
+// An incident's volume counts every wording grouped in its problem, also
+// clusters the matcher never linked to it.
+func TestIncidentVolumeCountsItsProblem(t *testing.T) {
+	for dialect, url := range storagetest.URLs(t) {
+		t.Run(dialect, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			s := storagetest.Open(t, url)
+			for i, text := range []string{"앱이 안 열려요", "app won't open", "앱 실행이 안 돼요"} {
+				in := regroupMember(fmt.Sprint("v", i), fmt.Sprint("c", i), fmt.Sprint("u", i), text, time.Now().UnixMilli(), "")
+				c := storage.Cluster{ID: in.ClusterID, Representative: text, Placement: &storage.Problem{ID: "p-app", IncidentID: "inc-app", Title: text}}
+				if _, err := s.StoreInquiries(ctx, []storage.Inquiry{in}, []storage.Cluster{c}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			other := regroupMember("v9", "c9", "u9", "결제가 안 돼요", time.Now().UnixMilli(), "")
+			if _, err := s.StoreInquiries(ctx, []storage.Inquiry{other}, []storage.Cluster{{ID: "c9", Placement: &storage.Problem{ID: "p-pay"}}}); err != nil {
+				t.Fatal(err)
+			}
+			buckets, err := s.IncidentVolume(ctx, "inc-app", 3_600_000, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var n int64
+			for _, b := range buckets {
+				n += b.Inquiries
+			}
+			if n != 3 {
+				t.Errorf("volume of inc-app counts %d inquiries, want the 3 of its problem", n)
 			}
 		})
 	}

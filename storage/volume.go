@@ -17,7 +17,8 @@ type VolumeBucket struct {
 func (b VolumeBucket) Queued() int64 { return b.Inquiries - b.Answered }
 
 // IncidentVolume counts, per bucket of bucketMS since since, the inquiries
-// about an incident: answered about it, or in a cluster linked to it.
+// about an incident: answered about it, or in a cluster linked to it or
+// grouped in the incident's problem (every wording of the outage).
 func (s *Storage) IncidentVolume(ctx context.Context, incidentID string, bucketMS, since int64) ([]VolumeBucket, error) {
 	var out []VolumeBucket
 	// The bucket is computed once, in the inner query: PostgreSQL would see
@@ -28,10 +29,10 @@ func (s *Storage) IncidentVolume(ctx context.Context, incidentID string, bucketM
 			COUNT(DISTINCT customer_key) AS customers
 		FROM (SELECT (received_at / ?) * ? AS bucket, state, source || ':' || customer_id AS customer_key
 			FROM inquiries
-			WHERE received_at >= ? AND `+aboutIncident+`
+			WHERE received_at >= ? AND `+inIncidentProblem+`
 		) about
 		GROUP BY bucket
-		ORDER BY bucket`), bucketMS, bucketMS, since, incidentID, incidentID)
+		ORDER BY bucket`), bucketMS, bucketMS, since, incidentID, incidentID, incidentID)
 	if err != nil {
 		return nil, fmt.Errorf("storage: unable to count the volume of incident %s: %w", incidentID, err)
 	}
@@ -73,6 +74,12 @@ type Recipient struct {
 // both its id): answered about it, or unanswered in a cluster linked to
 // it. An inquiry answered about another incident is that one's, even in
 // a cluster linked to this one.
+// inIncidentProblem widens aboutIncident to the clusters of the incident's
+// problem (storage/problem.go), for counting; follow-ups keep to
+// aboutIncident.
+const inIncidentProblem = `(incident_id = ? OR (incident_id IS NULL AND cluster_id IN (SELECT id FROM clusters WHERE incident_id = ?
+	OR problem_id IN (SELECT id FROM problems WHERE incident_id = ? AND status = 'open'))))`
+
 const aboutIncident = `(incident_id = ? OR (incident_id IS NULL AND cluster_id IN (SELECT id FROM clusters WHERE incident_id = ?)))`
 
 // IncidentRecipients returns every customer answered about an incident or

@@ -929,3 +929,13 @@ func shapeOf(c float32) float64 {
 // NewID returns a fresh problem id, for an agent taking a cluster out
 // into a problem of its own.
 func (g *Grouper) NewID() string { return g.opts.NewID() }
+
+// Incident returns the incident a problem is anchored to, or "".
+func (g *Grouper) Incident(problemID string) string {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if p := g.problems[problemID]; p != nil {
+		return p.incident
+	}
+	return ""
+}

@@ -55,6 +55,9 @@ func TestGrouperBilingualIncidentIsOneProblem(t *testing.T) {
 	if got := distinct(problemOf, append(ko, en...)); len(got) != 1 {
 		t.Fatalf("one outage in ko and en with a bilingual incident: %d problems %v, want 1", len(got), problemOf)
 	}
+	if got := g.Incident(problemOf[ko[0]]); got != "inc-app" {
+		t.Errorf("the problem is anchored to %q, want inc-app", got)
+	}
 
 	// Without the incident, the two languages cannot meet lexically.
 	plain := NewGrouper(DefaultProblemOptions())

@@ -24,6 +24,7 @@ type grouper interface {
 	Merge(from, into string)
 	Forget(clusterID string) string
 	Clusters(problemID string) []string
+	Incident(problemID string) string
 }
 
 // GroupProblems makes the ingest worker place every cluster it assigns in
@@ -46,7 +47,7 @@ func (s *Ingest) place(rows []storage.Inquiry, sims []float64, clusters []storag
 		if !ok || id == "" {
 			continue
 		}
-		p := &storage.Problem{ID: id}
+		p := &storage.Problem{ID: id, IncidentID: s.problems.Incident(id)}
 		if t, ok := s.problems.ProblemTitle(id); ok {
 			p.Title, p.TitleLang, p.OtherTitle, p.OtherLang = t.Text, t.Lang, t.Other, t.OtherLang
 		}
