@@ -78,6 +78,8 @@ const (
 	gluedLetters    = 12  // an English token this long may be words without spaces
 	moveMargin      = 0.1 // a placed cluster moves only to a clearly better problem
 	seededLift      = 0.6 // an incident's problem needs this share of the threshold
+	sweepEvery      = 1 << 16
+	forgetAfter     = 1 << 22 // Observe calls without a member before a cluster is forgotten
 )
 
 type gcluster struct {
@@ -91,6 +93,7 @@ type gcluster struct {
 	incident string    // anchored to this incident's problem
 	emb      []float32 // embedding held in the problem's sum
 	texts    [2]langText
+	tick     uint64 // g.ticks at its last member
 }
 
 // langText keeps one language's most central member text of a cluster.
@@ -132,6 +135,7 @@ type Grouper struct {
 	postings   map[uint32][]*gproblem
 	clock      uint64
 	holds      uint64      // centroid changes so far, for norm caching
+	ticks      uint64      // Observe calls so far, for forgetting idle clusters
 	recent     []*gproblem // most recently placed-into problems, for embeddings
 	scratch    []feature
 }
@@ -315,6 +319,11 @@ func (g *Grouper) Observe(clusterID, text string, sim float64, incidentID string
 		g.clusters[clusterID] = cl
 	}
 	cl.count++
+	g.ticks++
+	cl.tick = g.ticks
+	if g.ticks%sweepEvery == 0 {
+		g.sweep()
+	}
 	g.learn(cl, vec, text, sim)
 	if incidentID != "" && g.opts.Anchoring && cl.incident != incidentID && !cl.pinned {
 		cl.incident = incidentID
@@ -325,6 +334,34 @@ func (g *Grouper) Observe(clusterID, text string, sim float64, incidentID string
 	}
 	cl.next = 2 * cl.count
 	return g.decide(cl)
+}
+
+// sweep forgets clusters no member has joined for forgetAfter Observe
+// calls (the clusterer has long closed them), so memory stays bounded;
+// clusters an agent placed are kept. A forgotten cluster that comes back
+// is placed afresh (SQL keeps a pinned placement either way).
+func (g *Grouper) sweep() {
+	for id, cl := range g.clusters {
+		if cl.pinned || g.ticks-cl.tick < forgetAfter {
+			continue
+		}
+		delete(g.clusters, id)
+		if p := cl.problem; p != nil {
+			g.withdraw(cl)
+			p.clusters = slices.DeleteFunc(p.clusters, func(c *gcluster) bool { return c == cl })
+			if p.empty() {
+				g.drop(p)
+			}
+		}
+	}
+	for h, ps := range g.postings {
+		ps = slices.DeleteFunc(ps, func(p *gproblem) bool { return g.problems[p.id] != p || p.empty() })
+		if len(ps) == 0 {
+			delete(g.postings, h)
+		} else {
+			g.postings[h] = ps
+		}
+	}
 }
 
 // learn folds a member's topic vector into the cluster's (every member up
