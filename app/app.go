@@ -115,6 +115,19 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (a *App, err 
 	}
 	a.closers = append(a.closers, func() { _ = follow.Unsubscribe() })
 	log.Info("clusters restored", "open", restored, "index_bytes", clusters.IndexBytes())
+	// Problems (clusters of one issue) likewise: placements, and the
+	// agents' moves and merges, are in SQL and announced over NATS.
+	problems := triage.NewGrouper(triage.DefaultProblemOptions())
+	placed, err := workers.RestoreProblems(ctx, db, problems, time.Now(), cfg.Triage.IdleWindow, cfg.Triage.RestoreSample)
+	if err != nil {
+		return nil, err
+	}
+	log.Info("problems restored", "clusters", placed)
+	followProblems, err := workers.FollowProblems(b.Conn, instance, problems, log)
+	if err != nil {
+		return nil, err
+	}
+	a.closers = append(a.closers, func() { _ = followProblems.Unsubscribe() })
 
 	// The knowledge base, likewise: loaded from SQL, reloaded whenever any
 	// instance announces a change.
@@ -158,11 +171,12 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (a *App, err 
 		SurgePerMinute: cfg.Alerts.SurgePerMinute, SurgeMinCustomers: cfg.Alerts.MinCustomers,
 		Kick: a.deliver.Kick,
 	}, log.With("worker", "store"), reg)
+	a.store.GroupProblems(problems)
 	intake := bot.NewIntake(b, bot.Limits{MaxTextBytes: cfg.Intake.MaxTextBytes}, cfg.NATS.PublishTimeout).WithAnswers(knowledge).
 		WithIdentifierKey(cfg.Intake.IdentifierKey)
 	// Every agent's and manager's action, whichever of the API and Slack
 	// made it, and what follows it.
-	a.desk = desk.New(desk.Options{Store: db, Clusters: clusters, Conn: b.Conn, Instance: instance,
+	a.desk = desk.New(desk.Options{Store: db, Clusters: clusters, ProblemStore: db, Problems: problems, Conn: b.Conn, Instance: instance,
 		Kick: a.deliver.Kick, IdleWindow: cfg.Triage.IdleWindow, Log: log.With("component", "desk")})
 	if sender != nil {
 		a.slack = slackbot.New(slackbot.Options{
@@ -173,7 +187,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (a *App, err 
 	}
 	opts := web.Options{
 		Config: cfg, Intake: intake, Store: db, Bus: b, JetStream: b.JetStream, DeadLetters: dead,
-		Clusters: clusters, Knowledge: db, Desk: a.desk, Log: log, Registry: reg,
+		Clusters: clusters, Knowledge: db, Desk: a.desk, ProblemStore: db, Log: log, Registry: reg,
 	}
 	if a.slack != nil && cfg.Slack.Mode == "events" {
 		opts.Slack = a.slack

@@ -72,6 +72,10 @@ type Clusters interface {
 type Options struct {
 	Store    Store
 	Clusters Clusters
+	// ProblemStore and Problems serve the problem actions (problem.go);
+	// nil leaves them out.
+	ProblemStore ProblemStore
+	Problems     Problems
 	// Conn carries the announcements to every instance; nil announces
 	// nothing (a single instance in tests).
 	Conn *nats.Conn

@@ -35,11 +35,15 @@ type Cluster struct {
 	ClaimedBy      string   `db:"claimed_by"`  // the agent holding it, while ClaimedUntil is ahead
 	ClaimedUntil   int64    `db:"claimed_until"`
 	MergedInto     string   `db:"merged_into"` // set once an agent merged it into another
+	ProblemID      string   `db:"problem_id"`  // the problem it is grouped in (storage/problem.go)
+	// Placement, when set on a cluster handed to StoreInquiries, puts the
+	// cluster in that problem in the same transaction.
+	Placement *Problem `db:"-"`
 }
 
 const clusterColumns = `id, representative, label, inquiries, customers, first_seen, last_seen, status,
 	COALESCE(incident_id, '') AS incident_id, COALESCE(claimed_by, '') AS claimed_by, COALESCE(claimed_until, 0) AS claimed_until,
-	COALESCE(merged_into, '') AS merged_into`
+	COALESCE(merged_into, '') AS merged_into, COALESCE(problem_id, '') AS problem_id`
 
 // countInClusters adds the newly inserted rows of batch to their clusters
 // in two statements, whatever the number of clusters: one records the

@@ -37,7 +37,7 @@ func (s *Storage) IncidentCounts(ctx context.Context, incidentID string, bucketM
 			0 AS customers
 		FROM `+aboutIncidentSince("received_at, state")+` about
 		GROUP BY 1
-		ORDER BY 1`), bucketMS, bucketMS, incidentID, since, since, incidentID)
+		ORDER BY 1`), bucketMS, bucketMS, incidentID, since, since, incidentID, incidentID)
 	if err != nil {
 		return nil, fmt.Errorf("storage: unable to count the inquiries of incident %s: %w", incidentID, err)
 	}

@@ -23,6 +23,7 @@ type clusterResponse struct {
 	Last15m        int        `json:"last_15m"`
 	IncidentID     string     `json:"incident_id,omitempty"`
 	MergedInto     string     `json:"merged_into,omitempty"`
+	ProblemID      string     `json:"problem_id,omitempty"`
 	Samples        []sampleIn `json:"samples,omitempty"`
 }
 
@@ -39,7 +40,7 @@ type sampleIn struct {
 func (s *Server) toClusterResponse(c storage.Cluster, now time.Time) clusterResponse {
 	r := clusterResponse{
 		ID: c.ID, Status: c.Status, Label: c.Label, Representative: c.Representative,
-		Inquiries: c.Inquiries, Customers: c.Customers, IncidentID: c.IncidentID, MergedInto: c.MergedInto,
+		Inquiries: c.Inquiries, Customers: c.Customers, IncidentID: c.IncidentID, MergedInto: c.MergedInto, ProblemID: c.ProblemID,
 		FirstSeen: time.UnixMilli(c.FirstSeen).UTC(), LastSeen: time.UnixMilli(c.LastSeen).UTC(),
 	}
 	if r.Status == storage.ClusterOpen && now.Sub(time.UnixMilli(c.LastSeen)) > s.Config.Triage.IdleWindow {

@@ -42,7 +42,17 @@ func (s *Server) getQueue(w http.ResponseWriter, r *http.Request) {
 	for _, q := range page {
 		items = append(items, s.queueItem(q, now))
 	}
-	writeJSON(w, http.StatusOK, listBody("items", items, next, int64(len(queue))))
+	body := listBody("items", items, next, int64(len(queue)))
+	// The same queue grouped by problem: its most urgent problems, as many
+	// as the page has items (the ranking of problems is not paged).
+	problems, err := s.problemQueue(r, max(len(items), 1))
+	if err != nil {
+		s.Log.Error("queue by problem", "err", err)
+		s.writeError(w, newError(http.StatusInternalServerError, "internal", "unable to read the queue"))
+		return
+	}
+	body["problems"] = problems
+	writeJSON(w, http.StatusOK, body)
 }
 
 func (s *Server) queueItem(q desk.QueueItem, now time.Time) queueItem {

@@ -102,6 +102,8 @@ type Options struct {
 	Knowledge   knowledgeStore
 	// Desk runs the agents' and managers' actions.
 	Desk *desk.Desk
+	// ProblemStore serves the problem API's reads (nil: not served).
+	ProblemStore problemStore
 	// Slack serves /slack/*; nil answers them 404 slack_disabled.
 	Slack slackApp
 	// Dashboard and Status serve the managers' dashboard and the public
@@ -190,6 +192,12 @@ func (s *Server) apiRoutes() []route {
 		{"POST /v1/clusters/{id}/link", s.require(config.RoleAgent, s.linkCluster)},
 		{"POST /v1/clusters/{id}/merge", s.require(config.RoleAgent, s.mergeCluster)},
 		{"POST /v1/clusters/{id}/split", s.require(config.RoleAgent, s.splitCluster)},
+		{"POST /v1/clusters/{id}/move", s.require(config.RoleAgent, s.moveCluster)},
+		{"GET /v1/problems", s.require(config.RoleRead, s.getProblems)},
+		{"GET /v1/problems/{id}", s.require(config.RoleRead, s.getProblem)},
+		{"POST /v1/problems/{id}/merge", s.require(config.RoleAgent, s.mergeProblem)},
+		{"POST /v1/problems/{id}/reply", s.require(config.RoleAgent, s.replyToProblem)},
+		{"POST /v1/problems/{id}/resolve", s.require(config.RoleAgent, s.resolveProblem)},
 		{"GET /v1/incidents", s.require(config.RoleRead, s.getIncidents)},
 		{"POST /v1/incidents", s.require(config.RoleManager, s.postIncident)},
 		{"GET /v1/incidents/{id}", s.require(config.RoleRead, s.getIncident)},

@@ -33,9 +33,11 @@ type clusterer interface {
 func (s *Ingest) assign(rows []storage.Inquiry) []storage.Cluster {
 	seen := map[string]bool{}
 	var out []storage.Cluster
+	sims := make([]float64, len(rows))
 	for i := range rows {
 		a := s.clusters.Assign(rows[i].Item())
 		rows[i].ClusterID = a.ClusterID
+		sims[i] = a.Similarity
 		seen[a.ClusterID] = true
 	}
 	for id := range seen {
@@ -43,6 +45,7 @@ func (s *Ingest) assign(rows []storage.Inquiry) []storage.Cluster {
 			out = append(out, storage.Cluster{ID: id, Representative: c.Representative, Label: c.Label})
 		}
 	}
+	s.place(rows, sims, out)
 	return out
 }
 
@@ -54,6 +57,8 @@ type announcement struct {
 	Closed  []string    `json:"closed,omitempty"` // clusters closed on every instance
 	Merged  []mergeNote `json:"merged,omitempty"`
 	Split   []splitNote `json:"split,omitempty"`
+	// Problems are agents' moves of clusters and merges of problems.
+	Problems []problemNote `json:"problems,omitempty"`
 }
 
 type mergeNote struct {
@@ -76,6 +81,7 @@ type member struct {
 	Customer  string `json:"customer"`
 	Text      string `json:"text"`
 	At        int64  `json:"at"`
+	ProblemID string `json:"problem_id,omitempty"`
 }
 
 // announce publishes the newly stored rows' clusters. It is best effort:
@@ -84,7 +90,7 @@ func (s *Ingest) announce(rows []storage.Inquiry, inserted map[string]bool) {
 	a := announcement{Origin: s.opts.Instance}
 	for _, r := range rows {
 		if inserted[r.ID] && r.ClusterID != "" {
-			a.Members = append(a.Members, member{ClusterID: r.ClusterID, ID: r.ID, Customer: r.CustomerKey(), Text: r.Text, At: r.ReceivedAt})
+			a.Members = append(a.Members, member{ClusterID: r.ClusterID, ID: r.ID, Customer: r.CustomerKey(), Text: r.Text, At: r.ReceivedAt, ProblemID: r.ProblemID})
 		}
 	}
 	if len(a.Members) == 0 {
