@@ -91,9 +91,46 @@ type gcluster struct {
 	next     int       // count at which the cluster is placed again
 	pinned   bool      // an agent placed it: no automatic decision moves it
 	incident string    // anchored to this incident's problem
+	votes    []vote    // members answered from each incident
 	emb      []float32 // embedding held in the problem's sum
 	texts    [2]langText
 	tick     uint64 // g.ticks at its last member
+}
+
+// vote counts a cluster's members answered from one incident.
+type vote struct {
+	incident string
+	n        int
+}
+
+// anchorShare is the share of a cluster's members that must be answered
+// from one incident before the cluster is anchored to it: a cluster that
+// is mostly another outage must not follow a few stray matches.
+const anchorShare = 4
+
+// anchorOf counts a member answered from incidentID and returns the
+// incident the cluster belongs to: the one answering most of its members,
+// once it answers at least 1/anchorShare of them; "" otherwise.
+func (cl *gcluster) anchorOf(incidentID string) string {
+	if incidentID != "" {
+		i := slices.IndexFunc(cl.votes, func(v vote) bool { return v.incident == incidentID })
+		if i < 0 {
+			cl.votes = append(cl.votes, vote{incident: incidentID})
+			i = len(cl.votes) - 1
+		}
+		cl.votes[i].n++
+	}
+	best := vote{}
+	for _, v := range cl.votes {
+		// The current anchor keeps ties, so a cluster does not flip.
+		if v.n > best.n || (v.n == best.n && v.incident == cl.incident) {
+			best = v
+		}
+	}
+	if best.n*anchorShare < cl.count {
+		return ""
+	}
+	return best.incident
 }
 
 // langText keeps one language's most central member text of a cluster.
@@ -325,9 +362,18 @@ func (g *Grouper) Observe(clusterID, text string, sim float64, incidentID string
 		g.sweep()
 	}
 	g.learn(cl, vec, text, sim)
-	if incidentID != "" && g.opts.Anchoring && cl.incident != incidentID && !cl.pinned {
-		cl.incident = incidentID
-		return g.place(cl, g.incidentProblem(incidentID))
+	if g.opts.Anchoring && !cl.pinned && (incidentID != "" || cl.incident != "") {
+		switch anchor := cl.anchorOf(incidentID); {
+		case anchor != "" && anchor != cl.incident:
+			cl.incident = anchor
+			return g.place(cl, g.incidentProblem(anchor))
+		case anchor == "" && cl.incident != "":
+			// Most members turned out not to be answered from the
+			// incident: the cluster is placed by topic again.
+			cl.incident = ""
+			cl.next = 2 * cl.count
+			return g.decideAgain(cl)
+		}
 	}
 	if cl.problem != nil && cl.count < cl.next {
 		return Placement{ProblemID: cl.problem.id}
@@ -439,7 +485,13 @@ func (g *Grouper) Seed(incidentID string, examples []string) string {
 
 // decide places cl in the problem whose topic (blended with embeddings
 // when configured) is most similar, or in one of its own.
-func (g *Grouper) decide(cl *gcluster) Placement {
+func (g *Grouper) decide(cl *gcluster) Placement { return g.decideFrom(cl, false) }
+
+// decideAgain is decide for a cluster whose anchor was lifted: it stays in
+// its problem only if it belongs there by topic.
+func (g *Grouper) decideAgain(cl *gcluster) Placement { return g.decideFrom(cl, true) }
+
+func (g *Grouper) decideFrom(cl *gcluster, unanchored bool) Placement {
 	if cl.pinned || (cl.incident != "" && g.opts.Anchoring) {
 		return g.place(cl, cl.problem)
 	}
@@ -470,6 +522,9 @@ func (g *Grouper) decide(cl *gcluster) Placement {
 	}
 	alone := own == nil || (len(own.clusters) == 1 && !own.seeded && own.incident == "")
 	target := own
+	if unanchored && ownSim < g.opts.Threshold {
+		target = nil // a problem of its own unless a better one takes it
+	}
 	if best != nil && best != own && bestSim >= g.opts.Threshold && (alone || bestSim > ownSim+moveMargin) {
 		target = best
 	}

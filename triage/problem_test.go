@@ -185,3 +185,34 @@ func TestGrouperEmbeddingsJoinLanguages(t *testing.T) {
 		t.Error("a cluster without an embedding was not placed")
 	}
 }
+
+// A cluster follows the incident that answers most of its members, not the
+// last stray match: an impure cluster must not flip an outage's cluster
+// into another incident's problem.
+func TestGrouperAnchorsByMajority(t *testing.T) {
+	g := NewGrouper(DefaultProblemOptions())
+	login := g.Seed("login", []string{"로그인이 안 돼요", "can't log in"})
+	app := g.Seed("app", []string{"앱이 안 열려요", "app won't open"})
+	var got Placement
+	for i := range 12 {
+		incident := "app"
+		if i == 5 {
+			incident = "login" // one member the matcher answered otherwise
+		}
+		got = g.Observe("c1", "앱이 안 열려요 "+strconv.Itoa(i), 0.9, incident)
+	}
+	if got.ProblemID != app || g.ProblemOf("c1") != app {
+		t.Fatalf("cluster in %q, want the app incident's problem %q (login's is %q)", g.ProblemOf("c1"), app, login)
+	}
+	// A cluster only a few members of which were answered is not anchored.
+	for i := range 12 {
+		incident := ""
+		if i == 0 {
+			incident = "login"
+		}
+		g.Observe("c2", "결제가 안 돼요 "+strconv.Itoa(i), 0.9, incident)
+	}
+	if g.ProblemOf("c2") == login {
+		t.Fatalf("cluster with 1 of 12 members answered from login was anchored to it")
+	}
+}
