@@ -85,7 +85,7 @@ func GroupProblems(ctx context.Context, texts []string, threshold float64, pf Pr
 			}
 		}
 		run.Clusters[i] = a.ClusterID
-		grouper.Observe(a.ClusterID, text, a.Similarity, incident)
+		grouper.ObserveAssigned(a, text, incident)
 	}
 	run.Elapsed = time.Since(start)
 	// A row's problem is its cluster's problem at the end: clusters move

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"crypto/rand"
 	"encoding/hex"
+	"hash/maphash"
 	"math"
 	"slices"
 	"sort"
@@ -43,6 +44,10 @@ type Assignment struct {
 	ClusterID  string
 	New        bool    // the item started a new cluster
 	Similarity float64 // similarity to the cluster joined (1 for a new cluster)
+	// topic is the item's unit topic vector, which the clusterer computes
+	// anyway: Grouper.ObserveAssigned reuses it instead of tokenising the
+	// text again.
+	topic []feature
 }
 
 // Cluster is a snapshot of one cluster.
@@ -105,7 +110,7 @@ type cluster struct {
 	representative string
 	repSimilarity  float64
 	count          int
-	customers      map[string]struct{}
+	customers      map[uint64]struct{} // customerKey of each distinct customer
 	customerCount  int
 	negated        int // members of this centroid with a negation marker
 	voters         int // members folded into this centroid (count, unless merged)
@@ -277,7 +282,7 @@ func (c *Clusterer) Assign(it Item) Assignment {
 		clear(c.repeats)
 	}
 	c.repeats[signature] = cl
-	return Assignment{ClusterID: cl.root().id, New: !joined, Similarity: sim}
+	return Assignment{ClusterID: cl.root().id, New: !joined, Similarity: sim, topic: p.topic}
 }
 
 // freshID asks NewID until the id is not taken by an open (for example a
@@ -584,7 +589,7 @@ func shapeSum(v []feature) float64 {
 
 // open starts an empty cluster in a free slot.
 func (c *Clusterer) open(id string, at time.Time) *cluster {
-	cl := &cluster{id: id, firstSeen: at, lastSeen: at, customers: map[string]struct{}{}, prev: -1, next: -1, nextIndex: 1}
+	cl := &cluster{id: id, firstSeen: at, lastSeen: at, customers: map[uint64]struct{}{}, prev: -1, next: -1, nextIndex: 1}
 	var slot int32
 	if n := len(c.free); n > 0 {
 		slot = c.free[n-1]
@@ -664,10 +669,22 @@ func (c *Clusterer) addCustomer(cl *cluster, customer string) {
 		cl.customerCount++
 		return
 	}
-	if _, ok := cl.customers[customer]; !ok {
-		cl.customers[customer] = struct{}{}
+	if k := customerKey(customer); !hasKey(cl.customers, k) {
+		cl.customers[k] = struct{}{}
 		cl.customerCount++
 	}
+}
+
+// customerKey hashes a customer id: a cluster counts distinct customers
+// in a set of 64-bit hashes, cheaper to look up than one of strings (a
+// collision in 2^64 miscounts one customer).
+func customerKey(customer string) uint64 { return maphash.String(customerSeed, customer) }
+
+var customerSeed = maphash.MakeSeed()
+
+func hasKey(m map[uint64]struct{}, k uint64) bool {
+	_, ok := m[k]
+	return ok
 }
 
 func (cl *cluster) tally(at time.Time, n int32) {
@@ -1010,7 +1027,7 @@ func (c *Clusterer) Restore(cl Cluster, members []Item) {
 	for i, m := range members {
 		add(texts[i])
 		if m.CustomerID != "" {
-			r.customers[m.CustomerID] = struct{}{}
+			r.customers[customerKey(m.CustomerID)] = struct{}{}
 		}
 		if !m.At.IsZero() && cl.LastSeen.Sub(m.At) < 15*time.Minute {
 			r.tally(m.At, 1)

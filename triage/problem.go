@@ -150,6 +150,10 @@ type gproblem struct {
 	embN     int
 	seeded   bool // an incident's examples are part of the centroid
 	stamp    uint64
+	// mark and partial accumulate candidates' partial scores without a
+	// map: mark is the Grouper's epoch of the lookup that scored it.
+	mark    uint64
+	partial float64
 	// norm caches the IDF-weighted centroid norm, recomputed when the
 	// centroid changed or many document frequencies moved since.
 	norm   float64
@@ -175,6 +179,9 @@ type Grouper struct {
 	ticks      uint64      // Observe calls so far, for forgetting idle clusters
 	recent     []*gproblem // most recently placed-into problems, for embeddings
 	scratch    []feature
+	heavy      []feature   // heaviestTerms' buffer
+	found      []*gproblem // candidates' buffer
+	epoch      uint64      // candidates lookups so far
 }
 
 // NewGrouper returns an empty Grouper.
@@ -338,10 +345,19 @@ var langNames = [2]string{"ko", "en"}
 // matched to an incident's answer, incidentID. It returns the cluster's
 // problem, placing the cluster again at 1, 2, 4, ... members.
 func (g *Grouper) Observe(clusterID, text string, sim float64, incidentID string) Placement {
+	return g.observe(clusterID, text, sim, incidentID, nil)
+}
+
+// ObserveAssigned is Observe for the clusterer's assignment of text: it
+// reuses the topic vector the clusterer computed.
+func (g *Grouper) ObserveAssigned(a Assignment, text, incidentID string) Placement {
+	return g.observe(a.ClusterID, text, a.Similarity, incidentID, a.topic)
+}
+
+func (g *Grouper) observe(clusterID, text string, sim float64, incidentID string, vec []feature) Placement {
 	g.mu.Lock()
 	cl := g.clusters[clusterID]
-	var vec []feature
-	if cl == nil || cl.count+1 <= centroidSettled || (cl.count+1)%8 == 0 {
+	if vec == nil && (cl == nil || cl.count+1 <= centroidSettled || (cl.count+1)%8 == 0) {
 		// Past centroidSettled members only every eighth is learnt: a
 		// surge cluster's topic has settled, and most of a surge skips
 		// the tokenising.
@@ -631,7 +647,7 @@ func (g *Grouper) drop(p *gproblem) {
 // clusters: a surge spreads "login" over a hundred clusters of one
 // problem, and it stays the topic.
 func (g *Grouper) idf(h uint32) float64 {
-	return math.Log(float64(len(g.problems)+1)/float64(g.df[h]+1)) + 1
+	return logOf(uint32(len(g.problems)+1)) - logOf(uint32(g.df[h]+1)) + 1
 }
 
 // list puts p under v's heaviest terms.
@@ -657,7 +673,8 @@ func (g *Grouper) list(p *gproblem, v []feature) {
 }
 
 func (g *Grouper) heaviestTerms(v []feature) []feature {
-	w := make([]feature, len(v))
+	w := slices.Grow(g.heavy[:0], len(v))[:len(v)]
+	g.heavy = w
 	for i, f := range v {
 		w[i] = feature{hash: f.hash, weight: f.weight * float32(g.idf(f.hash))}
 	}
@@ -667,24 +684,27 @@ func (g *Grouper) heaviestTerms(v []feature) []feature {
 // candidates are the problems listed under cl's heaviest terms, best
 // partial scores first, plus recent problems when embeddings are on.
 func (g *Grouper) candidates(cl *gcluster, emb []float32) []*gproblem {
-	score := map[*gproblem]float64{}
+	g.epoch++
+	out := g.found[:0]
 	for _, f := range g.heaviestTerms(cl.live) {
 		for _, p := range g.postings[f.hash] {
 			p = g.resolve(p)
-			if !p.empty() && g.problems[p.id] == p {
-				score[p] += float64(f.weight)
+			if p.empty() || g.problems[p.id] != p {
+				continue
 			}
+			if p.mark != g.epoch {
+				p.mark, p.partial = g.epoch, 0
+				out = append(out, p)
+			}
+			p.partial += float64(f.weight)
 		}
 	}
-	out := make([]*gproblem, 0, len(score))
-	for p := range score {
-		out = append(out, p)
-	}
+	g.found = out
 	slices.SortFunc(out, func(a, b *gproblem) int {
 		switch {
-		case score[a] > score[b]:
+		case a.partial > b.partial:
 			return -1
-		case score[a] < score[b]:
+		case a.partial < b.partial:
 			return 1
 		}
 		return strings.Compare(a.id, b.id)

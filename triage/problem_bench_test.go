@@ -29,7 +29,7 @@ func BenchmarkAssignAndGroup(b *testing.B) {
 			step := func(i int, text string) {
 				a := c.Assign(triage.Item{CustomerID: strconv.Itoa(i % 50_000), Text: text, At: at(i)})
 				if grouped {
-					g.Observe(a.ClusterID, text, a.Similarity, "")
+					g.ObserveAssigned(a, text, "")
 				}
 			}
 			for i, text := range texts[:size] {

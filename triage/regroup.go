@@ -197,11 +197,11 @@ func (c *Clusterer) shrink(cl *cluster, moved, kept []Item, keptP []profile) {
 	for _, m := range moved {
 		movedTexts[m.Text] = true
 		cl.tally(m.At, -1)
-		switch _, known := cl.customers[m.CustomerID]; {
+		switch _, known := cl.customers[customerKey(m.CustomerID)]; {
 		case m.CustomerID == "":
 			cl.customerCount--
 		case known && !stays[m.CustomerID]:
-			delete(cl.customers, m.CustomerID)
+			delete(cl.customers, customerKey(m.CustomerID))
 			cl.customerCount--
 		}
 	}

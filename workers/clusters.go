@@ -33,11 +33,11 @@ type clusterer interface {
 func (s *Ingest) assign(rows []storage.Inquiry) []storage.Cluster {
 	seen := map[string]bool{}
 	var out []storage.Cluster
-	sims := make([]float64, len(rows))
+	assigned := make([]triage.Assignment, len(rows))
 	for i := range rows {
 		a := s.clusters.Assign(rows[i].Item())
 		rows[i].ClusterID = a.ClusterID
-		sims[i] = a.Similarity
+		assigned[i] = a
 		seen[a.ClusterID] = true
 	}
 	for id := range seen {
@@ -45,7 +45,7 @@ func (s *Ingest) assign(rows []storage.Inquiry) []storage.Cluster {
 			out = append(out, storage.Cluster{ID: id, Representative: c.Representative, Label: c.Label})
 		}
 	}
-	s.place(rows, sims, out)
+	s.place(rows, assigned, out)
 	return out
 }
 

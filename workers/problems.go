@@ -16,7 +16,7 @@ import (
 
 // grouper is the part of triage.Grouper the workers need.
 type grouper interface {
-	Observe(clusterID, text string, sim float64, incidentID string) triage.Placement
+	ObserveAssigned(a triage.Assignment, text, incidentID string) triage.Placement
 	ProblemTitle(problemID string) (triage.Title, bool)
 	Place(clusterID, problemID, text string, pinned bool)
 	Anchor(problemID, incidentID string)
@@ -34,13 +34,13 @@ func (s *Ingest) GroupProblems(g grouper) { s.problems = g }
 
 // place runs the grouper on the assigned rows and returns each touched
 // cluster's problem, titled, for storage.
-func (s *Ingest) place(rows []storage.Inquiry, sims []float64, clusters []storage.Cluster) {
+func (s *Ingest) place(rows []storage.Inquiry, assigned []triage.Assignment, clusters []storage.Cluster) {
 	if s.problems == nil {
 		return
 	}
 	problemOf := map[string]string{}
 	for i, r := range rows {
-		problemOf[r.ClusterID] = s.problems.Observe(r.ClusterID, r.Text, sims[i], r.IncidentID).ProblemID
+		problemOf[r.ClusterID] = s.problems.ObserveAssigned(assigned[i], r.Text, r.IncidentID).ProblemID
 	}
 	for i := range clusters {
 		id, ok := problemOf[clusters[i].ID]
