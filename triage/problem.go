@@ -179,7 +179,8 @@ type Grouper struct {
 	ticks      uint64      // Observe calls so far, for forgetting idle clusters
 	recent     []*gproblem // most recently placed-into problems, for embeddings
 	scratch    []feature
-	heavy      []feature   // heaviestTerms' buffer
+	heavy      []feature // heaviestTerms' buffer
+	weighed    []weighedTerm
 	found      []*gproblem // candidates' buffer
 	epoch      uint64      // candidates lookups so far
 }
@@ -522,8 +523,10 @@ func (g *Grouper) decideFrom(cl *gcluster, unanchored bool) Placement {
 	}
 	best, bestSim := (*gproblem)(nil), 0.0
 	ownSim := 0.0
-	for _, p := range g.candidates(cl, emb) {
-		s := g.similarity(cl.live, emb, p)
+	found := g.candidates(cl, emb)
+	v := g.weighTerms(cl.live)
+	for _, p := range found {
+		s := g.similarityOf(v, emb, p)
 		if p.seeded {
 			// An incident's problem carries the examples agents wrote for
 			// it: a cluster worded like them needs less to join.
@@ -727,15 +730,35 @@ func (g *Grouper) candidates(cl *gcluster, emb []float32) []*gproblem {
 // weighted, the centroid flattened by a square root so that a term a few
 // of its clusters use still counts; blended with the embedding cosine.
 func (g *Grouper) similarity(v []feature, emb []float32, p *gproblem) float64 {
+	return g.similarityOf(g.weighTerms(v), emb, p)
+}
+
+// weighedTerm is a topic term weighed by its IDF, once per decision
+// rather than once per candidate problem.
+type weighedTerm struct {
+	hash   uint32
+	w, idf float64
+}
+
+// weighTerms weighs v by IDF into the Grouper's buffer.
+func (g *Grouper) weighTerms(v []feature) []weighedTerm {
+	out := slices.Grow(g.weighed[:0], len(v))[:len(v)]
+	g.weighed = out
+	for i, f := range v {
+		idf := g.idf(f.hash)
+		out[i] = weighedTerm{hash: f.hash, w: float64(f.weight) * idf, idf: idf}
+	}
+	return out
+}
+
+func (g *Grouper) similarityOf(v []weighedTerm, emb []float32, p *gproblem) float64 {
 	topic := 0.0
 	if g.opts.Topics || p.seeded {
 		var dot, nv, np float64
-		for _, f := range v {
-			idf := g.idf(f.hash)
-			w := float64(f.weight) * idf
-			nv += w * w
-			if c, ok := p.centroid[f.hash]; ok && c > 0 {
-				dot += w * shapeOf(c) * idf
+		for _, t := range v {
+			nv += t.w * t.w
+			if c, ok := p.centroid[t.hash]; ok && c > 0 {
+				dot += t.w * shapeOf(c) * t.idf
 			}
 		}
 		np = g.centroidNorm(p)
@@ -744,7 +767,7 @@ func (g *Grouper) similarity(v []feature, emb []float32, p *gproblem) float64 {
 		}
 		if !g.opts.Topics {
 			// Only an incident's own examples may pull a cluster in.
-			topic = g.seedOnly(v, p, topic)
+			topic = g.seedOnly(p, topic)
 		}
 	}
 	if emb == nil || p.embN == 0 {
@@ -779,7 +802,7 @@ func (g *Grouper) centroidNorm(p *gproblem) float64 {
 // seedOnly keeps the topic score only for problems with no clusters
 // besides the seed, so that with Topics off clusters do not group by
 // topic among themselves.
-func (g *Grouper) seedOnly(_ []feature, p *gproblem, topic float64) float64 {
+func (g *Grouper) seedOnly(p *gproblem, topic float64) float64 {
 	if p.seeded {
 		return topic
 	}
