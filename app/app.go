@@ -118,15 +118,11 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (a *App, err 
 	// Problems (clusters of one issue) likewise: placements, and the
 	// agents' moves and merges, are in SQL and announced over NATS.
 	problems := triage.NewGrouper(triage.DefaultProblemOptions())
-	placed, err := workers.RestoreProblems(ctx, db, problems, time.Now(), cfg.Triage.IdleWindow, cfg.Triage.RestoreSample)
+	placed, followProblems, err := workers.RestoreAndFollowProblems(ctx, db, b.Conn, instance, problems, time.Now(), cfg.Triage.IdleWindow, cfg.Triage.RestoreSample, log)
 	if err != nil {
 		return nil, err
 	}
 	log.Info("problems restored", "clusters", placed)
-	followProblems, err := workers.FollowProblems(b.Conn, instance, problems, log)
-	if err != nil {
-		return nil, err
-	}
 	a.closers = append(a.closers, func() { _ = followProblems.Unsubscribe() })
 
 	// The knowledge base, likewise: loaded from SQL, reloaded whenever any

@@ -102,3 +102,66 @@ func TestRestoreAndFollowHoldsAnnouncements(t *testing.T) {
 		t.Fatalf("cluster %s = %+v, %v; want both members", login, got, ok)
 	}
 }
+
+// announcingProblems is SQL as seen by a starting instance while an agent
+// on another instance moves a cluster: the news goes out between the read
+// of the open clusters and the restore.
+type announcingProblems struct {
+	problemSource
+	during func()
+}
+
+func (s announcingProblems) OpenClusters(ctx context.Context, since int64, limit int) ([]storage.Cluster, error) {
+	open, err := s.problemSource.OpenClusters(ctx, since, limit)
+	s.during()
+	return open, err
+}
+
+// An agent's move another instance announces while this one restores its
+// problems is applied after the restore: not lost (as when subscribing
+// after the restore) and not overwritten by the older placement the
+// restore read from SQL (as when applying it at once).
+func TestRestoreAndFollowProblemsHoldsAnnouncements(t *testing.T) {
+	ctx := testContext(t)
+	b := bustest.Embedded(t)
+	db := openStorage(t)
+	a := &Ingest{js: b.JetStream, clusters: triage.NewClusterer(triage.DefaultOptions()), opts: IngestOptions{Instance: "a"}}
+	a.GroupProblems(triage.NewGrouper(triage.DefaultProblemOptions()))
+	rows := []storage.Inquiry{{ID: "iq_1", Source: "web", CustomerID: "c1", Text: "앱 로그인이 안 돼요",
+		State: storage.StateStored, ReceivedAt: time.Now().Add(-time.Minute).UnixMilli(), Metadata: "{}"}}
+	clusters := a.assign(rows)
+	if _, err := db.StoreInquiries(ctx, rows, clusters); err != nil {
+		t.Fatal(err)
+	}
+	login, stored := rows[0].ClusterID, rows[0].ProblemID
+	if stored == "" {
+		t.Fatal("the stored cluster has no problem")
+	}
+
+	pub, err := b.Connect("other-instance")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pub.Close()
+	const moved = "problem-the-agent-chose"
+	src := announcingProblems{problemSource: db, during: func() {
+		if err := AnnounceProblemMove(pub, "other", login, moved); err != nil {
+			t.Error(err)
+		}
+		if err := pub.Flush(); err != nil {
+			t.Error(err)
+		}
+		time.Sleep(50 * time.Millisecond) // let the news arrive during the restore
+	}}
+	g := triage.NewGrouper(triage.DefaultProblemOptions())
+	n, sub, err := RestoreAndFollowProblems(ctx, src, b.Conn, "this", g, time.Now(), time.Hour, 32, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil || n != 1 {
+		t.Fatalf("RestoreAndFollowProblems = %d, %v; want 1 cluster", n, err)
+	}
+	defer sub.Unsubscribe()
+	eventually(t, ctx, "the announced move is applied", func() bool { return g.ProblemOf(login) == moved })
+	time.Sleep(50 * time.Millisecond)
+	if got := g.ProblemOf(login); got != moved {
+		t.Fatalf("cluster in %q after the restore, want the agent's %q (stored: %q)", got, moved, stored)
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -92,14 +93,43 @@ func announceProblems(nc *nats.Conn, a announcement) error {
 
 // FollowProblems keeps g in step with the other instances: their
 // placements (carried with the members they stored), the agents' moves and
-// merges, and clusters closed or merged away.
+// merges, and clusters closed or merged away. A starting instance uses
+// RestoreAndFollowProblems, which leaves no window between restore and
+// subscription.
 func FollowProblems(nc *nats.Conn, instance string, g grouper, log *slog.Logger) (*nats.Subscription, error) {
-	sub, err := nc.Subscribe(bus.AssignedSubject, func(m *nats.Msg) {
-		var a announcement
-		if err := json.Unmarshal(m.Data, &a); err != nil {
-			log.Warn("undecodable problem announcement", "err", err)
-			return
-		}
+	sub, _, err := followProblems(nc, instance, g, log, false)
+	return sub, err
+}
+
+// RestoreAndFollowProblems subscribes to the other instances' problem
+// news first, holds what arrives, rebuilds g from SQL (RestoreProblems)
+// and then applies what it held in order: a placement, move or merge
+// announced while the restore read SQL is neither lost nor overwritten by
+// the older state the restore read. It returns how many clusters it
+// placed.
+func RestoreAndFollowProblems(ctx context.Context, src problemSource, nc *nats.Conn, instance string, g grouper, now time.Time, idle time.Duration, sample int, log *slog.Logger) (int, *nats.Subscription, error) {
+	sub, release, err := followProblems(nc, instance, g, log, true)
+	if err != nil {
+		return 0, nil, err
+	}
+	n, err := RestoreProblems(ctx, src, g, now, idle, sample)
+	if err != nil {
+		_ = sub.Unsubscribe()
+		return 0, nil, err
+	}
+	release()
+	return n, sub, nil
+}
+
+// followProblems subscribes; with hold, announcements are kept until
+// release is called and then applied in order.
+func followProblems(nc *nats.Conn, instance string, g grouper, log *slog.Logger, hold bool) (*nats.Subscription, func(), error) {
+	var (
+		mu      sync.Mutex
+		holding = hold
+		held    []announcement
+	)
+	apply := func(a announcement) {
 		for _, id := range a.Closed {
 			g.Forget(id)
 		}
@@ -121,11 +151,39 @@ func FollowProblems(nc *nats.Conn, instance string, g grouper, log *slog.Logger)
 				g.Place(mb.ClusterID, mb.ProblemID, mb.Text, false)
 			}
 		}
+	}
+	sub, err := nc.Subscribe(bus.AssignedSubject, func(m *nats.Msg) {
+		var a announcement
+		if err := json.Unmarshal(m.Data, &a); err != nil {
+			log.Warn("undecodable problem announcement", "err", err)
+			return
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		if holding {
+			held = append(held, a)
+			return
+		}
+		apply(a)
 	})
 	if err != nil {
-		return nil, fmt.Errorf("workers: unable to follow problem announcements: %w", err)
+		return nil, nil, fmt.Errorf("workers: unable to follow problem announcements: %w", err)
 	}
-	return sub, nil
+	// Subscribing only queues the request: until the server has it, an
+	// announcement would pass this instance by.
+	if err := nc.FlushTimeout(10 * time.Second); err != nil {
+		_ = sub.Unsubscribe()
+		return nil, nil, fmt.Errorf("workers: unable to follow problem announcements: %w", err)
+	}
+	release := func() {
+		mu.Lock()
+		defer mu.Unlock()
+		for _, a := range held {
+			apply(a)
+		}
+		held, holding = nil, false
+	}
+	return sub, release, nil
 }
 
 // problemSource is the part of storage a restart rebuilds problems from.
