@@ -105,8 +105,9 @@ type vote struct {
 
 // anchorShare is the share of a cluster's members that must be answered
 // from one incident before the cluster is anchored to it: a cluster that
-// is mostly another outage must not follow a few stray matches.
-const anchorShare = 4
+// is mostly another outage must not follow a few stray matches (half:
+// tuned on gen-surge seed 1, tuning phrasings, docs/problems.md).
+const anchorShare = 2
 
 // anchorOf counts a member answered from incidentID and returns the
 // incident the cluster belongs to: the one answering most of its members,
