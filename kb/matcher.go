@@ -235,64 +235,84 @@ func (m *Matcher) Match(text string) (Match, bool) { return m.MatchVector(text, 
 // none): with a Matcher from WithVectors and a vector of the same model,
 // entries are scored by the hybrid of lexical and semantic scores, with
 // the hybrid's Options; otherwise lexically.
-//
-// A contrast ("A 말고 B", "not A, B") is matched on what is asked alone,
-// lexically (the vector is of the whole text), and never answered with the
-// entry the denied part matches best.
 func (m *Matcher) MatchVector(text string, vec []float32) (Match, bool) {
-	if c, ok := FindContrast(text); ok {
-		return m.matchContrast(c)
+	c, ok := m.Candidate(text, vec)
+	if !ok {
+		return Match{}, false
 	}
-	if m.sem != nil && len(vec) == m.sem.dims {
-		lex, ok := m.score(text)
-		if !ok {
-			return Match{}, false
-		}
-		return m.answer(m.blend(lex, vec), m.sem.opts)
+	opts := m.opts
+	if c.Hybrid {
+		opts = m.sem.opts
+	}
+	if c.Confidence < opts.Threshold || c.Confidence-c.RunnerUp < opts.Margin {
+		return Match{}, false
+	}
+	return c.Match, true
+}
+
+// Candidate is the best entry for an inquiry before the threshold and the
+// margin are applied: what eval sweeps thresholds over without matching
+// again.
+type Candidate struct {
+	Match
+	RunnerUp float64 // the second-best entry's score
+	Hybrid   bool    // scored with embeddings
+}
+
+// Candidate returns text's best entry whatever its score; false when no
+// entry can be answered at all.
+//
+// A contrast ("A 말고 B", "not A, B") is scored on what is asked alone,
+// lexically (the vector is of the whole text), and has no candidate when
+// its best entry is also the denied part's.
+func (m *Matcher) Candidate(text string, vec []float32) (Candidate, bool) {
+	if c, ok := FindContrast(text); ok {
+		return m.contrast(c)
 	}
 	lex, ok := m.score(text)
 	if !ok {
-		return Match{}, false
+		return Candidate{}, false
 	}
-	return m.answer(lex, m.opts)
+	if m.sem != nil && len(vec) == m.sem.dims {
+		c, ok := m.candidate(m.blend(lex, vec))
+		c.Hybrid = true
+		return c, ok
+	}
+	return m.candidate(lex)
 }
 
-func (m *Matcher) matchContrast(c Contrast) (Match, bool) {
+func (m *Matcher) contrast(c Contrast) (Candidate, bool) {
 	if c.Asked == "" {
-		return Match{}, false
+		return Candidate{}, false
 	}
 	asked, ok := m.score(c.Asked)
 	if !ok {
-		return Match{}, false
+		return Candidate{}, false
 	}
-	match, ok := m.answer(asked, m.opts)
+	cand, ok := m.candidate(asked)
 	if !ok {
-		return Match{}, false
+		return Candidate{}, false
 	}
 	if denied, ok := m.score(c.Denied); ok {
-		if best, _ := denied.top(); best >= 0 && m.entries[best].id == match.EntryID {
-			return Match{}, false
+		if best, _ := denied.top(); best >= 0 && m.entries[best].id == cand.EntryID {
+			return Candidate{}, false
 		}
 	}
-	return match, true
+	return cand, true
 }
 
-// answer applies the threshold and the margin to an inquiry's scores.
-func (m *Matcher) answer(s scores, opts Options) (Match, bool) {
+// candidate picks the best of an inquiry's scores.
+func (m *Matcher) candidate(s scores) (Candidate, bool) {
 	first, second := s.top()
 	if first < 0 {
-		return Match{}, false
+		return Candidate{}, false
 	}
-	confidence := min(max(s.entry[first], 0), 1)
-	runnerUp := 0.0
+	c := Candidate{Match: Match{EntryID: m.entries[first].id, Confidence: min(max(s.entry[first], 0), 1),
+		Example: m.examples[s.example[first]].text}}
 	if second >= 0 {
-		runnerUp = s.entry[second]
+		c.RunnerUp = s.entry[second]
 	}
-	if confidence < opts.Threshold || confidence-runnerUp < opts.Margin {
-		return Match{}, false
-	}
-	ex := m.examples[s.example[first]]
-	return Match{EntryID: m.entries[first].id, Confidence: confidence, Example: ex.text}, true
+	return c, true
 }
 
 // scores are one inquiry's score for every entry (0 for an entry it shares
