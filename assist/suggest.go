@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
+	"time"
 	"unicode/utf8"
 )
 
@@ -91,4 +93,50 @@ func cut(s string, n int) string {
 		return s
 	}
 	return strings.TrimSpace(string([]rune(s)[:n-1])) + "…"
+}
+
+// Suggester caches suggestions, so agents reopening a problem do not pay
+// for a new completion each time: a draft is kept for ttl per problem.
+type Suggester struct {
+	client *Client
+	ttl    time.Duration
+	now    func() time.Time
+
+	mu    sync.Mutex
+	cache map[string]cachedSuggestion
+}
+
+type cachedSuggestion struct {
+	s  Suggestion
+	at time.Time
+}
+
+// maxCachedSuggestions bounds the cache; past it, it starts over.
+const maxCachedSuggestions = 1000
+
+// NewSuggester returns a Suggester over client; it needs a chat model.
+func NewSuggester(client *Client, ttl time.Duration) *Suggester {
+	return &Suggester{client: client, ttl: ttl, now: time.Now, cache: map[string]cachedSuggestion{}}
+}
+
+// Suggest returns the draft cached under key (a cluster's or problem's id)
+// if it is younger than the ttl, or asks the model with samples.
+func (s *Suggester) Suggest(ctx context.Context, key string, samples []string) (Suggestion, error) {
+	s.mu.Lock()
+	c, ok := s.cache[key]
+	s.mu.Unlock()
+	if ok && s.now().Sub(c.at) < s.ttl {
+		return c.s, nil
+	}
+	sug, err := s.client.Suggest(ctx, samples)
+	if err != nil {
+		return Suggestion{}, err
+	}
+	s.mu.Lock()
+	if len(s.cache) >= maxCachedSuggestions {
+		s.cache = map[string]cachedSuggestion{}
+	}
+	s.cache[key] = cachedSuggestion{s: sug, at: s.now()}
+	s.mu.Unlock()
+	return sug, nil
 }

@@ -118,9 +118,12 @@ type Options struct {
 	// Kick wakes the outbound sender after deliveries are queued.
 	Kick func()
 	// Slack serves /slack/*; nil answers them 404 slack_disabled.
-	Slack    slackApp
-	Log      *slog.Logger
-	Registry *prometheus.Registry
+	Slack slackApp
+	// Suggester drafts titles and replies with the chat model; nil answers
+	// 404 assist_disabled.
+	Suggester suggester
+	Log       *slog.Logger
+	Registry  *prometheus.Registry
 }
 
 // Server is the HTTP API.
@@ -188,6 +191,7 @@ func (s *Server) routeTable() []route {
 		{"POST /v1/clusters/{id}/link", s.require(config.RoleAgent, s.linkCluster)},
 		{"POST /v1/clusters/{id}/merge", s.require(config.RoleAgent, s.mergeCluster)},
 		{"POST /v1/clusters/{id}/split", s.require(config.RoleAgent, s.splitCluster)},
+		{"GET /v1/clusters/{id}/suggestion", s.require(config.RoleAgent, s.getClusterSuggestion)},
 		{"GET /v1/incidents", s.require(config.RoleRead, s.getIncidents)},
 		{"POST /v1/incidents", s.require(config.RoleManager, s.postIncident)},
 		{"GET /v1/incidents/{id}", s.require(config.RoleRead, s.getIncident)},
