@@ -166,6 +166,8 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, started cha
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	// Embeddings and LLM assist, when configured: off the intake path.
+	assistant := newAssistant(cfg.Assist, reg, log.With("component", "assist"))
 	// Replies go out on their own goroutine, leased in SQL, so a slow
 	// receiver never holds up intake or storing.
 	secrets := map[string]string{}
@@ -254,6 +256,9 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, started cha
 	if slackApp != nil && cfg.Slack.Mode == "events" {
 		opts.Slack = slackApp
 	}
+	if assistant.suggester != nil {
+		opts.Suggester = assistant.suggester
+	}
 	api := web.New(opts)
 
 	workCtx, stopWork := context.WithCancel(context.WithoutCancel(ctx))
@@ -268,6 +273,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, started cha
 		}
 	}()
 	wg.Go(func() { _ = deliver.Run(workCtx) })
+	assistant.run(workCtx, &wg)
 	// The follow-ups of an update whose process stopped before queuing
 	// them (they are owed in SQL from the update's commit on).
 	wg.Go(func() { bot.RunFollowUpOwed(workCtx, db, 30*time.Second, time.Minute, deliver.Kick, log) })
