@@ -42,7 +42,7 @@ type Options struct {
 // Tuned on the dev sets with `surgedesk eval match --sweep` (see doc.go).
 const (
 	DefaultThreshold = 0.2
-	DefaultMargin    = 0.031
+	DefaultMargin    = 0.065
 )
 
 // DefaultOptions returns the tuned defaults.
