@@ -33,7 +33,12 @@ type Knowledge struct {
 	version   uint64
 	// Built at each load from the FAQ and the answers of active incidents;
 	// nil when there is nothing to answer with.
-	matcher    *kb.Matcher
+	matcher *kb.Matcher
+	// hybrid is matcher with its examples' embeddings, once they are
+	// computed (off the intake path); nil until then, or without vectors.
+	hybrid     *kb.Matcher
+	vectors    vectorSource
+	semantic   hybridOptions
 	byAnswer   map[string]kb.Answer
 	byIncident map[string]kb.Incident
 }
@@ -74,11 +79,19 @@ func (k *Knowledge) Load(ctx context.Context) error {
 			return fmt.Errorf("bot: unable to build the answer matcher: %w", err)
 		}
 	}
+	// The periodic reload of an unchanged knowledge base finds every
+	// example embedded already: hybrid at once, with no gap.
+	hybrid := k.cachedHybrid(matcher)
 	k.mu.Lock()
 	k.incidents, k.answers = incidents, answers
 	k.matcher, k.byAnswer, k.byIncident = matcher, byAnswer, byIncident
+	k.hybrid = hybrid
 	k.version++
+	version := k.version
 	k.mu.Unlock()
+	if k.vectors != nil && matcher != nil && hybrid == nil {
+		go k.embedExamples(version, matcher)
+	}
 	return nil
 }
 
@@ -96,11 +109,14 @@ type Answer struct {
 func (k *Knowledge) Answer(text, locale string) (Answer, bool) {
 	k.mu.RLock()
 	matcher, byAnswer, byIncident := k.matcher, k.byAnswer, k.byIncident
+	if k.hybrid != nil {
+		matcher = k.hybrid
+	}
 	k.mu.RUnlock()
 	if matcher == nil {
 		return Answer{}, false
 	}
-	m, ok := matcher.Match(text)
+	m, ok := matcher.MatchVector(text, k.vector(text))
 	if !ok {
 		return Answer{}, false
 	}

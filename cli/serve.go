@@ -154,7 +154,14 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, started cha
 
 	// The knowledge base, likewise: loaded from SQL, reloaded whenever any
 	// instance announces a change.
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	// Embeddings and LLM assist, when configured: off the intake path.
+	assistant := newAssistant(cfg.Assist, reg, log.With("component", "assist"))
 	knowledge := bot.NewKnowledge(db, log)
+	if assistant.embedder != nil {
+		knowledge.WithVectors(assistant.embedder, cfg.Assist.SemanticWeight, kb.DefaultHybridOptions())
+	}
 	followCtx, stopFollowing := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopFollowing()
 	if err := knowledge.Follow(followCtx, b.Conn); err != nil {
@@ -164,10 +171,6 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, started cha
 		return err
 	}
 
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	// Embeddings and LLM assist, when configured: off the intake path.
-	assistant := newAssistant(cfg.Assist, reg, log.With("component", "assist"))
 	// Replies go out on their own goroutine, leased in SQL, so a slow
 	// receiver never holds up intake or storing.
 	secrets := map[string]string{}

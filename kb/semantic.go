@@ -21,6 +21,18 @@ type semantic struct {
 	floor float64
 }
 
+// Defaults of a hybrid matcher, tuned with the lexical ones (see
+// docs/assist.md): the blended score sits on the lexical scale.
+const (
+	DefaultHybridThreshold = 0.2
+	DefaultHybridMargin    = 0.07
+)
+
+// DefaultHybridOptions returns the tuned hybrid defaults.
+func DefaultHybridOptions() Options {
+	return Options{Threshold: DefaultHybridThreshold, Margin: DefaultHybridMargin}
+}
+
 // semanticCentroidWeight is the centroid's share of an entry's semantic
 // score; the rest is its closest example's cosine.
 const semanticCentroidWeight = 0.5
