@@ -1,6 +1,17 @@
-// Package bot takes inquiries in and sends replies out. Intake is the one
-// path every channel (the HTTP webhook, Slack) goes through: validate,
-// redact, publish to JetStream and wait for its acknowledgement.
+// Package bot is the intake: the one path every channel (the HTTP webhook,
+// Slack in bot/slackbot) takes inquiries in by. Intake validates a
+// Submission, redacts it (triage.Redact), gives the instant answer when the
+// knowledge base has one (WithAnswers, usually a *kb.Live), publishes it to
+// JetStream and returns a Receipt only once JetStream has acknowledged it,
+// so an accepted inquiry is durable:
+//
+//	in := bot.NewIntake(b.JetStream, bot.Limits{MaxTextBytes: 8 << 10}, 5*time.Second).WithAnswers(live)
+//	receipt, err := in.Accept(ctx, bot.Submission{Source: "web", CustomerID: "c-1", Text: "로그인이 안 돼요"})
+//
+// An *InputError is the submitter's fault and changes nothing;
+// ErrUnavailable means JetStream did not acknowledge in time, and the
+// submitter may retry with the same idempotency key. Storing, replies and
+// follow-ups happen later, in package workers.
 package bot
 
 import (
@@ -22,6 +33,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/surgedesk/surgedesk/bus"
+	"github.com/surgedesk/surgedesk/kb"
 	"github.com/surgedesk/surgedesk/triage"
 )
 
@@ -55,13 +67,13 @@ type Submission struct {
 // Receipt is what the sender gets back once JetStream holds the inquiry.
 type Receipt struct {
 	ID        string
-	Duplicate bool    // the idempotency key was seen before; nothing new stored
-	Answer    *Answer // the instant answer, when the knowledge base has one
+	Duplicate bool              // the idempotency key was seen before; nothing new stored
+	Answer    *kb.InstantAnswer // the instant answer, when the knowledge base has one
 }
 
-// answerer gives instant answers; *Knowledge is one.
+// answerer gives instant answers; *kb.Live is one.
 type answerer interface {
-	Answer(text, locale string) (Answer, bool)
+	Answer(text, locale string) (kb.InstantAnswer, bool)
 }
 
 // publisher is the part of JetStream that Intake needs.
@@ -210,7 +222,7 @@ func notLocaleRune(r rune) bool {
 // message redacts the submission and builds the JetStream message. The id
 // of a keyed submission is derived from (source, key), so a retry gets the
 // same id without any lookup and JetStream's dedup window drops it.
-func (in *Intake) message(s Submission) (*nats.Msg, string, *Answer, error) {
+func (in *Intake) message(s Submission) (*nats.Msg, string, *kb.InstantAnswer, error) {
 	id := inquiryID(s.Source, s.IdempotencyKey)
 	text, kinds := triage.Redact(s.Text)
 	meta, metaKinds, err := redactMetadata(s.Metadata)
@@ -221,7 +233,7 @@ func (in *Intake) message(s Submission) (*nats.Msg, string, *Answer, error) {
 	if locale == "" {
 		locale = DetectLocale(s.Text)
 	}
-	var answer *Answer
+	var answer *kb.InstantAnswer
 	if in.answers != nil {
 		if a, ok := in.answers.Answer(text, locale); ok {
 			answer = &a

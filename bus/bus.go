@@ -1,6 +1,16 @@
 // Package bus connects surgedesk to NATS JetStream: an in-process server
 // with file storage under the data dir by default, or an external cluster
-// chosen by configuration alone. It owns the streams every instance shares.
+// chosen by configuration alone. It owns what every instance shares on
+// NATS: the inquiry stream (InquirySubject, consumed durably by
+// InquiryConsumer), the dead-letter stream, and the core-NATS subjects on
+// which instances tell each other about clusters and knowledge-base
+// changes.
+//
+//	b, err := bus.Open(ctx, cfg.NATS, cfg.DataDir, log) // streams created or updated
+//	defer b.Close()
+//
+// Pending says how many accepted inquiries are not stored yet; DeadLetters
+// holds, lists and replays the ones that could not be.
 package bus
 
 import (

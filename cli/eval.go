@@ -10,7 +10,6 @@ import (
 	"strconv"
 	"strings"
 	"text/tabwriter"
-	"time"
 
 	"github.com/surgedesk/surgedesk/eval"
 	"github.com/surgedesk/surgedesk/triage"
@@ -76,22 +75,22 @@ func runEvalCluster(ctx context.Context, args []string, stdout, stderr io.Writer
 	if *withBaseline {
 		baseline = eval.NewBaseline(texts)
 	}
-	scored := scoredRows(truth, *noise)
+	scored := eval.ScoredRows(truth, *noise)
 
-	ours, err := clusterOurs(ctx, texts, *threshold)
+	ours, err := eval.Cluster(ctx, texts, *threshold)
 	if err != nil {
 		return err
 	}
-	results := []methodResult{ours.result("ours", truth, scored)}
+	results := []eval.ClusterResult{ours.Result("ours", truth, scored)}
 	if baseline != nil {
-		run, err := clusterBaseline(ctx, baseline, *threshold)
+		run, err := eval.ClusterBaseline(ctx, baseline, *threshold)
 		if err != nil {
 			return err
 		}
-		results = append(results, run.result("baseline", truth, scored))
+		results = append(results, run.Result("baseline", truth, scored))
 	}
 	if *assignmentsPath != "" {
-		if err := writeLines("cluster: assignments", *assignmentsPath, ours.assignments); err != nil {
+		if err := writeLines("cluster: assignments", *assignmentsPath, ours.Assignments); err != nil {
 			return err
 		}
 	}
@@ -104,115 +103,6 @@ func runEvalCluster(ctx context.Context, args []string, stdout, stderr io.Writer
 		return printSweep(ctx, stdout, texts, truth, scored, baseline, sweepThresholds)
 	}
 	return nil
-}
-
-// prepare applies the intake's preprocessing to a raw inquiry, so the
-// evaluation clusters exactly what the server would.
-func prepare(text string) string {
-	redacted, _ := triage.Redact(text)
-	return redacted
-}
-
-// clusterRun is one online pass: a cluster id per row plus its costs.
-type clusterRun struct {
-	assignments []string
-	elapsed     time.Duration
-	indexBytes  int
-}
-
-// clusterOurs feeds rows to the production clusterer in file order. Rows
-// share one timestamp so no cluster idles out, and each has its own customer
-// so nothing is merged for being from the same person.
-func clusterOurs(ctx context.Context, texts []string, threshold float64) (clusterRun, error) {
-	opts := triage.DefaultOptions()
-	opts.Threshold = threshold
-	if opts.NewID == nil {
-		next := 0
-		opts.NewID = func() string {
-			next++
-			return "c" + strconv.Itoa(next)
-		}
-	}
-	at := time.Date(2026, 1, 1, 9, 0, 0, 0, time.UTC)
-	items := make([]triage.Item, len(texts))
-	for i, text := range texts {
-		items[i] = triage.Item{
-			ID:         "row" + strconv.Itoa(i+1),
-			CustomerID: "customer" + strconv.Itoa(i+1),
-			Text:       prepare(text),
-			At:         at,
-		}
-	}
-	clusterer := triage.NewClusterer(opts)
-	run := clusterRun{assignments: make([]string, len(items))}
-	start := time.Now()
-	for i, it := range items {
-		if i%1024 == 0 && ctx.Err() != nil {
-			return clusterRun{}, ctx.Err()
-		}
-		run.assignments[i] = clusterer.Assign(it).ClusterID
-	}
-	run.elapsed = time.Since(start)
-	run.indexBytes = clusterer.IndexBytes()
-	return run, nil
-}
-
-func clusterBaseline(ctx context.Context, b *eval.Baseline, threshold float64) (clusterRun, error) {
-	start := time.Now()
-	out, err := b.Cluster(ctx, threshold)
-	if err != nil {
-		return clusterRun{}, err
-	}
-	run := clusterRun{elapsed: time.Since(start), indexBytes: out.IndexBytes}
-	run.assignments = make([]string, len(out.Assignments))
-	for i, a := range out.Assignments {
-		run.assignments[i] = strconv.Itoa(a)
-	}
-	return run, nil
-}
-
-// methodResult is what the report prints for one method at one threshold.
-type methodResult struct {
-	name       string
-	scores     eval.Scores
-	clusters   int // over all rows, noise included
-	rows       int
-	rowsPerSec float64
-	indexBytes int
-}
-
-func (r clusterRun) result(name string, truth []string, scored []int) methodResult {
-	ids := map[string]bool{}
-	for _, id := range r.assignments {
-		ids[id] = true
-	}
-	truthScored := make([]string, len(scored))
-	predScored := make([]string, len(scored))
-	for i, row := range scored {
-		truthScored[i], predScored[i] = truth[row], r.assignments[row]
-	}
-	res := methodResult{
-		name:       name,
-		scores:     eval.Score(truthScored, predScored),
-		clusters:   len(ids),
-		rows:       len(r.assignments),
-		indexBytes: r.indexBytes,
-	}
-	if r.elapsed > 0 {
-		res.rowsPerSec = float64(res.rows) / r.elapsed.Seconds()
-	}
-	return res
-}
-
-// scoredRows lists the rows whose label is a real cluster, not noise.
-func scoredRows(truth []string, noise string) []int {
-	rows := make([]int, 0, len(truth))
-	for i, label := range truth {
-		if noise == "" || label != noise {
-			rows = append(rows, i)
-		}
-	}
-	return rows
 }
 
 func printHeader(w io.Writer, path string, truth []string, scored []int, noise string) {
@@ -261,34 +151,29 @@ func fixed4[T any](f func(T) float64) func(T) string {
 	return func(r T) string { return fmt.Sprintf("%.4f", f(r)) }
 }
 
-func printComparison(w io.Writer, results []methodResult) {
+func printComparison(w io.Writer, results []eval.ClusterResult) {
 	t := newComparison(w, results)
-	row, fixed := t.row, fixed4[methodResult]
-	row("metric", func(r methodResult) string { return r.name })
-	row("ARI", fixed(func(r methodResult) float64 { return r.scores.ARI }))
-	row("NMI", fixed(func(r methodResult) float64 { return r.scores.NMI }))
-	row("pairwise precision", fixed(func(r methodResult) float64 { return r.scores.Precision }))
-	row("pairwise recall", fixed(func(r methodResult) float64 { return r.scores.Recall }))
-	row("pairwise F1", fixed(func(r methodResult) float64 { return r.scores.F1 }))
-	row("purity", fixed(func(r methodResult) float64 { return r.scores.Purity }))
-	row("clusters", func(r methodResult) string { return strconv.Itoa(r.clusters) })
-	row("rows per cluster", func(r methodResult) string { return fmt.Sprintf("%.2f", perCluster(r)) })
-	row("throughput rows/s", func(r methodResult) string { return fmt.Sprintf("%.0f", r.rowsPerSec) })
-	row("index bytes", func(r methodResult) string { return strconv.Itoa(r.indexBytes) })
-	row("index bytes per row", func(r methodResult) string {
-		return fmt.Sprintf("%.1f", float64(r.indexBytes)/float64(max(r.rows, 1)))
-	})
+	row, fixed := t.row, fixed4[eval.ClusterResult]
+	row("metric", func(r eval.ClusterResult) string { return r.Name })
+	row("ARI", fixed(func(r eval.ClusterResult) float64 { return r.Scores.ARI }))
+	row("NMI", fixed(func(r eval.ClusterResult) float64 { return r.Scores.NMI }))
+	row("pairwise precision", fixed(func(r eval.ClusterResult) float64 { return r.Scores.Precision }))
+	row("pairwise recall", fixed(func(r eval.ClusterResult) float64 { return r.Scores.Recall }))
+	row("pairwise F1", fixed(func(r eval.ClusterResult) float64 { return r.Scores.F1 }))
+	row("purity", fixed(func(r eval.ClusterResult) float64 { return r.Scores.Purity }))
+	row("clusters", func(r eval.ClusterResult) string { return strconv.Itoa(r.Clusters) })
+	row("rows per cluster", func(r eval.ClusterResult) string { return fmt.Sprintf("%.2f", r.RowsPerCluster()) })
+	row("throughput rows/s", func(r eval.ClusterResult) string { return fmt.Sprintf("%.0f", r.RowsPerSec) })
+	row("index bytes", func(r eval.ClusterResult) string { return strconv.Itoa(r.IndexBytes) })
+	row("index bytes per row", func(r eval.ClusterResult) string { return fmt.Sprintf("%.1f", r.IndexBytesPerRow()) })
 	t.flush()
 }
 
-func perCluster(r methodResult) float64 {
-	if r.clusters == 0 {
-		return 0
-	}
-	return float64(r.rows) / float64(r.clusters)
-}
-
 func printSweep(ctx context.Context, w io.Writer, texts, truth []string, scored []int, baseline *eval.Baseline, thresholds []float64) error {
+	ours, base, err := eval.SweepClusters(ctx, texts, truth, scored, baseline, thresholds)
+	if err != nil {
+		return err
+	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	columns := "ARI\tNMI\tP\tR\tF1\tpurity\tclusters\trows/s\t"
 	fmt.Fprint(tw, "threshold\tours "+columns)
@@ -296,58 +181,34 @@ func printSweep(ctx context.Context, w io.Writer, texts, truth []string, scored 
 		fmt.Fprint(tw, "|\tbaseline "+columns)
 	}
 	fmt.Fprintln(tw)
-	cells := func(r methodResult) string {
-		s := r.scores
+	cells := func(r eval.ClusterResult) string {
+		s := r.Scores
 		return fmt.Sprintf("%.4f\t%.4f\t%.4f\t%.4f\t%.4f\t%.4f\t%d\t%.0f\t",
-			s.ARI, s.NMI, s.Precision, s.Recall, s.F1, s.Purity, r.clusters, r.rowsPerSec)
+			s.ARI, s.NMI, s.Precision, s.Recall, s.F1, s.Purity, r.Clusters, r.RowsPerSec)
 	}
-	var bestOurs, bestBaseline sweepBest
-	for _, t := range thresholds {
-		ours, err := clusterOurs(ctx, texts, t)
-		if err != nil {
-			return err
-		}
-		r := ours.result("ours", truth, scored)
-		bestOurs.offer(t, r)
-		fmt.Fprintf(tw, "%.2f\t%s", t, cells(r))
+	for i, p := range ours {
+		fmt.Fprintf(tw, "%.2f\t%s", p.Threshold, cells(p.ClusterResult))
 		if baseline != nil {
-			run, err := clusterBaseline(ctx, baseline, t)
-			if err != nil {
-				return err
-			}
-			r := run.result("baseline", truth, scored)
-			bestBaseline.offer(t, r)
-			fmt.Fprintf(tw, "|\t%s", cells(r))
+			fmt.Fprintf(tw, "|\t%s", cells(base[i].ClusterResult))
 		}
 		fmt.Fprintln(tw)
 	}
 	if err := tw.Flush(); err != nil {
 		return err
 	}
-	fmt.Fprintf(w, "\nbest ARI  ours      %s\n", bestOurs)
+	best, _ := eval.BestARI(ours)
+	fmt.Fprintf(w, "\nbest ARI  ours      %s\n", bestARI(best))
 	if baseline != nil {
-		fmt.Fprintf(w, "best ARI  baseline  %s\n", bestBaseline)
+		best, _ := eval.BestARI(base)
+		fmt.Fprintf(w, "best ARI  baseline  %s\n", bestARI(best))
 	}
 	return nil
 }
 
-// sweepBest remembers the threshold with the highest ARI.
-type sweepBest struct {
-	threshold float64
-	result    methodResult
-	seen      bool
-}
-
-func (b *sweepBest) offer(threshold float64, r methodResult) {
-	if !b.seen || r.scores.ARI > b.result.scores.ARI {
-		*b = sweepBest{threshold: threshold, result: r, seen: true}
-	}
-}
-
-func (b sweepBest) String() string {
-	s := b.result.scores
+func bestARI(p eval.ClusterPoint) string {
+	s := p.Scores
 	return fmt.Sprintf("%.4f at threshold %.2f (NMI %.4f, P %.4f, R %.4f, F1 %.4f, purity %.4f, %d clusters)",
-		s.ARI, b.threshold, s.NMI, s.Precision, s.Recall, s.F1, s.Purity, b.result.clusters)
+		s.ARI, p.Threshold, s.NMI, s.Precision, s.Recall, s.F1, s.Purity, p.Clusters)
 }
 
 func parseThresholds(command, list string) ([]float64, error) {

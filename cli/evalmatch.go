@@ -15,9 +15,6 @@ import (
 // answers everything.
 const matchSweep = "0.00,0.05," + defaultSweep
 
-// outOfScope labels data rows that no entry answers.
-const outOfScope = "oos"
-
 func runEvalMatch(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("eval match", stderr)
 	kbPath := fs.String("kb", "", "knowledge base `KB.tsv` (label<TAB>example, one header line): one entry per label")
@@ -63,7 +60,7 @@ func runEvalMatch(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		if err != nil {
 			return err
 		}
-		kbRows = firstPerLabel(all, *perLabel)
+		kbRows = eval.FirstPerLabel(all, *perLabel)
 	} else if kbRows, err = readTSV("match", *kbPath); err != nil {
 		return err
 	}
@@ -71,32 +68,27 @@ func runEvalMatch(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if err != nil {
 		return err
 	}
-	entries := entriesOf(kbRows)
+	entries := eval.Entries(kbRows)
 	texts := make([]string, len(rows))
 	truth := make([]string, len(rows))
 	for i, r := range rows {
-		texts[i], truth[i] = prepare(r.Text), r.Label
+		texts[i], truth[i] = eval.Prepare(r.Text), r.Label
 	}
 
-	ours, err := matchOurs(ctx, entries, texts, *threshold, *margin)
+	ours, err := eval.Match(ctx, entries, texts, *threshold, *margin)
 	if err != nil {
 		return err
 	}
-	results := []matchResult{scoreMatches("ours", truth, ours)}
-	var baseline []nearestResult
+	results := []eval.MatchResult{eval.ScoreMatches("ours", truth, ours)}
+	var baseline []eval.NearestAnswer
 	if *withBaseline {
 		for i := range kbRows {
-			kbRows[i].Text = prepare(kbRows[i].Text)
+			kbRows[i].Text = eval.Prepare(kbRows[i].Text)
 		}
-		nearest := eval.NewNearest(kbRows)
-		baseline = make([]nearestResult, len(texts))
-		for i, text := range texts {
-			if i%1024 == 0 && ctx.Err() != nil {
-				return ctx.Err()
-			}
-			baseline[i].label, baseline[i].cosine = nearest.Nearest(text)
+		if baseline, err = eval.NearestAll(ctx, eval.NewNearest(kbRows), texts); err != nil {
+			return err
 		}
-		results = append(results, scoreMatches("baseline", truth, thresholdNearest(baseline, *threshold)))
+		results = append(results, eval.ScoreMatches("baseline", truth, eval.AnswersAt(baseline, *threshold)))
 	}
 	if *predictionsPath != "" {
 		if err := writeLines("match: predictions", *predictionsPath, ours); err != nil {
@@ -109,7 +101,7 @@ func runEvalMatch(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		source = fmt.Sprintf("first %d examples per label of %s", *perLabel, *kbFrom)
 	}
 	fmt.Fprintf(stdout, "kb         %s: %d entries, %d examples\n", source, len(entries), len(kbRows))
-	fmt.Fprintf(stdout, "data       %s: %d rows, %d labelled %q (out of scope)\n", *data, len(rows), results[0].oos, outOfScope)
+	fmt.Fprintf(stdout, "data       %s: %d rows, %d labelled %q (out of scope)\n", *data, len(rows), results[0].OOS, eval.OutOfScope)
 	fmt.Fprintf(stdout, "threshold  %.2f (margin %.3f)\n\n", *threshold, *margin)
 	printMatchComparison(stdout, results)
 	if !*sweep {
@@ -119,137 +111,32 @@ func runEvalMatch(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	return printMatchSweep(ctx, stdout, entries, texts, truth, baseline, sweepThresholds, *margin)
 }
 
-// firstPerLabel keeps the first n in-scope examples of each label.
-func firstPerLabel(rows []eval.Example, n int) []eval.Example {
-	taken := map[string]int{}
-	var out []eval.Example
-	for _, r := range rows {
-		if r.Label == outOfScope || taken[r.Label] >= n {
-			continue
-		}
-		taken[r.Label]++
-		out = append(out, r)
-	}
-	return out
-}
-
-// entriesOf makes one entry per label, in order of first appearance.
-func entriesOf(rows []eval.Example) []kb.Entry {
-	index := map[string]int{}
-	var entries []kb.Entry
-	for _, r := range rows {
-		i, ok := index[r.Label]
-		if !ok {
-			i = len(entries)
-			index[r.Label] = i
-			entries = append(entries, kb.Entry{ID: r.Label})
-		}
-		entries[i].Examples = append(entries[i].Examples, r.Text)
-	}
-	return entries
-}
-
-// matchOurs answers every row with the production matcher: the label
-// answered, or "".
-func matchOurs(ctx context.Context, entries []kb.Entry, texts []string, threshold, margin float64) ([]string, error) {
-	opts := kb.Options{Threshold: threshold, Margin: margin}
-	m, err := kb.NewMatcher(entries, opts)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]string, len(texts))
-	for i, text := range texts {
-		if i%1024 == 0 && ctx.Err() != nil {
-			return nil, ctx.Err()
-		}
-		if match, ok := m.Match(text); ok {
-			out[i] = match.EntryID
-		}
-	}
-	return out, nil
-}
-
-type nearestResult struct {
-	label  string
-	cosine float64
-}
-
-func thresholdNearest(rows []nearestResult, threshold float64) []string {
-	out := make([]string, len(rows))
-	for i, r := range rows {
-		if r.label != "" && r.cosine >= threshold-1e-9 {
-			out[i] = r.label
-		}
-	}
-	return out
-}
-
-// matchResult is what the report prints for one method at one threshold.
-type matchResult struct {
-	name                string
-	rows, answered, oos int
-	// inScopeHits are the right answers: an answered oos row is wrong.
-	inScopeHits   int
-	oosUnanswered int
-}
-
-func scoreMatches(name string, truth, answers []string) matchResult {
-	r := matchResult{name: name, rows: len(truth)}
-	for i, label := range truth {
-		a := answers[i]
-		if label == outOfScope {
-			r.oos++
-			if a == "" {
-				r.oosUnanswered++
-			}
-			continue
-		}
-		if a != "" && a == label {
-			r.inScopeHits++
-		}
-	}
-	for _, a := range answers {
-		if a != "" {
-			r.answered++
-		}
-	}
-	return r
-}
-
-func ratio(n, d int) float64 {
-	if d == 0 {
-		return 0
-	}
-	return float64(n) / float64(d)
-}
-
-func (r matchResult) answeredShare() float64 { return ratio(r.answered, r.rows) }
-func (r matchResult) precision() float64     { return ratio(r.inScopeHits, r.answered) }
-func (r matchResult) inScopeAccuracy() float64 {
-	return ratio(r.inScopeHits, r.rows-r.oos)
-}
-
-// oosUnansweredText is "n/a" when the data has no out-of-scope rows.
-func (r matchResult) oosUnansweredText() string {
-	if r.oos == 0 {
+// oosUnanswered is "n/a" when the data has no out-of-scope rows.
+func oosUnanswered(r eval.MatchResult) string {
+	share, ok := r.OOSUnansweredShare()
+	if !ok {
 		return "n/a"
 	}
-	return fmt.Sprintf("%.4f", ratio(r.oosUnanswered, r.oos))
+	return fmt.Sprintf("%.4f", share)
 }
 
-func printMatchComparison(w io.Writer, results []matchResult) {
+func printMatchComparison(w io.Writer, results []eval.MatchResult) {
 	t := newComparison(w, results)
-	row, fixed := t.row, fixed4[matchResult]
-	row("metric", func(r matchResult) string { return r.name })
-	row("rows", func(r matchResult) string { return fmt.Sprint(r.rows) })
-	row("answered", fixed(matchResult.answeredShare))
-	row("answer precision", fixed(matchResult.precision))
-	row("in-scope accuracy", fixed(matchResult.inScopeAccuracy))
-	row("oos unanswered", matchResult.oosUnansweredText)
+	row, fixed := t.row, fixed4[eval.MatchResult]
+	row("metric", func(r eval.MatchResult) string { return r.Name })
+	row("rows", func(r eval.MatchResult) string { return fmt.Sprint(r.Rows) })
+	row("answered", fixed(eval.MatchResult.AnsweredShare))
+	row("answer precision", fixed(eval.MatchResult.Precision))
+	row("in-scope accuracy", fixed(eval.MatchResult.InScopeAccuracy))
+	row("oos unanswered", oosUnanswered)
 	t.flush()
 }
 
-func printMatchSweep(ctx context.Context, w io.Writer, entries []kb.Entry, texts, truth []string, baseline []nearestResult, thresholds []float64, margin float64) error {
+func printMatchSweep(ctx context.Context, w io.Writer, entries []kb.Entry, texts, truth []string, baseline []eval.NearestAnswer, thresholds []float64, margin float64) error {
+	ours, base, err := eval.SweepMatches(ctx, entries, texts, truth, baseline, thresholds, margin)
+	if err != nil {
+		return err
+	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	columns := "answered\tprecision\tin-scope acc\toos unanswered\t"
 	fmt.Fprint(tw, "threshold\tours "+columns)
@@ -257,32 +144,22 @@ func printMatchSweep(ctx context.Context, w io.Writer, entries []kb.Entry, texts
 		fmt.Fprint(tw, "|\tbaseline "+columns)
 	}
 	fmt.Fprintln(tw)
-	cells := func(r matchResult) string {
-		return fmt.Sprintf("%.4f\t%.4f\t%.4f\t%s\t", r.answeredShare(), r.precision(), r.inScopeAccuracy(), r.oosUnansweredText())
+	cells := func(r eval.MatchResult) string {
+		return fmt.Sprintf("%.4f\t%.4f\t%.4f\t%s\t", r.AnsweredShare(), r.Precision(), r.InScopeAccuracy(), oosUnanswered(r))
 	}
-	var best matchResult
-	bestThreshold, seen := 0.0, false
-	for _, t := range thresholds {
-		answers, err := matchOurs(ctx, entries, texts, t, margin)
-		if err != nil {
-			return err
-		}
-		fmt.Fprintf(tw, "%.2f\t%s", t, cells(scoreMatches("ours", truth, answers)))
+	for i, p := range ours {
+		fmt.Fprintf(tw, "%.2f\t%s", p.Threshold, cells(p.MatchResult))
 		if baseline != nil {
-			r := scoreMatches("baseline", truth, thresholdNearest(baseline, t))
-			if !seen || r.inScopeHits > best.inScopeHits {
-				best, bestThreshold, seen = r, t, true
-			}
-			fmt.Fprintf(tw, "|\t%s", cells(r))
+			fmt.Fprintf(tw, "|\t%s", cells(base[i].MatchResult))
 		}
 		fmt.Fprintln(tw)
 	}
 	if err := tw.Flush(); err != nil {
 		return err
 	}
-	if seen {
+	if best, ok := eval.BestInScope(base); ok {
 		fmt.Fprintf(w, "\nbest in-scope accuracy  baseline  %.4f at threshold %.2f (answered %.4f, precision %.4f, oos unanswered %s)\n",
-			best.inScopeAccuracy(), bestThreshold, best.answeredShare(), best.precision(), best.oosUnansweredText())
+			best.InScopeAccuracy(), best.Threshold, best.AnsweredShare(), best.Precision(), oosUnanswered(best.MatchResult))
 	}
 	return nil
 }

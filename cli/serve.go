@@ -158,7 +158,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, started cha
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	// Embeddings and LLM assist, when configured: off the intake path.
 	assistant := newAssistant(cfg.Assist, reg, log.With("component", "assist"))
-	knowledge := bot.NewKnowledge(db, log)
+	knowledge := kb.NewLive(db, log)
 	if assistant.embedder != nil {
 		knowledge.WithVectors(assistant.embedder, cfg.Assist.SemanticWeight, kb.DefaultHybridOptions())
 	}
@@ -192,8 +192,8 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, started cha
 		PollInterval: cfg.Replies.PollInterval, Concurrency: cfg.Replies.Concurrency,
 		AllowPrivate: cfg.Replies.AllowPrivateAddresses, Channels: channels,
 	}, log.With("worker", "deliver"), reg)
-	dead := workers.NewDeadLetters(b.JetStream)
-	store := workers.NewStore(b.JetStream, db, clusters, dead, workers.StoreOptions{
+	dead := bus.NewDeadLetters(b.JetStream)
+	store := workers.NewIngest(b.JetStream, db, clusters, dead, workers.IngestOptions{
 		BatchSize: cfg.Workers.BatchSize, BatchLinger: cfg.Workers.BatchLinger, MaxAttempts: cfg.Workers.MaxAttempts,
 		AckWait: cfg.Workers.AckWait, MaxBackoff: cfg.Workers.MaxBackoff, Instance: instance,
 		SurgePerMinute: cfg.Alerts.SurgePerMinute, SurgeMinCustomers: cfg.Alerts.MinCustomers,
@@ -202,12 +202,12 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, started cha
 	intake := bot.NewIntake(b, bot.Limits{MaxTextBytes: cfg.Intake.MaxTextBytes}, cfg.NATS.PublishTimeout).WithAnswers(knowledge)
 	// What follows a change, whichever of the API and Slack made it.
 	changed := func(_ context.Context, what string) {
-		if err := bot.AnnounceChange(b.Conn, what); err != nil {
+		if err := kb.AnnounceChange(b.Conn, what); err != nil {
 			log.Warn("knowledge-base change not announced", "err", err)
 		}
 	}
 	followUp := func(ctx context.Context, id string, u kb.Update) {
-		n, err := bot.FollowUp(ctx, db, id, u)
+		n, err := workers.FollowUp(ctx, db, id, u)
 		if err != nil {
 			// The update recorded them as owed: RunFollowUpOwed queues them.
 			log.Warn("follow-ups not queued now; owed, and queued within a minute", "incident", id, "version", u.Version, "err", err)
@@ -279,7 +279,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, started cha
 	assistant.run(workCtx, &wg)
 	// The follow-ups of an update whose process stopped before queuing
 	// them (they are owed in SQL from the update's commit on).
-	wg.Go(func() { bot.RunFollowUpOwed(workCtx, db, 30*time.Second, time.Minute, deliver.Kick, log) })
+	wg.Go(func() { workers.RunFollowUpOwed(workCtx, db, 30*time.Second, time.Minute, deliver.Kick, log) })
 	if slackApp != nil {
 		wg.Go(func() {
 			if err := slackApp.Run(workCtx); err != nil {

@@ -20,8 +20,6 @@ import (
 	"time"
 
 	"gopkg.in/yaml.v3"
-
-	"github.com/surgedesk/surgedesk/triage"
 )
 
 // Roles a token may hold.
@@ -293,9 +291,11 @@ func Default() Config {
 			BurstPerChannel:   3,
 			Timeout:           10 * time.Second,
 		},
+		// The clusterer's tuned values (docs/triage.md); a test keeps
+		// them equal to triage.DefaultOptions.
 		Triage: Triage{
-			Threshold:     triage.DefaultOptions().Threshold,
-			IdleWindow:    triage.DefaultOptions().IdleWindow,
+			Threshold:     0.26,
+			IdleWindow:    6 * time.Hour,
 			RestoreSample: 32,
 		},
 		Assist: defaultAssist(),

@@ -1,10 +1,11 @@
-package kb
+package kb_test
 
 import (
 	"bytes"
 	"testing"
 
 	"github.com/surgedesk/surgedesk/eval"
+	"github.com/surgedesk/surgedesk/kb"
 )
 
 // BenchmarkMatch matches synthetic surge inquiries (Korean and English)
@@ -12,18 +13,7 @@ import (
 func BenchmarkMatch(b *testing.B) {
 	kbRows := surgeRows(b, 1500, 1)
 	queries := surgeRows(b, 4096, 2)
-	index := map[string]int{}
-	var entries []Entry
-	for _, r := range kbRows {
-		i, ok := index[r.Label]
-		if !ok {
-			i = len(entries)
-			index[r.Label] = i
-			entries = append(entries, Entry{ID: r.Label})
-		}
-		entries[i].Examples = append(entries[i].Examples, r.Text)
-	}
-	m, err := NewMatcher(entries, DefaultOptions())
+	m, err := kb.NewMatcher(eval.Entries(kbRows), kb.DefaultOptions())
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -1,6 +1,3 @@
-// Package kb is the knowledge base: incidents, their numbered status
-// updates, and the answers customers get, with the rules that keep them
-// consistent. It does no I/O; package storage keeps it in SQL.
 package kb
 
 import (

@@ -23,7 +23,7 @@ type Entry struct {
 // Match is the matcher's answer for one inquiry.
 type Match struct {
 	EntryID string
-	// Confidence (0..1) is the entry's score (see doc.go): mostly the
+	// Confidence (0..1) is the entry's score (eval/README.md): mostly the
 	// cosine with the entry's centroid, partly with its closest examples.
 	Confidence float64
 	Example    string // the entry's closest example
@@ -39,7 +39,7 @@ type Options struct {
 	Margin float64
 }
 
-// Tuned on the dev sets with `surgedesk eval match --sweep` (see doc.go).
+// Tuned on the dev sets with `surgedesk eval match --sweep` (eval/README.md).
 const (
 	DefaultThreshold = 0.2
 	DefaultMargin    = 0.065
@@ -60,7 +60,7 @@ func (o Options) validate() error {
 	return nil
 }
 
-// Scoring weights, tuned with the defaults (see doc.go).
+// Scoring weights, tuned with the defaults (eval/README.md).
 const (
 	// wordScale weighs the clusterer's features (Hangul 2-grams and words,
 	// English words) against 1 for each character n-gram.

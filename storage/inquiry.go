@@ -7,8 +7,10 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/jmoiron/sqlx"
+	"github.com/surgedesk/surgedesk/triage"
 )
 
 // Inquiry states.
@@ -46,6 +48,12 @@ type Inquiry struct {
 // CustomerKey identifies a customer across sources: the same id on two
 // channels is two customers.
 func (in Inquiry) CustomerKey() string { return in.Source + ":" + in.CustomerID }
+
+// Item is the clusterer's view of a stored inquiry. Customers are keyed by
+// source too: the same id on two channels is two people.
+func (in Inquiry) Item() triage.Item {
+	return triage.Item{ID: in.ID, CustomerID: in.CustomerKey(), Text: in.Text, At: time.UnixMilli(in.ReceivedAt)}
+}
 
 const inquiryColumns = `id, source, customer_id, COALESCE(idempotency_key, '') AS idempotency_key, text, locale,
 	reply_url, metadata, redactions, state, received_at, stored_at, stream_seq, COALESCE(cluster_id, '') AS cluster_id,

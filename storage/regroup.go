@@ -20,23 +20,13 @@ type regroupTarget struct {
 	Replied      int64  `db:"replied"`
 }
 
-// lockClusters locks the rows of ids, in id order on PostgreSQL so that
-// two merges in opposite directions cannot deadlock (SQLite takes its one
-// write lock), and checks that each is open and not held by another
-// agent's live claim.
-func (s *Storage) lockClusters(ctx context.Context, tx *sqlx.Tx, agent string, now int64, ids ...string) (map[string]regroupTarget, error) {
-	lockQ := `UPDATE clusters SET status = status WHERE id IN (?)`
-	if s.postgres {
-		lockQ = `SELECT id FROM clusters WHERE id IN (?) ORDER BY id FOR UPDATE`
+// regroupTargets locks the rows of ids and checks that each is open and
+// not held by another agent's live claim.
+func (s *Storage) regroupTargets(ctx context.Context, tx *sqlx.Tx, agent string, now int64, ids ...string) (map[string]regroupTarget, error) {
+	if err := lockClusters(ctx, tx, s.postgres, ids); err != nil {
+		return nil, err
 	}
-	q, args, err := sqlx.In(lockQ, ids)
-	if err != nil {
-		return nil, fmt.Errorf("storage: %w", err)
-	}
-	if _, err := tx.ExecContext(ctx, tx.Rebind(q), args...); err != nil {
-		return nil, fmt.Errorf("storage: unable to lock clusters %v: %w", ids, err)
-	}
-	q, args, err = sqlx.In(`SELECT id, status, COALESCE(claimed_by, '') AS claimed_by, COALESCE(claimed_until, 0) AS claimed_until,
+	q, args, err := sqlx.In(`SELECT id, status, COALESCE(claimed_by, '') AS claimed_by, COALESCE(claimed_until, 0) AS claimed_until,
 		COALESCE(incident_id, '') AS incident_id, CASE WHEN reply_text IS NULL THEN 0 ELSE 1 END AS replied
 		FROM clusters WHERE id IN (?)`, ids)
 	if err != nil {
@@ -96,7 +86,7 @@ func (s *Storage) MergeCluster(ctx context.Context, agent, from, into string, no
 		return Cluster{}, 0, fmt.Errorf("storage: unable to begin transaction: %w", err)
 	}
 	defer tx.Rollback()
-	cs, err := s.lockClusters(ctx, tx, agent, now, from, into)
+	cs, err := s.regroupTargets(ctx, tx, agent, now, from, into)
 	if err != nil {
 		return Cluster{}, 0, err
 	}
@@ -198,7 +188,7 @@ func (s *Storage) SplitCluster(ctx context.Context, agent, from, newID string, i
 		return Cluster{}, fmt.Errorf("storage: unable to begin transaction: %w", err)
 	}
 	defer tx.Rollback()
-	if _, err := s.lockClusters(ctx, tx, agent, now, from); err != nil {
+	if _, err := s.regroupTargets(ctx, tx, agent, now, from); err != nil {
 		return Cluster{}, err
 	}
 	q, args, err := sqlx.In(`SELECT id, text, received_at FROM inquiries WHERE cluster_id = ? AND id IN (?) ORDER BY received_at, id`, from, ids)
@@ -343,31 +333,36 @@ func (s *Storage) ClusterRegroupings(ctx context.Context) (Regroupings, error) {
 	return out, nil
 }
 
-// lockClusters locks ids' cluster rows, in id order as MergeCluster does,
-// when lock is set (PostgreSQL).
-func lockClusters(ctx context.Context, tx *sqlx.Tx, ids []string, lock bool) error {
-	if !lock || len(ids) == 0 {
+// lockClusters locks the cluster rows of ids until tx ends. On PostgreSQL
+// they are locked in id order, so that transactions locking overlapping
+// sets (two merges in opposite directions, a merge and a stored batch)
+// cannot deadlock; on SQLite a no-op update takes the database's one write
+// lock.
+func lockClusters(ctx context.Context, tx *sqlx.Tx, postgres bool, ids []string) error {
+	if len(ids) == 0 {
 		return nil
 	}
-	sorted := slices.Sorted(slices.Values(ids))
-	q, args, err := sqlx.In(`SELECT id FROM clusters WHERE id IN (?) ORDER BY id FOR UPDATE`, sorted)
+	lockQ := `UPDATE clusters SET status = status WHERE id IN (?)`
+	if postgres {
+		lockQ = `SELECT id FROM clusters WHERE id IN (?) ORDER BY id FOR UPDATE`
+	}
+	q, args, err := sqlx.In(lockQ, ids)
 	if err != nil {
 		return fmt.Errorf("storage: %w", err)
 	}
-	var locked []string
-	if err := tx.SelectContext(ctx, &locked, tx.Rebind(q), args...); err != nil {
-		return fmt.Errorf("storage: unable to lock the batch's clusters: %w", err)
+	if _, err := tx.ExecContext(ctx, tx.Rebind(q), args...); err != nil {
+		return fmt.Errorf("storage: unable to lock clusters %v: %w", ids, err)
 	}
 	return nil
 }
 
 // redirectMerged points rows of batch assigned to merged clusters at the
 // cluster each was merged into, following chains of merges. On PostgreSQL
-// it first locks the batch's clusters (in id order, as MergeCluster does):
+// it first locks the batch's clusters (lockClusters, as MergeCluster does):
 // without the lock a merge committing between this read and the batch's
 // commit would leave the batch's rows in the merged cluster, out of every
 // agent's sight. SQLite's transactions take the write lock at once.
-func redirectMerged(ctx context.Context, tx *sqlx.Tx, batch []Inquiry, lock bool) error {
+func redirectMerged(ctx context.Context, tx *sqlx.Tx, batch []Inquiry, postgres bool) error {
 	seen := map[string]bool{}
 	var ids []string
 	for _, in := range batch {
@@ -380,8 +375,10 @@ func redirectMerged(ctx context.Context, tx *sqlx.Tx, batch []Inquiry, lock bool
 	for hop := 0; len(ids) > 0 && hop < 8; hop++ {
 		// Each hop's clusters are locked before they are read: a merge of
 		// a redirect target committing meanwhile is the same race one hop on.
-		if err := lockClusters(ctx, tx, ids, lock); err != nil {
-			return err
+		if postgres {
+			if err := lockClusters(ctx, tx, postgres, ids); err != nil {
+				return err
+			}
 		}
 		q, args, err := sqlx.In(`SELECT id, merged_into FROM clusters WHERE id IN (?) AND merged_into IS NOT NULL`, ids)
 		if err != nil {

@@ -113,7 +113,7 @@ func (s *Storage) ClusterReply(ctx context.Context, clusterID string) (Reply, []
 	}
 	var ds []Delivery
 	if err := s.db.SelectContext(ctx, &ds, s.db.Rebind(`SELECT `+deliveryColumns+` FROM deliveries
-		WHERE kind = 'reply' AND inquiry_id IN (SELECT id FROM inquiries WHERE cluster_id = ?) ORDER BY created_at, id`), clusterID); err != nil {
+		WHERE kind = ? AND inquiry_id IN (SELECT id FROM inquiries WHERE cluster_id = ?) ORDER BY created_at, id`), KindReply, clusterID); err != nil {
 		return Reply{}, nil, fmt.Errorf("storage: unable to read the deliveries of cluster %s: %w", clusterID, err)
 	}
 	return r, ds, nil

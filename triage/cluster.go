@@ -22,7 +22,7 @@ type Options struct {
 	NewID func() string
 }
 
-// DefaultThreshold is the tuned similarity threshold (see doc.go).
+// DefaultThreshold is the tuned similarity threshold (docs/triage.md).
 const DefaultThreshold = 0.26
 
 // DefaultOptions returns the tuned defaults.
@@ -59,7 +59,7 @@ type Cluster struct {
 	Last15m        int
 }
 
-// tuning holds the clusterer's internal knobs; doc.go explains each.
+// tuning holds the clusterer's internal knobs; docs/triage.md explains each.
 type tuning struct {
 	centroidFeatures int     // features kept per centroid
 	indexedFeatures  int     // a cluster's heaviest features put in the index
@@ -69,7 +69,7 @@ type tuning struct {
 	rerankFloor      float64 // skip candidates below this share of the best partial score
 	negationPenalty  float64 // similarity factor when negation disagrees
 	idfPower         float64 // IDF exponent: above 1 favours rare words
-	englishLift      float64 // similarity lift for all-English text (see doc.go)
+	englishLift      float64 // similarity lift for all-English text (docs/triage.md)
 	weights          featureWeights
 }
 
@@ -298,7 +298,7 @@ func signatureOf(features []feature) uint64 {
 }
 
 // similarity is the cosine of vec to the cluster's centroid, lowered when
-// negation disagrees and lifted for English text (see doc.go).
+// negation disagrees and lifted for English text (docs/triage.md).
 func (c *Clusterer) similarity(vec []feature, p profile, cl *cluster) float64 {
 	sim := min(1, cosine(vec, cl.centroid, cl.norm)/(1-c.tune.englishLift*p.english))
 	if (2*cl.negated > cl.voters) != p.negated {
@@ -474,7 +474,7 @@ func cosine(q, centroid []feature, n float64) float64 {
 // paraphrase that words the request differently scores low; flattened,
 // every feature seen in the cluster counts, weighted by its IDF more than by
 // how many members had it. On ParaKQC this lifts ARI at equal precision by
-// about 0.1 (doc.go); the fourth root is two square roots, cheap enough to
+// about 0.1 (docs/triage.md); the fourth root is two square roots, cheap enough to
 // take on every comparison.
 func shapeWeight(w float32) float64 { return math.Sqrt(math.Sqrt(float64(w))) }
 

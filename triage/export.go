@@ -1,7 +1,7 @@
 package triage
 
 // Feature is one hashed feature of an inquiry and its term count (before
-// IDF), as the clusterer sees it; see doc.go for what the features are.
+// IDF), as the clusterer sees it; see docs/triage.md for what the features are.
 type Feature struct {
 	Hash  uint32
 	Count float32

@@ -13,7 +13,7 @@ import (
 // dropped, repeated letters folded, Korean spacing removed between Hangul
 // words, Korean endings, particles and common misspellings folded, English
 // contractions expanded and words lightly stemmed. Redaction placeholders
-// such as "[카드번호]" survive as tokens. See doc.go for the reasons.
+// such as "[카드번호]" survive as tokens. See docs/triage.md for the reasons.
 func Normalize(text string) string {
 	toks := tokenize(text, nil)
 	var b strings.Builder

@@ -8,7 +8,7 @@ import (
 
 // Agents correct the clusterer: they merge two clusters that are one
 // problem and split off inquiries that are another. The clusterer
-// remembers both (doc.go, "Merge and split"):
+// remembers both (docs/triage.md, "Merge and split"):
 //
 //   - Merge folds one cluster's statistics into another and keeps its
 //     centroid as a facet of the target: a match on the facet reports the

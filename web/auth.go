@@ -1,22 +1,15 @@
 package web
 
 import (
-	"crypto/hmac"
 	"crypto/sha256"
-	"crypto/subtle"
-	"encoding/hex"
 	"net/http"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/surgedesk/surgedesk/config"
+	"github.com/surgedesk/surgedesk/signature"
 )
-
-// SignatureHeader carries "t=<unix seconds>,v1=<hex HMAC-SHA256>" over
-// "<t>." + body, keyed with the source's secret.
-const SignatureHeader = "X-Surgedesk-Signature"
 
 // principal is who made a request.
 type principal struct {
@@ -67,49 +60,17 @@ func (a *authenticator) bearer(r *http.Request) (p principal, present bool, err 
 
 // signed authenticates a signature header against every source secret.
 func (a *authenticator) signed(header string, body []byte) (principal, *apiError) {
-	var ts string
-	var sigs [][]byte
-	for _, part := range strings.Split(header, ",") {
-		k, v, _ := strings.Cut(strings.TrimSpace(part), "=")
-		switch k {
-		case "t":
-			ts = v
-		case "v1":
-			if b, err := hex.DecodeString(v); err == nil {
-				sigs = append(sigs, b)
-			}
-		}
+	sig, err := signature.Parse(header)
+	if err != nil {
+		return principal{}, errUnauthorized("invalid_signature", signature.Header+" must be \"t=<unix seconds>,v1=<hex>\"")
 	}
-	sec, err := strconv.ParseInt(ts, 10, 64)
-	if err != nil || len(sigs) == 0 {
-		return principal{}, errUnauthorized("invalid_signature", SignatureHeader+" must be \"t=<unix seconds>,v1=<hex>\"")
-	}
-	if d := a.now().Sub(time.Unix(sec, 0)); d > a.window || d < -a.window {
+	if !sig.Within(a.now(), a.window) {
 		return principal{}, errUnauthorized("stale_signature", "signature timestamp is outside the "+a.window.String()+" window")
 	}
 	for _, src := range a.sources {
-		want := Sign([]byte(src.Secret), ts, body)
-		for _, got := range sigs {
-			if subtle.ConstantTimeCompare(want, got) == 1 {
-				return principal{name: "source:" + src.Name, roles: []string{config.RoleIntake}, source: src.Name}, nil
-			}
+		if sig.Valid([]byte(src.Secret), body) {
+			return principal{name: "source:" + src.Name, roles: []string{config.RoleIntake}, source: src.Name}, nil
 		}
 	}
 	return principal{}, errUnauthorized("invalid_signature", "signature does not match any source secret")
-}
-
-// Sign returns HMAC-SHA256(secret, ts + "." + body): what a sender puts,
-// hex-encoded, after "v1=".
-func Sign(secret []byte, ts string, body []byte) []byte {
-	m := hmac.New(sha256.New, secret)
-	m.Write([]byte(ts))
-	m.Write([]byte("."))
-	m.Write(body)
-	return m.Sum(nil)
-}
-
-// SignatureValue builds the full header value for body at time t.
-func SignatureValue(secret []byte, t time.Time, body []byte) string {
-	ts := strconv.FormatInt(t.Unix(), 10)
-	return "t=" + ts + ",v1=" + hex.EncodeToString(Sign(secret, ts, body))
 }

@@ -22,6 +22,7 @@ import (
 	"github.com/surgedesk/surgedesk/bus/bustest"
 	"github.com/surgedesk/surgedesk/config"
 	"github.com/surgedesk/surgedesk/kb"
+	"github.com/surgedesk/surgedesk/signature"
 	"github.com/surgedesk/surgedesk/storage"
 	"github.com/surgedesk/surgedesk/storage/storagetest"
 	"github.com/surgedesk/surgedesk/triage"
@@ -46,7 +47,7 @@ type stack struct {
 	db        *storage.Storage
 	srv       *Server
 	log       *bytes.Buffer
-	knowledge *bot.Knowledge
+	knowledge *kb.Live
 }
 
 func testConfig() config.Config {
@@ -74,21 +75,21 @@ func newStack(t *testing.T, ctx context.Context, cfg config.Config, b *bus.Bus) 
 	var logs bytes.Buffer
 	log := slog.New(slog.NewTextHandler(&syncWriter{w: &logs}, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	reg := prometheus.NewRegistry()
-	dead := workers.NewDeadLetters(b.JetStream)
+	dead := bus.NewDeadLetters(b.JetStream)
 	clusters := triage.NewClusterer(triage.DefaultOptions())
 	follow, err := workers.FollowClusters(b.Conn, "test-instance", clusters, log)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = follow.Unsubscribe() })
-	store := workers.NewStore(b.JetStream, db, clusters, dead, workers.StoreOptions{BatchSize: 64, BatchLinger: time.Millisecond,
+	store := workers.NewIngest(b.JetStream, db, clusters, dead, workers.IngestOptions{BatchSize: 64, BatchLinger: time.Millisecond,
 		MaxAttempts: 3, AckWait: 5 * time.Second, MaxBackoff: 100 * time.Millisecond,
 		SurgePerMinute: cfg.Alerts.SurgePerMinute, SurgeMinCustomers: cfg.Alerts.MinCustomers}, log, reg)
 	wctx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})
 	go func() { _ = store.Run(wctx); close(done) }()
 	t.Cleanup(func() { cancel(); <-done })
-	knowledge := bot.NewKnowledge(db, log)
+	knowledge := kb.NewLive(db, log)
 	if err := knowledge.Load(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -97,7 +98,7 @@ func newStack(t *testing.T, ctx context.Context, cfg config.Config, b *bus.Bus) 
 	}
 	s := New(Options{Config: cfg, Intake: bot.NewIntake(b, bot.Limits{MaxTextBytes: cfg.Intake.MaxTextBytes}, cfg.NATS.PublishTimeout).WithAnswers(knowledge),
 		Store: db, Bus: b, JetStream: b.JetStream, DeadLetters: dead, Clusters: clusters, Knowledge: db, Log: log, Registry: reg,
-		Changed:        func(_ context.Context, what string) { _ = bot.AnnounceChange(b.Conn, what) },
+		Changed:        func(_ context.Context, what string) { _ = kb.AnnounceChange(b.Conn, what) },
 		ClustersClosed: func(_ context.Context, ids []string) { _ = workers.AnnounceClosed(b.Conn, ids) },
 		ClustersMerged: func(_ context.Context, from, into string) {
 			_ = workers.AnnounceMerge(b.Conn, "test-instance", from, into)
@@ -106,7 +107,7 @@ func newStack(t *testing.T, ctx context.Context, cfg config.Config, b *bus.Bus) 
 			_ = workers.AnnounceSplit(b.Conn, "test-instance", from, to, moved, kept)
 		},
 		FollowUp: func(ctx context.Context, id string, u kb.Update) {
-			if _, err := bot.FollowUp(ctx, db, id, u); err != nil {
+			if _, err := workers.FollowUp(ctx, db, id, u); err != nil {
 				t.Errorf("FollowUp: %v", err)
 			}
 		}})
@@ -253,7 +254,7 @@ func TestIdempotency(t *testing.T) {
 }
 
 func signed(body []byte, secret string, at time.Time) map[string]string {
-	return map[string]string{SignatureHeader: SignatureValue([]byte(secret), at, body)}
+	return map[string]string{signature.Header: signature.Sign([]byte(secret), at, body)}
 }
 
 func TestBadInputChangesNothing(t *testing.T) {
@@ -295,7 +296,7 @@ func TestBadInputChangesNothing(t *testing.T) {
 		{"signature over other body", good, signed([]byte(`{}`), formSecret, time.Now()), 401, "invalid_signature"},
 		{"stale signature", good, signed([]byte(good), formSecret, time.Now().Add(-6*time.Minute)), 401, "stale_signature"},
 		{"future signature", good, signed([]byte(good), formSecret, time.Now().Add(6*time.Minute)), 401, "stale_signature"},
-		{"malformed signature", good, map[string]string{SignatureHeader: "v1=abc"}, 401, "invalid_signature"},
+		{"malformed signature", good, map[string]string{signature.Header: "v1=abc"}, 401, "invalid_signature"},
 		{"nul in text", `{"source":"web","customer_id":"u","text":"a\u0000b"}`, bearer(intakeToken), 400, "invalid_field"},
 		{"signature for other source", `{"source":"web","customer_id":"u","text":"x"}`,
 			signed([]byte(`{"source":"web","customer_id":"u","text":"x"}`), formSecret, time.Now()), 403, "source_mismatch"},

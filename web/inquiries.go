@@ -13,6 +13,7 @@ import (
 
 	"github.com/surgedesk/surgedesk/bot"
 	"github.com/surgedesk/surgedesk/config"
+	"github.com/surgedesk/surgedesk/signature"
 	"github.com/surgedesk/surgedesk/storage"
 )
 
@@ -53,9 +54,9 @@ func (s *Server) acceptInquiry(w http.ResponseWriter, r *http.Request) string {
 	if aerr != nil {
 		return fail(aerr)
 	}
-	sig := r.Header.Get(SignatureHeader)
+	sig := r.Header.Get(signature.Header)
 	if !present && sig == "" {
-		return fail(errUnauthorized("unauthorized", "missing Authorization: Bearer <token> or "+SignatureHeader))
+		return fail(errUnauthorized("unauthorized", "missing Authorization: Bearer <token> or "+signature.Header))
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
 	if err != nil {

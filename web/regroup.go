@@ -7,7 +7,6 @@ import (
 
 	"github.com/surgedesk/surgedesk/storage"
 	"github.com/surgedesk/surgedesk/triage"
-	"github.com/surgedesk/surgedesk/workers"
 )
 
 const (
@@ -103,7 +102,7 @@ func (s *Server) splitCluster(w http.ResponseWriter, r *http.Request) {
 func toItems(rows []storage.Inquiry) []triage.Item {
 	out := make([]triage.Item, len(rows))
 	for i, in := range rows {
-		out[i] = workers.Item(in)
+		out[i] = in.Item()
 	}
 	return out
 }

@@ -15,11 +15,11 @@ import (
 
 	"github.com/surgedesk/surgedesk"
 	"github.com/surgedesk/surgedesk/bot"
+	"github.com/surgedesk/surgedesk/bus"
 	"github.com/surgedesk/surgedesk/config"
 	"github.com/surgedesk/surgedesk/kb"
 	"github.com/surgedesk/surgedesk/storage"
 	"github.com/surgedesk/surgedesk/triage"
-	"github.com/surgedesk/surgedesk/workers"
 )
 
 // inquiryReader is the part of storage the read side needs.
@@ -102,7 +102,7 @@ type Options struct {
 	Store       inquiryReader
 	Bus         pinger
 	JetStream   jetstream.JetStream
-	DeadLetters *workers.DeadLetters
+	DeadLetters *bus.DeadLetters
 	Clusters    liveClusters
 	Knowledge   knowledgeStore
 	// Changed tells every instance that the knowledge base changed.

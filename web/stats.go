@@ -7,8 +7,8 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/surgedesk/surgedesk/bus"
 	"github.com/surgedesk/surgedesk/config"
-	"github.com/surgedesk/surgedesk/workers"
 )
 
 // Stats counts inquiries across every instance. Accepted is derived, not
@@ -37,7 +37,7 @@ func (s *Server) getStats(w http.ResponseWriter, r *http.Request) {
 func (s *Server) stats(ctx context.Context) (Stats, error) {
 	// Pending is read before stored: an inquiry stored in between is then
 	// counted twice for a moment rather than lost from the sum.
-	pending, err := workers.Pending(ctx, s.JetStream)
+	pending, err := bus.Pending(ctx, s.JetStream)
 	if err != nil {
 		return Stats{}, err
 	}
@@ -61,7 +61,7 @@ func (s *Server) stats(ctx context.Context) (Stats, error) {
 }
 
 type deadLetterResponse struct {
-	workers.DeadLetter
+	bus.DeadLetter
 	Inquiry json.RawMessage `json:"inquiry"`
 }
 

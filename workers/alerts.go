@@ -11,7 +11,7 @@ import (
 // stored rows that grows at least SurgePerMinute with SurgeMinCustomers
 // distinct customers. SQL keeps it to one alert per cluster, and to none
 // for a cluster already linked to an incident.
-func (s *Store) raiseSurges(ctx context.Context, rows []storage.Inquiry, inserted map[string]bool) {
+func (s *Ingest) raiseSurges(ctx context.Context, rows []storage.Inquiry, inserted map[string]bool) {
 	if s.opts.SurgePerMinute <= 0 {
 		return
 	}

@@ -8,19 +8,19 @@ import (
 	"github.com/surgedesk/surgedesk/storage"
 )
 
-// sendAnswers queues the instant answer of every answered row that has a
+// queueReplies queues the instant answer of every answered row that has a
 // reply_url, and an agent's reply to the row's cluster if there is one, so
 // that the sender POSTs them there too (the 202 went to the
 // source, not to the customer's channel). Queuing is idempotent per
 // inquiry; on failure the caller leaves the messages unacknowledged, and
 // their redelivery (already stored) queues again.
-func (s *Store) sendAnswers(ctx context.Context, rows []storage.Inquiry) error {
+func (s *Ingest) queueReplies(ctx context.Context, rows []storage.Inquiry) error {
 	var ds []storage.Delivery
 	for _, r := range rows {
 		if r.AnswerID == "" || r.ReplyURL == "" || r.AnswerText == "" {
 			continue
 		}
-		ds = append(ds, storage.Delivery{Kind: "answer", InquiryID: r.ID, CustomerKey: r.CustomerKey(),
+		ds = append(ds, storage.Delivery{Kind: storage.KindAnswer, InquiryID: r.ID, CustomerKey: r.CustomerKey(),
 			IncidentID: r.IncidentID, UpdateVersion: int(r.UpdateVersion), URL: r.ReplyURL, Source: r.Source,
 			Locale: r.Locale, Text: r.AnswerText})
 	}
@@ -50,7 +50,7 @@ func (s *Store) sendAnswers(ctx context.Context, rows []storage.Inquiry) error {
 // the inquiry was on its way to storage: the follow-up for the newer update
 // went out before this customer was a recipient, so it is queued now (the
 // follow-up's unique key keeps it to one).
-func (s *Store) catchUp(ctx context.Context, answers []storage.Delivery) []storage.Delivery {
+func (s *Ingest) catchUp(ctx context.Context, answers []storage.Delivery) []storage.Delivery {
 	incidents := map[string]kb.Incident{}
 	var out []storage.Delivery
 	for _, a := range answers {
@@ -78,7 +78,7 @@ func (s *Store) catchUp(ctx context.Context, answers []storage.Delivery) []stora
 
 // lateReplies gives an inquiry that joins a cluster an agent has already
 // replied to that reply at once (once: the delivery's unique key).
-func (s *Store) lateReplies(ctx context.Context, rows []storage.Inquiry) ([]storage.Delivery, error) {
+func (s *Ingest) lateReplies(ctx context.Context, rows []storage.Inquiry) ([]storage.Delivery, error) {
 	var ids []string
 	seen := map[string]bool{}
 	for _, r := range rows {

@@ -22,7 +22,7 @@ func TestCatchUpQueuesTheNewerUpdate(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	s := NewStore(nil, db, triage.NewClusterer(triage.DefaultOptions()), nil, options(), slog.New(slog.DiscardHandler), nil)
+	s := NewIngest(nil, db, triage.NewClusterer(triage.DefaultOptions()), nil, options(), slog.New(slog.DiscardHandler), nil)
 	answer := func(version int) storage.Delivery {
 		return storage.Delivery{Kind: storage.KindAnswer, InquiryID: "iq_1", CustomerKey: "kakao:kim", IncidentID: "inc-v",
 			UpdateVersion: version, URL: "https://gw.example/kim", Source: "kakao", Locale: "ko", Text: "답변"}

@@ -3,6 +3,7 @@ package workers
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"net/http"
 	"sync"
 	"sync/atomic"
@@ -115,4 +116,25 @@ func deliveredWeb(t *testing.T, ctx context.Context, s *storage.Storage) []stora
 		}
 	}
 	return out
+}
+
+// A reply URL goes to the channel of its scheme; every other one, http(s)
+// or not, to the webhook, which then fails it as before.
+func TestDeliverChoosesChannel(t *testing.T) {
+	slack := &fakeChannel{}
+	d := NewDeliver(nil, DeliverOptions{Channels: map[string]Channel{"slack": slack}}, slog.New(slog.DiscardHandler), nil)
+	for _, tc := range []struct {
+		url  string
+		want Channel
+	}{
+		{"slack:D123/1700000000.000100", slack},
+		{"https://example.com/hook?token=x", d.webhook},
+		{"http://example.com/hook", d.webhook},
+		{"slack", d.webhook}, // no scheme: not Slack's
+		{"mailto:kim@example.com", d.webhook},
+	} {
+		if got := d.channel(tc.url); got != tc.want {
+			t.Errorf("channel(%q) = %T, want %T", tc.url, got, tc.want)
+		}
+	}
 }

@@ -27,19 +27,13 @@ type clusterer interface {
 	Split(from, to string, moved, kept []triage.Item)
 }
 
-// Item is the clusterer's view of a stored inquiry. Customers are keyed by
-// source too: the same id on two channels is two people.
-func Item(in storage.Inquiry) triage.Item {
-	return triage.Item{ID: in.ID, CustomerID: in.CustomerKey(), Text: in.Text, At: time.UnixMilli(in.ReceivedAt)}
-}
-
 // assign sets each row's cluster and returns what the clusterer knows of
 // the clusters involved, for storage.
-func (s *Store) assign(rows []storage.Inquiry) []storage.Cluster {
+func (s *Ingest) assign(rows []storage.Inquiry) []storage.Cluster {
 	seen := map[string]bool{}
 	var out []storage.Cluster
 	for i := range rows {
-		a := s.clusters.Assign(Item(rows[i]))
+		a := s.clusters.Assign(rows[i].Item())
 		rows[i].ClusterID = a.ClusterID
 		seen[a.ClusterID] = true
 	}
@@ -85,7 +79,7 @@ type member struct {
 
 // announce publishes the newly stored rows' clusters. It is best effort:
 // an instance that misses one still has SQL to rebuild from on restart.
-func (s *Store) announce(rows []storage.Inquiry, inserted map[string]bool) {
+func (s *Ingest) announce(rows []storage.Inquiry, inserted map[string]bool) {
 	a := announcement{Origin: s.opts.Instance}
 	for _, r := range rows {
 		if inserted[r.ID] && r.ClusterID != "" {
@@ -238,13 +232,13 @@ func RestoreClusters(ctx context.Context, src clusterSource, c restorer, now tim
 		var order []string
 		for _, in := range slices.Backward(members[cl.ID]) {
 			if in.MergedFrom == "" {
-				own = append(own, Item(in))
+				own = append(own, in.Item())
 				continue
 			}
 			if _, ok := facets[in.MergedFrom]; !ok {
 				order = append(order, in.MergedFrom)
 			}
-			facets[in.MergedFrom] = append(facets[in.MergedFrom], Item(in))
+			facets[in.MergedFrom] = append(facets[in.MergedFrom], in.Item())
 		}
 		c.Restore(triage.Cluster{
 			ID: cl.ID, Representative: cl.Representative, Label: cl.Label,

@@ -1,37 +1,23 @@
 package workers
 
 import (
-	"bytes"
 	"context"
-	"crypto/hmac"
 	"crypto/rand"
-	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net"
 	"net/http"
-	"net/netip"
-	"net/url"
 	"os"
-	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-	"golang.org/x/time/rate"
 
 	"github.com/surgedesk/surgedesk/storage"
 )
-
-// signatureHeader is the header intake checks (web.SignatureHeader);
-// replies are signed the same way so that a source verifies both alike.
-const signatureHeader = "X-Surgedesk-Signature"
 
 // maxRetryAfter caps how long a receiver's Retry-After may hold a delivery.
 const maxRetryAfter = time.Hour
@@ -83,13 +69,14 @@ type DeliverOptions struct {
 	// would otherwise let anyone with intake rights probe the network
 	// surgedesk runs in (cloud metadata, admin ports).
 	AllowPrivate bool
-	// Channels deliver to reply URLs of their scheme ("slack") instead of
-	// a POST; leasing, retries and statuses stay this worker's.
+	// Channels deliver to reply URLs of their scheme ("slack"); every
+	// other reply URL goes to the webhook channel, a signed POST. Leasing,
+	// retries and statuses stay this worker's.
 	Channels map[string]Channel
 }
 
 // Channel sends the deliveries of one reply_url scheme, such as Slack
-// threads. It keeps that channel's own rate limits in Wait; a failure whose
+// threads or the webhook's http(s) POSTs. It keeps that channel's own rate limits in Wait; a failure whose
 // error has a RetryAfter() time.Duration method is retried no sooner.
 type Channel interface {
 	// Wait blocks until d may be sent, or ctx ends.
@@ -102,28 +89,6 @@ type Channel interface {
 type retryAfterError interface {
 	error
 	RetryAfter() time.Duration
-}
-
-// errPrivateAddress refuses a reply to a non-public address; it is final.
-var errPrivateAddress = errors.New("workers: reply url resolves to a non-public address")
-
-// publicOnly refuses, at connect time (so DNS rebinding cannot get past
-// it), any address that is not a public unicast one.
-func publicOnly(_, address string, _ syscall.RawConn) error {
-	host, _, err := net.SplitHostPort(address)
-	if err != nil {
-		return err
-	}
-	ip, err := netip.ParseAddr(host)
-	if err != nil {
-		return err
-	}
-	ip = ip.Unmap()
-	if ip.IsLoopback() || ip.IsPrivate() || ip.IsLinkLocalUnicast() || ip.IsLinkLocalMulticast() ||
-		ip.IsUnspecified() || ip.IsMulticast() || ip.IsInterfaceLocalMulticast() {
-		return fmt.Errorf("%w (%s)", errPrivateAddress, ip)
-	}
-	return nil
 }
 
 func (o DeliverOptions) withDefaults() DeliverOptions {
@@ -185,9 +150,7 @@ type Deliver struct {
 	log     *slog.Logger
 	metrics deliverMetrics
 	kick    chan struct{}
-
-	mu       sync.Mutex
-	limiters map[string]*rate.Limiter // by host
+	webhook Channel // for reply URLs no other channel takes
 
 	// afterAttempt, when set (tests), runs after each attempt is recorded.
 	afterAttempt func(d storage.Delivery, result string)
@@ -219,7 +182,7 @@ func NewDeliver(db deliveryStore, opts DeliverOptions, log *slog.Logger, reg pro
 	if reg != nil {
 		reg.MustRegister(m.results, m.latency)
 	}
-	return &Deliver{db: db, opts: opts.withDefaults(), log: log, metrics: m, kick: make(chan struct{}, 1), limiters: map[string]*rate.Limiter{}}
+	return &Deliver{db: db, opts: opts.withDefaults(), log: log, metrics: m, kick: make(chan struct{}, 1), webhook: newWebhook(opts.withDefaults())}
 }
 
 // Kick makes Run look for due deliveries now rather than at the next poll;
@@ -286,12 +249,7 @@ func (d *Deliver) attempt(ctx context.Context, dl storage.Delivery) {
 	// past it another instance may claim and send the same delivery.
 	ch := d.channel(dl.URL)
 	waitCtx, cancel := context.WithTimeout(ctx, d.opts.Lease-d.opts.Timeout-time.Second)
-	var err error
-	if ch != nil {
-		err = ch.Wait(waitCtx, dl)
-	} else {
-		err = d.wait(waitCtx, dl.URL)
-	}
+	err := ch.Wait(waitCtx, dl)
 	cancel()
 	if err != nil {
 		// Shutting down, or the host's rate cannot fit this one into its
@@ -303,14 +261,9 @@ func (d *Deliver) attempt(ctx context.Context, dl storage.Delivery) {
 	// act on it, so its outcome must be recorded.
 	work := context.WithoutCancel(ctx)
 	start := time.Now()
-	var retry bool
-	if ch != nil {
-		sendCtx, cancel := context.WithTimeout(work, d.opts.Timeout)
-		retry, err = ch.Send(sendCtx, dl)
-		cancel()
-	} else {
-		retry, err = d.send(work, dl)
-	}
+	sendCtx, cancel := context.WithTimeout(work, d.opts.Timeout)
+	retry, err := ch.Send(sendCtx, dl)
+	cancel()
 	d.metrics.latency.Observe(time.Since(start).Seconds())
 
 	n := dl.Attempts + 1
@@ -367,132 +320,11 @@ func (d *Deliver) backoff(n int, err error) time.Duration {
 	return wait
 }
 
-// channel returns the Channel for rawURL's scheme, or nil for a POST.
+// channel returns the Channel for rawURL's scheme: the webhook unless
+// another channel takes that scheme.
 func (d *Deliver) channel(rawURL string) Channel {
-	scheme, _, ok := strings.Cut(rawURL, ":")
-	if !ok || len(d.opts.Channels) == 0 {
-		return nil
+	if scheme, _, ok := strings.Cut(rawURL, ":"); ok && d.opts.Channels[scheme] != nil {
+		return d.opts.Channels[scheme]
 	}
-	return d.opts.Channels[scheme]
-}
-
-// wait takes a token from the receiving host's rate limiter.
-func (d *Deliver) wait(ctx context.Context, rawURL string) error {
-	host := rawURL
-	if u, err := url.Parse(rawURL); err == nil {
-		host = u.Host
-	}
-	d.mu.Lock()
-	l, ok := d.limiters[host]
-	if !ok {
-		l = rate.NewLimiter(rate.Limit(d.opts.RatePerHost), d.opts.BurstPerHost)
-		d.limiters[host] = l
-	}
-	d.mu.Unlock()
-	return l.Wait(ctx)
-}
-
-// payload is the JSON body of a delivery POST.
-type payload struct {
-	ID            string `json:"id"`
-	Kind          string `json:"kind"`
-	InquiryID     string `json:"inquiry_id"`
-	IncidentID    string `json:"incident_id"`
-	UpdateVersion int    `json:"update_version"`
-	Locale        string `json:"locale"`
-	Text          string `json:"text"`
-}
-
-// statusError is a receiver's non-2xx answer.
-type statusError struct {
-	code       int
-	retryAfter time.Duration
-}
-
-// RetryAfter is the receiver's Retry-After, 0 if none.
-func (e *statusError) RetryAfter() time.Duration { return e.retryAfter }
-
-func (e *statusError) Error() string {
-	return fmt.Sprintf("workers: receiver answered %d %s", e.code, http.StatusText(e.code))
-}
-
-// send POSTs dl once. It reports whether a failure may succeed later: a
-// network error, 429 or 5xx may; another status will not.
-func (d *Deliver) send(ctx context.Context, dl storage.Delivery) (retry bool, err error) {
-	body, err := json.Marshal(payload{ID: dl.ID, Kind: dl.Kind, InquiryID: dl.InquiryID, IncidentID: dl.IncidentID,
-		UpdateVersion: dl.UpdateVersion, Locale: dl.Locale, Text: dl.Text})
-	if err != nil {
-		return false, fmt.Errorf("workers: unable to encode delivery: %w", err)
-	}
-	ctx, cancel := context.WithTimeout(ctx, d.opts.Timeout)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, dl.URL, bytes.NewReader(body))
-	if err != nil {
-		return false, fmt.Errorf("workers: bad reply url: %w", err)
-	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("User-Agent", "surgedesk")
-	secret, ok := d.opts.Secrets[dl.Source]
-	if !ok || secret == "" {
-		secret = d.opts.Secret
-	}
-	if secret != "" {
-		req.Header.Set(signatureHeader, signatureValue([]byte(secret), time.Now(), body))
-	}
-	resp, err := d.opts.Client.Do(req)
-	if err != nil {
-		// Reply URLs often carry tokens: keep them out of logs, last_error
-		// and the notifications API.
-		var ue *url.Error
-		if errors.As(err, &ue) {
-			ue.URL = withoutSecrets(ue.URL)
-		}
-		if errors.Is(err, errPrivateAddress) {
-			return false, fmt.Errorf("workers: unable to post delivery: %w", err)
-		}
-		return true, fmt.Errorf("workers: unable to post delivery: %w", err)
-	}
-	// Drained so the connection is reused.
-	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
-	resp.Body.Close()
-	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
-		return false, nil
-	}
-	se := &statusError{code: resp.StatusCode, retryAfter: retryAfter(resp.Header.Get("Retry-After"), time.Now())}
-	return resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500, se
-}
-
-// retryAfter parses Retry-After: seconds or an HTTP date.
-func retryAfter(v string, now time.Time) time.Duration {
-	if v == "" {
-		return 0
-	}
-	if s, err := strconv.Atoi(v); err == nil && s > 0 {
-		return time.Duration(s) * time.Second
-	}
-	if t, err := http.ParseTime(v); err == nil && t.After(now) {
-		return t.Sub(now)
-	}
-	return 0
-}
-
-// signatureValue is "t=<unix>,v1=<hex HMAC-SHA256(secret, t + "." + body)>",
-// as intake expects of sources (web.SignatureValue).
-func signatureValue(secret []byte, t time.Time, body []byte) string {
-	ts := strconv.FormatInt(t.Unix(), 10)
-	m := hmac.New(sha256.New, secret)
-	m.Write([]byte(ts))
-	m.Write([]byte("."))
-	m.Write(body)
-	return "t=" + ts + ",v1=" + hex.EncodeToString(m.Sum(nil))
-}
-
-// withoutSecrets drops the user info and query of a URL.
-func withoutSecrets(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return "(unparseable url)"
-	}
-	u.User, u.RawQuery, u.Fragment = nil, "", ""
-	return u.String()
+	return d.webhook
 }

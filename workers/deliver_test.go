@@ -2,16 +2,12 @@ package workers
 
 import (
 	"context"
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -20,6 +16,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/surgedesk/surgedesk/signature"
 	"github.com/surgedesk/surgedesk/storage"
 	"github.com/surgedesk/surgedesk/storage/storagetest"
 )
@@ -202,30 +199,10 @@ func TestDeliverHonoursRetryAfter(t *testing.T) {
 	}
 }
 
-// verify checks a signature header the way intake does (web.Sign).
+// verify checks a signature header the way intake does.
 func verify(header string, secret string, body []byte) bool {
-	var ts, sig string
-	for part := range strings.SplitSeq(header, ",") {
-		k, v, _ := strings.Cut(part, "=")
-		switch k {
-		case "t":
-			ts = v
-		case "v1":
-			sig = v
-		}
-	}
-	sec, err := strconv.ParseInt(ts, 10, 64)
-	if err != nil || time.Since(time.Unix(sec, 0)).Abs() > 5*time.Minute {
-		return false
-	}
-	got, err := hex.DecodeString(sig)
-	if err != nil {
-		return false
-	}
-	m := hmac.New(sha256.New, []byte(secret))
-	m.Write([]byte(ts + "."))
-	m.Write(body)
-	return hmac.Equal(got, m.Sum(nil))
+	s, err := signature.Parse(header)
+	return err == nil && s.Within(time.Now(), 5*time.Minute) && s.Valid([]byte(secret), body)
 }
 
 func TestDeliverSigns(t *testing.T) {
@@ -259,7 +236,7 @@ func TestDeliverSigns(t *testing.T) {
 			if ct := h.Get("Content-Type"); ct != "application/json" {
 				t.Errorf("Content-Type = %q", ct)
 			}
-			sig := h.Get(signatureHeader)
+			sig := h.Get(signature.Header)
 			switch {
 			case tc.want == "" && sig != "":
 				t.Errorf("unsigned delivery carries %q", sig)
@@ -275,7 +252,7 @@ func TestDeliverSigns(t *testing.T) {
 					t.Errorf("payload lacks %q: %s", k, body)
 				}
 			}
-			if p["text"] != dl.Text || p["kind"] != "answer" || p["inquiry_id"] != "inq-1" {
+			if p["text"] != dl.Text || p["kind"] != storage.KindAnswer || p["inquiry_id"] != "inq-1" {
 				t.Errorf("payload = %s", body)
 			}
 		})

@@ -38,7 +38,7 @@ func assignScene(t *testing.T, c *triage.Clusterer, start time.Time) regroupScen
 	for i, tx := range sceneTexts {
 		in := storage.Inquiry{ID: fmt.Sprintf("iq_%d", i), Source: "web", CustomerID: fmt.Sprint("c", i), Text: tx.text,
 			State: storage.StateStored, ReceivedAt: start.Add(time.Duration(i) * time.Second).UnixMilli(), Metadata: "{}"}
-		in.ClusterID = c.Assign(Item(in)).ClusterID
+		in.ClusterID = c.Assign(in.Item()).ClusterID
 		sc.rows = append(sc.rows, in)
 		byKind[tx.kind] = append(byKind[tx.kind], in.ClusterID)
 		if tx.kind == "cancel" {
@@ -90,7 +90,7 @@ func TestRegroupFollowed(t *testing.T) {
 	a, follower := triage.NewClusterer(triage.DefaultOptions()), triage.NewClusterer(triage.DefaultOptions())
 	sc := assignScene(t, a, start)
 	for _, in := range sc.rows {
-		follower.Add(in.ClusterID, Item(in))
+		follower.Add(in.ClusterID, in.Item())
 	}
 	sub, err := FollowClusters(b.Conn, "b", follower, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
@@ -149,7 +149,7 @@ func TestRestoreRemembersRegroups(t *testing.T) {
 func toItems(rows []storage.Inquiry) []triage.Item {
 	out := make([]triage.Item, len(rows))
 	for i, r := range rows {
-		out[i] = Item(r)
+		out[i] = r.Item()
 	}
 	return out
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/surgedesk/surgedesk/bot"
 	"github.com/surgedesk/surgedesk/bot/slackbot/slackfake"
+	"github.com/surgedesk/surgedesk/bus"
 	"github.com/surgedesk/surgedesk/bus/bustest"
 	"github.com/surgedesk/surgedesk/config"
 	"github.com/surgedesk/surgedesk/kb"
@@ -43,7 +44,7 @@ type harness struct {
 	fake      *slackfake.Server
 	db        *storage.Storage
 	app       *App
-	knowledge *bot.Knowledge
+	knowledge *kb.Live
 	clusters  *triage.Clusterer
 	deliver   *workers.Deliver
 	http      *httptest.Server
@@ -76,10 +77,10 @@ func newHarness(t *testing.T, edit func(*config.Slack)) *harness {
 	deliver := workers.NewDeliver(db, workers.DeliverOptions{Owner: "test", MinBackoff: 50 * time.Millisecond,
 		MaxBackoff: 200 * time.Millisecond, PollInterval: 50 * time.Millisecond,
 		Channels: map[string]workers.Channel{bot.ChannelScheme: sender}}, log, nil)
-	store := workers.NewStore(b.JetStream, db, clusters, workers.NewDeadLetters(b.JetStream), workers.StoreOptions{
+	store := workers.NewIngest(b.JetStream, db, clusters, bus.NewDeadLetters(b.JetStream), workers.IngestOptions{
 		BatchSize: 64, BatchLinger: time.Millisecond, MaxAttempts: 3, AckWait: 5 * time.Second,
 		MaxBackoff: 100 * time.Millisecond, SurgePerMinute: 10, SurgeMinCustomers: 3, Kick: deliver.Kick}, log, nil)
-	knowledge := bot.NewKnowledge(db, log)
+	knowledge := kb.NewLive(db, log)
 	wctx, stop := context.WithCancel(ctx)
 	if err := knowledge.Follow(wctx, b.Conn); err != nil {
 		t.Fatal(err)
@@ -90,14 +91,14 @@ func newHarness(t *testing.T, edit func(*config.Slack)) *harness {
 	app := New(Options{
 		Config: cfg, Intake: bot.NewIntake(b, bot.Limits{MaxTextBytes: 8 << 10}, 2*time.Second).WithAnswers(knowledge),
 		Store: db, Sender: sender, Owner: "test", Log: log, Kick: deliver.Kick,
-		Changed: func(_ context.Context, what string) { _ = bot.AnnounceChange(b.Conn, what) },
+		Changed: func(_ context.Context, what string) { _ = kb.AnnounceChange(b.Conn, what) },
 		ClustersClosed: func(_ context.Context, ids []string) {
 			for _, id := range ids {
 				clusters.Close(id)
 			}
 		},
 		FollowUp: func(ctx context.Context, id string, u kb.Update) {
-			if _, err := bot.FollowUp(ctx, db, id, u); err != nil {
+			if _, err := workers.FollowUp(ctx, db, id, u); err != nil {
 				t.Errorf("FollowUp: %v", err)
 			}
 			deliver.Kick()

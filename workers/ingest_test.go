@@ -58,12 +58,12 @@ func eventually(t *testing.T, ctx context.Context, what string, cond func() bool
 	}
 }
 
-func options() StoreOptions {
-	return StoreOptions{BatchSize: 16, BatchLinger: time.Millisecond, MaxAttempts: 3, AckWait: time.Second, MaxBackoff: 50 * time.Millisecond}
+func options() IngestOptions {
+	return IngestOptions{BatchSize: 16, BatchLinger: time.Millisecond, MaxAttempts: 3, AckWait: time.Second, MaxBackoff: 50 * time.Millisecond}
 }
 
 // run starts s and returns a function that stops it and waits for the drain.
-func run(t *testing.T, ctx context.Context, s *Store) (stop func()) {
+func run(t *testing.T, ctx context.Context, s *Ingest) (stop func()) {
 	ctx, cancel := context.WithCancel(ctx)
 	done := make(chan error, 1)
 	go func() { done <- s.Run(ctx) }()
@@ -90,15 +90,15 @@ func count(t *testing.T, ctx context.Context, db *storage.Storage) int64 {
 
 // A worker that dies between commit and ack stores nothing twice: the
 // next worker gets the redelivery and the insert skips what is there.
-func TestStoreCrashBetweenCommitAndAck(t *testing.T) {
+func TestIngestCrashBetweenCommitAndAck(t *testing.T) {
 	ctx := testContext(t)
 	b := bustest.Embedded(t)
 	db := openStorage(t)
-	dead := NewDeadLetters(b.JetStream)
+	dead := bus.NewDeadLetters(b.JetStream)
 	ids := publish(t, ctx, b.JetStream, 40, func(i int) string { return fmt.Sprintf("접속이 안 돼요 %d", i) })
 
 	var committed atomic.Int64
-	crashing := NewStore(b.JetStream, db, triage.NewClusterer(triage.DefaultOptions()), dead, options(), slog.New(slog.DiscardHandler), nil)
+	crashing := NewIngest(b.JetStream, db, triage.NewClusterer(triage.DefaultOptions()), dead, options(), slog.New(slog.DiscardHandler), nil)
 	crashing.afterCommit = func(n int) bool { committed.Add(int64(n)); return false }
 	stop := run(t, ctx, crashing)
 	eventually(t, ctx, "the crashing worker committed everything", func() bool { return committed.Load() == int64(len(ids)) })
@@ -106,16 +106,16 @@ func TestStoreCrashBetweenCommitAndAck(t *testing.T) {
 	if got := count(t, ctx, db); got != int64(len(ids)) {
 		t.Fatalf("stored %d before the crash, want %d", got, len(ids))
 	}
-	if p, _ := Pending(ctx, b.JetStream); p != uint64(len(ids)) {
+	if p, _ := bus.Pending(ctx, b.JetStream); p != uint64(len(ids)) {
 		t.Fatalf("pending after crash = %d, want %d unacknowledged", p, len(ids))
 	}
 
 	reg := prometheus.NewRegistry()
 	nextClusters := triage.NewClusterer(triage.DefaultOptions())
-	next := NewStore(b.JetStream, db, nextClusters, dead, options(), slog.New(slog.DiscardHandler), reg)
+	next := NewIngest(b.JetStream, db, nextClusters, dead, options(), slog.New(slog.DiscardHandler), reg)
 	run(t, ctx, next)
 	eventually(t, ctx, "the redeliveries were acknowledged", func() bool {
-		p, err := Pending(ctx, b.JetStream)
+		p, err := bus.Pending(ctx, b.JetStream)
 		return err == nil && p == 0
 	})
 	if got := count(t, ctx, db); got != int64(len(ids)) {
@@ -162,19 +162,19 @@ func (f *flaky) Ping(ctx context.Context) error {
 	return f.Storage.Ping(ctx)
 }
 
-func TestStoreDeadLettersAfterMaxAttemptsAndReplays(t *testing.T) {
+func TestIngestDeadLettersAfterMaxAttemptsAndReplays(t *testing.T) {
 	ctx := testContext(t)
 	b := bustest.Embedded(t)
 	db := &flaky{Storage: openStorage(t)}
 	db.poison.Store(true)
-	dead := NewDeadLetters(b.JetStream)
+	dead := bus.NewDeadLetters(b.JetStream)
 	ids := publish(t, ctx, b.JetStream, 10, func(i int) string {
 		if i == 4 {
 			return "poison pill"
 		}
 		return "환불 언제 되나요"
 	})
-	run(t, ctx, NewStore(b.JetStream, db, triage.NewClusterer(triage.DefaultOptions()), dead, options(), slog.New(slog.DiscardHandler), nil))
+	run(t, ctx, NewIngest(b.JetStream, db, triage.NewClusterer(triage.DefaultOptions()), dead, options(), slog.New(slog.DiscardHandler), nil))
 	eventually(t, ctx, "one dead letter", func() bool { n, _ := dead.Count(ctx); return n == 1 })
 	eventually(t, ctx, "the rest stored", func() bool { return count(t, ctx, db.Storage) == int64(len(ids)-1) })
 
@@ -206,14 +206,14 @@ func TestStoreDeadLettersAfterMaxAttemptsAndReplays(t *testing.T) {
 
 // A database outage is not the messages' fault: nothing is dead-lettered,
 // and everything is stored once the database is back.
-func TestStoreDatabaseDownDoesNotDeadLetter(t *testing.T) {
+func TestIngestDatabaseDownDoesNotDeadLetter(t *testing.T) {
 	ctx := testContext(t)
 	b := bustest.Embedded(t)
 	db := &flaky{Storage: openStorage(t)}
 	db.down.Store(true)
-	dead := NewDeadLetters(b.JetStream)
+	dead := bus.NewDeadLetters(b.JetStream)
 	ids := publish(t, ctx, b.JetStream, 5, func(int) string { return "app won't open" })
-	w := NewStore(b.JetStream, db, triage.NewClusterer(triage.DefaultOptions()), dead, options(), slog.New(slog.DiscardHandler), prometheus.NewRegistry())
+	w := NewIngest(b.JetStream, db, triage.NewClusterer(triage.DefaultOptions()), dead, options(), slog.New(slog.DiscardHandler), prometheus.NewRegistry())
 	run(t, ctx, w)
 	// More failed attempts than MaxAttempts allows.
 	eventually(t, ctx, "several failed attempts", func() bool { return db.calls.Load() > int64(options().MaxAttempts)+1 })
@@ -222,25 +222,25 @@ func TestStoreDatabaseDownDoesNotDeadLetter(t *testing.T) {
 	}
 	db.down.Store(false)
 	eventually(t, ctx, "everything stored after recovery", func() bool { return count(t, ctx, db.Storage) == int64(len(ids)) })
-	eventually(t, ctx, "all acknowledged", func() bool { p, _ := Pending(ctx, b.JetStream); return p == 0 })
+	eventually(t, ctx, "all acknowledged", func() bool { p, _ := bus.Pending(ctx, b.JetStream); return p == 0 })
 	// The batch was held, not handed back: no delivery was spent on the outage.
 	if r := testutil.ToFloat64(w.metrics.redeliv); r != 0 {
 		t.Errorf("%v redeliveries during the outage, want 0", r)
 	}
 }
 
-func TestStoreDeadLettersUndecodableAtOnce(t *testing.T) {
+func TestIngestDeadLettersUndecodableAtOnce(t *testing.T) {
 	ctx := testContext(t)
 	b := bustest.Embedded(t)
 	db := openStorage(t)
-	dead := NewDeadLetters(b.JetStream)
+	dead := bus.NewDeadLetters(b.JetStream)
 	for i, body := range []string{"{not json", `{"id":"","source":"web"}`} {
 		if _, err := b.JetStream.PublishMsg(ctx, &nats.Msg{Subject: bus.InquirySubject, Data: []byte(body)}, jetstream.WithMsgID(fmt.Sprint("bad", i))); err != nil {
 			t.Fatal(err)
 		}
 	}
 	publish(t, ctx, b.JetStream, 3, func(int) string { return "ok" })
-	run(t, ctx, NewStore(b.JetStream, db, triage.NewClusterer(triage.DefaultOptions()), dead, options(), slog.New(slog.DiscardHandler), nil))
+	run(t, ctx, NewIngest(b.JetStream, db, triage.NewClusterer(triage.DefaultOptions()), dead, options(), slog.New(slog.DiscardHandler), nil))
 	eventually(t, ctx, "two dead letters", func() bool { n, _ := dead.Count(ctx); return n == 2 })
 	eventually(t, ctx, "the good ones stored", func() bool { return count(t, ctx, db) == 3 })
 	list, _ := dead.List(ctx, 10)
@@ -253,18 +253,18 @@ func TestStoreDeadLettersUndecodableAtOnce(t *testing.T) {
 
 // A consumer deleted under a running worker ends Run with an error, so the
 // server stops instead of accepting what it will never store.
-func TestStoreFailsWhenConsumerDisappears(t *testing.T) {
+func TestIngestFailsWhenConsumerDisappears(t *testing.T) {
 	ctx := testContext(t)
 	b := bustest.Embedded(t)
 	db := openStorage(t)
-	w := NewStore(b.JetStream, db, triage.NewClusterer(triage.DefaultOptions()), NewDeadLetters(b.JetStream), options(), slog.New(slog.DiscardHandler), nil)
+	w := NewIngest(b.JetStream, db, triage.NewClusterer(triage.DefaultOptions()), bus.NewDeadLetters(b.JetStream), options(), slog.New(slog.DiscardHandler), nil)
 	done := make(chan error, 1)
 	go func() { done <- w.Run(ctx) }()
 	eventually(t, ctx, "the consumer exists", func() bool {
-		_, err := b.JetStream.Consumer(ctx, bus.InquiryStream, StoreConsumer)
+		_, err := b.JetStream.Consumer(ctx, bus.InquiryStream, bus.InquiryConsumer)
 		return err == nil
 	})
-	if err := b.JetStream.DeleteConsumer(ctx, bus.InquiryStream, StoreConsumer); err != nil {
+	if err := b.JetStream.DeleteConsumer(ctx, bus.InquiryStream, bus.InquiryConsumer); err != nil {
 		t.Fatal(err)
 	}
 	select {

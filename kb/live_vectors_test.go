@@ -1,4 +1,4 @@
-package bot
+package kb
 
 import (
 	"context"
@@ -9,19 +9,18 @@ import (
 	"github.com/surgedesk/surgedesk/assist"
 	"github.com/surgedesk/surgedesk/assist/assisttest"
 	"github.com/surgedesk/surgedesk/config"
-	"github.com/surgedesk/surgedesk/kb"
 )
 
 // staticKB is a knowledge base with no storage behind it.
-type staticKB []kb.Answer
+type staticKB []Answer
 
-func (s staticKB) Incidents(context.Context, bool) ([]kb.Incident, error) { return nil, nil }
-func (s staticKB) Answers(context.Context) ([]kb.Answer, error)           { return s, nil }
+func (s staticKB) Incidents(context.Context, bool) ([]Incident, error) { return nil, nil }
+func (s staticKB) Answers(context.Context) ([]Answer, error)           { return s, nil }
 
 var vectorKB = staticKB{
-	{ID: "login", Examples: kb.Examples{KO: []string{"로그인이 안 돼요", "로그인 오류가 나요"}, EN: []string{"I can't log in", "login is not working"}},
+	{ID: "login", Examples: Examples{KO: []string{"로그인이 안 돼요", "로그인 오류가 나요"}, EN: []string{"I can't log in", "login is not working"}},
 		TemplateKO: "로그인 장애를 복구 중입니다.", TemplateEN: "We are fixing the login outage."},
-	{ID: "refund", Examples: kb.Examples{KO: []string{"환불은 언제 되나요"}, EN: []string{"when will I get my refund", "my refund has not arrived"}},
+	{ID: "refund", Examples: Examples{KO: []string{"환불은 언제 되나요"}, EN: []string{"when will I get my refund", "my refund has not arrived"}},
 		TemplateKO: "환불은 3영업일 안에 됩니다.", TemplateEN: "Refunds take three business days."},
 }
 
@@ -32,7 +31,7 @@ const semanticOnly = "unable to access my account since this morning"
 // newVectorKnowledge loads vectorKB with embeddings from a fake provider
 // in which every login phrasing (and semanticOnly) points one way and
 // every refund phrasing another.
-func newVectorKnowledge(t *testing.T, mode assisttest.Mode) (*Knowledge, *assisttest.Server) {
+func newVectorKnowledge(t *testing.T, mode assisttest.Mode) (*Live, *assisttest.Server) {
 	t.Helper()
 	fake := assisttest.New()
 	t.Cleanup(fake.Close)
@@ -57,7 +56,7 @@ func newVectorKnowledge(t *testing.T, mode assisttest.Mode) (*Knowledge, *assist
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
 	go e.Run(ctx)
-	k := NewKnowledge(vectorKB, log).WithVectors(e, 0.5, kb.Options{Threshold: 0.2, Margin: 0.05})
+	k := NewLive(vectorKB, log).WithVectors(e, 0.5, Options{Threshold: 0.2, Margin: 0.05})
 	start := time.Now()
 	if err := k.Load(ctx); err != nil {
 		t.Fatal(err)
@@ -68,7 +67,7 @@ func newVectorKnowledge(t *testing.T, mode assisttest.Mode) (*Knowledge, *assist
 	return k, fake
 }
 
-func (k *Knowledge) isHybrid() bool {
+func (k *Live) isHybrid() bool {
 	k.mu.RLock()
 	defer k.mu.RUnlock()
 	return k.hybrid != nil

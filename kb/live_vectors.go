@@ -1,10 +1,8 @@
-package bot
+package kb
 
 import (
 	"context"
 	"time"
-
-	"github.com/surgedesk/surgedesk/kb"
 )
 
 // vectorSource is an embeddings cache and worker (package assist's
@@ -18,7 +16,7 @@ type vectorSource interface {
 
 type hybridOptions struct {
 	weight float64
-	opts   kb.Options
+	opts   Options
 }
 
 // embedTimeout bounds embedding a knowledge base's examples after a load.
@@ -29,13 +27,13 @@ const embedTimeout = 5 * time.Minute
 // inquiry's own embedding is cached. Answer never waits for either: until
 // then it answers lexically, and queues the inquiry's text for the
 // embeddings worker. Call before Load.
-func (k *Knowledge) WithVectors(v vectorSource, weight float64, opts kb.Options) *Knowledge {
+func (k *Live) WithVectors(v vectorSource, weight float64, opts Options) *Live {
 	k.vectors, k.semantic = v, hybridOptions{weight: weight, opts: opts}
 	return k
 }
 
 // vector returns text's cached embedding, or nil after queuing it.
-func (k *Knowledge) vector(text string) []float32 {
+func (k *Live) vector(text string) []float32 {
 	if k.vectors == nil {
 		return nil
 	}
@@ -49,7 +47,7 @@ func (k *Knowledge) vector(text string) []float32 {
 // embedExamples builds the hybrid matcher of a load from its examples'
 // embeddings, unless a newer load came first. On failure answers stay
 // lexical until the next load (announced change or resync).
-func (k *Knowledge) embedExamples(version uint64, matcher *kb.Matcher) {
+func (k *Live) embedExamples(version uint64, matcher *Matcher) {
 	ctx, cancel := context.WithTimeout(context.Background(), embedTimeout)
 	defer cancel()
 	vecs, err := k.vectors.Vectors(ctx, matcher.ExampleTexts())
@@ -72,7 +70,7 @@ func (k *Knowledge) embedExamples(version uint64, matcher *kb.Matcher) {
 
 // cachedHybrid builds the hybrid matcher when every example's embedding is
 // cached; nil otherwise.
-func (k *Knowledge) cachedHybrid(matcher *kb.Matcher) *kb.Matcher {
+func (k *Live) cachedHybrid(matcher *Matcher) *Matcher {
 	if k.vectors == nil || matcher == nil {
 		return nil
 	}

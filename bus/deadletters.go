@@ -1,4 +1,4 @@
-package workers
+package bus
 
 import (
 	"context"
@@ -9,8 +9,6 @@ import (
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
-
-	"github.com/surgedesk/surgedesk/bus"
 )
 
 // Headers a dead letter carries beside the original message.
@@ -45,34 +43,34 @@ func (d *DeadLetters) Add(ctx context.Context, m jetstream.Msg, cause error) err
 	if md, err := m.Metadata(); err == nil {
 		attempts, seq = md.NumDelivered, md.Sequence.Stream
 	}
-	msg := &nats.Msg{Subject: bus.DeadLetterSubject, Data: m.Data(), Header: nats.Header{}}
+	msg := &nats.Msg{Subject: DeadLetterSubject, Data: m.Data(), Header: nats.Header{}}
 	msg.Header.Set(headerError, cause.Error())
 	msg.Header.Set(headerAttempts, strconv.FormatUint(attempts, 10))
 	msg.Header.Set(headerStreamSeq, strconv.FormatUint(seq, 10))
 	msg.Header.Set(headerFailedAt, time.Now().UTC().Format(time.RFC3339Nano))
 	// One dead letter per inquiry-stream message, even if Add is retried.
 	_, err := d.js.PublishMsg(ctx, msg, jetstream.WithMsgID("dl-"+strconv.FormatUint(seq, 10)),
-		jetstream.WithExpectStream(bus.DeadLetterStream))
+		jetstream.WithExpectStream(DeadLetterStream))
 	if err != nil {
-		return fmt.Errorf("workers: unable to dead-letter message %d: %w", seq, err)
+		return fmt.Errorf("bus: unable to dead-letter message %d: %w", seq, err)
 	}
 	return nil
 }
 
 // Count returns how many dead letters wait for replay.
 func (d *DeadLetters) Count(ctx context.Context) (uint64, error) {
-	st, err := d.js.Stream(ctx, bus.DeadLetterStream)
+	st, err := d.js.Stream(ctx, DeadLetterStream)
 	if err != nil {
-		return 0, fmt.Errorf("workers: unable to read dead-letter stream: %w", err)
+		return 0, fmt.Errorf("bus: unable to read dead-letter stream: %w", err)
 	}
 	return st.CachedInfo().State.Msgs, nil
 }
 
 // List returns up to limit dead letters, oldest first.
 func (d *DeadLetters) List(ctx context.Context, limit int) ([]DeadLetter, error) {
-	st, err := d.js.Stream(ctx, bus.DeadLetterStream)
+	st, err := d.js.Stream(ctx, DeadLetterStream)
 	if err != nil {
-		return nil, fmt.Errorf("workers: unable to read dead-letter stream: %w", err)
+		return nil, fmt.Errorf("bus: unable to read dead-letter stream: %w", err)
 	}
 	state := st.CachedInfo().State
 	out := []DeadLetter{}
@@ -85,7 +83,7 @@ func (d *DeadLetters) List(ctx context.Context, limit int) ([]DeadLetter, error)
 			continue // replayed and deleted
 		}
 		if err != nil {
-			return nil, fmt.Errorf("workers: unable to read dead letter %d: %w", seq, err)
+			return nil, fmt.Errorf("bus: unable to read dead letter %d: %w", seq, err)
 		}
 		out = append(out, deadLetter(raw))
 	}
@@ -103,9 +101,9 @@ func deadLetter(raw *jetstream.RawStreamMsg) DeadLetter {
 // Replay puts every dead letter back on the inquiry stream and removes it
 // from the dead-letter stream, oldest first. It returns how many it moved.
 func (d *DeadLetters) Replay(ctx context.Context) (int, error) {
-	st, err := d.js.Stream(ctx, bus.DeadLetterStream)
+	st, err := d.js.Stream(ctx, DeadLetterStream)
 	if err != nil {
-		return 0, fmt.Errorf("workers: unable to read dead-letter stream: %w", err)
+		return 0, fmt.Errorf("bus: unable to read dead-letter stream: %w", err)
 	}
 	state := st.CachedInfo().State
 	n := 0
@@ -115,17 +113,17 @@ func (d *DeadLetters) Replay(ctx context.Context) (int, error) {
 			continue
 		}
 		if err != nil {
-			return n, fmt.Errorf("workers: unable to read dead letter %d: %w", seq, err)
+			return n, fmt.Errorf("bus: unable to read dead letter %d: %w", seq, err)
 		}
 		// A fresh message id: the original may still sit in the duplicate
 		// window, and dedup would silently drop the replay.
-		msg := &nats.Msg{Subject: bus.InquirySubject, Data: raw.Data, Header: nats.Header{}}
+		msg := &nats.Msg{Subject: InquirySubject, Data: raw.Data, Header: nats.Header{}}
 		if _, err := d.js.PublishMsg(ctx, msg, jetstream.WithMsgID("replay-"+strconv.FormatUint(seq, 10)),
-			jetstream.WithExpectStream(bus.InquiryStream)); err != nil {
-			return n, fmt.Errorf("workers: unable to replay dead letter %d: %w", seq, err)
+			jetstream.WithExpectStream(InquiryStream)); err != nil {
+			return n, fmt.Errorf("bus: unable to replay dead letter %d: %w", seq, err)
 		}
 		if err := st.DeleteMsg(ctx, seq); err != nil && !errors.Is(err, jetstream.ErrMsgNotFound) {
-			return n, fmt.Errorf("workers: unable to remove replayed dead letter %d: %w", seq, err)
+			return n, fmt.Errorf("bus: unable to remove replayed dead letter %d: %w", seq, err)
 		}
 		n++
 	}

@@ -1,4 +1,4 @@
-package bot
+package workers
 
 import (
 	"context"
@@ -28,13 +28,13 @@ type followUpStore interface {
 func FollowUp(ctx context.Context, store followUpStore, incidentID string, u kb.Update) (int, error) {
 	inc, err := store.Incident(ctx, incidentID)
 	if err != nil {
-		return 0, fmt.Errorf("bot: follow-up of incident %s: %w", incidentID, err)
+		return 0, fmt.Errorf("workers: follow-up of incident %s: %w", incidentID, err)
 	}
 	// Customers from around the incident's start on: a cluster kept open
 	// for weeks must not make everyone who ever wrote in it a recipient.
 	recipients, err := store.IncidentRecipients(ctx, incidentID, inc.StartedAt.Add(-time.Hour).UnixMilli(), u.Version)
 	if err != nil {
-		return 0, fmt.Errorf("bot: follow-up of incident %s: %w", incidentID, err)
+		return 0, fmt.Errorf("workers: follow-up of incident %s: %w", incidentID, err)
 	}
 	if len(recipients) == 0 {
 		return 0, queued(ctx, store, incidentID, u.Version)
@@ -46,13 +46,13 @@ func FollowUp(ctx context.Context, store followUpStore, incidentID string, u kb.
 		if _, ok := texts[locale]; !ok {
 			texts[locale] = kb.FollowUpText(inc, u, locale)
 		}
-		ds = append(ds, storage.Delivery{Kind: "followup", InquiryID: r.InquiryID, CustomerKey: r.CustomerKey,
+		ds = append(ds, storage.Delivery{Kind: storage.KindFollowup, InquiryID: r.InquiryID, CustomerKey: r.CustomerKey,
 			IncidentID: incidentID, UpdateVersion: u.Version, URL: r.ReplyURL, Source: r.Source,
 			Locale: locale, Text: texts[locale]})
 	}
 	n, err := store.EnqueueDeliveries(ctx, ds)
 	if err != nil {
-		return 0, fmt.Errorf("bot: follow-up of incident %s: %w", incidentID, err)
+		return 0, fmt.Errorf("workers: follow-up of incident %s: %w", incidentID, err)
 	}
 	return n, queued(ctx, store, incidentID, u.Version)
 }
@@ -62,7 +62,7 @@ func FollowUp(ctx context.Context, store followUpStore, incidentID string, u kb.
 // deliveries' unique key keeps each customer's to one.
 func queued(ctx context.Context, store followUpStore, incidentID string, version int) error {
 	if err := store.FollowUpsQueued(ctx, incidentID, version); err != nil {
-		return fmt.Errorf("bot: follow-up of incident %s: %w", incidentID, err)
+		return fmt.Errorf("workers: follow-up of incident %s: %w", incidentID, err)
 	}
 	return nil
 }
@@ -81,18 +81,18 @@ type owedStore interface {
 func FollowUpOwed(ctx context.Context, store owedStore, before time.Time) (int, error) {
 	owed, err := store.OwedFollowUps(ctx, before.UnixMilli(), 100)
 	if err != nil {
-		return 0, fmt.Errorf("bot: owed follow-ups: %w", err)
+		return 0, fmt.Errorf("workers: owed follow-ups: %w", err)
 	}
 	total := 0
 	for _, o := range owed {
 		inc, err := store.Incident(ctx, o.IncidentID)
 		if errors.Is(err, storage.ErrNotFound) {
 			if err := store.FollowUpsQueued(ctx, o.IncidentID, o.Version); err != nil {
-				return total, fmt.Errorf("bot: owed follow-ups: %w", err)
+				return total, fmt.Errorf("workers: owed follow-ups: %w", err)
 			}
 			continue
 		} else if err != nil {
-			return total, fmt.Errorf("bot: owed follow-ups: %w", err)
+			return total, fmt.Errorf("workers: owed follow-ups: %w", err)
 		}
 		i := slices.IndexFunc(inc.Updates, func(u kb.Update) bool { return u.Version == o.Version })
 		if i < 0 {

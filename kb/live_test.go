@@ -1,4 +1,4 @@
-package bot
+package kb_test
 
 import (
 	"context"
@@ -23,13 +23,13 @@ func TestKnowledgeFollowsChangesAcrossInstances(t *testing.T) {
 	b := bustest.Embedded(t)
 	db := storagetest.Open(t, storagetest.SQLite(t))
 	// Each instance has a NATS connection of its own.
-	instance := func() (*Knowledge, *nats.Conn) {
+	instance := func() (*kb.Live, *nats.Conn) {
 		nc, err := b.Connect("test-instance")
 		if err != nil {
 			t.Fatal(err)
 		}
 		t.Cleanup(nc.Close)
-		k := NewKnowledge(db, slog.New(slog.DiscardHandler))
+		k := kb.NewLive(db, slog.New(slog.DiscardHandler))
 		if err := k.Load(ctx); err != nil {
 			t.Fatal(err)
 		}
@@ -47,10 +47,10 @@ func TestKnowledgeFollowsChangesAcrossInstances(t *testing.T) {
 	}
 	const bound = 15 * time.Second
 	changedAt := time.Now()
-	if err := AnnounceChange(ncA, "incident:inc-login"); err != nil {
+	if err := kb.AnnounceChange(ncA, "incident:inc-login"); err != nil {
 		t.Fatal(err)
 	}
-	for _, k := range []*Knowledge{a, other} {
+	for _, k := range []*kb.Live{a, other} {
 		for {
 			incidents, _, _ := k.Snapshot()
 			if len(incidents) == 1 && incidents[0].ID == "inc-login" {
@@ -68,7 +68,7 @@ func TestKnowledgeFollowsChangesAcrossInstances(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, _, before := other.Snapshot()
-	if err := AnnounceChange(ncA, "incident:inc-login"); err != nil {
+	if err := kb.AnnounceChange(ncA, "incident:inc-login"); err != nil {
 		t.Fatal(err)
 	}
 	deadline := time.Now().Add(bound)

@@ -1,4 +1,4 @@
-package bot
+package kb
 
 import (
 	"context"
@@ -10,73 +10,72 @@ import (
 	"github.com/nats-io/nats.go"
 
 	"github.com/surgedesk/surgedesk/bus"
-	"github.com/surgedesk/surgedesk/kb"
 )
 
-// knowledgeSource is the part of storage the live knowledge base reads.
-type knowledgeSource interface {
-	Incidents(ctx context.Context, activeOnly bool) ([]kb.Incident, error)
-	Answers(ctx context.Context) ([]kb.Answer, error)
+// liveSource is the part of storage the live knowledge base reads.
+type liveSource interface {
+	Incidents(ctx context.Context, activeOnly bool) ([]Incident, error)
+	Answers(ctx context.Context) ([]Answer, error)
 }
 
-// Knowledge is this instance's in-memory copy of the active incidents and
+// Live is this instance's in-memory copy of the active incidents and
 // every answer: what instant answers are computed from, without a query per
 // inquiry. SQL stays the truth; any instance that changes it announces the
 // change over NATS and every instance reloads.
-type Knowledge struct {
-	src knowledgeSource
+type Live struct {
+	src liveSource
 	log *slog.Logger
 
 	mu        sync.RWMutex
-	incidents []kb.Incident
-	answers   []kb.Answer
+	incidents []Incident
+	answers   []Answer
 	version   uint64
 	// Built at each load from the FAQ and the answers of active incidents;
 	// nil when there is nothing to answer with.
-	matcher *kb.Matcher
+	matcher *Matcher
 	// hybrid is matcher with its examples' embeddings, once they are
 	// computed (off the intake path); nil until then, or without vectors.
-	hybrid     *kb.Matcher
+	hybrid     *Matcher
 	vectors    vectorSource
 	semantic   hybridOptions
-	byAnswer   map[string]kb.Answer
-	byIncident map[string]kb.Incident
+	byAnswer   map[string]Answer
+	byIncident map[string]Incident
 }
 
-// NewKnowledge returns an empty Knowledge; call Load, then Follow.
-func NewKnowledge(src knowledgeSource, log *slog.Logger) *Knowledge {
-	return &Knowledge{src: src, log: log}
+// NewLive returns an empty Live; call Load, then Follow.
+func NewLive(src liveSource, log *slog.Logger) *Live {
+	return &Live{src: src, log: log}
 }
 
 // Load reads the knowledge base from SQL.
-func (k *Knowledge) Load(ctx context.Context) error {
+func (k *Live) Load(ctx context.Context) error {
 	incidents, err := k.src.Incidents(ctx, true)
 	if err != nil {
-		return fmt.Errorf("bot: unable to load incidents: %w", err)
+		return fmt.Errorf("kb: unable to load incidents: %w", err)
 	}
 	answers, err := k.src.Answers(ctx)
 	if err != nil {
-		return fmt.Errorf("bot: unable to load answers: %w", err)
+		return fmt.Errorf("kb: unable to load answers: %w", err)
 	}
-	byIncident := make(map[string]kb.Incident, len(incidents))
+	byIncident := make(map[string]Incident, len(incidents))
 	for _, inc := range incidents {
 		byIncident[inc.ID] = inc
 	}
-	byAnswer := map[string]kb.Answer{}
-	var entries []kb.Entry
+	byAnswer := map[string]Answer{}
+	var entries []Entry
 	for _, a := range answers {
 		// An answer about an incident no longer active must not be given.
 		if _, active := byIncident[a.IncidentID]; a.IncidentID != "" && !active {
 			continue
 		}
 		byAnswer[a.ID] = a
-		entries = append(entries, kb.Entry{ID: a.ID, IncidentID: a.IncidentID,
+		entries = append(entries, Entry{ID: a.ID, IncidentID: a.IncidentID,
 			Examples: append(append([]string{}, a.Examples.KO...), a.Examples.EN...), Keywords: a.Keywords})
 	}
-	var matcher *kb.Matcher
+	var matcher *Matcher
 	if len(entries) > 0 {
-		if matcher, err = kb.NewMatcher(entries, kb.DefaultOptions()); err != nil {
-			return fmt.Errorf("bot: unable to build the answer matcher: %w", err)
+		if matcher, err = NewMatcher(entries, DefaultOptions()); err != nil {
+			return fmt.Errorf("kb: unable to build the answer matcher: %w", err)
 		}
 	}
 	// The periodic reload of an unchanged knowledge base finds every
@@ -95,8 +94,8 @@ func (k *Knowledge) Load(ctx context.Context) error {
 	return nil
 }
 
-// Answer is an instant answer for a customer.
-type Answer struct {
+// InstantAnswer is an answer given to a customer at intake.
+type InstantAnswer struct {
 	Text          string
 	AnswerID      string
 	IncidentID    string
@@ -106,7 +105,7 @@ type Answer struct {
 // Answer matches an (already redacted) inquiry against the knowledge base
 // and renders the answer in locale; ok is false when no entry is confident
 // enough, which sends the inquiry to the human queue.
-func (k *Knowledge) Answer(text, locale string) (Answer, bool) {
+func (k *Live) Answer(text, locale string) (InstantAnswer, bool) {
 	k.mu.RLock()
 	matcher, byAnswer, byIncident := k.matcher, k.byAnswer, k.byIncident
 	if k.hybrid != nil {
@@ -114,28 +113,28 @@ func (k *Knowledge) Answer(text, locale string) (Answer, bool) {
 	}
 	k.mu.RUnlock()
 	if matcher == nil {
-		return Answer{}, false
+		return InstantAnswer{}, false
 	}
 	m, ok := matcher.MatchVector(text, k.vector(text))
 	if !ok {
-		return Answer{}, false
+		return InstantAnswer{}, false
 	}
 	a := byAnswer[m.EntryID]
 	inc := byIncident[a.IncidentID]
 	latest := inc.Latest()
-	rendered, err := kb.Render(a, inc, latest, locale)
+	rendered, err := Render(a, inc, latest, locale)
 	if err != nil {
 		// Templates are checked when saved; a failure here is a bug, and
 		// no answer beats a broken one.
 		k.log.Error("answer not rendered", "answer", a.ID, "err", err)
-		return Answer{}, false
+		return InstantAnswer{}, false
 	}
-	return Answer{Text: rendered, AnswerID: a.ID, IncidentID: a.IncidentID, UpdateVersion: latest.Version}, true
+	return InstantAnswer{Text: rendered, AnswerID: a.ID, IncidentID: a.IncidentID, UpdateVersion: latest.Version}, true
 }
 
 // Snapshot returns the active incidents and the answers as last loaded,
 // with a version that grows with every load. Callers must not modify them.
-func (k *Knowledge) Snapshot() (incidents []kb.Incident, answers []kb.Answer, version uint64) {
+func (k *Live) Snapshot() (incidents []Incident, answers []Answer, version uint64) {
 	k.mu.RLock()
 	defer k.mu.RUnlock()
 	return k.incidents, k.answers, k.version
@@ -146,11 +145,11 @@ func (k *Knowledge) Snapshot() (incidents []kb.Incident, answers []kb.Answer, ve
 // a failed reload is retried, and a reload every resync catches up with
 // an announcement lost on the way. Call Follow before the first Load, so
 // that nothing announced in between is missed.
-func (k *Knowledge) Follow(ctx context.Context, nc *nats.Conn) error {
+func (k *Live) Follow(ctx context.Context, nc *nats.Conn) error {
 	return k.follow(ctx, nc, 30*time.Second)
 }
 
-func (k *Knowledge) follow(ctx context.Context, nc *nats.Conn, resync time.Duration) error {
+func (k *Live) follow(ctx context.Context, nc *nats.Conn, resync time.Duration) error {
 	pending := make(chan struct{}, 1)
 	sub, err := nc.Subscribe(bus.KBChangedSubject, func(*nats.Msg) {
 		select {
@@ -159,7 +158,7 @@ func (k *Knowledge) follow(ctx context.Context, nc *nats.Conn, resync time.Durat
 		}
 	})
 	if err != nil {
-		return fmt.Errorf("bot: unable to follow knowledge-base changes: %w", err)
+		return fmt.Errorf("kb: unable to follow knowledge-base changes: %w", err)
 	}
 	go func() {
 		defer sub.Unsubscribe()
@@ -199,7 +198,7 @@ func (k *Knowledge) follow(ctx context.Context, nc *nats.Conn, resync time.Durat
 // caught up by the next one or by a restart.
 func AnnounceChange(nc *nats.Conn, what string) error {
 	if err := nc.Publish(bus.KBChangedSubject, []byte(what)); err != nil {
-		return fmt.Errorf("bot: unable to announce a knowledge-base change: %w", err)
+		return fmt.Errorf("kb: unable to announce a knowledge-base change: %w", err)
 	}
 	return nil
 }

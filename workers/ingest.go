@@ -1,7 +1,22 @@
-// Package workers holds surgedesk's JetStream consumers. Store moves
-// accepted inquiries from the stream into SQL; DeadLetters keeps what could
-// not be stored; Deliver POSTs replies (answers, incident follow-ups) queued
-// in SQL.
+// Package workers holds surgedesk's background work, shared between
+// instances through JetStream and SQL:
+//
+//   - Ingest consumes the inquiry stream: it clusters each inquiry, stores
+//     it in batched transactions, queues its replies, and acknowledges
+//     only after the commit, dead-lettering (bus.DeadLetters) what can
+//     never be stored. RestoreClusters and FollowClusters keep every
+//     instance's clusterer in step with SQL and with the others.
+//   - FollowUp queues an incident update for every customer who asked
+//     about it; RunFollowUpOwed catches up on updates a crash left owed.
+//   - Deliver sends the queued replies (instant answers, agents' replies,
+//     follow-ups) through a Channel per reply_url scheme: a signed webhook
+//     POST by default, Slack threads when configured. It leases, retries
+//     with backoff and records each delivery's status in SQL.
+//
+// Each worker's Run blocks until its context ends, then drains:
+//
+//	ingest := workers.NewIngest(b.JetStream, db, clusters, bus.NewDeadLetters(b.JetStream), opts, log, reg)
+//	go ingest.Run(ctx)
 package workers
 
 import (
@@ -21,11 +36,7 @@ import (
 	"github.com/surgedesk/surgedesk/storage"
 )
 
-// StoreConsumer is the durable consumer name every instance shares, so the
-// work is split between them and survives restarts.
-const StoreConsumer = "store"
-
-// inquiryStore is the part of storage the Store worker needs.
+// inquiryStore is the part of storage the Ingest worker needs.
 type inquiryStore interface {
 	StoreInquiries(ctx context.Context, batch []storage.Inquiry, clusters []storage.Cluster) (map[string]bool, error)
 	StoredIDs(ctx context.Context, ids []string) (map[string]bool, error)
@@ -36,8 +47,8 @@ type inquiryStore interface {
 	Ping(ctx context.Context) error
 }
 
-// StoreOptions tune the Store worker.
-type StoreOptions struct {
+// IngestOptions tune the Ingest worker.
+type IngestOptions struct {
 	BatchSize   int           // messages per SQL transaction at most
 	BatchLinger time.Duration // how long a partial batch waits for more
 	MaxAttempts int           // deliveries before a message is dead-lettered
@@ -54,16 +65,16 @@ type StoreOptions struct {
 	SurgeMinCustomers int
 }
 
-// Store consumes the inquiry stream and stores inquiries in batched
+// Ingest consumes the inquiry stream and stores inquiries in batched
 // transactions, acknowledging each message only after its commit.
-type Store struct {
+type Ingest struct {
 	js       jetstream.JetStream
 	db       inquiryStore
 	clusters clusterer
-	opts     StoreOptions
+	opts     IngestOptions
 	log      *slog.Logger
-	metrics  storeMetrics
-	dead     *DeadLetters
+	metrics  ingestMetrics
+	dead     *bus.DeadLetters
 
 	// alerted holds clusters that need no more surge checks; only the
 	// worker's goroutine touches it.
@@ -74,7 +85,7 @@ type Store struct {
 	afterCommit func(n int) bool
 }
 
-type storeMetrics struct {
+type ingestMetrics struct {
 	commit    prometheus.Histogram
 	batchSize prometheus.Histogram
 	stored    prometheus.Counter
@@ -83,9 +94,9 @@ type storeMetrics struct {
 	lag       prometheus.Gauge
 }
 
-// NewStore returns a Store worker; its metrics are registered on reg.
-func NewStore(js jetstream.JetStream, db inquiryStore, clusters clusterer, dead *DeadLetters, opts StoreOptions, log *slog.Logger, reg prometheus.Registerer) *Store {
-	m := storeMetrics{
+// NewIngest returns an Ingest worker; its metrics are registered on reg.
+func NewIngest(js jetstream.JetStream, db inquiryStore, clusters clusterer, dead *bus.DeadLetters, opts IngestOptions, log *slog.Logger, reg prometheus.Registerer) *Ingest {
+	m := ingestMetrics{
 		commit: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name: "surgedesk_store_batch_commit_seconds", Help: "Time to store one batch in SQL, commit included.",
 			Buckets: prometheus.ExponentialBuckets(0.0005, 2, 14),
@@ -96,20 +107,20 @@ func NewStore(js jetstream.JetStream, db inquiryStore, clusters clusterer, dead 
 		}),
 		stored:   prometheus.NewCounter(prometheus.CounterOpts{Name: "surgedesk_stored_total", Help: "Inquiries newly stored in SQL by this instance."}),
 		redeliv:  prometheus.NewCounter(prometheus.CounterOpts{Name: "surgedesk_store_redelivered_total", Help: "Messages delivered more than once (crash or failure before the ack)."}),
-		failures: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "surgedesk_store_errors_total", Help: "Store worker errors by kind."}, []string{"kind"}),
+		failures: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "surgedesk_store_errors_total", Help: "Ingest worker errors by kind."}, []string{"kind"}),
 		lag:      prometheus.NewGauge(prometheus.GaugeOpts{Name: "surgedesk_consumer_lag", Help: "Inquiries accepted but not yet stored (pending plus unacknowledged)."}),
 	}
 	if reg != nil {
 		reg.MustRegister(m.commit, m.batchSize, m.stored, m.redeliv, m.failures, m.lag)
 	}
-	return &Store{js: js, db: db, clusters: clusters, dead: dead, opts: opts, log: log, metrics: m, alerted: map[string]bool{}}
+	return &Ingest{js: js, db: db, clusters: clusters, dead: dead, opts: opts, log: log, metrics: m, alerted: map[string]bool{}}
 }
 
 // Run consumes until ctx is cancelled, then drains: messages already
 // received are stored and acknowledged before Run returns.
-func (s *Store) Run(ctx context.Context) error {
+func (s *Ingest) Run(ctx context.Context) error {
 	cons, err := s.js.CreateOrUpdateConsumer(ctx, bus.InquiryStream, jetstream.ConsumerConfig{
-		Durable:       StoreConsumer,
+		Durable:       bus.InquiryConsumer,
 		Description:   "stores accepted inquiries in SQL",
 		FilterSubject: bus.InquirySubject,
 		AckPolicy:     jetstream.AckExplicitPolicy,
@@ -118,7 +129,7 @@ func (s *Store) Run(ctx context.Context) error {
 		MaxAckPending: s.opts.BatchSize * 8,
 	})
 	if err != nil {
-		return fmt.Errorf("workers: unable to create consumer %s: %w", StoreConsumer, err)
+		return fmt.Errorf("workers: unable to create consumer %s: %w", bus.InquiryConsumer, err)
 	}
 	msgs := make(chan jetstream.Msg, s.opts.BatchSize*2)
 	cc, err := cons.Consume(func(m jetstream.Msg) { msgs <- m },
@@ -172,7 +183,7 @@ func (s *Store) Run(ctx context.Context) error {
 				// Consuming ended without being asked to (the consumer was
 				// deleted, say): an instance that accepts but never stores
 				// must not look healthy.
-				return fmt.Errorf("workers: consumer %s stopped unexpectedly", StoreConsumer)
+				return fmt.Errorf("workers: consumer %s stopped unexpectedly", bus.InquiryConsumer)
 			}
 			return nil
 		}
@@ -180,7 +191,7 @@ func (s *Store) Run(ctx context.Context) error {
 }
 
 // collect adds messages until the batch is full or BatchLinger has passed.
-func (s *Store) collect(batch []jetstream.Msg, msgs <-chan jetstream.Msg) []jetstream.Msg {
+func (s *Ingest) collect(batch []jetstream.Msg, msgs <-chan jetstream.Msg) []jetstream.Msg {
 	var timeout <-chan time.Time
 	for len(batch) < s.opts.BatchSize {
 		select {
@@ -205,41 +216,85 @@ func (s *Store) collect(batch []jetstream.Msg, msgs <-chan jetstream.Msg) []jets
 	return batch
 }
 
-func (s *Store) process(ctx context.Context, stop <-chan struct{}, msgs []jetstream.Msg) {
-	rows := make([]storage.Inquiry, 0, len(msgs))
-	ok := make([]jetstream.Msg, 0, len(msgs))
-	// A second copy of an inquiry in one batch (a redelivery, a keyed
-	// retry past the duplicate window, a replay) is acknowledged with the
-	// batch but neither clustered nor counted.
-	var copies []jetstream.Msg
-	seen := make(map[string]bool, len(msgs))
-	for _, m := range msgs {
-		row, err := decode(m)
-		if err != nil {
-			// A message that cannot be decoded never will be: no retries.
-			s.metrics.failures.WithLabelValues("decode").Inc()
-			s.deadLetter(ctx, m, err)
-			continue
-		}
-		if seen[row.ID] {
-			copies = append(copies, m)
-			continue
-		}
-		seen[row.ID] = true
-		rows = append(rows, row)
-		ok = append(ok, m)
-	}
-	defer func() {
-		for _, m := range copies {
-			s.ack(m)
-		}
-	}()
+// process takes one batch through the pipeline: decode → dedupe → skip
+// stored → assign → commit → queue replies → ack → announce → raise surges.
+// Nothing is acknowledged before it is committed and its replies queued.
+func (s *Ingest) process(ctx context.Context, stop <-chan struct{}, msgs []jetstream.Msg) {
+	rows, ok := s.decodeAll(ctx, msgs)
+	rows, ok, copies := dedupe(rows, ok)
+	defer s.ackAll(copies)
 	rows, ok = s.skipStored(ctx, rows, ok)
 	if len(rows) == 0 {
 		return
 	}
-	// Assigned once per batch: the retries below store the same decision.
+	// Assigned once per batch: a retried commit stores the same decision.
 	clusters := s.assign(rows)
+	inserted, err := s.commit(ctx, stop, rows, ok, clusters)
+	switch {
+	case errors.Is(err, errStopping):
+		return // unacknowledged: redelivered after AckWait
+	case err != nil:
+		s.commitEach(ctx, rows, ok, clusters)
+		return
+	}
+	if s.afterCommit != nil && !s.afterCommit(len(inserted)) {
+		return
+	}
+	// Before the acks: a crash or a failure in between leaves the batch to
+	// be redelivered, and the redelivery (already stored) queues again,
+	// idempotently.
+	if err := s.queueReplies(ctx, rows); err != nil {
+		return
+	}
+	s.ackAll(ok)
+	s.announce(rows, inserted)
+	s.raiseSurges(ctx, rows, inserted)
+}
+
+// decodeAll decodes each message into a row; one that cannot be decoded
+// never will be, so it is dead-lettered at once, with no retries.
+func (s *Ingest) decodeAll(ctx context.Context, msgs []jetstream.Msg) ([]storage.Inquiry, []jetstream.Msg) {
+	rows := make([]storage.Inquiry, 0, len(msgs))
+	ok := make([]jetstream.Msg, 0, len(msgs))
+	for _, m := range msgs {
+		row, err := decode(m)
+		if err != nil {
+			s.metrics.failures.WithLabelValues("decode").Inc()
+			s.deadLetter(ctx, m, err)
+			continue
+		}
+		rows = append(rows, row)
+		ok = append(ok, m)
+	}
+	return rows, ok
+}
+
+// dedupe keeps the first copy of each inquiry in the batch. Later copies
+// (a redelivery, a keyed retry past the duplicate window, a replay) are
+// acknowledged with the batch but neither clustered nor counted.
+func dedupe(rows []storage.Inquiry, msgs []jetstream.Msg) (kept []storage.Inquiry, keptMsgs, copies []jetstream.Msg) {
+	seen := make(map[string]bool, len(rows))
+	kept, keptMsgs = rows[:0:0], msgs[:0:0]
+	for i, row := range rows {
+		if seen[row.ID] {
+			copies = append(copies, msgs[i])
+			continue
+		}
+		seen[row.ID] = true
+		kept, keptMsgs = append(kept, row), append(keptMsgs, msgs[i])
+	}
+	return kept, keptMsgs, copies
+}
+
+// errStopping ends a commit held through a database outage at shutdown.
+var errStopping = errors.New("workers: stopping with the database unreachable")
+
+// commit stores the batch in one transaction. While the database is down
+// (not the messages' fault) it holds the batch, kept ours with InProgress,
+// and retries, so no delivery is spent and nothing is dead-lettered for an
+// outage; it gives up with errStopping when stop closes. Any other error
+// means a row the database refuses: the caller stores them one by one.
+func (s *Ingest) commit(ctx context.Context, stop <-chan struct{}, rows []storage.Inquiry, msgs []jetstream.Msg, clusters []storage.Cluster) (map[string]bool, error) {
 	for outage := 0; ; outage++ {
 		start := time.Now()
 		inserted, err := s.store(ctx, rows, clusters)
@@ -247,50 +302,33 @@ func (s *Store) process(ctx context.Context, stop <-chan struct{}, msgs []jetstr
 			s.metrics.commit.Observe(time.Since(start).Seconds())
 			s.metrics.batchSize.Observe(float64(len(rows)))
 			s.metrics.stored.Add(float64(len(inserted)))
-			if s.afterCommit != nil && !s.afterCommit(len(inserted)) {
-				return
-			}
-			// Before the acks: a crash or a failure in between leaves the
-			// batch to be redelivered, and the redelivery (already stored)
-			// queues again, idempotently.
-			if err := s.sendAnswers(ctx, rows); err != nil {
-				return
-			}
-			for _, m := range ok {
-				s.ack(m)
-			}
-			s.announce(rows, inserted)
-			s.raiseSurges(ctx, rows, inserted)
-			return
+			return inserted, nil
 		}
 		s.metrics.failures.WithLabelValues("batch").Inc()
 		// Keep the batch ours while finding out why: a hanging database
 		// must not let AckWait pass and the batch go to another instance.
-		for _, m := range ok {
-			_ = m.InProgress()
-		}
+		s.inProgress(msgs)
 		perr := s.ping(ctx)
 		if perr == nil {
-			break
+			return nil, err
 		}
-		// The database is down: not the messages' fault. The batch is held
-		// here, kept ours with InProgress, and retried, so no delivery is
-		// spent and nothing is dead-lettered for an outage.
 		if outage == 0 {
-			s.log.Error("database unreachable; holding the batch until it is back", "err", perr, "batch", len(ok))
+			s.log.Error("database unreachable; holding the batch until it is back", "err", perr, "batch", len(msgs))
 		}
 		wait := min(time.Duration(1<<min(outage, 10))*50*time.Millisecond, s.opts.MaxBackoff, s.opts.AckWait/2)
 		select {
 		case <-stop:
-			return // unacknowledged: redelivered after AckWait
+			return nil, errStopping
 		case <-time.After(wait):
 		}
-		for _, m := range ok {
-			_ = m.InProgress()
-		}
+		s.inProgress(msgs)
 	}
-	// Store one by one so a single bad row does not hold back the rest.
-	for i, m := range ok {
+}
+
+// commitEach stores rows one by one so a single bad row does not hold back
+// the rest; each is acknowledged once stored and its replies queued.
+func (s *Ingest) commitEach(ctx context.Context, rows []storage.Inquiry, msgs []jetstream.Msg, clusters []storage.Cluster) {
+	for i, m := range msgs {
 		inserted, err := s.store(ctx, rows[i:i+1], clusters)
 		if err != nil {
 			s.metrics.failures.WithLabelValues("row").Inc()
@@ -298,7 +336,7 @@ func (s *Store) process(ctx context.Context, stop <-chan struct{}, msgs []jetstr
 			continue
 		}
 		s.metrics.stored.Add(float64(len(inserted)))
-		if err := s.sendAnswers(ctx, rows[i:i+1]); err != nil {
+		if err := s.queueReplies(ctx, rows[i:i+1]); err != nil {
 			continue // redelivered, found stored, queued again
 		}
 		s.ack(m)
@@ -306,10 +344,22 @@ func (s *Store) process(ctx context.Context, stop <-chan struct{}, msgs []jetstr
 	}
 }
 
+func (s *Ingest) inProgress(msgs []jetstream.Msg) {
+	for _, m := range msgs {
+		_ = m.InProgress()
+	}
+}
+
+func (s *Ingest) ackAll(msgs []jetstream.Msg) {
+	for _, m := range msgs {
+		s.ack(m)
+	}
+}
+
 // skipStored acknowledges redelivered messages whose inquiry is already
 // stored (a crash or a lost ack after the commit) and returns the rest, so
 // that a redelivery is not clustered a second time in memory.
-func (s *Store) skipStored(ctx context.Context, rows []storage.Inquiry, msgs []jetstream.Msg) ([]storage.Inquiry, []jetstream.Msg) {
+func (s *Ingest) skipStored(ctx context.Context, rows []storage.Inquiry, msgs []jetstream.Msg) ([]storage.Inquiry, []jetstream.Msg) {
 	var again []string
 	for i, m := range msgs {
 		if md, err := m.Metadata(); err == nil && md.NumDelivered > 1 {
@@ -336,7 +386,7 @@ func (s *Store) skipStored(ctx context.Context, rows []storage.Inquiry, msgs []j
 	}
 	// Stored before a crash, perhaps before their answers were queued:
 	// acknowledged only once their answers are.
-	if err := s.sendAnswers(ctx, done); err == nil {
+	if err := s.queueReplies(ctx, done); err == nil {
 		for i, r := range rows {
 			if stored[r.ID] {
 				s.ack(msgs[i])
@@ -347,13 +397,13 @@ func (s *Store) skipStored(ctx context.Context, rows []storage.Inquiry, msgs []j
 }
 
 // store and ping bound each database call well inside AckWait.
-func (s *Store) store(ctx context.Context, rows []storage.Inquiry, clusters []storage.Cluster) (map[string]bool, error) {
+func (s *Ingest) store(ctx context.Context, rows []storage.Inquiry, clusters []storage.Cluster) (map[string]bool, error) {
 	ctx, cancel := context.WithTimeout(ctx, s.callTimeout())
 	defer cancel()
 	return s.db.StoreInquiries(ctx, rows, clusters)
 }
 
-func (s *Store) ping(ctx context.Context) error {
+func (s *Ingest) ping(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, s.callTimeout())
 	defer cancel()
 	return s.db.Ping(ctx)
@@ -361,9 +411,9 @@ func (s *Store) ping(ctx context.Context) error {
 
 // callTimeout lets a failed store and the ping after it both end well
 // within AckWait, so the InProgress that follows arrives in time.
-func (s *Store) callTimeout() time.Duration { return min(30*time.Second, s.opts.AckWait/4) }
+func (s *Ingest) callTimeout() time.Duration { return min(30*time.Second, s.opts.AckWait/4) }
 
-func (s *Store) ack(m jetstream.Msg) {
+func (s *Ingest) ack(m jetstream.Msg) {
 	if md, err := m.Metadata(); err == nil && md.NumDelivered > 1 {
 		s.metrics.redeliv.Inc()
 	}
@@ -373,7 +423,7 @@ func (s *Store) ack(m jetstream.Msg) {
 	}
 }
 
-func (s *Store) retryOrDeadLetter(ctx context.Context, m jetstream.Msg, cause error) {
+func (s *Ingest) retryOrDeadLetter(ctx context.Context, m jetstream.Msg, cause error) {
 	md, err := m.Metadata()
 	if err != nil || int(md.NumDelivered) >= s.opts.MaxAttempts {
 		s.deadLetter(ctx, m, cause)
@@ -384,7 +434,7 @@ func (s *Store) retryOrDeadLetter(ctx context.Context, m jetstream.Msg, cause er
 	_ = m.NakWithDelay(min(delay, s.opts.MaxBackoff))
 }
 
-func (s *Store) deadLetter(ctx context.Context, m jetstream.Msg, cause error) {
+func (s *Ingest) deadLetter(ctx context.Context, m jetstream.Msg, cause error) {
 	if err := s.dead.Add(ctx, m, cause); err != nil {
 		s.log.Error("dead-lettering failed; will retry", "err", err)
 		_ = m.NakWithDelay(s.opts.MaxBackoff)
@@ -396,7 +446,7 @@ func (s *Store) deadLetter(ctx context.Context, m jetstream.Msg, cause error) {
 	}
 }
 
-func (s *Store) watchLag(ctx context.Context, cons jetstream.Consumer) {
+func (s *Ingest) watchLag(ctx context.Context, cons jetstream.Consumer) {
 	t := time.NewTicker(2 * time.Second)
 	defer t.Stop()
 	for {
@@ -409,27 +459,6 @@ func (s *Store) watchLag(ctx context.Context, cons jetstream.Consumer) {
 			}
 		}
 	}
-}
-
-// Pending returns how many inquiries JetStream holds that are not yet
-// stored: not yet delivered plus delivered and unacknowledged.
-func Pending(ctx context.Context, js jetstream.JetStream) (uint64, error) {
-	cons, err := js.Consumer(ctx, bus.InquiryStream, StoreConsumer)
-	if errors.Is(err, jetstream.ErrConsumerNotFound) {
-		info, err := js.Stream(ctx, bus.InquiryStream)
-		if err != nil {
-			return 0, fmt.Errorf("workers: unable to read stream: %w", err)
-		}
-		return info.CachedInfo().State.Msgs, nil
-	}
-	if err != nil {
-		return 0, fmt.Errorf("workers: unable to read consumer: %w", err)
-	}
-	info, err := cons.Info(ctx)
-	if err != nil {
-		return 0, fmt.Errorf("workers: unable to read consumer: %w", err)
-	}
-	return info.NumPending + uint64(info.NumAckPending), nil
 }
 
 func decode(m jetstream.Msg) (storage.Inquiry, error) {
