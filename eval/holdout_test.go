@@ -8,8 +8,8 @@ import (
 func TestHoldOut(t *testing.T) {
 	kbRows := []Example{{Label: "login", Text: "로그인이 안 돼요"}, {Label: "refund", Text: "When is my refund?"}}
 	rows := []Example{
-		{Label: "login", Text: "로그인이  안 돼요"},   // spacing differs: the same phrasing
-		{Label: "login", Text: "로그인 안돼요"},      // another phrasing
+		{Label: "login", Text: "로그인이  안 돼요"},         // spacing differs: the same phrasing
+		{Label: "login", Text: "로그인 안돼요"},            // another phrasing
 		{Label: "other", Text: "when is my REFUND?"}, // case differs, another label: still a KB example
 		{Label: "oos", Text: "날씨 어때요"},
 	}
