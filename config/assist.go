@@ -70,7 +70,7 @@ func defaultAssist() Assist {
 		CacheSize:       100000,
 		BreakerFailures: 5,
 		BreakerCooldown: 30 * time.Second,
-		SemanticWeight:  0.5,
+		SemanticWeight:  0.3,
 	}
 }
 

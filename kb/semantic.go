@@ -24,8 +24,8 @@ type semantic struct {
 // Defaults of a hybrid matcher, tuned with the lexical ones (see
 // docs/assist.md): the blended score sits on the lexical scale.
 const (
-	DefaultHybridThreshold = 0.2
-	DefaultHybridMargin    = 0.07
+	DefaultHybridThreshold = 0.24
+	DefaultHybridMargin    = 0.065
 )
 
 // DefaultHybridOptions returns the tuned hybrid defaults.
