@@ -10,6 +10,7 @@ import (
 	"github.com/surgedesk/surgedesk/assist/assisttest"
 	"github.com/surgedesk/surgedesk/bus/bustest"
 	"github.com/surgedesk/surgedesk/config"
+	"github.com/surgedesk/surgedesk/kb"
 )
 
 func TestClusterSuggestion(t *testing.T) {
@@ -75,6 +76,50 @@ func TestClusterSuggestion(t *testing.T) {
 			fake.SetMode(tc.mode, 5*time.Second)
 			if r := st.do(t, "GET", tc.path, nil, bearer(tc.token)); r.status != tc.status || r.errorCode() != tc.code {
 				t.Fatalf("%d %s; want %d %s", r.status, r.raw, tc.status, tc.code)
+			}
+		})
+	}
+}
+
+// With embeddings configured and the provider slow, down or answering 429,
+// intake answers at once from the lexical matcher, accepts every inquiry,
+// and only redacted text reaches the provider.
+func TestIntakeNeverWaitsForEmbeddings(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		mode assisttest.Mode
+	}{{"slow", assisttest.Slow}, {"down", assisttest.Down}, {"429", assisttest.RateLimited}} {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx := testContext(t)
+			st := newStack(t, ctx, testConfig(), bustest.Embedded(t))
+			fake := assisttest.New()
+			t.Cleanup(fake.Close)
+			fake.SetMode(tc.mode, 10*time.Second)
+			cfg := config.Default().Assist
+			cfg.BaseURL, cfg.EmbeddingModel, cfg.Timeout = fake.URL, "fake", 3*time.Second
+			e := assist.NewEmbedder(assist.NewClient(cfg, "", nil), assist.EmbedderOptions{Model: "fake", BatchSize: 8,
+				Linger: time.Millisecond, QueueSize: 1000, CacheSize: 1000}, st.srv.Log)
+			go e.Run(ctx)
+			st.knowledge.WithVectors(e, cfg.SemanticWeight, kb.DefaultHybridOptions())
+			st.importExampleKB(t, ctx)
+			const n = 20
+			for i := range n {
+				body := fmt.Sprintf(`{"source":"web","customer_id":"c%d","text":"모바일 상품권 결제가 안 돼요 카드번호 4111 1111 1111 1111 (%d)"}`, i, i)
+				start := time.Now()
+				r := st.do(t, "POST", "/v1/inquiries", []byte(body), bearer(intakeToken))
+				if r.status != 202 {
+					t.Fatalf("POST = %d %s", r.status, r.raw)
+				}
+				if d := time.Since(start); d > 2*time.Second {
+					t.Fatalf("intake took %v with the provider %s", d, tc.name)
+				}
+				if answer, _ := r.body["answer"].(map[string]any); answer == nil || answer["incident_id"] != "inc-voucher-platform-down" {
+					t.Fatalf("no lexical answer with the provider %s: %s", tc.name, r.raw)
+				}
+			}
+			st.waitStored(t, ctx, n)
+			if strings.Contains(strings.Join(fake.Received(), "\n"), "4111") {
+				t.Error("the provider received a card number")
 			}
 		})
 	}
