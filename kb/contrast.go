@@ -52,9 +52,23 @@ var (
 	englishTrailing = regexp.MustCompile(`(?i)^(.+?)\s*(?:,|;|\band)\s*not\s+(?:about\s+|the\s+|my\s+)*([^,;.!?]+?)[.!?]*\s*$`)
 )
 
+// contrastMarkers are the words every pattern needs: text without any of
+// them (most inquiries) skips the regular expressions.
+var contrastMarkers = []string{"말고", "아니", "아닙", "대신", "not", "n't", "n’t", "instead", "rather"}
+
+func mayContrast(text string) bool {
+	lower := strings.ToLower(text)
+	for _, m := range contrastMarkers {
+		if strings.Contains(lower, m) {
+			return true
+		}
+	}
+	return false
+}
+
 // FindContrast reports whether text is a contrast and splits it.
 func FindContrast(text string) (Contrast, bool) {
-	if notOnly.MatchString(text) {
+	if !mayContrast(text) || notOnly.MatchString(text) {
 		return Contrast{}, false
 	}
 	for _, re := range koreanContrast {
