@@ -3,6 +3,7 @@ package assist
 import (
 	"container/list"
 	"context"
+	"errors"
 	"log/slog"
 	"sync"
 	"time"
@@ -128,7 +129,13 @@ func (e *Embedder) Run(ctx context.Context) error {
 		}
 		timer.Stop()
 		if err := e.embed(ctx, batch); err != nil && ctx.Err() == nil {
-			e.log.Warn("embeddings not computed; those texts are matched lexically", "texts", len(batch), "err", err)
+			// An open circuit refuses every batch: logged once, when it
+			// opened (the failure before), not once per batch.
+			level := slog.LevelWarn
+			if errors.Is(err, ErrUnavailable) {
+				level = slog.LevelDebug
+			}
+			e.log.Log(ctx, level, "embeddings not computed; those texts are matched lexically", "texts", len(batch), "err", err)
 		}
 		e.mu.Lock()
 		for _, t := range batch {
