@@ -21,6 +21,7 @@ import (
 	"github.com/surgedesk/surgedesk/bus"
 	"github.com/surgedesk/surgedesk/bus/bustest"
 	"github.com/surgedesk/surgedesk/config"
+	"github.com/surgedesk/surgedesk/desk"
 	"github.com/surgedesk/surgedesk/kb"
 	"github.com/surgedesk/surgedesk/signature"
 	"github.com/surgedesk/surgedesk/storage"
@@ -96,21 +97,12 @@ func newStack(t *testing.T, ctx context.Context, cfg config.Config, b *bus.Bus) 
 	if err := knowledge.Follow(wctx, b.Conn); err != nil {
 		t.Fatal(err)
 	}
+	dk := desk.New(desk.Options{Store: db, Clusters: clusters, Conn: b.Conn, Instance: "test-instance",
+		IdleWindow: cfg.Triage.IdleWindow, Log: log})
+	t.Cleanup(dk.Wait)
 	s := New(Options{Config: cfg, Intake: bot.NewIntake(b, bot.Limits{MaxTextBytes: cfg.Intake.MaxTextBytes}, cfg.NATS.PublishTimeout).WithAnswers(knowledge),
 		Store: db, Bus: b, JetStream: b.JetStream, DeadLetters: dead, Clusters: clusters, Knowledge: db, Log: log, Registry: reg,
-		Changed:        func(_ context.Context, what string) { _ = kb.AnnounceChange(b.Conn, what) },
-		ClustersClosed: func(_ context.Context, ids []string) { _ = workers.AnnounceClosed(b.Conn, ids) },
-		ClustersMerged: func(_ context.Context, from, into string) {
-			_ = workers.AnnounceMerge(b.Conn, "test-instance", from, into)
-		},
-		ClusterSplit: func(_ context.Context, from, to string, moved, kept []storage.Inquiry) {
-			_ = workers.AnnounceSplit(b.Conn, "test-instance", from, to, moved, kept)
-		},
-		FollowUp: func(ctx context.Context, id string, u kb.Update) {
-			if _, err := workers.FollowUp(ctx, db, id, u); err != nil {
-				t.Errorf("FollowUp: %v", err)
-			}
-		}})
+		Desk: dk})
 	hs := httptest.NewServer(s)
 	t.Cleanup(hs.Close)
 	return &stack{url: hs.URL, bus: b, db: db, srv: s, log: &logs, knowledge: knowledge}

@@ -55,8 +55,14 @@ func TestFollowUpsQueuedOncePerCustomerPerUpdate(t *testing.T) {
 			t.Fatalf("update %d = %d %s", i, r.status, r.raw)
 		}
 	}
+	// Follow-ups are queued in the background once an update is committed
+	// (desk.UpdateIncident); wait for them.
+	all := notifications()
+	for deadline := time.Now().Add(20 * time.Second); len(all) < 10 && time.Now().Before(deadline); all = notifications() {
+		time.Sleep(20 * time.Millisecond)
+	}
 	followUps := map[string]map[float64]string{} // customer -> version -> text
-	for _, n := range notifications() {
+	for _, n := range all {
 		if n["kind"] != "followup" {
 			continue
 		}

@@ -2,7 +2,6 @@ package web
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"errors"
 	"io"
@@ -57,12 +56,6 @@ func decodeJSON(w http.ResponseWriter, r *http.Request, v any) *apiError {
 	return nil
 }
 
-func (s *Server) changed(r *http.Request, what string) {
-	if s.Changed != nil {
-		s.Changed(r.Context(), what)
-	}
-}
-
 func (s *Server) getIncidents(w http.ResponseWriter, r *http.Request) {
 	list, err := s.Knowledge.Incidents(r.Context(), r.URL.Query().Get("active") == "true")
 	if err != nil {
@@ -78,12 +71,11 @@ func (s *Server) postIncident(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, aerr)
 		return
 	}
-	created, err := s.Knowledge.CreateIncident(r.Context(), actor(r), inc)
+	created, err := s.Desk.DeclareIncident(r.Context(), actor(r), inc)
 	if err != nil {
 		s.kbError(w, err, "incident")
 		return
 	}
-	s.changed(r, "incident:"+created.ID)
 	writeJSON(w, http.StatusCreated, created)
 }
 
@@ -112,35 +104,12 @@ func (s *Server) postIncidentUpdate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	id := r.PathValue("id")
-	added, err := s.Knowledge.AddIncidentUpdate(r.Context(), actor(r), id, u)
+	added, err := s.Desk.UpdateIncident(r.Context(), actor(r), id, u)
 	if err != nil {
 		s.kbError(w, err, "incident")
 		return
 	}
-	s.changed(r, "incident:"+id)
-	// The update is committed: what follows must happen even if the client
-	// goes away now.
-	ctx := context.WithoutCancel(r.Context())
-	if s.FollowUp != nil {
-		s.FollowUp(ctx, id, added)
-	}
-	if added.Status == kb.Resolved {
-		s.closeClusters(ctx, id)
-	}
-	writeJSON(w, http.StatusCreated, added)
-}
-
-// closeClusters closes a resolved incident's clusters, so that later
-// inquiries start afresh, in SQL and on every instance.
-func (s *Server) closeClusters(ctx context.Context, incidentID string) {
-	ids, err := s.Knowledge.CloseClustersOfIncident(ctx, incidentID)
-	if err != nil {
-		s.Log.Error("closing the clusters of a resolved incident", "incident", incidentID, "err", err)
-		return
-	}
-	if s.ClustersClosed != nil {
-		s.ClustersClosed(ctx, ids)
-	}
+	writeJSON(w, http.StatusCreated, added.Update)
 }
 
 type volumeBucket struct {
@@ -204,12 +173,11 @@ func (s *Server) postAnswer(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, aerr)
 		return
 	}
-	created, err := s.Knowledge.CreateAnswer(r.Context(), actor(r), a)
+	created, err := s.Desk.CreateAnswer(r.Context(), actor(r), a)
 	if err != nil {
 		s.kbError(w, err, "answer")
 		return
 	}
-	s.changed(r, "answer:"+created.ID)
 	writeJSON(w, http.StatusCreated, created)
 }
 
@@ -234,12 +202,11 @@ func (s *Server) putAnswer(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	a.ID = id
-	updated, err := s.Knowledge.UpdateAnswer(r.Context(), actor(r), a)
+	updated, err := s.Desk.UpdateAnswer(r.Context(), actor(r), a)
 	if err != nil {
 		s.kbError(w, err, "answer")
 		return
 	}
-	s.changed(r, "answer:"+id)
 	writeJSON(w, http.StatusOK, updated)
 }
 
@@ -269,17 +236,9 @@ func (s *Server) importKB(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, newError(http.StatusBadRequest, "invalid_yaml", trimPrefixes(err.Error())))
 		return
 	}
-	if err := s.Knowledge.ImportKB(r.Context(), actor(r), d); err != nil {
+	if err := s.Desk.ImportKB(r.Context(), actor(r), d); err != nil {
 		s.kbError(w, err, "knowledge base")
 		return
-	}
-	s.changed(r, "kb")
-	// An import may resolve incidents; closing is idempotent.
-	ctx := context.WithoutCancel(r.Context())
-	for _, inc := range d.Incidents {
-		if inc.Status == kb.Resolved {
-			s.closeClusters(ctx, inc.ID)
-		}
 	}
 	writeJSON(w, http.StatusOK, map[string]int{"incidents": len(d.Incidents), "answers": len(d.Answers)})
 }

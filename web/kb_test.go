@@ -1,12 +1,15 @@
 package web
 
 import (
-	"context"
 	"os"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
+	"github.com/nats-io/nats.go"
+
+	"github.com/surgedesk/surgedesk/bus"
 	"github.com/surgedesk/surgedesk/bus/bustest"
 )
 
@@ -15,7 +18,18 @@ func TestIncidentLifecycleOverHTTP(t *testing.T) {
 	st := newStack(t, ctx, testConfig(), bustest.Embedded(t))
 	var mu sync.Mutex
 	var changes []string
-	st.srv.Changed = func(_ context.Context, what string) { mu.Lock(); changes = append(changes, what); mu.Unlock() }
+	sub, err := st.bus.Conn.Subscribe(bus.KBChangedSubject, func(m *nats.Msg) {
+		mu.Lock()
+		changes = append(changes, string(m.Data))
+		mu.Unlock()
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sub.Unsubscribe()
+	if err := st.bus.Conn.Flush(); err != nil {
+		t.Fatal(err)
+	}
 
 	declare := `{"id":"inc-login","title_ko":"이벤트 중 앱 로그인 실패","title_en":"App login failures","severity":"major","components":["app"]}`
 	cases := []struct {
@@ -66,6 +80,20 @@ func TestIncidentLifecycleOverHTTP(t *testing.T) {
 	entries, _ := audit.body["audit"].([]any)
 	if len(entries) != 3 || !strings.Contains(audit.raw, `"actor":"kim.manager"`) || !strings.Contains(audit.raw, "incident.resolve") {
 		t.Errorf("audit = %s", audit.raw)
+	}
+	// Announced over NATS, as every instance hears them.
+	if err := st.bus.Conn.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		mu.Lock()
+		n := len(changes)
+		mu.Unlock()
+		if n >= 5 || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 	mu.Lock()
 	if len(changes) != 5 { // declare, 2 updates, create and replace the answer

@@ -6,11 +6,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/surgedesk/surgedesk/desk"
 	"github.com/surgedesk/surgedesk/storage"
 )
-
-// claimLease is how long an agent's claim on a queue item lasts unless renewed.
-const claimLease = 10 * time.Minute
 
 type queueItem struct {
 	clusterResponse
@@ -30,7 +28,7 @@ func (s *Server) getQueue(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	now := time.Now()
-	queue, err := s.Store.Queue(r.Context(), now, s.Config.Triage.IdleWindow, 3)
+	queue, err := s.Desk.Queue(r.Context(), 3)
 	if err != nil {
 		s.Log.Error("queue", "err", err)
 		s.writeError(w, newError(http.StatusInternalServerError, "internal", "unable to read the queue"))
@@ -43,7 +41,7 @@ func (s *Server) getQueue(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{"items": items})
 }
 
-func (s *Server) queueItem(q storage.QueueItem, now time.Time) queueItem {
+func (s *Server) queueItem(q desk.QueueItem, now time.Time) queueItem {
 	item := queueItem{clusterResponse: s.toClusterResponse(q.Cluster, now), Answered: q.IncidentID != "",
 		Priority: q.Priority, Urgent: q.Urgent}
 	// The counts the priority was computed from: SQL's, the same on every
@@ -62,9 +60,7 @@ func (s *Server) queueItem(q storage.QueueItem, now time.Time) queueItem {
 }
 
 func (s *Server) claimQueueItem(w http.ResponseWriter, r *http.Request) {
-	now := time.Now()
-	until := now.Add(claimLease)
-	err := s.Store.ClaimCluster(r.Context(), actor(r), r.PathValue("cluster"), now.UnixMilli(), until.UnixMilli())
+	until, err := s.Desk.Claim(r.Context(), actor(r), r.PathValue("cluster"))
 	if s.queueError(w, err) {
 		return
 	}
@@ -73,11 +69,8 @@ func (s *Server) claimQueueItem(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) resolveQueueItem(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("cluster")
-	if s.queueError(w, s.Store.ResolveCluster(r.Context(), actor(r), id)) {
+	if s.queueError(w, s.Desk.Resolve(r.Context(), actor(r), id)) {
 		return
-	}
-	if s.ClustersClosed != nil {
-		s.ClustersClosed(r.Context(), []string{id})
 	}
 	writeJSON(w, http.StatusOK, map[string]string{"cluster_id": id, "status": storage.ClusterClosed})
 }
@@ -90,16 +83,8 @@ func (s *Server) linkCluster(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, aerr)
 		return
 	}
-	if body.IncidentID == "" {
-		s.writeError(w, newError(http.StatusBadRequest, "missing_field", "incident_id is required"))
-		return
-	}
-	if _, err := s.Knowledge.Incident(r.Context(), body.IncidentID); err != nil {
-		s.kbError(w, err, "incident")
-		return
-	}
 	id := r.PathValue("id")
-	if s.queueError(w, s.Store.LinkCluster(r.Context(), actor(r), id, body.IncidentID)) {
+	if s.queueError(w, s.Desk.Link(r.Context(), actor(r), id, body.IncidentID)) {
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]string{"cluster_id": id, "incident_id": body.IncidentID})
@@ -116,26 +101,14 @@ func (s *Server) replyToQueueItem(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, aerr)
 		return
 	}
-	body.Text = strings.TrimSpace(body.Text)
-	switch {
-	case body.Text == "":
-		s.writeError(w, newError(http.StatusBadRequest, "missing_field", "text is required"))
-		return
-	case len(body.Text) > 4000:
-		s.writeError(w, newError(http.StatusBadRequest, "invalid_field", "text is longer than 4000 bytes"))
-		return
-	}
 	id := r.PathValue("cluster")
-	queued, err := s.Store.ReplyToCluster(r.Context(), actor(r), id, body.Text)
+	queued, err := s.Desk.Reply(r.Context(), actor(r), id, body.Text)
 	if errors.Is(err, storage.ErrExists) {
 		s.writeError(w, newError(http.StatusConflict, "exists", "this cluster was already replied to"))
 		return
 	}
 	if s.queueError(w, err) {
 		return
-	}
-	if s.Kick != nil {
-		s.Kick()
 	}
 	writeJSON(w, http.StatusAccepted, map[string]any{"cluster_id": id, "queued": queued})
 }
@@ -164,6 +137,12 @@ func (s *Server) queueError(w http.ResponseWriter, err error) bool {
 	switch {
 	case err == nil:
 		return false
+	case errors.Is(err, desk.ErrMissing):
+		s.writeError(w, newError(http.StatusBadRequest, "missing_field", err.Error()))
+	case errors.Is(err, desk.ErrInvalid):
+		s.writeError(w, newError(http.StatusBadRequest, "invalid_field", err.Error()))
+	case errors.Is(err, desk.ErrNoIncident):
+		s.writeError(w, newError(http.StatusNotFound, "not_found", "no such incident"))
 	case errors.Is(err, storage.ErrClaimed):
 		s.writeError(w, newError(http.StatusConflict, "claimed", trimPrefixes(err.Error())))
 	case errors.Is(err, storage.ErrNotFound):

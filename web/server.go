@@ -17,6 +17,7 @@ import (
 	"github.com/surgedesk/surgedesk/bot"
 	"github.com/surgedesk/surgedesk/bus"
 	"github.com/surgedesk/surgedesk/config"
+	"github.com/surgedesk/surgedesk/desk"
 	"github.com/surgedesk/surgedesk/kb"
 	"github.com/surgedesk/surgedesk/storage"
 	"github.com/surgedesk/surgedesk/triage"
@@ -30,41 +31,24 @@ type inquiryReader interface {
 	OpenClusters(ctx context.Context, since int64, limit int) ([]storage.Cluster, error)
 	InquiriesByCluster(ctx context.Context, clusterID string, limit int) ([]storage.Inquiry, error)
 	Alerts(ctx context.Context, status string, limit int) ([]storage.Alert, error)
-	Queue(ctx context.Context, now time.Time, idle time.Duration, samples int) ([]storage.QueueItem, error)
-	ClaimCluster(ctx context.Context, agent, clusterID string, now, until int64) error
-	ResolveCluster(ctx context.Context, agent, clusterID string) error
-	LinkCluster(ctx context.Context, actor, clusterID, incidentID string) error
-	ReplyToCluster(ctx context.Context, agent, clusterID, text string) (int, error)
 	ClusterReply(ctx context.Context, clusterID string) (storage.Reply, []storage.Delivery, error)
-	MergeCluster(ctx context.Context, agent, from, into string, now int64) (storage.Cluster, int, error)
-	SplitCluster(ctx context.Context, agent, from, newID string, ids []string, now int64) (storage.Cluster, error)
 	Ping(ctx context.Context) error
 }
 
-// liveClusters is the in-memory clusterer, which alone knows recent rates,
-// and which merges and splits change at once on this instance.
+// liveClusters is the in-memory clusterer, which alone knows recent rates.
 type liveClusters interface {
 	Cluster(id string) (triage.Cluster, bool)
-	NewID() string
-	Merge(from, into string)
-	Split(from, to string, moved, kept []triage.Item)
 }
 
-// knowledgeStore is the part of storage the knowledge-base API needs.
+// knowledgeStore is the part of storage the knowledge-base API reads.
 type knowledgeStore interface {
-	CreateIncident(ctx context.Context, actor string, inc kb.Incident) (kb.Incident, error)
 	Incident(ctx context.Context, id string) (kb.Incident, error)
 	Incidents(ctx context.Context, activeOnly bool) ([]kb.Incident, error)
 	IncidentUpdates(ctx context.Context, id string) ([]kb.Update, error)
-	AddIncidentUpdate(ctx context.Context, actor, incidentID string, u kb.Update) (kb.Update, error)
-	CreateAnswer(ctx context.Context, actor string, a kb.Answer) (kb.Answer, error)
-	UpdateAnswer(ctx context.Context, actor string, a kb.Answer) (kb.Answer, error)
 	Answer(ctx context.Context, id string) (kb.Answer, error)
 	Answers(ctx context.Context) ([]kb.Answer, error)
-	ImportKB(ctx context.Context, actor string, d kb.Document) error
 	ExportKB(ctx context.Context) (kb.Document, error)
 	AuditEntries(ctx context.Context, subject string, limit int) ([]storage.AuditEntry, error)
-	CloseClustersOfIncident(ctx context.Context, incidentID string) ([]string, error)
 	DeliveriesByIncident(ctx context.Context, incidentID string, limit int) ([]storage.Delivery, error)
 	IncidentVolume(ctx context.Context, incidentID string, bucketMS, since int64) ([]storage.VolumeBucket, error)
 }
@@ -105,18 +89,8 @@ type Options struct {
 	DeadLetters *bus.DeadLetters
 	Clusters    liveClusters
 	Knowledge   knowledgeStore
-	// Changed tells every instance that the knowledge base changed.
-	Changed func(ctx context.Context, what string)
-	// ClustersClosed tells every instance to close clusters in memory.
-	ClustersClosed func(ctx context.Context, ids []string)
-	// ClustersMerged and ClusterSplit tell the other instances' clusterers
-	// about an agent's merge or split (this one's is changed directly).
-	ClustersMerged func(ctx context.Context, from, into string)
-	ClusterSplit   func(ctx context.Context, from, to string, moved, kept []storage.Inquiry)
-	// FollowUp queues an incident update for the customers who asked.
-	FollowUp func(ctx context.Context, incidentID string, u kb.Update)
-	// Kick wakes the outbound sender after deliveries are queued.
-	Kick func()
+	// Desk runs the agents' and managers' actions.
+	Desk *desk.Desk
 	// Slack serves /slack/*; nil answers them 404 slack_disabled.
 	Slack slackApp
 	// Suggester drafts titles and replies with the chat model; nil answers

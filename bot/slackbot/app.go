@@ -16,13 +16,11 @@ import (
 	"context"
 	"log/slog"
 	"slices"
-	"sync"
 	"time"
 
 	"github.com/surgedesk/surgedesk/bot"
 	"github.com/surgedesk/surgedesk/config"
-	"github.com/surgedesk/surgedesk/kb"
-	"github.com/surgedesk/surgedesk/storage"
+	"github.com/surgedesk/surgedesk/desk"
 )
 
 // Source is the inquiry source of Slack messages.
@@ -32,14 +30,11 @@ const Source = bot.SlackSource
 type Options struct {
 	Config config.Slack
 	Intake *bot.Intake
-	Store  *storage.Storage
+	Store  Store
+	// Desk runs the agents' and managers' actions, for the buttons, the
+	// modals and the slash command alike.
+	Desk   *desk.Desk
 	Sender *Sender
-	// Changed tells every instance that the knowledge base changed.
-	Changed func(ctx context.Context, what string)
-	// ClustersClosed tells every instance to close clusters in memory.
-	ClustersClosed func(ctx context.Context, ids []string)
-	// FollowUp queues an incident update for the customers who asked.
-	FollowUp func(ctx context.Context, incidentID string, u kb.Update)
 	// Kick wakes the delivery worker after deliveries are queued.
 	Kick func()
 	// Owner names this instance in SQL leases; it must differ between
@@ -57,9 +52,6 @@ type Options struct {
 // App handles Slack's events, interactions and commands.
 type App struct {
 	Options
-	// background is work that outlives the request that started it (such
-	// as queuing follow-ups); Run waits for it before returning.
-	background sync.WaitGroup
 	// afterQueueRead, when set (tests), runs in a board tick between its
 	// reads of the queue and of the messages.
 	afterQueueRead func()
@@ -74,15 +66,6 @@ func New(o Options) *App {
 		if *f == nil {
 			*f = func() {}
 		}
-	}
-	if o.Changed == nil {
-		o.Changed = func(context.Context, string) {}
-	}
-	if o.ClustersClosed == nil {
-		o.ClustersClosed = func(context.Context, []string) {}
-	}
-	if o.FollowUp == nil {
-		o.FollowUp = func(context.Context, string, kb.Update) {}
 	}
 	return &App{Options: o}
 }
@@ -102,8 +85,6 @@ func (a *App) Run(ctx context.Context) error {
 		go func() { errc <- a.runSocket(ctx) }()
 	}
 	if n == 0 {
-		// Nothing runs in the background of its own, but requests may
-		// still start work (follow-ups) that shutdown must wait for.
 		<-ctx.Done()
 	}
 	var first error
@@ -118,7 +99,6 @@ func (a *App) Run(ctx context.Context) error {
 			first = err
 		}
 	}
-	a.background.Wait()
 	return first
 }
 

@@ -11,6 +11,7 @@ import (
 
 	"github.com/slack-go/slack"
 
+	"github.com/surgedesk/surgedesk/desk"
 	"github.com/surgedesk/surgedesk/kb"
 	"github.com/surgedesk/surgedesk/storage"
 )
@@ -37,7 +38,7 @@ const (
 
 // boardItem is one cluster as the board shows it.
 type boardItem struct {
-	storage.QueueItem
+	desk.QueueItem
 	Reply    *storage.Reply
 	Incident string // the linked incident's title, when known
 }

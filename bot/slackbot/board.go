@@ -13,6 +13,7 @@ import (
 
 	"github.com/slack-go/slack"
 
+	"github.com/surgedesk/surgedesk/desk"
 	"github.com/surgedesk/surgedesk/storage"
 	"github.com/surgedesk/surgedesk/triage"
 )
@@ -250,7 +251,7 @@ func (b *board) finalise(ctx context.Context, msgs map[string]storage.SlackMessa
 		} else if err != nil {
 			return err
 		}
-		it := boardItem{QueueItem: storage.QueueItem{Cluster: c}}
+		it := boardItem{QueueItem: desk.QueueItem{Cluster: c}}
 		final := it.done(c.LastSeen < since)
 		if final == "" {
 			// Still open, out of the top BoardSize: it stays as it was
@@ -274,7 +275,7 @@ func (b *board) finalise(ctx context.Context, msgs map[string]storage.SlackMessa
 // triage.Priority: the clusters of at least BoardMinInquiries, at most
 // BoardSize of them, plus those already on the board and still open.
 func (a *App) boardItems(ctx context.Context, now time.Time) ([]boardItem, error) {
-	queue, err := a.Store.Queue(ctx, now, a.idleWindow(), 3)
+	queue, err := a.Desk.Queue(ctx, 3)
 	if err != nil {
 		return nil, err
 	}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/surgedesk/surgedesk/bot/slackbot/slackfake"
 	"github.com/surgedesk/surgedesk/config"
+	"github.com/surgedesk/surgedesk/desk"
 	"github.com/surgedesk/surgedesk/storage"
 )
 
@@ -368,18 +369,18 @@ func TestClusterBlocks(t *testing.T) {
 		wantNot     []string
 		wantButtons int
 	}{
-		{"live", boardItem{QueueItem: storage.QueueItem{Cluster: base, Recent: storage.Recent{Last5m: 4, Last15m: 7}}},
+		{"live", boardItem{QueueItem: desk.QueueItem{Cluster: base, Recent: storage.Recent{Last5m: 4, Last15m: 7}}},
 			"", []string{"*결제 오류*", "12 inquiries · 9 customers · 4 in 5 min · 7 in 15 min"}, nil, 4},
-		{"customers cannot mention the channel", boardItem{QueueItem: storage.QueueItem{Cluster: base, Samples: []storage.Inquiry{{Text: "<!channel> 환불 & 결제"}, {Text: "<!channel> 환불 & 결제"}}}},
+		{"customers cannot mention the channel", boardItem{QueueItem: desk.QueueItem{Cluster: base, Samples: []storage.Inquiry{{Text: "<!channel> 환불 & 결제"}, {Text: "<!channel> 환불 & 결제"}}}},
 			"", []string{"&lt;!channel&gt; 환불 &amp; 결제"}, []string{"<!channel>"}, 4},
-		{"claimed", boardItem{QueueItem: storage.QueueItem{Cluster: claimed}}, "", []string{"Claimed by <@UKIM> until <!date^"}, nil, 4},
-		{"claim expired", boardItem{QueueItem: storage.QueueItem{Cluster: expired}}, "", nil, []string{"Claimed"}, 4},
-		{"linked and replied", boardItem{QueueItem: storage.QueueItem{Cluster: storage.Cluster{ID: "cl-2", Representative: "앱이 안 열려요", IncidentID: "inc-1", Status: storage.ClusterOpen}},
+		{"claimed", boardItem{QueueItem: desk.QueueItem{Cluster: claimed}}, "", []string{"Claimed by <@UKIM> until <!date^"}, nil, 4},
+		{"claim expired", boardItem{QueueItem: desk.QueueItem{Cluster: expired}}, "", nil, []string{"Claimed"}, 4},
+		{"linked and replied", boardItem{QueueItem: desk.QueueItem{Cluster: storage.Cluster{ID: "cl-2", Representative: "앱이 안 열려요", IncidentID: "inc-1", Status: storage.ClusterOpen}},
 			Incident: "앱 장애", Reply: &storage.Reply{By: "api:lee", Text: "복구되었습니다"}},
 			"", []string{"*앱이 안 열려요*", "Incident `inc-1` 앱 장애", "Replied to all by api:lee: 복구되었습니다"}, nil, 4},
-		{"resolved", boardItem{QueueItem: storage.QueueItem{Cluster: claimed}}, boardItem{QueueItem: storage.QueueItem{Cluster: storage.Cluster{Status: storage.ClusterClosed}}}.done(false),
+		{"resolved", boardItem{QueueItem: desk.QueueItem{Cluster: claimed}}, boardItem{QueueItem: desk.QueueItem{Cluster: storage.Cluster{Status: storage.ClusterClosed}}}.done(false),
 			[]string{"~결제 오류~", "Resolved"}, []string{"Claimed", "in 5 min"}, 0},
-		{"merged", boardItem{QueueItem: storage.QueueItem{Cluster: merged}}, boardItem{QueueItem: storage.QueueItem{Cluster: merged}}.done(false), []string{"Done (merged)"}, nil, 0},
+		{"merged", boardItem{QueueItem: desk.QueueItem{Cluster: merged}}, boardItem{QueueItem: desk.QueueItem{Cluster: merged}}.done(false), []string{"Done (merged)"}, nil, 0},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -658,7 +659,7 @@ func (h *harness) boardCallsTS(method, ts string) []slackfake.Call {
 
 func TestBoardFallbackTextEscaped(t *testing.T) {
 	const hostile = "<!channel> 환불 <https://evil.example|click> & co"
-	_, cluster := clusterBlocks(boardItem{QueueItem: storage.QueueItem{Cluster: storage.Cluster{ID: "c1",
+	_, cluster := clusterBlocks(boardItem{QueueItem: desk.QueueItem{Cluster: storage.Cluster{ID: "c1",
 		Representative: hostile, Status: storage.ClusterOpen}}}, "", time.Now())
 	_, alert := alertBlocks(storage.Alert{ClusterID: "c1", Representative: hostile, Status: storage.AlertOpen})
 	for name, text := range map[string]string{"cluster": cluster, "alert": alert} {

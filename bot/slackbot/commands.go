@@ -148,14 +148,13 @@ func (a *App) cmdDeclare(ctx context.Context, cmd slack.SlashCommand, args strin
 	if ko == "" && en == "" {
 		return cmdEphemeral("The incident needs a title.\n" + usage), nil
 	}
-	inc, err := a.Store.CreateIncident(ctx, Actor(cmd.UserID), kb.Incident{TitleKO: ko, TitleEN: en, Severity: severity})
+	inc, err := a.Desk.DeclareIncident(ctx, Actor(cmd.UserID), kb.Incident{TitleKO: ko, TitleEN: en, Severity: severity})
 	if errors.Is(err, kb.ErrInvalid) {
 		return cmdEphemeral("Not declared: " + escape(cmdUserMessage(err)) + "\n" + usage), nil
 	}
 	if err != nil {
 		return slack.Msg{}, err
 	}
-	a.Changed(context.WithoutCancel(ctx), "incident:"+inc.ID)
 	return a.cmdAnnounce(cmd, fmt.Sprintf("<@%s> declared incident `%s` (%s): *%s*\nStatus: %s. Post updates with `%s update %s <status> <text>`.",
 		cmd.UserID, inc.ID, inc.Severity, escape(cmdTitles(inc)), cmdStatusName(inc.Status), a.Config.Command, inc.ID)), nil
 }
@@ -204,7 +203,7 @@ func (a *App) cmdUpdate(ctx context.Context, cmd slack.SlashCommand, args string
 		}
 		u.TextKO, u.TextEN = "문제가 해결되었습니다. 이용에 불편을 드려 죄송합니다.", "The problem is resolved. We apologise for the inconvenience."
 	}
-	added, err := a.Store.AddIncidentUpdate(ctx, Actor(cmd.UserID), id, u)
+	added, err := a.Desk.UpdateIncident(ctx, Actor(cmd.UserID), id, u)
 	switch {
 	case errors.Is(err, storage.ErrNotFound):
 		return cmdEphemeral(fmt.Sprintf("There is no incident `%s`. `%s status` lists the active ones.", escape(id), c)), nil
@@ -213,23 +212,12 @@ func (a *App) cmdUpdate(ctx context.Context, cmd slack.SlashCommand, args string
 	case err != nil:
 		return slack.Msg{}, err
 	}
-	// The update is committed: what follows must happen even if Slack
-	// gives up on the request now (as web's postIncidentUpdate does).
-	ctx = context.WithoutCancel(ctx)
-	a.Changed(ctx, "incident:"+id)
-	// Queuing a follow-up for every customer of a big incident takes
-	// seconds, and Slack gives up on a command after three (a manager who
-	// then runs it again would send everyone a second update).
-	a.background.Go(func() { a.FollowUp(ctx, id, added) })
+	// The follow-ups are queued in the background (desk.UpdateIncident):
+	// Slack gives up on a command after three seconds, and a manager who
+	// then ran it again would send everyone a second update.
 	closed := ""
-	if added.Status == kb.Resolved {
-		ids, err := a.Store.CloseClustersOfIncident(ctx, id)
-		if err != nil {
-			a.Log.Error("closing the clusters of a resolved incident", "incident", id, "err", err)
-		} else {
-			a.ClustersClosed(ctx, ids)
-			closed = fmt.Sprintf("\n%s closed in the queue.", cmdCount(len(ids), "cluster"))
-		}
+	if added.Status == kb.Resolved && added.Closed != nil {
+		closed = fmt.Sprintf("\n%s closed in the queue.", cmdCount(len(added.Closed), "cluster"))
 	}
 	verb := "updated"
 	if added.Status == kb.Resolved {
@@ -237,7 +225,7 @@ func (a *App) cmdUpdate(ctx context.Context, cmd slack.SlashCommand, args string
 	}
 	text := fmt.Sprintf("<@%s> %s incident `%s` — update %d, %s%s\n>%s%s\nFollow-ups are on their way to every customer who asked about it.",
 		cmd.UserID, verb, id, added.Version, cmdStatusName(added.Status), cmdETA(added.ETA),
-		strings.ReplaceAll(escape(cmdUpdateText(added)), "\n", "\n>"), closed)
+		strings.ReplaceAll(escape(cmdUpdateText(added.Update)), "\n", "\n>"), closed)
 	return a.cmdAnnounce(cmd, text), nil
 }
 
@@ -360,7 +348,7 @@ const cmdQueueShown = 10
 
 func (a *App) cmdQueue(ctx context.Context) (slack.Msg, error) {
 	now := a.Now()
-	ranked, err := a.Store.Queue(ctx, now, a.idleWindow(), 3)
+	ranked, err := a.Desk.Queue(ctx, 3)
 	if err != nil {
 		return slack.Msg{}, err
 	}

@@ -357,12 +357,11 @@ func TestAnswerAndFollowUpInThread(t *testing.T) {
 
 	u := kb.Update{Status: kb.Monitoring, TextKO: "인증 서버 증설을 마치고 모니터링 중입니다.", TextEN: "Capacity added; monitoring.",
 		CreatedAt: time.Now(), Author: "ops-kim"}
-	added, err := h.db.AddIncidentUpdate(h.ctx, "test", "inc-app-login-event", u)
+	updated, err := h.app.Desk.UpdateIncident(h.ctx, "test", "inc-app-login-event", u)
 	if err != nil {
 		t.Fatal(err)
 	}
-	h.app.Changed(h.ctx, "incident:inc-app-login-event")
-	h.app.FollowUp(h.ctx, "inc-app-login-event", added)
+	added := updated.Update
 	inc, err := h.db.Incident(h.ctx, "inc-app-login-event")
 	if err != nil {
 		t.Fatal(err)

@@ -16,6 +16,7 @@ import (
 	"github.com/surgedesk/surgedesk/bus"
 	"github.com/surgedesk/surgedesk/bus/bustest"
 	"github.com/surgedesk/surgedesk/config"
+	"github.com/surgedesk/surgedesk/desk"
 	"github.com/surgedesk/surgedesk/kb"
 	"github.com/surgedesk/surgedesk/storage"
 	"github.com/surgedesk/surgedesk/storage/storagetest"
@@ -88,27 +89,17 @@ func newHarness(t *testing.T, edit func(*config.Slack)) *harness {
 	if err := knowledge.Load(ctx); err != nil {
 		t.Fatal(err)
 	}
+	dk := desk.New(desk.Options{Store: db, Clusters: clusters, Conn: b.Conn, Instance: "test", Kick: deliver.Kick, Log: log})
 	app := New(Options{
 		Config: cfg, Intake: bot.NewIntake(b, bot.Limits{MaxTextBytes: 8 << 10}, 2*time.Second).WithAnswers(knowledge),
 		Store: db, Sender: sender, Owner: "test", Log: log, Kick: deliver.Kick,
-		Changed: func(_ context.Context, what string) { _ = kb.AnnounceChange(b.Conn, what) },
-		ClustersClosed: func(_ context.Context, ids []string) {
-			for _, id := range ids {
-				clusters.Close(id)
-			}
-		},
-		FollowUp: func(ctx context.Context, id string, u kb.Update) {
-			if _, err := workers.FollowUp(ctx, db, id, u); err != nil {
-				t.Errorf("FollowUp: %v", err)
-			}
-			deliver.Kick()
-		},
+		Desk: dk,
 	})
 	var wg sync.WaitGroup
 	wg.Go(func() { _ = store.Run(wctx) })
 	wg.Go(func() { _ = deliver.Run(wctx) })
 	wg.Go(func() { _ = app.Run(wctx) })
-	t.Cleanup(func() { stop(); wg.Wait() })
+	t.Cleanup(func() { stop(); wg.Wait(); dk.Wait() })
 
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /slack/events", app.Events)

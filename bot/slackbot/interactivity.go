@@ -7,23 +7,17 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"strings"
-	"time"
 
 	"github.com/slack-go/slack"
 
-	"github.com/surgedesk/surgedesk/kb"
+	"github.com/surgedesk/surgedesk/desk"
 	"github.com/surgedesk/surgedesk/storage"
 )
 
-// claimLease is how long a claim lasts unless renewed, as in the HTTP API.
-const claimLease = 10 * time.Minute
-
-// maxReply bounds a reply to all in bytes, as in the HTTP API
-// (POST /v1/queue/{cluster}/reply). The modal's input also stops at
-// maxReplyChars characters, Slack's most; a reply of Korean text reaches
-// maxReply bytes first, and the modal then says so.
-const maxReply = 4000
+// maxReply bounds a reply to all in bytes (desk.MaxReply). The modal's
+// input also stops at maxReplyChars characters, Slack's most; a reply of
+// Korean text reaches maxReply bytes first, and the modal then says so.
+const maxReply = desk.MaxReply
 
 // Interactivity serves POST /slack/interactivity: button clicks on the
 // board and alerts, and modal submissions. Slack wants an answer within
@@ -93,8 +87,7 @@ func (a *App) blockAction(ctx context.Context, cb slack.InteractionCallback, act
 	actor := Actor(user)
 	switch act.ActionID {
 	case actionClaim:
-		now := a.Now()
-		err := a.Store.ClaimCluster(ctx, actor, id, now.UnixMilli(), now.Add(claimLease).UnixMilli())
+		_, err := a.Desk.Claim(ctx, actor, id)
 		if errors.Is(err, storage.ErrClaimed) {
 			holder := "another agent"
 			if c, cerr := a.Store.Cluster(ctx, id); cerr == nil && c.ClaimedBy != "" {
@@ -107,16 +100,15 @@ func (a *App) blockAction(ctx context.Context, cb slack.InteractionCallback, act
 			return err
 		}
 	case actionResolve:
-		if err := a.queueError(ctx, channel, user, a.Store.ResolveCluster(ctx, actor, id)); err != nil {
+		if err := a.queueError(ctx, channel, user, a.Desk.Resolve(ctx, actor, id)); err != nil {
 			return err
 		}
-		a.ClustersClosed(context.WithoutCancel(ctx), []string{id})
 	case actionReply, actionLink:
 		return a.openModal(ctx, cb, act.ActionID, id)
 	case actionDeclare:
 		return a.declare(ctx, channel, user, id)
 	case actionDismiss:
-		err := a.Store.DecideAlert(ctx, actor, id, storage.AlertOpen, storage.AlertDismissed, "", a.Now().UnixMilli())
+		err := a.Desk.DismissAlert(ctx, actor, id)
 		if errors.Is(err, storage.ErrExists) || errors.Is(err, storage.ErrNotFound) {
 			a.ephemeral(ctx, channel, user, "This alert was declared or dismissed already.")
 			return nil
@@ -202,15 +194,12 @@ func (a *App) viewSubmission(ctx context.Context, cb slack.InteractionCallback) 
 	}
 	switch cb.View.CallbackID {
 	case viewReply:
-		text := strings.TrimSpace(value(blockReply, inputReply).Value)
+		_, err := a.Desk.Reply(ctx, actor, id, value(blockReply, inputReply).Value)
 		switch {
-		case text == "":
+		case errors.Is(err, desk.ErrMissing):
 			return fail(blockReply, "Write the reply first.")
-		case len(text) > maxReply:
+		case errors.Is(err, desk.ErrInvalid):
 			return fail(blockReply, fmt.Sprintf("The reply is longer than %d bytes.", maxReply))
-		}
-		_, err := a.Store.ReplyToCluster(ctx, actor, id, text)
-		switch {
 		case errors.Is(err, storage.ErrExists):
 			return fail(blockReply, "This cluster was already replied to.")
 		case errors.Is(err, storage.ErrNotFound):
@@ -218,18 +207,15 @@ func (a *App) viewSubmission(ctx context.Context, cb slack.InteractionCallback) 
 		case err != nil:
 			return nil, err
 		}
-		a.Kick()
 	case viewLink:
 		incident := value(blockIncident, inputIncident).SelectedOption.Value
 		if incident == "" {
 			return fail(blockIncident, "Choose an incident.")
 		}
-		if _, err := a.Store.Incident(ctx, incident); errors.Is(err, storage.ErrNotFound) {
+		err := a.Desk.Link(ctx, actor, id, incident)
+		if errors.Is(err, desk.ErrNoIncident) {
 			return fail(blockIncident, "This incident no longer exists.")
-		} else if err != nil {
-			return nil, err
 		}
-		err := a.Store.LinkCluster(ctx, actor, id, incident)
 		if errors.Is(err, storage.ErrNotFound) {
 			return fail(blockIncident, "This cluster no longer exists.")
 		}
@@ -243,23 +229,10 @@ func (a *App) viewSubmission(ctx context.Context, cb slack.InteractionCallback) 
 	return nil, nil
 }
 
-// declare declares an incident from a surge alert for a manager: in one
-// transaction the alert is marked declared, the incident created and the
-// cluster linked to it, so that nothing is ever seen half-done and two
-// managers clicking at once declare one incident. The alert's message
-// says so at the board's next tick.
+// declare declares an incident from a surge alert for a manager
+// (desk.DeclareAlert); the alert's message says so at the board's next tick.
 func (a *App) declare(ctx context.Context, channel, user, clusterID string) error {
-	actor := Actor(user)
-	label := clusterID
-	c, err := a.Store.Cluster(ctx, clusterID)
-	switch {
-	case err == nil:
-		label = clusterLabel(c)
-	case !errors.Is(err, storage.ErrNotFound):
-		return err
-	}
-	inc, err := a.Store.DeclareAlert(ctx, actor, clusterID, kb.Incident{Status: kb.Investigating,
-		Severity: kb.Major, TitleKO: truncate("문의 급증: "+label, kb.MaxTitle), TitleEN: truncate("Surge of inquiries: "+label, kb.MaxTitle)})
+	_, err := a.Desk.DeclareAlert(ctx, Actor(user), clusterID)
 	if errors.Is(err, storage.ErrExists) || errors.Is(err, storage.ErrNotFound) {
 		a.ephemeral(ctx, channel, user, "This alert was declared or dismissed already.")
 		return nil
@@ -268,9 +241,7 @@ func (a *App) declare(ctx context.Context, channel, user, clusterID string) erro
 		return err
 	}
 	// Committed: what follows must happen even if Slack hangs up now.
-	ctx = context.WithoutCancel(ctx)
-	a.Changed(ctx, "incident:"+inc.ID)
-	a.refresh(ctx, alertSubject(clusterID), clusterSubject(clusterID))
+	a.refresh(context.WithoutCancel(ctx), alertSubject(clusterID), clusterSubject(clusterID))
 	return nil
 }
 

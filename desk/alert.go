@@ -1,0 +1,60 @@
+package desk
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/surgedesk/surgedesk/kb"
+	"github.com/surgedesk/surgedesk/storage"
+)
+
+// DeclareAlert declares an incident from the open surge alert of a cluster
+// for actor (a manager): in one transaction the alert is marked declared,
+// the incident created and the cluster linked, so that two managers at
+// once declare one incident (the other gets storage.ErrExists).
+func (d *Desk) DeclareAlert(ctx context.Context, actor, clusterID string) (kb.Incident, error) {
+	label := clusterID
+	c, err := d.Store.Cluster(ctx, clusterID)
+	switch {
+	case err == nil:
+		label = ClusterLabel(c)
+	case !errors.Is(err, storage.ErrNotFound):
+		return kb.Incident{}, err
+	}
+	inc, err := d.Store.DeclareAlert(ctx, actor, clusterID, kb.Incident{Status: kb.Investigating,
+		Severity: kb.Major, TitleKO: truncate("문의 급증: "+label, kb.MaxTitle), TitleEN: truncate("Surge of inquiries: "+label, kb.MaxTitle)})
+	if err != nil {
+		return kb.Incident{}, err
+	}
+	d.changed("incident:" + inc.ID)
+	return inc, nil
+}
+
+// DismissAlert dismisses the open surge alert of a cluster for actor; an
+// alert decided already is storage.ErrExists.
+func (d *Desk) DismissAlert(ctx context.Context, actor, clusterID string) error {
+	return d.Store.DecideAlert(ctx, actor, clusterID, storage.AlertOpen, storage.AlertDismissed, "", d.Now().UnixMilli())
+}
+
+// ClusterLabel is a cluster's name for people: its label words, or the
+// start of its representative text, or its id.
+func ClusterLabel(c storage.Cluster) string {
+	if l := strings.Join(c.Label, " "); l != "" {
+		return l
+	}
+	if r := truncate(strings.Join(strings.Fields(c.Representative), " "), 80); r != "" {
+		return r
+	}
+	return c.ID
+}
+
+// truncate cuts s to at most n runes, marking the cut.
+func truncate(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	r := []rune(s)
+	return string(r[:n-1]) + "…"
+}

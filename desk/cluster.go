@@ -1,0 +1,129 @@
+package desk
+
+import (
+	"context"
+	"errors"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/surgedesk/surgedesk/storage"
+	"github.com/surgedesk/surgedesk/triage"
+)
+
+const (
+	// ClaimLease is how long an agent's claim lasts unless renewed.
+	ClaimLease = 10 * time.Minute
+	// MaxReply bounds a reply to all, in bytes.
+	MaxReply = 4000
+	// MaxSplit bounds one split: the moved texts travel to every instance
+	// in one announcement.
+	MaxSplit = 500
+	// splitKeptSample is how many of the remaining members the clusterers
+	// rebuild the original cluster's centroid from (as on a restart).
+	splitKeptSample = 32
+)
+
+func isNotFound(err error) bool { return errors.Is(err, storage.ErrNotFound) }
+
+// Claim gives agent an open cluster for ClaimLease (renewing their own
+// claim); another agent's live claim is storage.ErrClaimed.
+func (d *Desk) Claim(ctx context.Context, agent, clusterID string) (time.Time, error) {
+	now := d.Now()
+	until := now.Add(ClaimLease)
+	if err := d.Store.ClaimCluster(ctx, agent, clusterID, now.UnixMilli(), until.UnixMilli()); err != nil {
+		return time.Time{}, err
+	}
+	return until, nil
+}
+
+// Resolve closes a cluster for agent, in SQL and on every instance.
+func (d *Desk) Resolve(ctx context.Context, agent, clusterID string) error {
+	if err := d.Store.ResolveCluster(ctx, agent, clusterID); err != nil {
+		return err
+	}
+	d.closed([]string{clusterID})
+	return nil
+}
+
+// Link records that a cluster's members are about an incident.
+func (d *Desk) Link(ctx context.Context, actor, clusterID, incidentID string) error {
+	if incidentID == "" {
+		return missing("incident_id is required")
+	}
+	if _, err := d.incident(ctx, incidentID); err != nil {
+		return err
+	}
+	return d.Store.LinkCluster(ctx, actor, clusterID, incidentID)
+}
+
+// Reply sends text to every member of a cluster through the channel each
+// came from; members joining later while the cluster is open get it too.
+// A cluster replied to already is storage.ErrExists. It returns how many
+// deliveries were queued now.
+func (d *Desk) Reply(ctx context.Context, agent, clusterID, text string) (int, error) {
+	text = strings.TrimSpace(text)
+	switch {
+	case text == "":
+		return 0, missing("text is required")
+	case len(text) > MaxReply:
+		return 0, invalid("text is longer than " + strconv.Itoa(MaxReply) + " bytes")
+	}
+	queued, err := d.Store.ReplyToCluster(ctx, agent, clusterID, text)
+	if err != nil {
+		return 0, err
+	}
+	d.Kick()
+	return queued, nil
+}
+
+// Merge moves every member of cluster from into cluster into; from ends
+// merged, and every instance's clusterer remembers it.
+func (d *Desk) Merge(ctx context.Context, agent, from, into string) (storage.Cluster, error) {
+	switch {
+	case into == "":
+		return storage.Cluster{}, missing("into is required")
+	case into == from:
+		return storage.Cluster{}, invalid("a cluster cannot be merged into itself")
+	}
+	c, queued, err := d.Store.MergeCluster(ctx, agent, from, into, d.Now().UnixMilli())
+	if err != nil {
+		return storage.Cluster{}, err
+	}
+	d.merged(from, into)
+	if queued > 0 {
+		d.Kick()
+	}
+	return c, nil
+}
+
+// Split moves the listed members of cluster from to a new cluster, which
+// every instance's clusterer keeps apart from from.
+func (d *Desk) Split(ctx context.Context, agent, from string, inquiryIDs []string) (storage.Cluster, error) {
+	switch {
+	case len(inquiryIDs) == 0:
+		return storage.Cluster{}, missing("inquiry_ids is required: the members to split off")
+	case len(inquiryIDs) > MaxSplit:
+		return storage.Cluster{}, invalid("at most " + strconv.Itoa(MaxSplit) + " inquiry_ids per split")
+	}
+	for _, id := range inquiryIDs {
+		if id == "" {
+			return storage.Cluster{}, invalid("inquiry_ids must not contain an empty id")
+		}
+	}
+	newID := d.Clusters.NewID()
+	c, err := d.Store.SplitCluster(ctx, agent, from, newID, inquiryIDs, d.Now().UnixMilli())
+	if err != nil {
+		return storage.Cluster{}, err
+	}
+	d.split(context.WithoutCancel(ctx), from, newID)
+	return c, nil
+}
+
+func items(rows []storage.Inquiry) []triage.Item {
+	out := make([]triage.Item, len(rows))
+	for i, in := range rows {
+		out[i] = in.Item()
+	}
+	return out
+}
