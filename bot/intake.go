@@ -93,6 +93,8 @@ type Intake struct {
 	timeout time.Duration
 	now     func() time.Time
 	answers answerer // nil: no instant answers
+	// identifierKey keys the hashes of personal identifiers (identifier.go).
+	identifierKey []byte
 }
 
 // WithAnswers makes Intake answer from the knowledge base in the request.
@@ -134,6 +136,7 @@ func (in *Intake) accept(ctx context.Context, s Submission, channel bool) (Recei
 	if err := in.validate(&s, channel); err != nil {
 		return Receipt{}, err
 	}
+	in.protectIdentifiers(&s)
 	msg, id, answer, err := in.message(s)
 	if err != nil {
 		return Receipt{}, err
@@ -206,6 +209,9 @@ func (in *Intake) validate(s *Submission, channel bool) error {
 		}
 		if bytes.Contains(m, []byte(`\u0000`)) {
 			return inputError("invalid_field", "metadata contains a NUL character")
+		}
+		if err := checkMetadata(m); err != nil {
+			return err
 		}
 	}
 	return nil

@@ -20,6 +20,7 @@ import (
 	"log/slog"
 	"net"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"time"
 
@@ -96,7 +97,7 @@ func Open(ctx context.Context, cfg config.NATS, dataDir string, log *slog.Logger
 		return nil, fmt.Errorf("bus: unable to connect to nats: %w", err)
 	}
 	b.Conn = nc
-	if b.pubConn, err = nats.Connect(url, append(opts, nats.Name("surgedesk-intake"))...); err != nil {
+	if b.pubConn, err = nats.Connect(url, intakeOptions(opts)...); err != nil {
 		b.Close()
 		return nil, fmt.Errorf("bus: unable to connect to nats: %w", err)
 	}
@@ -112,6 +113,14 @@ func Open(ctx context.Context, cfg config.NATS, dataDir string, log *slog.Logger
 		return nil, err
 	}
 	return b, nil
+}
+
+// intakeOptions are the intake connection's: no reconnect buffer, so that
+// a publish made while NATS is away fails at once rather than waiting in
+// the client to be sent on reconnect, after its 503 told the sender it
+// was not accepted (and a retry without a key would then be stored twice).
+func intakeOptions(opts []nats.Option) []nats.Option {
+	return append(slices.Clip(opts), nats.Name("surgedesk-intake"), nats.ReconnectBufSize(-1))
 }
 
 func startEmbedded(cfg config.Embedded, storeDir string) (*server.Server, error) {
@@ -216,13 +225,25 @@ func (b *Bus) Connect(name string) (*nats.Conn, error) {
 	return nc, nil
 }
 
-// Ping checks that JetStream answers.
+// Ping checks that JetStream answers on the consumers' connection.
 func (b *Bus) Ping(ctx context.Context) error {
-	if !b.Conn.IsConnected() || !b.pubConn.IsConnected() {
+	if !b.Conn.IsConnected() {
 		return errors.New("bus: not connected to nats")
 	}
 	if _, err := b.JetStream.AccountInfo(ctx); err != nil {
 		return fmt.Errorf("bus: jetstream not available: %w", err)
+	}
+	return nil
+}
+
+// PingIntake checks what intake needs: its own connection is up and the
+// inquiry stream answers on it (in a cluster, through the stream's leader).
+func (b *Bus) PingIntake(ctx context.Context) error {
+	if !b.pubConn.IsConnected() {
+		return errors.New("bus: the intake connection is not connected to nats")
+	}
+	if _, err := b.pubJS.Stream(ctx, InquiryStream); err != nil {
+		return fmt.Errorf("bus: inquiry stream not available: %w", err)
 	}
 	return nil
 }

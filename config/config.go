@@ -203,6 +203,10 @@ type Intake struct {
 	MaxTextBytes    int           `yaml:"max_text_bytes"`
 	MaxBodyBytes    int64         `yaml:"max_body_bytes"`
 	SignatureWindow time.Duration `yaml:"signature_window"`
+	// IdentifierKey keys the hashes that replace a customer_id or
+	// idempotency_key holding a phone number or an e-mail address
+	// (docs/security.md); the same on every instance.
+	IdentifierKey string `yaml:"identifier_key"`
 }
 
 // Auth holds bearer tokens and per-source signing secrets.

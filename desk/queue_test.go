@@ -14,7 +14,7 @@ import (
 
 func inquiry(id, text string) storage.Inquiry {
 	return storage.Inquiry{ID: id, Source: "web", CustomerID: "c-" + id, Text: text,
-		Locale: "ko", State: storage.StateStored, ReceivedAt: 1_700_000_000_000, StoredAt: 1_700_000_000_100}
+		Locale: "ko", Metadata: "{}", State: storage.StateStored, ReceivedAt: 1_700_000_000_000, StoredAt: 1_700_000_000_100}
 }
 
 // TestQueueOrder checks the one queue order the API, the Slack board and

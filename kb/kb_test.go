@@ -151,6 +151,29 @@ func TestAnswerValidate(t *testing.T) {
 		{"unknown field", func(a *kb.Answer) { a.TemplateEN = "{{.Eta}}" }, []string{"template_en: invalid template", "Eta"}},
 		{"unknown function", func(a *kb.Answer) { a.TemplateEN = "{{upper .Status}}" }, []string{"template_en: invalid template"}},
 		{"oversized template", func(a *kb.Answer) { a.TemplateEN = strings.Repeat("가", 4001) }, []string{"template_en: is 4001 characters"}},
+		// The template budget: refused when saved, before any of it runs.
+		{"range over a billion", func(a *kb.Answer) { a.TemplateEN = "{{range 1000000000}}{{end}}" },
+			[]string{"template_en: invalid template", "range is only available over .Incident.Components"}},
+		{"range over a variable", func(a *kb.Answer) { a.TemplateEN = "{{$n := 1000000000}}{{range $n}}x{{end}}" },
+			[]string{"range is only available over .Incident.Components"}},
+		{"nested ranges over the components", func(a *kb.Answer) {
+			a.TemplateEN = "{{range .Incident.Components}}{{range $.Incident.Components}}{{range $.Incident.Components}}{{.}}{{end}}{{end}}{{end}}"
+		}, []string{"template_en: invalid template", "steps, at most 10000 allowed"}},
+		{"recursive templates", func(a *kb.Answer) {
+			a.TemplateEN = `{{define "a"}}{{template "a" .}}{{template "a" .}}{{end}}{{template "a" .}}`
+		}, []string{"define, block and template are not available"}},
+		{"block", func(a *kb.Answer) { a.TemplateKO = `{{block "b" .}}{{.Status}}{{end}}` }, []string{"define, block and template"}},
+		{"printf with a huge width", func(a *kb.Answer) { a.TemplateKO = `{{printf "%01000000000d" 1}}` },
+			[]string{"template_ko: invalid template", "widths and precisions above 100"}},
+		{"printf with a star width", func(a *kb.Answer) { a.TemplateKO = `{{printf "%*d" 1000000000 1}}` },
+			[]string{"'*' and argument indexes"}},
+		{"output over the cap at the largest data", func(a *kb.Answer) { a.TemplateEN = "{{.Text}}{{.Text}}{{.Text}}" },
+			[]string{"template_en: invalid template", "would exceed 32768 bytes"}},
+		{"every component with the text", func(a *kb.Answer) { a.TemplateKO = "{{range .Incident.Components}}{{$.Text}}{{end}}" },
+			[]string{"template_ko: invalid template", "would exceed"}},
+		{"one range, modest printf: allowed", func(a *kb.Answer) {
+			a.TemplateKO = `{{.Incident.Title}} ({{range $i, $c := .Incident.Components}}{{if $i}}, {{end}}{{$c}}{{end}}) {{printf "%-10s|%.3s" .Status .Text}} {{.Text}}`
+		}, nil},
 		{"bad incident id and id", func(a *kb.Answer) { a.ID, a.IncidentID = "a/1", "x y" },
 			[]string{`id: "a/1" may hold only`, `incident_id: "x y" is not a valid id`}},
 	}

@@ -2,7 +2,6 @@ package kb
 
 import (
 	"fmt"
-	"io"
 	"strings"
 	"sync"
 	"text/template"
@@ -68,11 +67,11 @@ func Render(a Answer, inc Incident, latest Update, locale string) (string, error
 	if err != nil {
 		return "", fmt.Errorf("kb: answer %s: %w", a.ID, err)
 	}
-	var b strings.Builder
-	if err := t.Execute(&b, data(inc, latest, locale)); err != nil {
+	var out capped
+	if err := t.Execute(&out, data(inc, latest, locale)); err != nil {
 		return "", fmt.Errorf("kb: answer %s: %w", a.ID, err)
 	}
-	return b.String(), nil
+	return out.b.String(), nil
 }
 
 // data is what a template in locale sees for the incident and its latest
@@ -80,7 +79,8 @@ func Render(a Answer, inc Incident, latest Update, locale string) (string, error
 func data(inc Incident, latest Update, locale string) TemplateData {
 	d := TemplateData{
 		Incident: TemplateIncident{ID: inc.ID, Title: inc.Title(locale), Severity: string(inc.Severity),
-			Components: inc.Components},
+			// Bounded as validation bounds it: the step budget assumes so.
+			Components: inc.Components[:min(len(inc.Components), MaxComponents)]},
 		UpdateVersion: latest.Version,
 		Workaround:    latest.Workaround(locale),
 		Text:          latest.Text(locale),
@@ -116,8 +116,11 @@ func parseTemplate(text string) (*template.Template, error) {
 	if t, ok := parsed.Load(text); ok {
 		return t.(*template.Template), nil
 	}
-	t, err := template.New("answer").Option("missingkey=error").Parse(text)
+	t, err := template.New("answer").Option("missingkey=error").Funcs(templateFuncs).Parse(text)
 	if err != nil {
+		return nil, err
+	}
+	if err := checkCost(t); err != nil {
 		return nil, err
 	}
 	parsed.Store(text, t)
@@ -144,8 +147,8 @@ func checkTemplate(text string) error {
 	if err != nil {
 		return fmt.Errorf("invalid template: %w", err)
 	}
-	for _, d := range []TemplateData{sample, {}} {
-		if err := t.Execute(io.Discard, d); err != nil {
+	for _, d := range []TemplateData{sample, {}, largest} {
+		if err := t.Execute(&capped{}, d); err != nil {
 			return fmt.Errorf("invalid template: %w", err)
 		}
 	}

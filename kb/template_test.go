@@ -1,6 +1,7 @@
 package kb_test
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -64,5 +65,25 @@ func TestRender(t *testing.T) {
 	}
 	if _, err := kb.Render(kb.Answer{ID: "empty"}, inc, latest, "ko"); err == nil {
 		t.Error("Render without a template succeeded")
+	}
+}
+
+// Rendering stops at MaxRendered, also for data larger than validation
+// would let through: a rendered answer never grows past the cap.
+func TestRenderCapsOutput(t *testing.T) {
+	comps := make([]string, 80)
+	for i := range comps {
+		comps[i] = strings.Repeat("결제", 50)
+	}
+	inc := kb.Incident{ID: "inc-1", TitleKO: "결제 장애", Status: kb.Investigating, Severity: kb.Major, Components: comps}
+	latest := kb.Update{Version: 1, Status: kb.Investigating, TextKO: strings.Repeat("복구 중입니다. ", 400)}
+	a := kb.Answer{ID: "a-1", TemplateKO: "{{range .Incident.Components}}{{$.Text}}{{end}}"}
+	out, err := kb.Render(a, inc, latest, "ko")
+	if err == nil || !strings.Contains(err.Error(), "would exceed") || len(out) > kb.MaxRendered {
+		t.Fatalf("Render = %d bytes, %v; want the size cap's error", len(out), err)
+	}
+	a.TemplateKO = "{{range 1000000000}}{{end}}"
+	if _, err := kb.Render(a, inc, latest, "ko"); err == nil || !strings.Contains(err.Error(), "range is only available") {
+		t.Fatalf("Render of an unbounded loop = %v", err)
 	}
 }

@@ -200,3 +200,17 @@ func (s *Storage) StoredIDs(ctx context.Context, ids []string) (map[string]bool,
 	}
 	return out, nil
 }
+
+// InquiryCounts returns how many inquiries are stored, and how many of
+// them arrived with a stream sequence in (after, upTo], in one snapshot.
+func (s *Storage) InquiryCounts(ctx context.Context, after, upTo uint64) (total, between int64, err error) {
+	row := struct {
+		Total   int64 `db:"total"`
+		Between int64 `db:"in_window"`
+	}{}
+	q := `SELECT COUNT(*) AS total, COUNT(CASE WHEN stream_seq > ? AND stream_seq <= ? THEN 1 END) AS in_window FROM inquiries`
+	if err := s.db.GetContext(ctx, &row, s.db.Rebind(q), int64(after), int64(upTo)); err != nil {
+		return 0, 0, fmt.Errorf("storage: unable to count inquiries: %w", err)
+	}
+	return row.Total, row.Between, nil
+}

@@ -3,6 +3,7 @@ package triage
 import (
 	"sort"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -90,6 +91,7 @@ func Redact(text string) (string, []Kind) {
 	s.credentials()
 	s.keywordSecrets()
 	s.emails()
+	s.separated()
 	s.numbers()
 	s.longRuns()
 	if len(s.spans) == 0 {
@@ -117,8 +119,8 @@ func mayHaveSecret(text string) bool {
 			}
 		case c >= 0xEB && c <= 0xED: // lead byte of 비, 패, 암
 			rest := text[i:]
-			if strings.HasPrefix(rest, "비번") || strings.HasPrefix(rest, "비밀번호") ||
-				strings.HasPrefix(rest, "패스워드") || strings.HasPrefix(rest, "암호") {
+			if strings.HasPrefix(rest, "비번") || strings.HasPrefix(rest, "비밀번호") || strings.HasPrefix(rest, "비밀 번호") ||
+				strings.HasPrefix(rest, "패스워드") || strings.HasPrefix(rest, "패스 워드") || strings.HasPrefix(rest, "암호") {
 				return true
 			}
 		}
@@ -348,8 +350,11 @@ var (
 		"otp", "verification code", "security code", "auth code", "authentication code",
 		"one-time code", "one time code", "sms code", "2fa code", "login code"}
 	pinWords      = []string{"간편비밀번호", "간편 비밀번호", "간편비번", "핀번호", "핀 번호", "핀코드", "pin", "passcode", "cvc", "cvv"}
-	passwordWords = []string{"비밀번호", "비번", "패스워드", "암호", "password", "passwd", "pwd", "pw", "p/w"}
-	idWords       = []string{"아이디", "userid", "username", "user", "login", "id", "계정"}
+	passwordWords = []string{"비밀번호", "비밀 번호", "비번", "패스워드", "패스 워드", "암호", "password", "pass word", "passwd", "pwd", "pw", "p/w"}
+	idWords       = []string{"아이디", "userid", "username", "user id", "user", "uid", "usr", "login", "id", "계정"}
+	// pairWords introduce the password only after a login id ("user kim
+	// pass abc123"): on its own "pass" is an everyday word.
+	pairWords = []string{"pass"}
 )
 
 // shortCode reports keywords whose value may be three digits (card
@@ -362,8 +367,25 @@ func shortCode(word string) bool {
 	return false
 }
 
-// particles may follow a Korean keyword directly ("비번은", "인증번호가").
-var particles = []string{"은", "는", "이", "가", "을", "를", "도", "요"}
+// particles may follow a Korean keyword directly ("비번은", "인증번호가",
+// "비밀번호로", "비번이요"), or stand apart ("비밀번호 는"); longest first,
+// so that "이요" is not taken for "이".
+var particles = func() []string {
+	p := []string{"은", "는", "이", "가", "을", "를", "도", "요", "로", "으로", "이요", "는요", "은요", "가요",
+		"이에요", "에요", "예요", "입니다", "이고", "인데", "인데요", "임", "이랑", "랑", "하고"}
+	sort.SliceStable(p, func(i, j int) bool { return len(p[i]) > len(p[j]) })
+	return p
+}()
+
+// isParticle reports whether w is exactly a particle.
+func isParticle(w string) bool {
+	for _, p := range particles {
+		if w == p {
+			return true
+		}
+	}
+	return false
+}
 
 // keywordAt reports whether the match of word at i is a keyword and not part
 // of a longer word ("pin" in "spin", "암호" in "암호화폐") or of a
@@ -380,13 +402,13 @@ func (s *scan) keywordAt(i int, word string) bool {
 		}
 		return end >= len(t) || !isAlnum(t[end])
 	}
-	r, w := utf8.DecodeRuneInString(t[end:])
+	r, _ := utf8.DecodeRuneInString(t[end:])
 	if !isHangul(r) {
 		return true
 	}
 	for _, p := range particles {
 		if strings.HasPrefix(t[end:], p) {
-			r, _ = utf8.DecodeRuneInString(t[end+w:])
+			r, _ = utf8.DecodeRuneInString(t[end+len(p):])
 			return !isHangul(r)
 		}
 	}
@@ -398,8 +420,11 @@ var fillers = map[string]bool{"번호": true, "코드": true, "number": true, "n
 	"code": true, "is": true, "was": true, "#": true, "id": true, "name": true, "값": true, "->": true}
 
 // lead skips from the end of a keyword to its value: an attached particle,
-// ':' or '=', and filler words. explicit reports a ':' or '=' (the writer
-// is plainly giving a value); digits reports "4자리"-style length hints.
+// ':' or '=', filler words and particles standing apart ("비밀번호 는").
+// explicit reports a ':' or '=' (the writer is plainly giving a value);
+// digits reports length hints, whole or partial ("4자리", "앞 2자리",
+// "앞두자리", "first 2 digits"), after which a value may be as short as
+// two digits (a card PIN's first two).
 func (s *scan) lead(i int, korean bool) (pos int, explicit, digits bool) {
 	t := s.low
 	if korean {
@@ -410,7 +435,8 @@ func (s *scan) lead(i int, korean bool) (pos int, explicit, digits bool) {
 			}
 		}
 	}
-	for n := 0; n < 6 && i < len(t); n++ {
+	first := false // "first" seen: "2 digits" may follow
+	for n := 0; n < 8 && i < len(t); n++ {
 		for i < len(t) && (t[i] == ' ' || t[i] == '\t') {
 			i++
 		}
@@ -424,6 +450,10 @@ func (s *scan) lead(i int, korean bool) (pos int, explicit, digits bool) {
 			j++
 		}
 		w := t[i:j]
+		if isParticle(w) {
+			i = j
+			continue
+		}
 		for _, p := range particles {
 			if len(w) > len(p) && strings.HasSuffix(w, p) {
 				w = w[:len(w)-len(p)]
@@ -437,14 +467,41 @@ func (s *scan) lead(i int, korean bool) (pos int, explicit, digits bool) {
 			i = j
 			continue
 		}
-		if k := digitRun(w, 0); k > 0 && k <= 2 && (w[k:] == "자리" || w[k:] == "-digit") {
+		if lengthHint(w) {
 			digits = true
+			i = j
+			continue
+		}
+		if w == "first" {
+			first = true
+			i = j
+			continue
+		}
+		if first && (len(w) == 1 && isDigit(w[0]) || w == "two" || w == "three" || w == "four") && j+1 < len(t) &&
+			(strings.HasPrefix(t[j+1:], "digits") || strings.HasPrefix(t[j+1:], "digit")) {
 			i = j
 			continue
 		}
 		break
 	}
 	return i, explicit, digits
+}
+
+// lengthHint reports a word that gives a value's length, whole or in part:
+// "4자리", "앞", "앞자리", "앞2자리", "앞두자리", "두", "자리", "digits".
+func lengthHint(w string) bool {
+	switch w {
+	case "digits", "digit", "앞", "자리", "두", "세", "네":
+		return true
+	}
+	w = strings.TrimPrefix(w, "앞")
+	for _, n := range []string{"두", "세", "네"} {
+		w = strings.TrimPrefix(w, n)
+	}
+	if k := digitRun(w, 0); k <= 2 && (w[k:] == "자리" || w[k:] == "-digit") {
+		return true
+	}
+	return false
 }
 
 // digitRun returns the length of the ASCII digit run at t[i:].
@@ -551,7 +608,11 @@ func (s *scan) keywordSecrets() {
 					max = 4
 				}
 			}
-			start, _, _ = s.lead(at, korean)
+			var hint bool
+			start, _, hint = s.lead(at, korean)
+			if hint && m.kind == KindPIN {
+				min = 2
+			}
 			end = s.code(start, min, max)
 		}
 		if kind != "" && end > start && !s.overlaps(start, end) {
@@ -565,7 +626,13 @@ func (s *scan) keywordSecrets() {
 func (s *scan) password(at int, korean bool) (int, int, Kind) {
 	v, explicit, hint := s.lead(at, korean)
 	end := s.token(v)
-	if end < 0 || !looksSecret(s.low[v:end], explicit, korean) {
+	if end < 0 {
+		return 0, 0, ""
+	}
+	if n := digitRun(s.low, v); hint && n == end-v && n >= 2 && n <= 6 && !(end < len(s.low) && s.counterAt(end)) {
+		return v, end, KindPIN // "비밀번호 앞 2자리 12": all or part of a PIN
+	}
+	if !looksSecret(s.low[v:end], explicit, korean) {
 		return 0, 0, ""
 	}
 	if n := digitRun(s.low, v); n == end-v {
@@ -696,9 +763,11 @@ func (s *scan) passwordKeywordAfter(i int) (int, bool) {
 		}
 		break
 	}
-	for _, w := range passwordWords {
-		if strings.HasPrefix(t[i:], w) && s.keywordAt(i, w) {
-			return i + len(w), w[0] >= utf8.RuneSelf
+	for _, words := range [][]string{passwordWords, pairWords} {
+		for _, w := range words {
+			if strings.HasPrefix(t[i:], w) && s.keywordAt(i, w) {
+				return i + len(w), w[0] >= utf8.RuneSelf
+			}
 		}
 	}
 	return -1, false
@@ -706,6 +775,11 @@ func (s *scan) passwordKeywordAfter(i int) (int, bool) {
 
 // --- e-mail ----------------------------------------------------------------
 
+// emails finds e-mail addresses, internationalised ones included
+// ("홍길동@예시.한국", "josé@bücher.de"): letters of any script in the
+// local part and the domain. Hangul glued before an ASCII local part is a
+// Korean word, not part of the address ("메일은kim@…" keeps "메일은"), and
+// Hangul glued after an ASCII top-level domain is a particle.
 func (s *scan) emails() {
 	t := s.low
 	for from := 0; ; {
@@ -716,21 +790,41 @@ func (s *scan) emails() {
 		at := from + k
 		from = at + 1
 		l := at
-		for l > 0 && (isAlnum(t[l-1]) || strings.IndexByte("._%+-", t[l-1]) >= 0) && !s.endsSpan(l) {
-			l--
+		ascii := false
+		for l > 0 && !s.endsSpan(l) {
+			if c := t[l-1]; c < utf8.RuneSelf {
+				if !isAlnum(c) && strings.IndexByte("._%+-", c) < 0 {
+					break
+				}
+				ascii = true
+				l--
+				continue
+			}
+			r, w := utf8.DecodeLastRuneInString(t[:l])
+			if !unicode.IsLetter(r) && !unicode.IsDigit(r) || ascii && isHangul(r) {
+				break
+			}
+			l -= w
 		}
 		j := at + 1
-		for limit := s.nextSpan(j); j < limit && (isAlnum(t[j]) || t[j] == '-' || t[j] == '.'); {
-			j++
+		for limit := s.nextSpan(j); j < limit; {
+			if c := t[j]; c < utf8.RuneSelf {
+				if !isAlnum(c) && c != '-' && c != '.' {
+					break
+				}
+				j++
+				continue
+			}
+			r, w := utf8.DecodeRuneInString(t[j:])
+			if !unicode.IsLetter(r) && !unicode.IsDigit(r) {
+				break
+			}
+			j += w
 		}
 		dot := strings.LastIndexByte(t[at+1:j], '.')
 		for dot >= 0 { // the top-level domain is letters; cut what follows it
 			tld := at + 1 + dot + 1
-			e := tld
-			for e < j && isLetter(t[e]) {
-				e++
-			}
-			if e-tld >= 2 {
+			if e := tldEnd(t, tld, j); e > 0 {
 				j = e
 				break
 			}
@@ -741,6 +835,33 @@ func (s *scan) emails() {
 		}
 		s.add(l, j, KindEmail)
 	}
+}
+
+// tldEnd returns the end of a top-level domain starting at i (before
+// limit): two or more ASCII letters, or letters of another script
+// ("한국", "ελ"); or -1.
+func tldEnd(t string, i, limit int) int {
+	e := i
+	for e < limit && isLetter(t[e]) {
+		e++
+	}
+	if e-i >= 2 {
+		return e
+	}
+	if e > i || i >= limit || t[i] < utf8.RuneSelf {
+		return -1
+	}
+	for e < limit {
+		r, w := utf8.DecodeRuneInString(t[e:])
+		if r < utf8.RuneSelf || !unicode.IsLetter(r) {
+			break
+		}
+		e += w
+	}
+	if e == i {
+		return -1
+	}
+	return e
 }
 
 // --- numbers ---------------------------------------------------------------
@@ -918,6 +1039,9 @@ func (s *scan) classify(gs []group) Kind {
 	}
 	shape := lens[:len(gs)]
 	if s.codeLike(start, end) {
+		return ""
+	}
+	if len(shape) == 1 && barcode(d) && s.context(start, end) != cueRRN {
 		return ""
 	}
 	if len(d) == 7 && len(shape) == 1 && d[0] >= '1' && d[0] <= '8' && s.context(start, end) == cueRRN {
@@ -1116,7 +1240,7 @@ func (s *scan) longRuns() {
 			i++
 			continue
 		}
-		if n >= 13 && !s.overlaps(i, i+n) && luhn(t[i:i+n]) {
+		if n >= 13 && !s.overlaps(i, i+n) && luhn(t[i:i+n]) && !barcode(t[i:i+n]) {
 			if a, b := s.unitAround(i, i+n); !s.overlaps(a, b) {
 				s.add(a, b, KindCard)
 			} else {
@@ -1125,6 +1249,125 @@ func (s *scan) longRuns() {
 		}
 		i += n
 	}
+}
+
+// separated finds card and registration numbers written with any
+// separator between their groups: '-', '.', '/', '_' or a space, alone or
+// with a space either side ("4111.1111.1111.1111", "900101/1234568",
+// "5500 - 0000 - 0000 - 0004"), mixed or not. Only numbers that carry check
+// digits are taken this way (a Luhn-valid card in card groups, a valid
+// registration number in 6+7), so the wider separators cannot take dates,
+// versions or addresses. It runs before numbers, which would otherwise take
+// the back half of "900101/1234568" on its own.
+func (s *scan) separated() {
+	t := s.low
+	var buf [maxGroups]group
+	for i := 0; i < len(t); {
+		if !isDigit(t[i]) || i > 0 && isDigit(t[i-1]) {
+			i++
+			continue
+		}
+		gs := buf[:0]
+		for len(gs) < maxGroups {
+			e := i + digitRun(t, i)
+			gs = append(gs, group{i, e, 0})
+			next := separatorAfter(t, e)
+			if next < 0 {
+				i = e
+				break
+			}
+			i = next
+		}
+		if len(gs) < 2 {
+			continue
+		}
+		for a := 0; a < len(gs)-1; {
+			matched := false
+			for b := min(len(gs), a+6); b >= a+2 && !matched; b-- {
+				if k := s.checkDigits(gs[a:b]); k != "" {
+					s.add(gs[a].start, gs[b-1].end, k)
+					a, matched = b, true
+				}
+			}
+			if !matched {
+				a++
+			}
+		}
+	}
+}
+
+// separatorAfter returns where the next digit group starts when a
+// separator follows the group ending at e, or -1.
+func separatorAfter(t string, e int) int {
+	sep := func(c byte) bool { return c == '-' || c == '.' || c == '/' || c == '_' }
+	switch {
+	case e+1 < len(t) && (sep(t[e]) || t[e] == ' ') && isDigit(t[e+1]):
+		return e + 1
+	case e+3 < len(t) && t[e] == ' ' && sep(t[e+1]) && t[e+2] == ' ' && isDigit(t[e+3]):
+		return e + 3
+	}
+	return -1
+}
+
+// checkDigits classifies groups whose digits carry a check: a card
+// number (13–19 digits, Luhn, card grouping) or a registration number
+// (6+7, valid, or dated beside a registration word). It returns "" for
+// anything else, and for a run that is part of a longer '-'/'.' unit or
+// glued to letters.
+func (s *scan) checkDigits(gs []group) Kind {
+	t := s.low
+	start, end := gs[0].start, gs[len(gs)-1].end
+	var lens [maxGroups]int
+	var buf [24]byte
+	d := buf[:0]
+	for k, g := range gs {
+		lens[k] = g.end - g.start
+		if len(d)+lens[k] > len(buf) {
+			return ""
+		}
+		d = append(d, t[g.start:g.end]...)
+	}
+	shape := lens[:len(gs)]
+	rrnShape := len(shape) == 2 && shape[0] == 6 && shape[1] == 7
+	// The shape first: it rules out nearly every run of numbers cheaply.
+	if !rrnShape && !(len(d) >= 13 && len(d) <= 19 && cardShape(shape)) {
+		return ""
+	}
+	// Part of a longer '-' or '.' unit (what joined reports, in constant
+	// time: a long dotted run would otherwise be walked once per window).
+	joined := start >= 2 && (t[start-1] == '-' || t[start-1] == '.') && isDigit(t[start-2]) ||
+		end+1 < len(t) && (t[end] == '-' || t[end] == '.') && isDigit(t[end+1])
+	if joined || s.overlaps(start, end) || s.codeLike(start, end) {
+		return ""
+	}
+	if rrnShape {
+		if ok, dated := rrnValid(d); ok || dated && s.context(start, end) == cueRRN {
+			return KindRRN
+		}
+	}
+	if len(d) >= 13 && len(d) <= 19 && cardShape(shape) && luhn(d) {
+		return KindCard
+	}
+	return ""
+}
+
+// barcode reports a Korean product barcode: 13 digits with the GS1 Korea
+// prefix 880 and a valid EAN-13 check digit. Written unseparated and with
+// no registration word beside it, it is neither a registration number
+// (which it may pass by chance) nor a card (no 13-digit card starts 88).
+func barcode[T string | []byte](d T) bool {
+	if len(d) != 13 || d[0] != '8' || d[1] != '8' || d[2] != '0' {
+		return false
+	}
+	sum := 0
+	for k := 0; k < 12; k++ {
+		v := int(d[k] - '0')
+		if k%2 == 1 {
+			v *= 3
+		}
+		sum += v
+	}
+	return (10-sum%10)%10 == int(d[12]-'0')
 }
 
 // --- context ---------------------------------------------------------------

@@ -367,12 +367,13 @@ func equalKinds(a, b []Kind) bool {
 }
 
 // luhnRun returns a run of 13 or more digits (after folding full-width
-// digits) that passes Luhn, or "".
+// digits) that passes Luhn, or "". A Korean product barcode (880…, valid
+// EAN-13) may pass Luhn by chance and is kept on purpose.
 func luhnRun(s string) string {
 	folded, _ := fold(s)
 	for i := 0; i < len(folded); {
 		n := digitRun(folded, i)
-		if n >= 13 && luhn(folded[i:i+n]) {
+		if n >= 13 && luhn(folded[i:i+n]) && !barcode(folded[i:i+n]) {
 			return folded[i : i+n]
 		}
 		i += n + 1

@@ -2,8 +2,10 @@ package web
 
 import (
 	"crypto/sha256"
+	"encoding/hex"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -16,6 +18,9 @@ type principal struct {
 	name   string
 	roles  []string
 	source string // set when the request was signed with a source secret
+	// replayKey identifies a signed request (replayKey), for one sent
+	// without an idempotency key.
+	replayKey string
 }
 
 func (p principal) has(role string) bool {
@@ -69,8 +74,32 @@ func (a *authenticator) signed(header string, body []byte) (principal, *apiError
 	}
 	for _, src := range a.sources {
 		if sig.Valid([]byte(src.Secret), body) {
-			return principal{name: "source:" + src.Name, roles: []string{config.RoleIntake}, source: src.Name}, nil
+			return principal{name: "source:" + src.Name, roles: []string{config.RoleIntake}, source: src.Name, replayKey: replayKey(sig.Time, body)}, nil
 		}
 	}
 	return principal{}, errUnauthorized("invalid_signature", "signature does not match any source secret")
+}
+
+// reserved reports whether source is the name of a signed source: only a
+// request signed with that source's secret may post as it, since the name
+// carries its idempotency keys and its follow-ups, signed with its secret.
+func (a *authenticator) reserved(source string) bool {
+	source = strings.TrimSpace(source)
+	for _, src := range a.sources {
+		if src.Secret != "" && strings.EqualFold(src.Name, source) {
+			return true
+		}
+	}
+	return false
+}
+
+// replayKey is the idempotency key of a signed request sent without one:
+// derived from what its signature covers (time and body), so that a replay
+// within the signature's window is the same inquiry, stored once, while a
+// genuine resend, signed anew, is a new one.
+func replayKey(t time.Time, body []byte) string {
+	h := sha256.New()
+	h.Write([]byte(strconv.FormatInt(t.Unix(), 10) + "."))
+	h.Write(body)
+	return "sig:" + hex.EncodeToString(h.Sum(nil)[:16])
 }

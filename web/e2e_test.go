@@ -72,7 +72,13 @@ func testConfig() config.Config {
 
 func newStack(t *testing.T, ctx context.Context, cfg config.Config, b *bus.Bus) *stack {
 	t.Helper()
-	db := storagetest.Open(t, storagetest.SQLite(t))
+	return newStackOn(t, ctx, cfg, b, storagetest.SQLite(t))
+}
+
+// newStackOn is newStack on the database at dbURL.
+func newStackOn(t *testing.T, ctx context.Context, cfg config.Config, b *bus.Bus, dbURL string) *stack {
+	t.Helper()
+	db := storagetest.Open(t, dbURL)
 	var logs bytes.Buffer
 	log := slog.New(slog.NewTextHandler(&syncWriter{w: &logs}, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	reg := prometheus.NewRegistry()

@@ -1,8 +1,10 @@
 package web
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
+	"time"
 )
 
 // apiError is the one error shape of the API: {"error": {"code", "message"}}.
@@ -31,9 +33,25 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 }
 
 func (s *Server) writeError(w http.ResponseWriter, e *apiError) {
+	if e.Status == http.StatusInternalServerError && s.databaseDown() {
+		// The one place a failure the client cannot help becomes what it
+		// is while the database is away: temporary.
+		e = newError(http.StatusServiceUnavailable, "unavailable", "the database is unavailable; retry later")
+		w.Header().Set("Retry-After", "5")
+	}
 	s.metrics.errors.WithLabelValues(e.Code).Inc()
 	if e.Status == http.StatusUnauthorized {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="surgedesk"`)
 	}
 	writeJSON(w, e.Status, map[string]*apiError{"error": e})
+}
+
+// databaseDown reports whether the database fails a ping now.
+func (s *Server) databaseDown() bool {
+	if s.Store == nil {
+		return false
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	return s.Store.Ping(ctx) != nil
 }

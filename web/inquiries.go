@@ -87,6 +87,12 @@ func (s *Server) acceptInquiry(w http.ResponseWriter, r *http.Request) string {
 	if p.source != "" && strings.TrimSpace(sub.Source) != p.source {
 		return fail(newError(http.StatusForbidden, "source_mismatch", "the signature is for source "+strconv.Quote(p.source)+", not "+strconv.Quote(sub.Source)))
 	}
+	if p.source != "" && strings.TrimSpace(sub.IdempotencyKey) == "" {
+		sub.IdempotencyKey = p.replayKey
+	}
+	if p.source == "" && s.auth.reserved(sub.Source) {
+		return fail(newError(http.StatusForbidden, "source_reserved", "source "+strconv.Quote(strings.TrimSpace(sub.Source))+" is a signed source: post as it with its "+signature.Header+", not a bearer token"))
+	}
 
 	// Act.
 	rc, err := s.Intake.Accept(r.Context(), sub)
@@ -199,7 +205,7 @@ func toInquiryResponse(in storage.Inquiry) inquiryResponse {
 	}
 	return inquiryResponse{
 		ID: in.ID, State: in.State, ClusterID: in.ClusterID, Source: in.Source, CustomerID: in.CustomerID,
-		IdempotencyKey: in.IdempotencyKey, Text: in.Text, Locale: in.Locale, ReplyURL: in.ReplyURL,
+		IdempotencyKey: in.IdempotencyKey, Text: in.Text, Locale: in.Locale, ReplyURL: publicURL(in.ReplyURL),
 		Metadata: json.RawMessage(in.Metadata), Redactions: red,
 		ReceivedAt: time.UnixMilli(in.ReceivedAt).UTC(), StoredAt: time.UnixMilli(in.StoredAt).UTC(),
 		AnswerID: in.AnswerID, IncidentID: in.IncidentID, UpdateVersion: in.UpdateVersion,

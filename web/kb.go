@@ -53,6 +53,9 @@ func decodeJSON(w http.ResponseWriter, r *http.Request, v any) *apiError {
 	if len(bytes.TrimSpace(body[dec.InputOffset():])) > 0 {
 		return newError(http.StatusBadRequest, "invalid_json", "unexpected data after the JSON object")
 	}
+	if hasNUL(v) {
+		return errNUL()
+	}
 	return nil
 }
 
@@ -234,6 +237,10 @@ func (s *Server) importKB(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		s.writeError(w, newError(http.StatusBadRequest, "invalid_yaml", trimPrefixes(err.Error())))
+		return
+	}
+	if hasNUL(d) {
+		s.writeError(w, errNUL())
 		return
 	}
 	if err := s.Desk.ImportKB(r.Context(), actor(r), d); err != nil {

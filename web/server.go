@@ -27,6 +27,7 @@ import (
 type inquiryReader interface {
 	Inquiry(ctx context.Context, id string) (storage.Inquiry, error)
 	InquiryCount(ctx context.Context) (int64, error)
+	InquiryCounts(ctx context.Context, after, upTo uint64) (total, between int64, err error)
 	Cluster(ctx context.Context, id string) (storage.Cluster, error)
 	OpenClusters(ctx context.Context, since int64, limit int) ([]storage.Cluster, error)
 	InquiriesByCluster(ctx context.Context, clusterID string, limit int) ([]storage.Inquiry, error)
@@ -79,12 +80,19 @@ type pinger interface {
 	Ping(ctx context.Context) error
 }
 
+// busPinger is NATS as /readyz checks it: the consumers' side (Ping) and
+// what intake needs to accept durably (PingIntake).
+type busPinger interface {
+	pinger
+	PingIntake(ctx context.Context) error
+}
+
 // Options are the server's dependencies.
 type Options struct {
 	Config      config.Config
 	Intake      *bot.Intake
 	Store       inquiryReader
-	Bus         pinger
+	Bus         busPinger
 	JetStream   jetstream.JetStream
 	DeadLetters *bus.DeadLetters
 	Clusters    liveClusters
@@ -205,7 +213,13 @@ func (s *Server) routes() {
 }
 
 // ServeHTTP makes Server an http.Handler.
-func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if aerr := checkRequestStrings(r); aerr != nil {
+		s.writeError(w, aerr)
+		return
+	}
+	s.mux.ServeHTTP(w, r)
+}
 
 // require wraps h with bearer-token authentication for role.
 func (s *Server) require(role string, h http.HandlerFunc) http.HandlerFunc {

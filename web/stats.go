@@ -35,21 +35,11 @@ func (s *Server) getStats(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) stats(ctx context.Context) (Stats, error) {
-	// Pending is read before stored: an inquiry stored in between is then
-	// counted twice for a moment rather than lost from the sum.
-	pending, err := bus.Pending(ctx, s.JetStream)
+	b, err := bus.Unstored(ctx, s.JetStream, s.Store, s.DeadLetters)
 	if err != nil {
 		return Stats{}, err
 	}
-	dead, err := s.DeadLetters.Count(ctx)
-	if err != nil {
-		return Stats{}, err
-	}
-	stored, err := s.Store.InquiryCount(ctx)
-	if err != nil {
-		return Stats{}, err
-	}
-	st := Stats{Stored: uint64(stored), Pending: pending, DeadLettered: dead, Database: "sqlite", NATS: "embedded"}
+	st := Stats{Stored: b.Stored, Pending: b.Pending, DeadLettered: b.DeadLettered, Database: "sqlite", NATS: "embedded"}
 	st.Accepted = st.Stored + st.Pending + st.DeadLettered
 	if config.IsPostgres(s.Config.Database.URL) {
 		st.Database = "postgres"
@@ -80,7 +70,7 @@ func (s *Server) getDeadLetters(w http.ResponseWriter, r *http.Request) {
 	out := make([]deadLetterResponse, 0, len(list))
 	for _, dl := range list {
 		// The inquiry as JSON when it is an object, else its bytes as a string.
-		raw := json.RawMessage(dl.Data)
+		raw := json.RawMessage(publicInquiryJSON(dl.Data))
 		if len(dl.Data) == 0 || dl.Data[0] != '{' || !json.Valid(raw) {
 			raw, _ = json.Marshal(string(dl.Data))
 		}
@@ -105,17 +95,26 @@ func (s *Server) healthz(w http.ResponseWriter, _ *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 }
 
+// readyz is public, so it says only ok or failed per check (the errors,
+// which may name hosts and users, go to the log). Ready means intake can
+// accept durably, which needs the inquiry stream only: while the database
+// is down inquiries wait in JetStream, and reads answer 503.
 func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 	defer cancel()
-	checks := map[string]string{"nats": "ok", "database": "ok"}
-	ready := true
-	if err := s.Bus.Ping(ctx); err != nil {
-		checks["nats"], ready = err.Error(), false
+	checks := map[string]string{}
+	check := func(name string, ping func(context.Context) error) bool {
+		if err := ping(ctx); err != nil {
+			s.Log.Warn("readiness check failed", "check", name, "err", err)
+			checks[name] = "failed"
+			return false
+		}
+		checks[name] = "ok"
+		return true
 	}
-	if err := s.Store.Ping(ctx); err != nil {
-		checks["database"], ready = err.Error(), false
-	}
+	ready := check("intake", s.Bus.PingIntake)
+	check("nats", s.Bus.Ping)
+	check("database", s.Store.Ping)
 	if !ready {
 		s.metrics.errors.WithLabelValues("not_ready").Inc()
 		writeJSON(w, http.StatusServiceUnavailable, map[string]any{"status": "not ready", "checks": checks})

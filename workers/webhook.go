@@ -7,13 +7,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
-	"net/netip"
 	"net/url"
 	"strconv"
 	"sync"
-	"syscall"
 	"time"
 
 	"golang.org/x/time/rate"
@@ -38,24 +35,7 @@ func newWebhook(opts DeliverOptions) *webhook {
 // errPrivateAddress refuses a reply to a non-public address; it is final.
 var errPrivateAddress = errors.New("workers: reply url resolves to a non-public address")
 
-// publicOnly refuses, at connect time (so DNS rebinding cannot get past
-// it), any address that is not a public unicast one.
-func publicOnly(_, address string, _ syscall.RawConn) error {
-	host, _, err := net.SplitHostPort(address)
-	if err != nil {
-		return err
-	}
-	ip, err := netip.ParseAddr(host)
-	if err != nil {
-		return err
-	}
-	ip = ip.Unmap()
-	if ip.IsLoopback() || ip.IsPrivate() || ip.IsLinkLocalUnicast() || ip.IsLinkLocalMulticast() ||
-		ip.IsUnspecified() || ip.IsMulticast() || ip.IsInterfaceLocalMulticast() {
-		return fmt.Errorf("%w (%s)", errPrivateAddress, ip)
-	}
-	return nil
-}
+// publicOnly (address.go) is the dialer's check.
 
 // Wait takes a token from the receiving host's rate limiter.
 func (w *webhook) Wait(ctx context.Context, dl storage.Delivery) error {

@@ -39,6 +39,12 @@ func (a *App) Commands(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "invalid_payload", "the body is not a slash command form")
 		return
 	}
+	if !a.firstRequest(w, r, cmd.TeamID, cmd.TriggerID, func() {
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(replyBody(cmdEphemeral("This command was already handled.")))
+	}) {
+		return
+	}
 	msg, err := a.handleCommand(r.Context(), cmd)
 	if err != nil {
 		writeError(w, http.StatusBadRequest, "invalid_payload",

@@ -2,9 +2,11 @@ package slackbot
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -31,8 +33,11 @@ func commandForm(command, user, channel, text string) url.Values {
 	return url.Values{"token": {"deprecated"}, "team_id": {"T1"}, "team_domain": {"bank"}, "channel_id": {channel},
 		"channel_name": {"war-room"}, "user_id": {user}, "user_name": {strings.ToLower(user)}, "command": {command},
 		"text": {text}, "api_app_id": {"A1"}, "response_url": {"https://hooks.slack.com/commands/T1/1/x"},
-		"trigger_id": {"1.2.3"}}
+		"trigger_id": {fmt.Sprintf("1.2.%d", triggers.Add(1))}}
 }
+
+// triggers numbers the test commands: Slack gives each its own trigger_id.
+var triggers atomic.Int64
 
 // command runs `/surge text` signed, as user in channel.
 func (h *harness) command(user, channel, text string) commandReply {
@@ -515,5 +520,29 @@ func TestCommandParsing(t *testing.T) {
 		if c.got != c.want {
 			t.Errorf("got %q, want %q", c.got, c.want)
 		}
+	}
+}
+
+// A signed /surge declare replayed within its five minutes declares once:
+// commands are deduplicated by their request identity (trigger_id).
+func TestReplayedCommandActsOnce(t *testing.T) {
+	h := newHarness(t, nil)
+	body := []byte(commandForm("/surge", testManager, testWarRoom, "declare major 결제 장애").Encode())
+	at := time.Now()
+	for i := range 3 {
+		status, raw := h.post("/slack/commands", "application/x-www-form-urlencoded", body, at, nil)
+		if status != http.StatusOK {
+			t.Fatalf("post %d = %d %s", i, status, raw)
+		}
+		if i > 0 && !strings.Contains(raw, "already handled") {
+			t.Errorf("replay %d answered %s", i, raw)
+		}
+	}
+	if incs := h.incidents(); len(incs) != 1 {
+		t.Fatalf("incidents after a replayed declare = %d, want 1", len(incs))
+	}
+	// Another invocation of the same command is a new request.
+	if r := h.command(testManager, testWarRoom, "declare major 결제 장애"); r.Status != http.StatusOK || len(h.incidents()) != 2 {
+		t.Fatalf("a second invocation = %d %s, incidents %d; want 2", r.Status, r.Raw, len(h.incidents()))
 	}
 }

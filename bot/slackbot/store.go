@@ -20,6 +20,9 @@ type Store interface {
 	// EnqueueDeliveries queues the note telling a customer their message
 	// was refused.
 	EnqueueDeliveries(ctx context.Context, ds []storage.Delivery) (int, error)
+	// FirstRequest records a signed request's identity, so a replayed
+	// command acts once.
+	FirstRequest(ctx context.Context, id string, now time.Time, ttl time.Duration) (bool, error)
 }
 
 // boardStore is what the agents' board keeps in SQL: its lease, its

@@ -1,11 +1,14 @@
 package slackbot
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
+	"time"
 
 	"github.com/slack-go/slack"
 )
@@ -68,4 +71,33 @@ func writeError(w http.ResponseWriter, status int, code, message string) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
 	_ = json.NewEncoder(w).Encode(map[string]body{"error": {code, message}})
+}
+
+// replayWindow is how long a request's identity is remembered: Slack's
+// signatures are fresh for five minutes either side of the clock.
+const replayWindow = 10 * time.Minute
+
+// firstRequest reports whether a verified request is seen for the first
+// time, by its identity (Slack's trigger_id, unique per invocation; the
+// signature when there is none), across every instance: a replay of a
+// signed request within its five minutes must not act twice. When it
+// cannot tell (the database is down) it answers 503; a replay is answered
+// by replayed. Either way it returns false, and the handler stops.
+func (a *App) firstRequest(w http.ResponseWriter, r *http.Request, team, trigger string, replayed func()) bool {
+	id := "slack:" + team + ":" + trigger
+	if trigger == "" {
+		sum := sha256.Sum256([]byte(r.Header.Get("X-Slack-Signature")))
+		id = "slack-sig:" + hex.EncodeToString(sum[:16])
+	}
+	first, err := a.Store.FirstRequest(r.Context(), id, a.Now(), replayWindow)
+	if err != nil {
+		a.Log.Error("slack: unable to record a request", "err", err)
+		writeError(w, http.StatusServiceUnavailable, "unavailable", "unable to record the request; retry")
+		return false
+	}
+	if !first {
+		a.Log.Warn("slack: replayed request ignored", "id", id)
+		replayed()
+	}
+	return first
 }
