@@ -46,6 +46,7 @@ type App struct {
 	store    *workers.Ingest
 	desk     *desk.Desk
 	slack    *slackbot.App
+	assist   assistant
 	srv      *http.Server
 	ln       net.Listener
 	stopKB   context.CancelFunc
@@ -129,9 +130,17 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (a *App, err 
 	}
 	a.closers = append(a.closers, func() { _ = followProblems.Unsubscribe() })
 
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	// Embeddings and LLM assist, when configured: off the intake path.
+	a.assist = newAssistant(cfg.Assist, reg, log.With("component", "assist"))
+
 	// The knowledge base, likewise: loaded from SQL, reloaded whenever any
 	// instance announces a change.
 	knowledge := kb.NewLive(db, log)
+	if a.assist.embedder != nil {
+		knowledge.WithVectors(a.assist.embedder, cfg.Assist.SemanticWeight, kb.DefaultHybridOptions())
+	}
 	kbCtx, stopKB := context.WithCancel(context.WithoutCancel(ctx))
 	a.closers = append(a.closers, stopKB)
 	if err := knowledge.Follow(kbCtx, b.Conn); err != nil {
@@ -141,8 +150,6 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (a *App, err 
 		return nil, err
 	}
 
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	// Replies go out on their own goroutine, leased in SQL, so a slow
 	// receiver never holds up intake or storing.
 	secrets := map[string]string{}
@@ -195,6 +202,9 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (a *App, err 
 	if opts.Dashboard, opts.Status, err = newPages(ctx, kbCtx, cfg, db, b.Conn, a.desk, log); err != nil {
 		return nil, err
 	}
+	if a.assist.suggester != nil {
+		opts.Suggester = a.assist.suggester
+	}
 	a.srv = web.New(opts).HTTPServer(cfg.HTTP.Addr)
 	a.ln, err = net.Listen("tcp", cfg.HTTP.Addr)
 	if err != nil {
@@ -217,6 +227,7 @@ func (a *App) Run(ctx context.Context) error {
 		}
 	})
 	a.wg.Go(func() { _ = a.deliver.Run(workCtx) })
+	a.assist.run(workCtx, &a.wg)
 	// The follow-ups of an update whose process stopped before queuing
 	// them (they are owed in SQL from the update's commit on).
 	a.wg.Go(func() { workers.RunFollowUpOwed(workCtx, a.db, 30*time.Second, time.Minute, a.deliver.Kick, a.log) })
