@@ -118,7 +118,15 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (a *App, err 
 	log.Info("clusters restored", "open", restored, "index_bytes", clusters.IndexBytes())
 	// Problems (clusters of one issue) likewise: placements, and the
 	// agents' moves and merges, are in SQL and announced over NATS.
-	problems := triage.NewGrouper(triage.DefaultProblemOptions())
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	// Embeddings and LLM assist, when configured: off the intake path.
+	a.assist = newAssistant(cfg.Assist, reg, log.With("component", "assist"))
+	popts := triage.DefaultProblemOptions()
+	if a.assist.clusters != nil && cfg.Assist.ProblemWeight > 0 {
+		popts.Embedder, popts.EmbeddingWeight = a.assist.clusters, cfg.Assist.ProblemWeight
+	}
+	problems := triage.NewGrouper(popts)
 	placed, err := workers.RestoreProblems(ctx, db, problems, time.Now(), cfg.Triage.IdleWindow, cfg.Triage.RestoreSample)
 	if err != nil {
 		return nil, err
@@ -129,11 +137,6 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (a *App, err 
 		return nil, err
 	}
 	a.closers = append(a.closers, func() { _ = followProblems.Unsubscribe() })
-
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	// Embeddings and LLM assist, when configured: off the intake path.
-	a.assist = newAssistant(cfg.Assist, reg, log.With("component", "assist"))
 
 	// The knowledge base, likewise: loaded from SQL, reloaded whenever any
 	// instance announces a change.
@@ -178,7 +181,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (a *App, err 
 		SurgePerMinute: cfg.Alerts.SurgePerMinute, SurgeMinCustomers: cfg.Alerts.MinCustomers,
 		Kick: a.deliver.Kick,
 	}, log.With("worker", "store"), reg)
-	a.store.GroupProblems(problems)
+	a.store.GroupProblems(a.assist.observing(problems))
 	intake := bot.NewIntake(b, bot.Limits{MaxTextBytes: cfg.Intake.MaxTextBytes}, cfg.NATS.PublishTimeout).WithAnswers(knowledge).
 		WithIdentifierKey(cfg.Intake.IdentifierKey)
 	// Every agent's and manager's action, whichever of the API and Slack

@@ -10,6 +10,8 @@ import (
 
 	"github.com/surgedesk/surgedesk/assist"
 	"github.com/surgedesk/surgedesk/config"
+	"github.com/surgedesk/surgedesk/triage"
+	"github.com/surgedesk/surgedesk/workers"
 )
 
 // suggestionTTL is how long a drafted title and reply are reused.
@@ -48,4 +50,23 @@ func (a assistant) run(ctx context.Context, wg *sync.WaitGroup) {
 	if a.embedder != nil {
 		wg.Go(func() { _ = a.embedder.Run(ctx) })
 	}
+}
+
+// observing hands the ingest worker g, with every member's text queued for
+// its cluster's embedding first (never waiting) when embeddings are on.
+func (a assistant) observing(g *triage.Grouper) workers.Grouper {
+	if a.clusters == nil {
+		return g
+	}
+	return embeddingGrouper{Grouper: g, vectors: a.clusters}
+}
+
+type embeddingGrouper struct {
+	*triage.Grouper
+	vectors *assist.ClusterVectors
+}
+
+func (e embeddingGrouper) Observe(clusterID, text string, sim float64, incidentID string) triage.Placement {
+	e.vectors.Observe(clusterID, text)
+	return e.Grouper.Observe(clusterID, text, sim, incidentID)
 }

@@ -44,6 +44,12 @@ type Assist struct {
 	// SemanticWeight is the embedding's share of the hybrid KB score
 	// (0 keeps matching lexical even with embeddings on).
 	SemanticWeight float64 `yaml:"semantic_weight"`
+	// ProblemWeight is the embedding's share of problem grouping's
+	// similarity between a cluster and a problem. 0, the default, keeps
+	// grouping lexical: embeddings and the lexical topics score on other
+	// scales, so a weight wants the problem threshold checked on your own
+	// data first (docs/assist.md).
+	ProblemWeight float64 `yaml:"problem_weight"`
 }
 
 // Enabled reports whether assist is configured.
@@ -115,5 +121,8 @@ func (a Assist) validate(bad func(string, ...any)) {
 	}
 	if a.SemanticWeight < 0 || a.SemanticWeight > 1 {
 		bad("assist.semantic_weight: must be in 0..1")
+	}
+	if a.ProblemWeight < 0 || a.ProblemWeight > 1 {
+		bad("assist.problem_weight: must be in 0..1")
 	}
 }

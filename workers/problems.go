@@ -14,8 +14,8 @@ import (
 	"github.com/surgedesk/surgedesk/triage"
 )
 
-// grouper is the part of triage.Grouper the workers need.
-type grouper interface {
+// Grouper is the part of triage.Grouper the workers need.
+type Grouper interface {
 	Observe(clusterID, text string, sim float64, incidentID string) triage.Placement
 	ProblemTitle(problemID string) (triage.Title, bool)
 	Place(clusterID, problemID, text string, pinned bool)
@@ -30,7 +30,7 @@ type grouper interface {
 // GroupProblems makes the ingest worker place every cluster it assigns in
 // a problem (triage.Grouper), written with the batch and announced with
 // the members. Without it clusters have no problem.
-func (s *Ingest) GroupProblems(g grouper) { s.problems = g }
+func (s *Ingest) GroupProblems(g Grouper) { s.problems = g }
 
 // place runs the grouper on the assigned rows and returns each touched
 // cluster's problem, titled, for storage.
@@ -93,7 +93,7 @@ func announceProblems(nc *nats.Conn, a announcement) error {
 // FollowProblems keeps g in step with the other instances: their
 // placements (carried with the members they stored), the agents' moves and
 // merges, and clusters closed or merged away.
-func FollowProblems(nc *nats.Conn, instance string, g grouper, log *slog.Logger) (*nats.Subscription, error) {
+func FollowProblems(nc *nats.Conn, instance string, g Grouper, log *slog.Logger) (*nats.Subscription, error) {
 	sub, err := nc.Subscribe(bus.AssignedSubject, func(m *nats.Msg) {
 		var a announcement
 		if err := json.Unmarshal(m.Data, &a); err != nil {
@@ -139,7 +139,7 @@ type problemSource interface {
 // (pointers), each open cluster's problem learnt from a sample of its
 // members (pinned where an agent put it), and incidents' problems. It
 // returns how many clusters it placed.
-func RestoreProblems(ctx context.Context, src problemSource, g grouper, now time.Time, idle time.Duration, sample int) (int, error) {
+func RestoreProblems(ctx context.Context, src problemSource, g Grouper, now time.Time, idle time.Duration, sample int) (int, error) {
 	rg, err := src.ProblemRegroupings(ctx)
 	if err != nil {
 		return 0, err
