@@ -152,15 +152,20 @@ func TestCommandDeclare(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			before := len(h.incidents())
+			before := map[string]bool{}
+			for _, inc := range h.incidents() {
+				before[inc.ID] = true
+			}
 			text := h.mustCommand(testManager, testWarRoom, c.text, "in_channel")
 			incs := h.incidents()
-			if len(incs) != before+1 {
-				t.Fatalf("incidents = %d, want %d", len(incs), before+1)
+			if len(incs) != len(before)+1 {
+				t.Fatalf("incidents = %d, want %d", len(incs), len(before)+1)
 			}
-			inc := incs[0] // newest first
+			// The new one by id: two declared in the same millisecond tie on
+			// CreatedAt.
+			var inc kb.Incident
 			for _, inc2 := range incs {
-				if inc2.CreatedAt.After(inc.CreatedAt) {
+				if !before[inc2.ID] {
 					inc = inc2
 				}
 			}
