@@ -109,16 +109,25 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (a *App, err 
 	// kept in step with the other instances' assignments over NATS.
 	instance := randomHex(8)
 	clusters := newClusterer(cfg.Triage)
-	restored, err := workers.RestoreClusters(ctx, db, clusters, time.Now(), cfg.Triage.IdleWindow, cfg.Triage.RestoreSample)
-	if err != nil {
-		return nil, err
-	}
-	log.Info("clusters restored", "open", restored, "index_bytes", clusters.IndexBytes())
-	follow, err := workers.FollowClusters(b.Conn, instance, clusters, log)
+	restored, follow, err := workers.RestoreAndFollowClusters(ctx, db, b.Conn, instance, clusters, time.Now(), cfg.Triage.IdleWindow, cfg.Triage.RestoreSample, log)
 	if err != nil {
 		return nil, err
 	}
 	a.closers = append(a.closers, func() { _ = follow.Unsubscribe() })
+	log.Info("clusters restored", "open", restored, "index_bytes", clusters.IndexBytes())
+	// Problems (clusters of one issue) likewise: placements, and the
+	// agents' moves and merges, are in SQL and announced over NATS.
+	problems := triage.NewGrouper(triage.DefaultProblemOptions())
+	placed, err := workers.RestoreProblems(ctx, db, problems, time.Now(), cfg.Triage.IdleWindow, cfg.Triage.RestoreSample)
+	if err != nil {
+		return nil, err
+	}
+	log.Info("problems restored", "clusters", placed)
+	followProblems, err := workers.FollowProblems(b.Conn, instance, problems, log)
+	if err != nil {
+		return nil, err
+	}
+	a.closers = append(a.closers, func() { _ = followProblems.Unsubscribe() })
 
 	// The knowledge base, likewise: loaded from SQL, reloaded whenever any
 	// instance announces a change.
@@ -162,11 +171,12 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (a *App, err 
 		SurgePerMinute: cfg.Alerts.SurgePerMinute, SurgeMinCustomers: cfg.Alerts.MinCustomers,
 		Kick: a.deliver.Kick,
 	}, log.With("worker", "store"), reg)
+	a.store.GroupProblems(problems)
 	intake := bot.NewIntake(b, bot.Limits{MaxTextBytes: cfg.Intake.MaxTextBytes}, cfg.NATS.PublishTimeout).WithAnswers(knowledge).
 		WithIdentifierKey(cfg.Intake.IdentifierKey)
 	// Every agent's and manager's action, whichever of the API and Slack
 	// made it, and what follows it.
-	a.desk = desk.New(desk.Options{Store: db, Clusters: clusters, Conn: b.Conn, Instance: instance,
+	a.desk = desk.New(desk.Options{Store: db, Clusters: clusters, ProblemStore: db, Problems: problems, Conn: b.Conn, Instance: instance,
 		Kick: a.deliver.Kick, IdleWindow: cfg.Triage.IdleWindow, Log: log.With("component", "desk")})
 	if sender != nil {
 		a.slack = slackbot.New(slackbot.Options{
@@ -177,10 +187,13 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (a *App, err 
 	}
 	opts := web.Options{
 		Config: cfg, Intake: intake, Store: db, Bus: b, JetStream: b.JetStream, DeadLetters: dead,
-		Clusters: clusters, Knowledge: db, Desk: a.desk, Log: log, Registry: reg,
+		Clusters: clusters, Knowledge: db, Desk: a.desk, ProblemStore: db, Log: log, Registry: reg,
 	}
 	if a.slack != nil && cfg.Slack.Mode == "events" {
 		opts.Slack = a.slack
+	}
+	if opts.Dashboard, opts.Status, err = newPages(ctx, kbCtx, cfg, db, b.Conn, a.desk, log); err != nil {
+		return nil, err
 	}
 	a.srv = web.New(opts).HTTPServer(cfg.HTTP.Addr)
 	a.ln, err = net.Listen("tcp", cfg.HTTP.Addr)
@@ -207,6 +220,8 @@ func (a *App) Run(ctx context.Context) error {
 	// The follow-ups of an update whose process stopped before queuing
 	// them (they are owed in SQL from the update's commit on).
 	a.wg.Go(func() { workers.RunFollowUpOwed(workCtx, a.db, 30*time.Second, time.Minute, a.deliver.Kick, a.log) })
+	// Alerts whose cluster went idle resolve by themselves.
+	a.wg.Go(func() { a.desk.RunAlertSweep(workCtx, time.Minute) })
 	if a.slack != nil {
 		a.wg.Go(func() {
 			if err := a.slack.Run(workCtx); err != nil {

@@ -143,9 +143,9 @@ func (in *Intake) accept(ctx context.Context, s Submission, channel bool) (Recei
 	}
 	ctx, cancel := context.WithTimeout(ctx, in.timeout)
 	defer cancel()
-	ack, err := in.js.PublishMsg(ctx, msg, jetstream.WithMsgID(id), jetstream.WithExpectStream(bus.InquiryStream))
+	ack, err := in.start(ctx, msg, id).wait(ctx)
 	if err != nil {
-		return Receipt{}, fmt.Errorf("%w: %v", ErrUnavailable, err)
+		return Receipt{}, err
 	}
 	return Receipt{ID: id, Duplicate: ack.Duplicate, Answer: answer}, nil
 }
@@ -193,8 +193,8 @@ func (in *Intake) validate(s *Submission, channel bool) error {
 	if len(s.IdempotencyKey) > 256 {
 		return inputError("invalid_field", "idempotency_key is longer than 256 bytes")
 	}
-	if len(s.Locale) > 16 || strings.IndexFunc(s.Locale, notLocaleRune) >= 0 {
-		return inputError("invalid_field", "locale must be a language tag such as ko, en or ko-KR")
+	if s.Locale != "" && !SupportedLocale(s.Locale) {
+		return inputError("invalid_field", "locale must be ko or en, or a regional form of them such as ko-KR or en-US (or left out: it is detected from the text)")
 	}
 	if s.ReplyURL != "" {
 		u, err := url.Parse(s.ReplyURL)
@@ -219,6 +219,16 @@ func (in *Intake) validate(s *Submission, channel bool) error {
 
 func notSourceRune(r rune) bool {
 	return !(r < utf8.RuneSelf && (unicode.IsLetter(r) || unicode.IsDigit(r) || strings.ContainsRune("._:-", r)))
+}
+
+// SupportedLocale reports whether tag names a language surgedesk answers
+// in: ko or en, alone or with a region or script (ko-KR, en_US).
+func SupportedLocale(tag string) bool {
+	if len(tag) > 16 || strings.IndexFunc(tag, notLocaleRune) >= 0 {
+		return false
+	}
+	lang, _, _ := strings.Cut(strings.ReplaceAll(tag, "_", "-"), "-")
+	return strings.EqualFold(lang, "ko") || strings.EqualFold(lang, "en")
 }
 
 func notLocaleRune(r rune) bool {

@@ -102,7 +102,11 @@ func Open(ctx context.Context, cfg config.NATS, dataDir string, log *slog.Logger
 		return nil, fmt.Errorf("bus: unable to connect to nats: %w", err)
 	}
 	if b.JetStream, err = jetstream.New(nc); err == nil {
-		b.pubJS, err = jetstream.New(b.pubConn)
+		b.pubJS, err = jetstream.New(b.pubConn,
+			jetstream.WithPublishAsyncMaxPending(MaxPublishPending),
+			// An ack that never comes frees its slot and fails its future,
+			// so the bound cannot fill up with lost publishes.
+			jetstream.WithPublishAsyncTimeout(cfg.PublishTimeout))
 	}
 	if err != nil {
 		b.Close()
@@ -203,17 +207,60 @@ func (b *Bus) ensureStreams(ctx context.Context, cfg config.NATS) error {
 		Duplicates:  cfg.DuplicateWindow,
 	}}
 	for _, sc := range streams {
-		if _, err := b.JetStream.CreateOrUpdateStream(ctx, sc); err != nil {
-			return fmt.Errorf("bus: unable to create stream %s: %w", sc.Name, err)
+		if err := b.ensureStream(ctx, sc); err != nil {
+			return err
 		}
 	}
 	return nil
+}
+
+// streamSetupTimeout bounds the retries of creating or updating a stream.
+const streamSetupTimeout = time.Minute
+
+// ensureStream creates or updates one stream, retrying for a while: in a
+// cluster a node that restarts, or the loss of a stream's leader, leaves
+// JetStream without an answer for the seconds an election takes, and an
+// instance starting then should wait it out rather than exit.
+func (b *Bus) ensureStream(ctx context.Context, sc jetstream.StreamConfig) error {
+	deadline := time.Now().Add(streamSetupTimeout)
+	wait := 250 * time.Millisecond
+	for {
+		_, err := b.JetStream.CreateOrUpdateStream(ctx, sc)
+		if err == nil {
+			return nil
+		}
+		var apiErr *jetstream.APIError
+		final := errors.As(err, &apiErr) && apiErr.Code >= 400 && apiErr.Code < 500 && apiErr.Code != 408
+		if final || ctx.Err() != nil || time.Now().After(deadline) {
+			return fmt.Errorf("bus: unable to create stream %s: %w", sc.Name, err)
+		}
+		b.log.Warn("stream not ready; retrying", "stream", sc.Name, "err", err, "in", wait)
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("bus: unable to create stream %s: %w", sc.Name, ctx.Err())
+		case <-time.After(wait):
+		}
+		wait = min(2*wait, 2*time.Second)
+	}
 }
 
 // PublishMsg publishes on the intake connection and waits for
 // JetStream's acknowledgement.
 func (b *Bus) PublishMsg(ctx context.Context, msg *nats.Msg, opts ...jetstream.PublishOpt) (*jetstream.PubAck, error) {
 	return b.pubJS.PublishMsg(ctx, msg, opts...)
+}
+
+// MaxPublishPending bounds the intake publishes awaiting JetStream's ack
+// per instance; a publish beyond it waits for a slot. Enough for the
+// largest batches from many senders at once, small enough that a stalled
+// stream pushes back on intake instead of piling up memory.
+const MaxPublishPending = 16384
+
+// PublishMsgAsync publishes on the intake connection without waiting: the
+// ack (or the error, at the latest after nats.publish_timeout) arrives on
+// the future.
+func (b *Bus) PublishMsgAsync(msg *nats.Msg, opts ...jetstream.PublishOpt) (jetstream.PubAckFuture, error) {
+	return b.pubJS.PublishMsgAsync(msg, opts...)
 }
 
 // Connect opens another connection to the same server; the caller closes it.

@@ -46,6 +46,13 @@ func runEvalCluster(ctx context.Context, args []string, stdout, stderr io.Writer
 	sweep := fs.Bool("sweep", false, "print a table of scores over a range of thresholds")
 	sweepList := fs.String("sweep-thresholds", defaultSweep, "comma-separated thresholds for --sweep")
 	noise := fs.String("noise", "oos", "label treated as noise: clustered but not scored (empty: none)")
+	level := fs.String("level", "cluster", "what to score: `cluster` (near-duplicates) or problem (clusters grouped into problems)")
+	var pf eval.ProblemFlags
+	fs.Float64Var(&pf.Threshold, "problem-threshold", triage.DefaultProblemThreshold, "topic similarity a cluster needs to join a problem (--level problem)")
+	fs.StringVar(&pf.KBPath, "kb", "", "knowledge base `KB.tsv` (label<TAB>example): each label is loaded as an incident's answer before the data is replayed, for incident anchoring (--level problem)")
+	fs.BoolVar(&pf.NoTopics, "no-topics", false, "switch topic similarity between clusters off (--level problem)")
+	fs.BoolVar(&pf.NoAnchoring, "no-anchoring", false, "switch incident anchoring off (--level problem)")
+	fs.BoolVar(&pf.NoSeeds, "no-seeds", false, "anchor only inquiries the matcher answered; the KB examples do not join their incident's topic (--level problem)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -54,6 +61,16 @@ func runEvalCluster(ctx context.Context, args []string, stdout, stderr io.Writer
 	}
 	if *data == "" {
 		return errors.New("cluster: --data is required")
+	}
+	switch {
+	case *level != "cluster" && *level != "problem":
+		return fmt.Errorf("cluster: --level %q is not cluster or problem", *level)
+	case *level == "cluster" && pf.KBPath != "":
+		return errors.New("cluster: --kb needs --level problem")
+	case *level == "problem" && (*sweep || *withBaseline):
+		return errors.New("cluster: --sweep and --baseline score clusters; leave them out with --level problem")
+	case pf.Threshold < 0 || pf.Threshold > 1:
+		return errors.New("cluster: --problem-threshold must be in 0..1")
 	}
 	var sweepThresholds []float64
 	if *sweep {
@@ -70,6 +87,9 @@ func runEvalCluster(ctx context.Context, args []string, stdout, stderr io.Writer
 	truth := make([]string, len(examples))
 	for i, ex := range examples {
 		texts[i], truth[i] = ex.Text, ex.Label
+	}
+	if *level == "problem" {
+		return runEvalProblem(ctx, stdout, *data, texts, truth, *noise, *threshold, pf, *assignmentsPath)
 	}
 	var baseline *eval.Baseline
 	if *withBaseline {
@@ -267,6 +287,9 @@ func runGenSurge(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	rows := fs.Int("rows", 0, "number of data `rows` to write (required)")
 	seed := fs.Int64("seed", 1, "random seed; the same seed gives the same file")
 	out := fs.String("out", "", "output `FILE` (default stdout)")
+	phrasingsFlag := fs.String("phrasings", "all", "outage phrasings to use: all, tune (without the held-out ones: the last Korean and English pattern of each outage) or held-out (only those)")
+	kbOut := fs.String("kb-out", "", "also write a knowledge base `KB.tsv` (label<TAB>example) for the outages, from the tuning phrasings")
+	kbPer := fs.Int("kb-per-language", 3, "Korean and English examples per outage in --kb-out")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -276,19 +299,46 @@ func runGenSurge(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if *rows <= 0 {
 		return errors.New("gen-surge: --rows must be a positive number")
 	}
+	phrasings, ok := map[string]eval.Phrasings{"all": eval.AllPhrasings, "tune": eval.TuningPhrasings, "held-out": eval.HeldOutPhrasings}[*phrasingsFlag]
+	if !ok {
+		return fmt.Errorf("gen-surge: --phrasings %q is not all, tune or held-out", *phrasingsFlag)
+	}
+	if *kbOut != "" {
+		if *kbPer <= 0 {
+			return errors.New("gen-surge: --kb-per-language must be a positive number")
+		}
+		if err := writeKB(*kbOut, *kbPer, *seed); err != nil {
+			return err
+		}
+	}
 	if *out == "" {
-		return eval.GenerateSurge(stdout, *rows, *seed)
+		return eval.GeneratePhrasings(stdout, *rows, *seed, phrasings)
 	}
 	f, err := os.Create(*out)
 	if err != nil {
 		return fmt.Errorf("gen-surge: unable to create output: %w", err)
 	}
-	if err := eval.GenerateSurge(f, *rows, *seed); err != nil {
+	if err := eval.GeneratePhrasings(f, *rows, *seed, phrasings); err != nil {
 		f.Close()
 		return err
 	}
 	if err := f.Close(); err != nil {
 		return fmt.Errorf("gen-surge: unable to write output: %w", err)
+	}
+	return nil
+}
+
+func writeKB(path string, perLanguage int, seed int64) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return fmt.Errorf("gen-surge: unable to create knowledge base: %w", err)
+	}
+	if err := eval.GenerateKB(f, perLanguage, seed); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("gen-surge: unable to write knowledge base: %w", err)
 	}
 	return nil
 }

@@ -67,6 +67,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	var cf configFlags
 	cf.register(fs)
 	check := fs.Bool("check-config", false, "validate the configuration, report every problem, and exit")
+	cpuProfile := fs.String("cpu-profile", "", "write a CPU profile of the whole run to `file` (go tool pprof)")
+	memProfile := fs.String("mem-profile", "", "write the allocation profile to `file` at shutdown (go tool pprof)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -78,6 +80,11 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		fmt.Fprintln(stdout, "configuration is valid")
 		return nil
 	}
+	stop, err := startProfiles(*cpuProfile, *memProfile)
+	if err != nil {
+		return err
+	}
+	defer stop()
 	return serve(ctx, cfg, newLogger(cfg.Log, stderr), nil)
 }
 

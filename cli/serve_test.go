@@ -126,7 +126,9 @@ func TestKilledMidLoadLosesNothing(t *testing.T) {
 	var logMu sync.Mutex
 	start := func() *exec.Cmd {
 		cmd := exec.Command(bin, "serve", "--data-dir", dataDir, "--http-addr", addr)
-		cmd.Env = append(os.Environ(), "SURGEDESK_ADMIN_TOKEN="+testToken)
+		// A short ack wait: what the kill left unacknowledged is redelivered
+		// in seconds rather than after the default 30 s.
+		cmd.Env = append(os.Environ(), "SURGEDESK_ADMIN_TOKEN="+testToken, "SURGEDESK_WORKERS_ACK_WAIT=3s")
 		w := &lockedWriter{mu: &logMu, w: &logs}
 		cmd.Stdout, cmd.Stderr = w, w
 		if err := cmd.Start(); err != nil {

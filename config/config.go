@@ -199,9 +199,12 @@ type Database struct {
 
 // Intake limits what POST /v1/inquiries accepts.
 type Intake struct {
-	MaxTextBytes    int           `yaml:"max_text_bytes"`
-	MaxBodyBytes    int64         `yaml:"max_body_bytes"`
-	SignatureWindow time.Duration `yaml:"signature_window"`
+	MaxTextBytes int   `yaml:"max_text_bytes"`
+	MaxBodyBytes int64 `yaml:"max_body_bytes"`
+	// MaxBatchItems and MaxBatchBodyBytes bound POST /v1/inquiries:batch.
+	MaxBatchItems     int           `yaml:"max_batch_items"`
+	MaxBatchBodyBytes int64         `yaml:"max_batch_body_bytes"`
+	SignatureWindow   time.Duration `yaml:"signature_window"`
 	// IdentifierKey keys the hashes that replace a customer_id or
 	// idempotency_key holding a phone number or an e-mail address
 	// (docs/security.md); the same on every instance.
@@ -258,9 +261,11 @@ func Default() Config {
 		},
 		Database: Database{MaxOpenConns: 8},
 		Intake: Intake{
-			MaxTextBytes:    8 << 10,
-			MaxBodyBytes:    64 << 10,
-			SignatureWindow: 5 * time.Minute,
+			MaxTextBytes:      8 << 10,
+			MaxBodyBytes:      64 << 10,
+			MaxBatchItems:     500,
+			MaxBatchBodyBytes: 4 << 20,
+			SignatureWindow:   5 * time.Minute,
 		},
 		Workers: Workers{
 			BatchSize:   256,
@@ -528,6 +533,12 @@ func (c Config) Validate() error {
 	}
 	if c.Intake.MaxBodyBytes < int64(c.Intake.MaxTextBytes) {
 		bad("intake.max_body_bytes: must be at least intake.max_text_bytes")
+	}
+	if c.Intake.MaxBatchItems < 1 || c.Intake.MaxBatchItems > 10000 {
+		bad("intake.max_batch_items: must be between 1 and 10000")
+	}
+	if c.Intake.MaxBatchBodyBytes < c.Intake.MaxBodyBytes {
+		bad("intake.max_batch_body_bytes: must be at least intake.max_body_bytes")
 	}
 	if c.Workers.BatchSize < 1 || c.Workers.BatchSize > 1000 {
 		bad("workers.batch_size: must be between 1 and 1000")

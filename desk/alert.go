@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/surgedesk/surgedesk/kb"
@@ -33,9 +34,42 @@ func (d *Desk) DeclareAlert(ctx context.Context, actor, clusterID string) (kb.In
 }
 
 // DismissAlert dismisses the open surge alert of a cluster for actor; an
-// alert decided already is storage.ErrExists.
+// alert decided already is storage.ErrExists, except one this actor
+// dismissed, which is answered as done (no second audit entry).
 func (d *Desk) DismissAlert(ctx context.Context, actor, clusterID string) error {
-	return d.Store.DecideAlert(ctx, actor, clusterID, storage.AlertOpen, storage.AlertDismissed, "", d.Now().UnixMilli())
+	err := d.Store.DecideAlert(ctx, actor, clusterID, storage.AlertOpen, storage.AlertDismissed, "", d.Now().UnixMilli())
+	if errors.Is(err, storage.ErrExists) {
+		if a, aerr := d.Store.Alert(ctx, clusterID); aerr == nil && a.Status == storage.AlertDismissed && a.DecidedBy == actor {
+			return nil
+		}
+	}
+	return err
+}
+
+// SweepAlerts resolves the open alerts whose cluster closed or went idle
+// (no inquiry for the idle window): the surge is over. Any instance may
+// run it; it is idempotent.
+func (d *Desk) SweepAlerts(ctx context.Context) ([]string, error) {
+	now := d.Now()
+	return d.Store.ResolveIdleAlerts(ctx, now.Add(-d.IdleWindow).UnixMilli(), now.UnixMilli())
+}
+
+// RunAlertSweep runs SweepAlerts every interval until ctx ends.
+func (d *Desk) RunAlertSweep(ctx context.Context, interval time.Duration) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		if ids, err := d.SweepAlerts(ctx); err != nil && ctx.Err() == nil {
+			d.Log.Warn("idle alerts not resolved", "err", err)
+		} else if len(ids) > 0 {
+			d.Log.Info("idle alerts resolved", "alerts", len(ids))
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }
 
 // ClusterLabel is a cluster's name for people: its label words, or the

@@ -40,6 +40,9 @@ func (d *Desk) merged(from, into string) {
 	if d.Clusters != nil {
 		d.Clusters.Merge(from, into)
 	}
+	if d.Problems != nil {
+		d.Problems.Forget(from) // its members count in into, and so in into's problem
+	}
 	if d.Conn == nil {
 		return
 	}

@@ -37,7 +37,20 @@ func (d *Desk) Claim(ctx context.Context, agent, clusterID string) (time.Time, e
 	return until, nil
 }
 
-// Resolve closes a cluster for agent, in SQL and on every instance.
+// TakeOver gives manager an open cluster for ClaimLease, whoever holds it
+// (audited, naming the previous holder, "" when none).
+func (d *Desk) TakeOver(ctx context.Context, manager, clusterID string) (until time.Time, previous string, err error) {
+	now := d.Now()
+	until = now.Add(ClaimLease)
+	previous, err = d.Store.TakeOverCluster(ctx, manager, clusterID, now.UnixMilli(), until.UnixMilli())
+	if err != nil {
+		return time.Time{}, "", err
+	}
+	return until, previous, nil
+}
+
+// Resolve closes a cluster for agent, in SQL and on every instance, and
+// resolves its surge alert. Resolving a closed cluster changes nothing.
 func (d *Desk) Resolve(ctx context.Context, agent, clusterID string) error {
 	if err := d.Store.ResolveCluster(ctx, agent, clusterID); err != nil {
 		return err
@@ -46,7 +59,9 @@ func (d *Desk) Resolve(ctx context.Context, agent, clusterID string) error {
 	return nil
 }
 
-// Link records that a cluster's members are about an incident.
+// Link records that a cluster's members are about an incident and
+// resolves its surge alert; linking again to the same incident changes
+// nothing.
 func (d *Desk) Link(ctx context.Context, actor, clusterID, incidentID string) error {
 	if incidentID == "" {
 		return missing("incident_id is required")
@@ -118,6 +133,31 @@ func (d *Desk) Split(ctx context.Context, agent, from string, inquiryIDs []strin
 	}
 	d.split(context.WithoutCancel(ctx), from, newID)
 	return c, nil
+}
+
+// SplitMatching splits off the members of cluster from that match f (as
+// GET /v1/clusters/{id}/members lists them), at most MaxSplit of them; a
+// filter matching none or more is ErrInvalid, and one selecting nothing
+// ErrMissing.
+func (d *Desk) SplitMatching(ctx context.Context, agent, from string, f storage.MemberFilter) (storage.Cluster, error) {
+	if f == (storage.MemberFilter{}) {
+		return storage.Cluster{}, missing("the filter selects every member: give q, customer, since or until")
+	}
+	rows, total, err := d.Store.ClusterMembers(ctx, from, f, nil, MaxSplit)
+	if err != nil {
+		return storage.Cluster{}, err
+	}
+	switch {
+	case total == 0:
+		return storage.Cluster{}, invalid("the filter matches no member of the cluster")
+	case total > MaxSplit:
+		return storage.Cluster{}, invalid("the filter matches " + strconv.FormatInt(total, 10) + " members; at most " + strconv.Itoa(MaxSplit) + " per split")
+	}
+	ids := make([]string, len(rows))
+	for i, r := range rows {
+		ids[i] = r.ID
+	}
+	return d.Split(ctx, agent, from, ids)
 }
 
 func items(rows []storage.Inquiry) []triage.Item {

@@ -39,16 +39,20 @@ type Store interface {
 
 	Cluster(ctx context.Context, id string) (storage.Cluster, error)
 	OpenClusters(ctx context.Context, since int64, limit int) ([]storage.Cluster, error)
-	RecentClusterMembers(ctx context.Context, since int64, perCluster int) (map[string][]storage.Inquiry, error)
-	RecentCounts(ctx context.Context, clusterIDs []string, now int64) (map[string]storage.Recent, error)
+	ClusterSamples(ctx context.Context, since int64, perCluster int) (map[string][]storage.Inquiry, error)
+	OpenRecentCounts(ctx context.Context, since, now int64) (map[string]storage.Recent, error)
 	InquiriesByCluster(ctx context.Context, clusterID string, limit int) ([]storage.Inquiry, error)
+	ClusterMembers(ctx context.Context, clusterID string, f storage.MemberFilter, after *storage.MemberKey, limit int) ([]storage.Inquiry, int64, error)
 	ClaimCluster(ctx context.Context, agent, clusterID string, now, until int64) error
+	TakeOverCluster(ctx context.Context, manager, clusterID string, now, until int64) (string, error)
 	ResolveCluster(ctx context.Context, agent, clusterID string) error
 	LinkCluster(ctx context.Context, actor, clusterID, incidentID string) error
 	ReplyToCluster(ctx context.Context, agent, clusterID, text string) (int, error)
 	MergeCluster(ctx context.Context, agent, from, into string, now int64) (storage.Cluster, int, error)
 	SplitCluster(ctx context.Context, agent, from, newID string, ids []string, now int64) (storage.Cluster, error)
 
+	Alert(ctx context.Context, clusterID string) (storage.Alert, error)
+	ResolveIdleAlerts(ctx context.Context, before, now int64) ([]string, error)
 	DeclareAlert(ctx context.Context, actor, clusterID string, inc kb.Incident) (kb.Incident, error)
 	DecideAlert(ctx context.Context, actor, clusterID, from, to, incidentID string, now int64) error
 
@@ -68,6 +72,10 @@ type Clusters interface {
 type Options struct {
 	Store    Store
 	Clusters Clusters
+	// ProblemStore and Problems serve the problem actions (problem.go);
+	// nil leaves them out.
+	ProblemStore ProblemStore
+	Problems     Problems
 	// Conn carries the announcements to every instance; nil announces
 	// nothing (a single instance in tests).
 	Conn *nats.Conn

@@ -10,8 +10,9 @@ import (
 	"github.com/surgedesk/surgedesk/triage"
 )
 
-// maxQueue bounds the open clusters one queue read ranks.
-const maxQueue = 1000
+// maxQueue bounds the open clusters one queue read ranks: far more than a
+// surge opens (the queue ranks every open cluster, then pages).
+const maxQueue = 10000
 
 // QueueItem is an open cluster as the agents' queue shows it.
 type QueueItem struct {
@@ -34,15 +35,11 @@ func (d *Desk) Queue(ctx context.Context, samples int) ([]QueueItem, error) {
 	if err != nil || len(open) == 0 {
 		return nil, err
 	}
-	members, err := d.Store.RecentClusterMembers(ctx, since, samples)
+	members, err := d.Store.ClusterSamples(ctx, since, samples)
 	if err != nil {
 		return nil, err
 	}
-	ids := make([]string, len(open))
-	for i, c := range open {
-		ids[i] = c.ID
-	}
-	recent, err := d.Store.RecentCounts(ctx, ids, now.UnixMilli())
+	recent, err := d.Store.OpenRecentCounts(ctx, since, now.UnixMilli())
 	if err != nil {
 		return nil, err
 	}

@@ -19,7 +19,35 @@ import (
 // tail keeps opening new clusters. Labels name the intent, not the language.
 // The same seed always gives the same output.
 func GenerateSurge(w io.Writer, rows int, seed int64) error {
-	g := newSurgeGenerator(seed)
+	return GeneratePhrasings(w, rows, seed, AllPhrasings)
+}
+
+// Phrasings selects which of the outage intents' phrasings gen-surge uses,
+// so that tuning never sees the held-out ones: the last Korean and the
+// last English pattern of every outage intent.
+type Phrasings int
+
+const (
+	AllPhrasings     Phrasings = iota
+	TuningPhrasings            // all but the held-out patterns
+	HeldOutPhrasings           // only the held-out patterns (outage rows)
+)
+
+// heldOut splits an intent's patterns by the Phrasings choice.
+func (p Phrasings) pick(patterns []string) []string {
+	n := len(patterns)
+	switch {
+	case n < 2 || p == AllPhrasings:
+		return patterns
+	case p == TuningPhrasings:
+		return patterns[:n-1]
+	}
+	return patterns[n-1:]
+}
+
+// GeneratePhrasings is GenerateSurge with a choice of phrasings.
+func GeneratePhrasings(w io.Writer, rows int, seed int64, phrasings Phrasings) error {
+	g := newSurgeGenerator(seed, phrasings)
 	bw := bufio.NewWriterSize(w, 256*1024)
 	bw.WriteString("label\ttext\n")
 	var line []byte
@@ -526,15 +554,15 @@ type surgeGenerator struct {
 	textScratch []byte
 }
 
-func newSurgeGenerator(seed int64) *surgeGenerator {
+func newSurgeGenerator(seed int64, phrasings Phrasings) *surgeGenerator {
 	r := rand.New(rand.NewPCG(uint64(seed), 0x5eed5eed))
 	g := &surgeGenerator{r: r}
 	total := 0
 	for _, in := range surgeIntents {
 		g.intents = append(g.intents, phraseSet{
 			label:   in.label,
-			korean:  compileAll(in.korean, identity),
-			english: compileAll(in.english, identity),
+			korean:  compileAll(phrasings.pick(in.korean), identity),
+			english: compileAll(phrasings.pick(in.english), identity),
 		})
 		total += in.weight
 		g.cumulative = append(g.cumulative, total)
@@ -674,4 +702,28 @@ func (g *surgeGenerator) vary(text []byte) []byte {
 		copy(text[at+1:], text[at:])
 		return text
 	}
+}
+
+// GenerateKB writes a knowledge base for the outage intents as a
+// label<TAB>example file: perLanguage Korean and perLanguage English
+// examples per intent, from the tuning phrasings only and from a random
+// stream of their own, as an agent would write them (no greetings, typos
+// or noise).
+func GenerateKB(w io.Writer, perLanguage int, seed int64) error {
+	r := rand.New(rand.NewPCG(uint64(seed), 0xb0b0))
+	bw := bufio.NewWriter(w)
+	bw.WriteString("label\ttext\n")
+	for _, in := range surgeIntents {
+		for _, patterns := range [][]string{in.korean, in.english} {
+			ts := compileAll(TuningPhrasings.pick(patterns), identity)
+			for i := range perLanguage {
+				text := ts[(i*7+r.IntN(len(ts)))%len(ts)].appendTo(r, nil)
+				fmt.Fprintf(bw, "%s\t%s\n", in.label, bytes.TrimSpace(text))
+			}
+		}
+	}
+	if err := bw.Flush(); err != nil {
+		return fmt.Errorf("eval: unable to write knowledge base: %w", err)
+	}
+	return nil
 }

@@ -127,8 +127,9 @@ func (k *Live) Snapshot() (incidents []Incident, answers []Answer, version uint6
 // Follow reloads on every change announced by any instance until ctx ends.
 // Announcements arriving during a reload are folded into one more reload;
 // a failed reload is retried, and a reload every resync catches up with
-// an announcement lost on the way. Call Follow before the first Load, so
-// that nothing announced in between is missed.
+// an announcement lost on the way. Follow returns once the NATS server has
+// the subscription; call it before the first Load, so that nothing
+// announced in between is missed.
 func (k *Live) Follow(ctx context.Context, nc *nats.Conn) error {
 	return k.follow(ctx, nc, 30*time.Second)
 }
@@ -142,6 +143,12 @@ func (k *Live) follow(ctx context.Context, nc *nats.Conn, resync time.Duration) 
 		}
 	})
 	if err != nil {
+		return fmt.Errorf("kb: unable to follow knowledge-base changes: %w", err)
+	}
+	// Subscribing only queues the request: until the server has it, a
+	// change announced by another instance would pass this one by.
+	if err := nc.FlushTimeout(10 * time.Second); err != nil {
+		_ = sub.Unsubscribe()
 		return fmt.Errorf("kb: unable to follow knowledge-base changes: %w", err)
 	}
 	go func() {

@@ -29,18 +29,18 @@ func TestKnowledgeFollowsChangesAcrossInstances(t *testing.T) {
 			t.Fatal(err)
 		}
 		t.Cleanup(nc.Close)
+		// As serve does: follow first, then load, so nothing falls between.
 		k := kb.NewLive(db, slog.New(slog.DiscardHandler))
-		if err := k.Load(ctx); err != nil {
+		if err := k.Follow(ctx, nc); err != nil {
 			t.Fatal(err)
 		}
-		if err := k.Follow(ctx, nc); err != nil {
+		if err := k.Load(ctx); err != nil {
 			t.Fatal(err)
 		}
 		return k, nc
 	}
 	a, ncA := instance()
 	other, _ := instance()
-	ncA.Flush()
 
 	if _, err := db.CreateIncident(ctx, "manager", kb.Incident{ID: "inc-login", TitleKO: "로그인 장애", TitleEN: "Login failures", Severity: kb.Major}); err != nil {
 		t.Fatal(err)

@@ -25,6 +25,9 @@ const (
 	DefaultVerifyTimeout = 60 * time.Second
 	// DefaultRequestTimeout bounds one request so a hung server cannot stall a run forever.
 	DefaultRequestTimeout = 30 * time.Second
+	// MaxBatch is the largest --batch: the server's intake.max_batch_items
+	// may be raised up to it.
+	MaxBatch = 10000
 )
 
 // Config describes one load run.
@@ -38,13 +41,20 @@ type Config struct {
 	Count       int           // requests to send; exclusive with Duration
 	Duration    time.Duration // how long to send; exclusive with Count
 	Concurrency int           // requests in flight at most
-	DupShare    float64       // share of requests that reuse an earlier idempotency key
-	Source      string        // "source" field of every inquiry
-	Customers   int           // distinct customer ids to draw from
+	// Batch, when positive, sends inquiries Batch at a time to
+	// POST /v1/inquiries:batch; Rate and Count still count inquiries.
+	Batch     int
+	DupShare  float64 // share of requests that reuse an earlier idempotency key
+	Source    string  // "source" field of every inquiry
+	Customers int     // distinct customer ids to draw from
 
-	Baseline      bool          // first run the same load against a bare in-process handler
-	Verify        bool          // check /v1/stats until every accepted inquiry is stored
-	VerifyTimeout time.Duration // how long Verify waits for the server to catch up
+	Baseline bool // first run the same load against a bare in-process handler
+	// JetStreamBaseline first publishes as many messages asynchronously to
+	// an embedded JetStream in this process, for the ratio to JetStream's
+	// own rate.
+	JetStreamBaseline bool
+	Verify            bool          // check /v1/stats until every accepted inquiry is stored
+	VerifyTimeout     time.Duration // how long Verify waits for the server to catch up
 
 	RequestTimeout time.Duration // per request; 0 means DefaultRequestTimeout
 	Seed           uint64        // seeds text, customer and duplicate choices; 0 picks one at random
@@ -74,6 +84,9 @@ func (c Config) Validate() error {
 	}
 	if c.Concurrency < 1 {
 		return fmt.Errorf("loadgen: concurrency must be at least 1, got %d", c.Concurrency)
+	}
+	if c.Batch < 0 || c.Batch > MaxBatch {
+		return fmt.Errorf("loadgen: batch must be between 0 (single requests) and %d, got %d", MaxBatch, c.Batch)
 	}
 	if !(c.DupShare >= 0 && c.DupShare < 1) {
 		return fmt.Errorf("loadgen: dup share must be in [0, 1), got %v", c.DupShare)

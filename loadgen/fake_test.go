@@ -22,7 +22,8 @@ type fakeServer struct {
 	storeOnPoll int  // inquiries stored per /v1/stats read; 0 never stores
 	onRequest   func(n int)
 
-	requests    int
+	requests    int // inquiries, alone or in batches
+	batches     int
 	unavailable int
 	badRequests int
 	keyUses     map[string]int
@@ -40,6 +41,7 @@ func newFakeServer(t *testing.T, f *fakeServer) (*fakeServer, string) {
 	f.ids = map[string]string{}
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /v1/inquiries", f.inquiry)
+	mux.HandleFunc("POST /v1/inquiries:batch", f.batch)
 	mux.HandleFunc("GET /v1/stats", f.stats)
 	srv := httptest.NewServer(mux) // listens on 127.0.0.1
 	t.Cleanup(srv.Close)
@@ -58,6 +60,69 @@ func (f *fakeServer) inquiry(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	raw, _ := io.ReadAll(r.Body)
+	status, code, id := f.item(raw)
+	if status != http.StatusAccepted {
+		if status == http.StatusServiceUnavailable {
+			w.Header().Set("Retry-After", "1")
+		}
+		writeError(w, status, code)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(http.StatusAccepted)
+	fmt.Fprintf(w, `{"id":%q,"status":"accepted"}`, id)
+}
+
+// batch answers POST /v1/inquiries:batch item by item, as the server does.
+func (f *fakeServer) batch(w http.ResponseWriter, r *http.Request) {
+	if r.Header.Get("Authorization") != "Bearer "+testToken {
+		writeError(w, http.StatusUnauthorized, "unauthorized")
+		return
+	}
+	var req struct {
+		Inquiries []json.RawMessage `json:"inquiries"`
+	}
+	if err := json.NewDecoder(r.Body).Decode(&req); err != nil || len(req.Inquiries) == 0 {
+		writeError(w, http.StatusBadRequest, "invalid_json")
+		return
+	}
+	f.mu.Lock()
+	f.batches++
+	f.mu.Unlock()
+	type result struct {
+		ID     string `json:"id,omitempty"`
+		Status string `json:"status"`
+		Error  *struct {
+			Code string `json:"code"`
+		} `json:"error,omitempty"`
+	}
+	var resp struct {
+		Results []result `json:"results"`
+	}
+	for _, raw := range req.Inquiries {
+		status, code, id := f.item(raw)
+		res := result{ID: id, Status: "accepted"}
+		switch status {
+		case http.StatusAccepted:
+		case http.StatusServiceUnavailable:
+			res.Status = "unavailable"
+			w.Header().Set("Retry-After", "1")
+		default:
+			res.Status = "rejected"
+		}
+		if status != http.StatusAccepted {
+			res.Error = &struct {
+				Code string `json:"code"`
+			}{code}
+		}
+		resp.Results = append(resp.Results, res)
+	}
+	w.Header().Set("Content-Type", "application/json")
+	_ = json.NewEncoder(w).Encode(resp)
+}
+
+// item handles one inquiry, alone or in a batch.
+func (f *fakeServer) item(raw []byte) (status int, code, id string) {
 	var in struct {
 		Source         string `json:"source"`
 		CustomerID     string `json:"customer_id"`
@@ -77,8 +142,7 @@ func (f *fakeServer) inquiry(w http.ResponseWriter, r *http.Request) {
 	defer f.mu.Unlock()
 	if err := json.Unmarshal(raw, &in); err != nil || in.Source == "" || in.CustomerID == "" || in.Text == "" || in.IdempotencyKey == "" {
 		f.badRequests++
-		writeError(w, http.StatusBadRequest, "invalid_request")
-		return
+		return http.StatusBadRequest, "invalid_request", ""
 	}
 	key := in.Source + "\x00" + in.IdempotencyKey
 	f.keyUses[key]++
@@ -89,9 +153,7 @@ func (f *fakeServer) inquiry(w http.ResponseWriter, r *http.Request) {
 	}
 	if f.failEvery > 0 && n%f.failEvery == 0 {
 		f.unavailable++
-		w.Header().Set("Retry-After", "1")
-		writeError(w, http.StatusServiceUnavailable, "stream_unavailable")
-		return
+		return http.StatusServiceUnavailable, "stream_unavailable", ""
 	}
 	id, ok := f.ids[key]
 	if !ok || f.brokenDedup {
@@ -99,9 +161,7 @@ func (f *fakeServer) inquiry(w http.ResponseWriter, r *http.Request) {
 		id = fmt.Sprintf("inq-%d", f.issued)
 		f.ids[key] = id
 	}
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(http.StatusAccepted)
-	fmt.Fprintf(w, `{"id":%q,"status":"accepted"}`, id)
+	return http.StatusAccepted, "", id
 }
 
 // stats stores a batch per read, so Verify has to poll more than once.
@@ -134,4 +194,10 @@ func (f *fakeServer) count() (requests, unavailable, bad, bodyChanged, issued in
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return f.requests, f.unavailable, f.badRequests, f.bodyChanged, f.issued
+}
+
+func (f *fakeServer) batchCount() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.batches
 }

@@ -185,6 +185,11 @@ func TestRunAgainstFakeServer(t *testing.T) {
 			c.Count, c.Duration, c.Rate = 0, 200*time.Millisecond, 2000
 		}, 400, true, false, false},
 		{"custom texts", 0, func(c *loadgen.Config) { c.Texts = []string{"only \"quoted\" text\n"} }, 200, true, false, false},
+		{"batches of 50", 0, func(c *loadgen.Config) { c.Count, c.Batch = 1000, 50 }, 1000, true, false, false},
+		{"batches with a short last one and 503 items", 7, func(c *loadgen.Config) { c.Count, c.Batch, c.DupShare = 730, 100, 0.2 }, 730, true, true, true},
+		{"paced batches", 0, func(c *loadgen.Config) {
+			c.Count, c.Duration, c.Rate, c.Batch = 0, 200*time.Millisecond, 5000, 25
+		}, 1000, true, false, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -196,6 +201,9 @@ func TestRunAgainstFakeServer(t *testing.T) {
 				t.Fatal(err)
 			}
 			requests, unavailable, bad, bodyChanged, issued := fake.count()
+			if batches := fake.batchCount(); cfg.Batch > 0 && batches != (rep.Sent+cfg.Batch-1)/cfg.Batch || cfg.Batch == 0 && batches != 0 {
+				t.Errorf("%d batch requests for %d inquiries, batch %d", batches, rep.Sent, cfg.Batch)
+			}
 			if rep.Sent != tt.wantSent || requests != tt.wantSent {
 				t.Errorf("sent %d, server saw %d, want %d", rep.Sent, requests, tt.wantSent)
 			}
@@ -369,5 +377,34 @@ func TestRunStopsOnCancel(t *testing.T) {
 	rep.Print(&out)
 	if !strings.Contains(out.String(), "interrupted") || !strings.Contains(out.String(), "requests sent") {
 		t.Errorf("partial report missing:\n%s", out.String())
+	}
+}
+
+// In batch mode both baselines count inquiries: the bare handler answers a
+// result per item, and JetStream alone publishes as many messages.
+func TestRunBatchWithBaselines(t *testing.T) {
+	fake, url := newFakeServer(t, &fakeServer{})
+	cfg := validConfig(url)
+	cfg.Count, cfg.Batch, cfg.DupShare = 500, 50, 0
+	cfg.Baseline, cfg.JetStreamBaseline = true, true
+	rep, err := loadgen.Run(context.Background(), cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b := rep.Baseline; b == nil || b.Sent != 500 || b.Statuses[202] != 500 {
+		t.Fatalf("baseline report = %+v, want 500 accepted items", b)
+	}
+	if j := rep.JetStream; j == nil || j.Messages != 500 || j.Rate() <= 0 {
+		t.Fatalf("jetstream baseline = %+v, want 500 messages at a positive rate", j)
+	}
+	if requests, _, _, _, _ := fake.count(); requests != 500 || fake.batchCount() != 10 {
+		t.Errorf("server saw %d inquiries in %d batches, want 500 in 10", requests, fake.batchCount())
+	}
+	var out bytes.Buffer
+	rep.Print(&out)
+	for _, want := range []string{"batch 50 per request", "jetstream alone", "server accepted/jetstream"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("report lacks %q:\n%s", want, out.String())
+		}
 	}
 }

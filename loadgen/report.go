@@ -43,8 +43,9 @@ type Report struct {
 
 	Interrupted bool // cancellation stopped the run early
 
-	Baseline     *Report       // the same load against the bare handler, if asked for
-	Verification *Verification // the stored check, if asked for
+	Baseline     *Report        // the same load against the bare handler, if asked for
+	JetStream    *JetStreamRate // JetStream's own async publish rate, if asked for
+	Verification *Verification  // the stored check, if asked for
 }
 
 // Percentile returns the nearest-rank p-th percentile (0 < p <= 100) of
@@ -100,7 +101,11 @@ func (r Report) Print(w io.Writer) {
 	if c.Rate > 0 {
 		pace = fmt.Sprintf("rate %s/s", num(c.Rate))
 	}
-	fmt.Fprintf(w, "loadgen: %s, %s, concurrency %d, dup share %s\n", amount, pace, c.Concurrency, num(c.DupShare))
+	batch := ""
+	if c.Batch > 0 {
+		batch = fmt.Sprintf(", batch %d per request (rates and counts are of inquiries)", c.Batch)
+	}
+	fmt.Fprintf(w, "loadgen: %s, %s, concurrency %d, dup share %s%s\n", amount, pace, c.Concurrency, num(c.DupShare), batch)
 	if r.Interrupted || (r.Baseline != nil && r.Baseline.Interrupted) {
 		fmt.Fprintln(w, "interrupted: figures cover only what was sent before the stop")
 	}
@@ -120,6 +125,14 @@ func (r Report) Print(w io.Writer) {
 			ratio(r.AchievedRate(), b.AchievedRate()),
 			ratio(r.AcceptedRate(), b.AcceptedRate()),
 			ratio(float64(Percentile(r.Latencies, 99)), float64(Percentile(b.Latencies, 99))))
+	}
+	if j := r.JetStream; j != nil && r.Sent > 0 {
+		fmt.Fprintf(w, "\njetstream alone (embedded, async publish, %d messages): %.1f msg/s; server accepted/jetstream %s",
+			j.Messages, j.Rate(), ratio(r.AcceptedRate(), j.Rate()))
+		if v := r.Verification; v != nil && v.Settled {
+			fmt.Fprintf(w, ", stored/jetstream %s", ratio(v.StoredRate(), j.Rate()))
+		}
+		fmt.Fprintln(w)
 	}
 	for _, rep := range reports {
 		rep.printProblems(w, len(reports) > 1)

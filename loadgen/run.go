@@ -25,8 +25,9 @@ import (
 // before it counts as late, i.e. the workers, not the server, set the pace.
 const lateThreshold = 10 * time.Millisecond
 
-// maxBody caps how much of a response is kept for parsing; the rest is drained.
-const maxBody = 64 * 1024
+// maxBody caps how much of a response is kept for parsing; the rest is
+// drained. A batch's answer holds a result per item.
+const maxBody = 4 << 20
 
 // Run sends the configured load to cfg.URL and measures it. With
 // cfg.Baseline it first sends the same load to a bare in-process handler;
@@ -52,6 +53,15 @@ func Run(ctx context.Context, cfg Config, progress io.Writer) (Report, error) {
 		}
 	}
 
+	var js *JetStreamRate
+	if cfg.JetStreamBaseline {
+		j, err := measureJetStream(ctx, cfg, progress)
+		if err != nil {
+			return Report{Config: publicConfig(cfg), Baseline: baseline}, err
+		}
+		js = &j
+	}
+
 	var before Stats
 	if cfg.Verify {
 		var err error
@@ -64,6 +74,7 @@ func Run(ctx context.Context, cfg Config, progress io.Writer) (Report, error) {
 
 	rep := load(ctx, cfg, cfg.URL, false, progress)
 	rep.Baseline = baseline
+	rep.JetStream = js
 	if rep.Interrupted {
 		return rep, fmt.Errorf("loadgen: interrupted: %w", ctx.Err())
 	}
@@ -113,7 +124,11 @@ func runBaseline(ctx context.Context, cfg Config, progress io.Writer) (Report, e
 	if err != nil {
 		return Report{}, fmt.Errorf("loadgen: unable to start the baseline server: %w", err)
 	}
-	srv := &http.Server{Handler: http.HandlerFunc(bareHandler), ReadHeaderTimeout: 10 * time.Second}
+	h := http.HandlerFunc(bareHandler)
+	if cfg.Batch > 0 {
+		h = bareBatchHandler(cfg.Batch)
+	}
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = srv.Serve(ln) }()
 	defer srv.Close()
 	return load(ctx, cfg, "http://"+ln.Addr().String(), true, progress), nil
@@ -128,11 +143,31 @@ func bareHandler(w http.ResponseWriter, r *http.Request) {
 	_, _ = w.Write(bareAck)
 }
 
-// job is one request ready to send; its body was built before pacing so
-// the send itself does no encoding.
+// bareBatchHandler answers a batch of n as the server would when it
+// accepts every item, so the baseline parses a result per item too.
+func bareBatchHandler(n int) http.HandlerFunc {
+	body := []byte(`{"accepted":` + strconv.Itoa(n) + `,"rejected":0,"unavailable":0,"results":[`)
+	for i := range n {
+		if i > 0 {
+			body = append(body, ',')
+		}
+		body = append(body, `{"id":"x","status":"accepted"}`...)
+	}
+	body = append(body, "]}"...)
+	return func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusOK)
+		_, _ = w.Write(body)
+	}
+}
+
+// job is one request ready to send, of one inquiry or, with --batch, of
+// several; its body was built before pacing so the send itself does no
+// encoding.
 type job struct {
-	key  int64 // idempotency key number; duplicates reuse an earlier one
-	dup  bool
+	keys []int64 // idempotency key numbers; duplicates reuse an earlier one
+	dups []bool
 	body []byte
 	due  time.Time // when the open-loop schedule wants it sent; zero when unpaced
 }
@@ -153,6 +188,9 @@ type result struct {
 
 func load(ctx context.Context, cfg Config, base string, bare bool, progress io.Writer) Report {
 	target := endpoint(base, "/v1/inquiries")
+	if cfg.Batch > 0 {
+		target = endpoint(base, "/v1/inquiries:batch")
+	}
 	bodies := newBodyBuilder(cfg)
 	bar := newBar(progress, cfg, bare)
 
@@ -171,15 +209,15 @@ func load(ctx context.Context, cfg Config, base string, bare bool, progress io.W
 		wg.Go(func() {
 			out := &outs[w]
 			for j := range jobs {
-				r, ok := send(ctx, cfg.Client, target, cfg.Token, j)
+				rs, ok := send(ctx, cfg.Client, target, cfg.Token, j, cfg.Batch > 0)
 				if !ok {
-					out.canceled++
+					out.canceled += len(j.keys)
 					continue
 				}
-				out.results = append(out.results, r)
+				out.results = append(out.results, rs...)
 				out.end = time.Now()
 				if bar != nil {
-					_ = bar.Add(1)
+					_ = bar.Add(len(rs))
 				}
 			}
 		})
@@ -207,23 +245,36 @@ func load(ctx context.Context, cfg Config, base string, bare bool, progress io.W
 	return rep
 }
 
-// generate paces jobs on an absolute schedule (start + i/rate) so a slow
-// send is caught up on instead of silently lowering the offered rate.
+// generate paces jobs on an absolute schedule (start + i/rate, i counting
+// inquiries) so a slow send is caught up on instead of silently lowering
+// the offered rate.
 func generate(ctx context.Context, cfg Config, bodies *bodyBuilder, start time.Time, jobs chan<- job) {
 	defer close(jobs)
 	rng := rand.New(rand.NewPCG(cfg.Seed, cfg.Seed^0x9e3779b97f4a7c15))
 	deadline := start.Add(cfg.Duration)
 	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()
+	per := max(cfg.Batch, 1)
 	var nextKey int64
-	for i := 0; cfg.Count == 0 || i < cfg.Count; i++ {
-		j := job{key: nextKey}
-		if nextKey > 0 && rng.Float64() < cfg.DupShare {
-			j.key, j.dup = rng.Int64N(nextKey), true
-		} else {
-			nextKey++
+	for i := 0; cfg.Count == 0 || i < cfg.Count; i += per {
+		n := per
+		if cfg.Count > 0 {
+			n = min(n, cfg.Count-i)
 		}
-		j.body = bodies.build(j.key)
+		j := job{keys: make([]int64, n), dups: make([]bool, n)}
+		for k := range n {
+			j.keys[k] = nextKey
+			if nextKey > 0 && rng.Float64() < cfg.DupShare {
+				j.keys[k], j.dups[k] = rng.Int64N(nextKey), true
+			} else {
+				nextKey++
+			}
+		}
+		if cfg.Batch > 0 {
+			j.body = bodies.buildBatch(j.keys)
+		} else {
+			j.body = bodies.build(j.keys[0])
+		}
 
 		if cfg.Rate > 0 {
 			// Computed from i, not summed, so rounding never drifts the rate.
@@ -250,61 +301,96 @@ func generate(ctx context.Context, cfg Config, bodies *bodyBuilder, start time.T
 	}
 }
 
-// send performs one request; ok is false when cancellation cut it off, so
-// an interrupted run does not report aborted requests as server errors.
-func send(ctx context.Context, client *http.Client, target, token string, j job) (r result, ok bool) {
-	r = result{key: j.key, dup: j.dup}
+// send performs one request and returns a result per inquiry in it; ok is
+// false when cancellation cut it off, so an interrupted run does not
+// report aborted requests as server errors. A batch item's result is
+// counted like a single request's answer: accepted as 202, rejected as
+// 400 and unavailable as 503, each with its error code.
+func send(ctx context.Context, client *http.Client, target, token string, j job, batch bool) (rs []result, ok bool) {
+	rs = make([]result, len(j.keys))
+	for k := range rs {
+		rs[k] = result{key: j.keys[k], dup: j.dups[k]}
+	}
+	every := func(f func(r *result)) []result {
+		for k := range rs {
+			f(&rs[k])
+		}
+		return rs
+	}
 	sent := time.Now()
 	if !j.due.IsZero() { // unpaced runs have no schedule to fall behind
-		r.lag = sent.Sub(j.due)
+		lag := sent.Sub(j.due)
+		every(func(r *result) { r.lag = lag })
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, target, bytes.NewReader(j.body))
 	if err != nil {
-		r.err = err
-		return r, true
+		return every(func(r *result) { r.err = err }), true
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Authorization", "Bearer "+token)
 	resp, err := client.Do(req)
 	if err != nil {
 		if ctx.Err() != nil {
-			return r, false
+			return nil, false
 		}
-		r.err = err
-		return r, true
+		return every(func(r *result) { r.err = err }), true
 	}
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxBody))
 	_, _ = io.Copy(io.Discard, resp.Body) // drain so the connection is reused
 	resp.Body.Close()
-	r.latency = time.Since(sent)
+	latency := time.Since(sent)
+	every(func(r *result) { r.latency = latency })
 	if err != nil {
 		if ctx.Err() != nil {
-			return r, false
+			return nil, false
 		}
-		r.err = err
-		return r, true
+		return every(func(r *result) { r.err = err }), true
 	}
-	r.status = resp.StatusCode
-	if r.status == http.StatusAccepted {
+	retryAfter := resp.Header.Get("Retry-After") != ""
+	if batch && resp.StatusCode == http.StatusOK {
+		var ack struct {
+			Results []struct {
+				ID     string `json:"id"`
+				Status string `json:"status"`
+				Error  struct {
+					Code string `json:"code"`
+				} `json:"error"`
+			} `json:"results"`
+		}
+		if json.Unmarshal(body, &ack) != nil || len(ack.Results) != len(rs) {
+			return every(func(r *result) { r.status, r.badBody = http.StatusAccepted, true }), true
+		}
+		for k, a := range ack.Results {
+			r := &rs[k]
+			switch a.Status {
+			case "accepted":
+				r.status, r.id, r.badBody = http.StatusAccepted, a.ID, a.ID == ""
+			case "unavailable":
+				r.status, r.errCode, r.retryAfter = http.StatusServiceUnavailable, a.Error.Code, retryAfter
+			default:
+				r.status, r.errCode = http.StatusBadRequest, a.Error.Code
+			}
+		}
+		return rs, true
+	}
+	status := resp.StatusCode
+	if status == http.StatusAccepted && !batch {
 		var ack struct {
 			ID string `json:"id"`
 		}
-		if json.Unmarshal(body, &ack) != nil || ack.ID == "" {
-			r.badBody = true
-		}
-		r.id = ack.ID
-		return r, true
+		bad := json.Unmarshal(body, &ack) != nil || ack.ID == ""
+		return every(func(r *result) { r.status, r.id, r.badBody = status, ack.ID, bad }), true
 	}
 	var e struct {
 		Error struct {
 			Code string `json:"code"`
 		} `json:"error"`
 	}
-	if json.Unmarshal(body, &e) == nil {
-		r.errCode = e.Error.Code
-	}
-	r.retryAfter = r.status == http.StatusServiceUnavailable && resp.Header.Get("Retry-After") != ""
-	return r, true
+	_ = json.Unmarshal(body, &e)
+	return every(func(r *result) {
+		r.status, r.errCode = status, e.Error.Code
+		r.retryAfter = status == http.StatusServiceUnavailable && retryAfter
+	}), true
 }
 
 func newBar(progress io.Writer, cfg Config, bare bool) *progressbar.ProgressBar {
@@ -380,6 +466,19 @@ func (b *bodyBuilder) build(key int64) []byte {
 	buf = append(buf, b.run...)
 	buf = append(buf, `"}}`...)
 	return buf
+}
+
+// buildBatch makes the body of one batch request: {"inquiries": [...]}.
+func (b *bodyBuilder) buildBatch(keys []int64) []byte {
+	buf := make([]byte, 0, len(keys)*256)
+	buf = append(buf, `{"inquiries":[`...)
+	for i, k := range keys {
+		if i > 0 {
+			buf = append(buf, ',')
+		}
+		buf = append(buf, b.build(k)...)
+	}
+	return append(buf, "]}"...)
 }
 
 // mix is splitmix64's finaliser: a cheap, well-spread hash of the key.

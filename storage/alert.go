@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+
+	"github.com/jmoiron/sqlx"
 )
 
 // Alert is a possible incident: a cluster growing fast with no incident
@@ -112,4 +114,54 @@ func nonNilStrings(s []string) []string {
 		return []string{}
 	}
 	return s
+}
+
+// systemActor names surgedesk itself in the audit trail.
+const systemActor = "surgedesk"
+
+// resolveAlerts resolves the open alerts of clusterIDs in tx, for actor,
+// audited with the reason (and the incident, when linked).
+func resolveAlerts(ctx context.Context, tx *sqlx.Tx, actor, reason, incidentID string, now int64, clusterIDs ...string) error {
+	for _, id := range clusterIDs {
+		res, err := tx.ExecContext(ctx, tx.Rebind(`UPDATE alerts SET status = ?, decided_by = ?, decided_at = ?,
+			incident_id = COALESCE(NULLIF(?, ''), incident_id) WHERE cluster_id = ? AND status = ?`),
+			AlertResolved, actor, now, incidentID, id, AlertOpen)
+		if err != nil {
+			return fmt.Errorf("storage: unable to resolve the alert of cluster %s: %w", id, err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			continue
+		}
+		detail := map[string]string{"reason": reason}
+		if incidentID != "" {
+			detail["incident_id"] = incidentID
+		}
+		if err := addAudit(ctx, tx, actor, "alert."+AlertResolved, "alert:"+id, detail); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// ResolveIdleAlerts resolves the open alerts whose cluster is no longer
+// open or saw no inquiry since before (unix ms): the surge is over. It
+// returns the clusters whose alert it resolved.
+func (s *Storage) ResolveIdleAlerts(ctx context.Context, before, now int64) ([]string, error) {
+	tx, err := s.db.BeginTxx(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("storage: unable to begin transaction: %w", err)
+	}
+	defer tx.Rollback()
+	var ids []string
+	if err := tx.SelectContext(ctx, &ids, tx.Rebind(`SELECT a.cluster_id FROM alerts a LEFT JOIN clusters c ON c.id = a.cluster_id
+		WHERE a.status = 'open' AND (c.id IS NULL OR c.status <> 'open' OR c.last_seen < ?) ORDER BY a.cluster_id`), before); err != nil {
+		return nil, fmt.Errorf("storage: unable to list idle alerts: %w", err)
+	}
+	if err := resolveAlerts(ctx, tx, systemActor, "idle", "", now, ids...); err != nil {
+		return nil, err
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, fmt.Errorf("storage: unable to commit idle alerts: %w", err)
+	}
+	return ids, nil
 }

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/jmoiron/sqlx"
 )
@@ -34,11 +35,15 @@ type Cluster struct {
 	ClaimedBy      string   `db:"claimed_by"`  // the agent holding it, while ClaimedUntil is ahead
 	ClaimedUntil   int64    `db:"claimed_until"`
 	MergedInto     string   `db:"merged_into"` // set once an agent merged it into another
+	ProblemID      string   `db:"problem_id"`  // the problem it is grouped in (storage/problem.go)
+	// Placement, when set on a cluster handed to StoreInquiries, puts the
+	// cluster in that problem in the same transaction.
+	Placement *Problem `db:"-"`
 }
 
 const clusterColumns = `id, representative, label, inquiries, customers, first_seen, last_seen, status,
 	COALESCE(incident_id, '') AS incident_id, COALESCE(claimed_by, '') AS claimed_by, COALESCE(claimed_until, 0) AS claimed_until,
-	COALESCE(merged_into, '') AS merged_into`
+	COALESCE(merged_into, '') AS merged_into, COALESCE(problem_id, '') AS problem_id`
 
 // countInClusters adds the newly inserted rows of batch to their clusters
 // in two statements, whatever the number of clusters: one records the
@@ -222,36 +227,181 @@ func (s *Storage) RecentClusterMembers(ctx context.Context, since int64, perClus
 // ErrClaimed is returned when another agent holds a cluster's claim.
 var ErrClaimed = errors.New("storage: claimed by another agent")
 
+// ClaimedError is ErrClaimed naming the holder.
+type ClaimedError struct {
+	ClusterID string
+	Holder    string
+	Until     int64 // unix ms
+}
+
+func (e *ClaimedError) Error() string {
+	return fmt.Sprintf("storage: cluster %s is claimed by %s", e.ClusterID, e.Holder)
+}
+
+func (e *ClaimedError) Unwrap() error { return ErrClaimed }
+
+// claimFree is the condition that no other agent's live claim holds a
+// cluster; its arguments are now (unix ms) and the acting agent.
+const claimFree = `(claimed_by IS NULL OR claimed_until < ? OR claimed_by = ?)`
+
+// clusterStateRow is what explains why a guarded UPDATE changed nothing.
+type clusterStateRow struct {
+	Status       string `db:"status"`
+	ClaimedBy    string `db:"claimed_by"`
+	ClaimedUntil int64  `db:"claimed_until"`
+	IncidentID   string `db:"incident_id"`
+}
+
+// heldBy is the other agent whose live claim holds the cluster, or "".
+func (c clusterStateRow) heldBy(agent string, now int64) string {
+	if c.ClaimedBy != "" && c.ClaimedBy != agent && c.ClaimedUntil >= now {
+		return c.ClaimedBy
+	}
+	return ""
+}
+
+func claimedError(clusterID string, c clusterStateRow) error {
+	return &ClaimedError{ClusterID: clusterID, Holder: c.ClaimedBy, Until: c.ClaimedUntil}
+}
+
+// clusterState reads a cluster's state in tx; no cluster is ErrNotFound.
+func clusterState(ctx context.Context, tx *sqlx.Tx, clusterID string) (clusterStateRow, error) {
+	var c clusterStateRow
+	err := tx.GetContext(ctx, &c, tx.Rebind(`SELECT status, COALESCE(claimed_by, '') AS claimed_by,
+		COALESCE(claimed_until, 0) AS claimed_until, COALESCE(incident_id, '') AS incident_id FROM clusters WHERE id = ?`), clusterID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return c, fmt.Errorf("storage: no cluster %s: %w", clusterID, ErrNotFound)
+	}
+	if err != nil {
+		return c, fmt.Errorf("storage: unable to read cluster %s: %w", clusterID, err)
+	}
+	return c, nil
+}
+
 // LinkCluster records, for actor, that a cluster's members are about an
-// incident.
+// incident, and resolves the cluster's open alert (the incident is known).
+// Linking to the incident it is linked to already changes nothing and
+// audits nothing; another agent's live claim is ErrClaimed.
 func (s *Storage) LinkCluster(ctx context.Context, actor, clusterID, incidentID string) error {
-	return s.changeCluster(ctx, actor, "cluster.link", clusterID, map[string]string{"incident_id": incidentID},
-		`UPDATE clusters SET incident_id = ? WHERE id = ? AND status <> 'merged'`, incidentID, clusterID)
+	now := time.Now().UnixMilli()
+	return s.guardedChange(ctx, actor, "cluster.link", clusterID, map[string]string{"incident_id": incidentID},
+		func(c clusterStateRow) bool { return c.Status != ClusterMerged && c.IncidentID == incidentID },
+		func(ctx context.Context, tx *sqlx.Tx) error {
+			return resolveAlerts(ctx, tx, actor, "linked", incidentID, now, clusterID)
+		},
+		`UPDATE clusters SET incident_id = ? WHERE id = ? AND status <> 'merged' AND (incident_id IS NULL OR incident_id <> ?) AND `+claimFree,
+		incidentID, clusterID, incidentID, now, actor)
 }
 
 // ClaimCluster gives agent an open cluster until until (unix ms): a lease
-// no other agent can take before it expires; the holder may renew it.
+// no other agent can take before it expires (ClaimedError names the
+// holder); the holder may renew it.
 func (s *Storage) ClaimCluster(ctx context.Context, agent, clusterID string, now, until int64) error {
 	err := s.changeCluster(ctx, agent, "cluster.claim", clusterID, map[string]int64{"until": until},
-		`UPDATE clusters SET claimed_by = ?, claimed_until = ? WHERE id = ? AND status = 'open'
-			AND (claimed_by IS NULL OR claimed_until < ? OR claimed_by = ?)`, agent, until, clusterID, now, agent)
+		`UPDATE clusters SET claimed_by = ?, claimed_until = ? WHERE id = ? AND status = 'open' AND `+claimFree,
+		agent, until, clusterID, now, agent)
 	if errors.Is(err, ErrNotFound) {
 		if c, cerr := s.Cluster(ctx, clusterID); cerr == nil {
 			if c.Status != ClusterOpen {
 				return fmt.Errorf("storage: cluster %s is %s: %w", clusterID, c.Status, ErrNotFound)
 			}
-			return fmt.Errorf("storage: cluster %s held by %s: %w", clusterID, c.ClaimedBy, ErrClaimed)
+			return &ClaimedError{ClusterID: clusterID, Holder: c.ClaimedBy, Until: c.ClaimedUntil}
 		}
 	}
 	return err
 }
 
-// ResolveCluster closes a cluster for agent: its problem is dealt with.
+// TakeOverCluster gives manager an open cluster until until (unix ms),
+// whoever holds it; the audit entry names the previous holder.
+func (s *Storage) TakeOverCluster(ctx context.Context, manager, clusterID string, now, until int64) (previous string, err error) {
+	tx, err := s.db.BeginTxx(ctx, nil)
+	if err != nil {
+		return "", fmt.Errorf("storage: unable to begin transaction: %w", err)
+	}
+	defer tx.Rollback()
+	// The UPDATE first: on PostgreSQL it holds the row until the commit.
+	res, err := tx.ExecContext(ctx, tx.Rebind(`UPDATE clusters SET claimed_until = claimed_until WHERE id = ? AND status = 'open'`), clusterID)
+	if err != nil {
+		return "", fmt.Errorf("storage: unable to take over cluster %s: %w", clusterID, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return "", fmt.Errorf("storage: cluster %s: %w", clusterID, ErrNotFound)
+	}
+	c, err := clusterState(ctx, tx, clusterID)
+	if err != nil {
+		return "", err
+	}
+	if c.ClaimedUntil >= now {
+		previous = c.ClaimedBy
+	}
+	if _, err := tx.ExecContext(ctx, tx.Rebind(`UPDATE clusters SET claimed_by = ?, claimed_until = ? WHERE id = ?`), manager, until, clusterID); err != nil {
+		return "", fmt.Errorf("storage: unable to take over cluster %s: %w", clusterID, err)
+	}
+	if err := addAudit(ctx, tx, manager, "cluster.takeover", "cluster:"+clusterID, map[string]any{"from": previous, "until": until}); err != nil {
+		return "", err
+	}
+	if err := tx.Commit(); err != nil {
+		return "", fmt.Errorf("storage: unable to commit the takeover of %s: %w", clusterID, err)
+	}
+	return previous, nil
+}
+
+// ResolveCluster closes a cluster for agent (its problem is dealt with)
+// and resolves its open alert. Resolving a closed cluster changes nothing
+// and audits nothing; another agent's live claim is ErrClaimed.
 func (s *Storage) ResolveCluster(ctx context.Context, agent, clusterID string) error {
-	return s.changeCluster(ctx, agent, "cluster.resolve", clusterID, nil,
+	now := time.Now().UnixMilli()
+	return s.guardedChange(ctx, agent, "cluster.resolve", clusterID, nil,
+		func(c clusterStateRow) bool { return c.Status == ClusterClosed },
+		func(ctx context.Context, tx *sqlx.Tx) error {
+			return resolveAlerts(ctx, tx, agent, "resolved", "", now, clusterID)
+		},
 		// A merged cluster stays merged: a stale button or request must not
 		// turn it back into a closed one of its own.
-		`UPDATE clusters SET status = 'closed', claimed_by = NULL, claimed_until = NULL WHERE id = ? AND status <> 'merged'`, clusterID)
+		`UPDATE clusters SET status = 'closed', claimed_by = NULL, claimed_until = NULL WHERE id = ? AND status = 'open' AND `+claimFree,
+		clusterID, now, agent)
+}
+
+// guardedChange runs one UPDATE on a cluster guarded by claimFree, then
+// after, and audits it, all in one transaction. When the UPDATE changes
+// nothing, it tells why: done (the change is there already: nil, no
+// audit), another agent's claim (ClaimedError), or no such cluster in a
+// state to change (ErrNotFound).
+func (s *Storage) guardedChange(ctx context.Context, actor, action, clusterID string, detail any,
+	done func(clusterStateRow) bool, after func(context.Context, *sqlx.Tx) error, query string, args ...any) error {
+	tx, err := s.db.BeginTxx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("storage: unable to begin transaction: %w", err)
+	}
+	defer tx.Rollback()
+	res, err := tx.ExecContext(ctx, tx.Rebind(query), args...)
+	if err != nil {
+		return fmt.Errorf("storage: unable to %s %s: %w", action, clusterID, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		c, err := clusterState(ctx, tx, clusterID)
+		switch {
+		case err != nil:
+			return err
+		case done(c):
+			return nil
+		case c.Status == ClusterOpen && c.heldBy(actor, time.Now().UnixMilli()) != "":
+			return claimedError(clusterID, c)
+		}
+		return fmt.Errorf("storage: cluster %s is %s: %w", clusterID, c.Status, ErrNotFound)
+	}
+	if after != nil {
+		if err := after(ctx, tx); err != nil {
+			return err
+		}
+	}
+	if err := addAudit(ctx, tx, actor, action, "cluster:"+clusterID, detail); err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("storage: unable to commit %s: %w", action, err)
+	}
+	return nil
 }
 
 // changeCluster runs one UPDATE on a cluster and audits it in the same

@@ -49,6 +49,10 @@ type Delivery struct {
 	CreatedAt     int64  `db:"created_at"`
 	UpdatedAt     int64  `db:"updated_at"`
 	DeliveredAt   int64  `db:"delivered_at"`
+	// ReplyKey names an agent's reply (its author and time, which a merge
+	// carries along), so that a customer gets it once however often they
+	// wrote or joined; set by Reply.Delivery.
+	ReplyKey string `db:"-"`
 }
 
 const deliveryColumns = `id, kind, inquiry_id, customer_key, incident_id, update_version, url, source, locale, text,
@@ -61,6 +65,9 @@ func (d Delivery) dedupKey() string {
 	case KindFollowup:
 		return "followup:" + d.CustomerKey + ":" + d.IncidentID + ":" + strconv.Itoa(d.UpdateVersion)
 	case KindReply:
+		if d.ReplyKey != "" {
+			return "reply:" + d.ReplyKey + ":" + d.CustomerKey
+		}
 		return "reply:" + d.InquiryID
 	}
 	return "answer:" + d.InquiryID

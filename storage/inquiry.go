@@ -43,6 +43,9 @@ type Inquiry struct {
 	// AnswerText is the answer as given; it travels on to reply_url and is
 	// not stored with the inquiry.
 	AnswerText string `db:"-"`
+	// ProblemID is the problem its cluster was placed in when it was
+	// stored (announced to the other instances; not a column).
+	ProblemID string `db:"-"`
 }
 
 // CustomerKey identifies a customer across sources: the same id on two
@@ -87,6 +90,15 @@ func (s *Storage) StoreInquiries(ctx context.Context, batch []Inquiry, clusters 
 		return nil, err
 	}
 	if err := s.countInClusters(ctx, tx, batch, inserted, clusters); err != nil {
+		return nil, err
+	}
+	var placements []Placement
+	for _, c := range clusters {
+		if c.Placement != nil && c.Placement.ID != "" {
+			placements = append(placements, Placement{ClusterID: c.ID, Problem: *c.Placement})
+		}
+	}
+	if err := placeClusters(ctx, tx, placements, time.Now().UnixMilli()); err != nil {
 		return nil, err
 	}
 	if err := tx.Commit(); err != nil {

@@ -48,7 +48,7 @@ func (s *Storage) regroupTargets(ctx context.Context, tx *sqlx.Tx, agent string,
 		case r.Status != ClusterOpen:
 			return nil, fmt.Errorf("storage: cluster %s is %s: %w", id, r.Status, ErrNotFound)
 		case r.ClaimedBy != "" && r.ClaimedBy != agent && r.ClaimedUntil >= now:
-			return nil, fmt.Errorf("storage: cluster %s held by %s: %w", id, r.ClaimedBy, ErrClaimed)
+			return nil, &ClaimedError{ClusterID: id, Holder: r.ClaimedBy, Until: r.ClaimedUntil}
 		}
 	}
 	return out, nil
@@ -122,6 +122,9 @@ func (s *Storage) MergeCluster(ctx context.Context, agent, from, into string, no
 	if err := recount(ctx, tx, into); err != nil {
 		return Cluster{}, 0, err
 	}
+	if err := resolveAlerts(ctx, tx, agent, "merged into "+into, "", now, from); err != nil {
+		return Cluster{}, 0, err
+	}
 	queued, err := queueClusterReply(ctx, tx, into)
 	if err != nil {
 		return Cluster{}, 0, err
@@ -158,8 +161,7 @@ func queueClusterReply(ctx context.Context, tx *sqlx.Tx, clusterID string) (int,
 		return 0, nil
 	}
 	var members []Inquiry
-	if err := tx.SelectContext(ctx, &members, tx.Rebind(`SELECT `+inquiryColumns+` FROM inquiries
-		WHERE cluster_id = ? AND reply_url <> '' ORDER BY received_at`), clusterID); err != nil {
+	if err := tx.SelectContext(ctx, &members, tx.Rebind(replyMembers), clusterID); err != nil {
 		return 0, fmt.Errorf("storage: unable to list the members of cluster %s: %w", clusterID, err)
 	}
 	ds := make([]Delivery, 0, len(members))

@@ -2,9 +2,8 @@ package storage
 
 import (
 	"context"
-	"database/sql"
-	"errors"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -19,9 +18,11 @@ type Reply struct {
 }
 
 // ReplyToCluster records agent's reply on an open cluster and, in the same
-// transaction, queues it for every member with a reply channel, once each.
-// A cluster takes one reply: a second is ErrExists. It returns how many
-// deliveries were queued.
+// transaction, queues it once per distinct customer with a reply channel,
+// to the channel of their latest inquiry, in its locale (the deliveries'
+// unique key makes a second one impossible, on any instance). A cluster
+// takes one reply: a second is ErrExists; another agent's live claim is
+// ErrClaimed. It returns how many deliveries were queued.
 func (s *Storage) ReplyToCluster(ctx context.Context, agent, clusterID, text string) (int, error) {
 	now := time.Now().UnixMilli()
 	tx, err := s.db.BeginTxx(ctx, nil)
@@ -30,26 +31,25 @@ func (s *Storage) ReplyToCluster(ctx context.Context, agent, clusterID, text str
 	}
 	defer tx.Rollback()
 	res, err := tx.ExecContext(ctx, tx.Rebind(`UPDATE clusters SET reply_text = ?, reply_by = ?, replied_at = ?
-		WHERE id = ? AND status = 'open' AND reply_text IS NULL`), text, agent, now, clusterID)
+		WHERE id = ? AND status = 'open' AND reply_text IS NULL AND `+claimFree), text, agent, now, clusterID, now, agent)
 	if err != nil {
 		return 0, fmt.Errorf("storage: unable to reply to cluster %s: %w", clusterID, err)
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
-		var status string
-		var replied sql.NullString
-		err := tx.QueryRowxContext(ctx, tx.Rebind(`SELECT status, reply_text FROM clusters WHERE id = ?`), clusterID).Scan(&status, &replied)
+		st, err := clusterState(ctx, tx, clusterID)
 		switch {
-		case errors.Is(err, sql.ErrNoRows), err == nil && status != ClusterOpen:
-			return 0, fmt.Errorf("storage: cluster %s: %w", clusterID, ErrNotFound)
 		case err != nil:
-			return 0, fmt.Errorf("storage: unable to read cluster %s: %w", clusterID, err)
+			return 0, err
+		case st.Status != ClusterOpen:
+			return 0, fmt.Errorf("storage: cluster %s: %w", clusterID, ErrNotFound)
+		case st.heldBy(agent, now) != "":
+			return 0, claimedError(clusterID, st)
 		default:
 			return 0, fmt.Errorf("storage: cluster %s was already replied to: %w", clusterID, ErrExists)
 		}
 	}
 	var members []Inquiry
-	if err := tx.SelectContext(ctx, &members, tx.Rebind(`SELECT `+inquiryColumns+` FROM inquiries
-		WHERE cluster_id = ? AND reply_url <> '' ORDER BY received_at`), clusterID); err != nil {
+	if err := tx.SelectContext(ctx, &members, tx.Rebind(replyMembers), clusterID); err != nil {
 		return 0, fmt.Errorf("storage: unable to list the members of cluster %s: %w", clusterID, err)
 	}
 	r := Reply{ClusterID: clusterID, Text: text, By: agent, At: now}
@@ -71,10 +71,17 @@ func (s *Storage) ReplyToCluster(ctx context.Context, agent, clusterID, text str
 }
 
 // Delivery is the reply as a delivery to one member.
+// Its unique key is the reply's and the customer's: one per customer,
+// whichever of their inquiries comes first (callers list the latest first).
 func (r Reply) Delivery(member Inquiry) Delivery {
 	return Delivery{Kind: KindReply, InquiryID: member.ID, CustomerKey: member.CustomerKey(), URL: member.ReplyURL,
-		Source: member.Source, Locale: member.Locale, Text: r.Text}
+		Source: member.Source, Locale: member.Locale, Text: r.Text, ReplyKey: r.By + "@" + strconv.FormatInt(r.At, 10)}
 }
+
+// replyMembers lists a cluster's members with a reply channel, each
+// customer's latest inquiry first: the one a reply goes to.
+const replyMembers = `SELECT ` + inquiryColumns + ` FROM inquiries
+	WHERE cluster_id = ? AND reply_url <> '' ORDER BY received_at DESC, id DESC`
 
 // ClusterReplies returns the replies of those clusters that have one.
 func (s *Storage) ClusterReplies(ctx context.Context, clusterIDs []string) (map[string]Reply, error) {

@@ -197,6 +197,9 @@ const (
 	AlertOpen      = "open"
 	AlertDeclared  = "declared"
 	AlertDismissed = "dismissed"
+	// AlertResolved is an alert whose cluster was dealt with before anyone
+	// decided it: linked to an incident, resolved, merged away or idle.
+	AlertResolved = "resolved"
 )
 
 // DecideAlert moves the alert of a cluster from status from to status to

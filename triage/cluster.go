@@ -70,6 +70,7 @@ type tuning struct {
 	negationPenalty  float64 // similarity factor when negation disagrees
 	idfPower         float64 // IDF exponent: above 1 favours rare words
 	englishLift      float64 // similarity lift for all-English text (docs/triage.md)
+	minTopic         float64 // topic cosine below which an inquiry cannot join (docs/problems.md)
 	weights          featureWeights
 }
 
@@ -83,6 +84,7 @@ var defaultTuning = tuning{
 	negationPenalty:  0.25,
 	idfPower:         1,
 	englishLift:      0.4,
+	minTopic:         0.05,
 	weights:          defaultFeatureWeights,
 }
 
@@ -112,10 +114,13 @@ type cluster struct {
 	minutes        [15]minuteCount
 
 	centroid  []feature // sum of member vectors, sorted by hash
-	norm      float64   // Euclidean norm of the centroid's shape
-	shapeSum  float64   // norm², kept up to date as members join
-	indexed   []uint32  // features the index lists this cluster under
-	nextIndex int       // count at which the index entries are refreshed
+	topic     []feature // sum of member topic vectors, sorted by hash
+	topicNorm float64   // IDF-weighted norm of topic, as of topicDocs documents
+	topicDocs int
+	norm      float64  // Euclidean norm of the centroid's shape
+	shapeSum  float64  // norm², kept up to date as members join
+	indexed   []uint32 // features the index lists this cluster under
+	nextIndex int      // count at which the index entries are refreshed
 
 	label      []string // cached; see labelOf
 	labelRep   string
@@ -157,12 +162,14 @@ type Clusterer struct {
 	latest    time.Time
 
 	// scratch for candidate scoring, indexed by slot
-	cands  []int32
-	vecBuf []feature // the current inquiry's vector, valid under the lock
-	merge  []feature // scratch for centroid updates
-	score  []float32
-	stamp  []uint32
-	epoch  uint32
+	cands    []int32
+	vecBuf   []feature // the current inquiry's vector, valid under the lock
+	topicBuf []feature // the current inquiry's weighed topic, likewise
+	logN     float64   // ln(documents+1)+1 as of the current inquiry
+	merge    []feature // scratch for centroid updates
+	score    []float32
+	stamp    []uint32
+	epoch    uint32
 
 	// repeats maps a text's feature signature to the cluster it joined, so
 	// exact repeats (after normalising) skip the index: most surge traffic.
@@ -214,6 +221,9 @@ func (c *Clusterer) profileOf(text string) profile {
 		scratch = new([]token)
 	}
 	p, toks := extract(text, c.tune.weights, *scratch)
+	if c.tune.minTopic > 0 {
+		p.topic = topicOfTokens(toks)
+	}
 	*scratch = toks[:0]
 	c.tokens.Put(scratch)
 	return p
@@ -235,6 +245,7 @@ func (c *Clusterer) Assign(it Item) Assignment {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	vec := c.advance(it, p)
+	p.topicW = c.weighTopic(p.topic)
 	signature := signatureOf(p.features)
 	best, sim := int32(-1), 0.0
 	if cl, ok := c.repeats[signature]; ok && c.slots[cl.slot] == cl && !c.idle(cl, it.At) {
@@ -256,10 +267,10 @@ func (c *Clusterer) Assign(it Item) Assignment {
 	c.count(p.features)
 	if joined {
 		cl = c.slots[best]
-		c.join(best, cl, vec, p.negated, it, sim)
+		c.join(best, cl, vec, p, it, sim)
 	} else {
 		cl = c.open(c.freshID(), it.At)
-		c.join(cl.slot, cl, vec, p.negated, it, 1)
+		c.join(cl.slot, cl, vec, p, it, 1)
 		sim = 1
 	}
 	if len(c.repeats) >= repeatsCap {
@@ -304,7 +315,90 @@ func (c *Clusterer) similarity(vec []feature, p profile, cl *cluster) float64 {
 	if (2*cl.negated > cl.voters) != p.negated {
 		sim *= c.tune.negationPenalty
 	}
+	if len(p.topicW) > 0 && len(cl.topic) > 0 && c.topicCosine(p.topicW, cl) < c.tune.minTopic {
+		// Sharing only the predicate and filler ("안 돼요", "asap") is
+		// not the same request: "로그인 안 돼요" is not "결제 안 돼요".
+		sim = 0
+	}
 	return sim
+}
+
+// weighTopic weighs a topic vector by IDF and normalises it, once per
+// inquiry: template words every tail question shares ("뭐 준비해야 돼요")
+// weigh less than what the question is about.
+func (c *Clusterer) weighTopic(topic []feature) []feature {
+	if len(topic) == 0 || c.tune.minTopic == 0 {
+		return nil
+	}
+	c.logN = math.Log(float64(c.documents+1)) + 1
+	out := slices.Grow(c.topicBuf[:0], len(topic))[:len(topic)]
+	c.topicBuf = out
+	var n float64
+	for i, f := range topic {
+		w := float64(f.weight) * c.idf(f.hash)
+		out[i] = feature{hash: f.hash, weight: float32(w)}
+		n += w * w
+	}
+	if n == 0 {
+		return nil
+	}
+	inv := float32(1 / math.Sqrt(n))
+	for i := range out {
+		out[i].weight *= inv
+	}
+	return out
+}
+
+// idf is a feature's IDF as of the current inquiry (logN is set per
+// inquiry by weighTopic).
+func (c *Clusterer) idf(h uint32) float64 {
+	return c.logN - logOf(c.freq.get(h)+1)
+}
+
+// topicCosine is the IDF-weighted cosine of an inquiry's weighed topic
+// with a cluster's topic sum. The sum's norm is cached until the cluster's
+// topic changes or the document count grows by a twentieth.
+func (c *Clusterer) topicCosine(q []feature, cl *cluster) float64 {
+	if cl.topicDocs == 0 || c.documents > cl.topicDocs+cl.topicDocs/20 {
+		var n float64
+		for _, f := range cl.topic {
+			w := float64(f.weight) * c.idf(f.hash)
+			n += w * w
+		}
+		cl.topicNorm, cl.topicDocs = math.Sqrt(n), max(c.documents, 1)
+	}
+	if cl.topicNorm == 0 {
+		return 1
+	}
+	var dot float64
+	i, j := 0, 0
+	for i < len(q) && j < len(cl.topic) {
+		switch {
+		case q[i].hash < cl.topic[j].hash:
+			i++
+		case q[i].hash > cl.topic[j].hash:
+			j++
+		default:
+			dot += float64(q[i].weight) * float64(cl.topic[j].weight) * c.idf(q[i].hash)
+			i++
+			j++
+		}
+	}
+	return dot / cl.topicNorm
+}
+
+// addTopic folds a member's topic vector into cl's.
+func (c *Clusterer) addTopic(cl *cluster, topic []feature) {
+	if len(topic) == 0 {
+		return
+	}
+	c.merge, _ = addVectors(c.merge[:0], cl.topic, topic)
+	cl.topic = replaceVector(cl.topic, c.merge)
+	if len(cl.topic) > 2*topicCap {
+		cl.topic = slices.Clone(heaviest(cl.topic, topicCap))
+		sortByHash(cl.topic)
+	}
+	cl.topicDocs = 0 // the cached norm is stale
 }
 
 // weigh turns term counts into a unit TF-IDF vector using the document
@@ -510,7 +604,8 @@ func (c *Clusterer) open(id string, at time.Time) *cluster {
 
 // join adds a member to cl: statistics, centroid and, at growing
 // intervals, the index entries.
-func (c *Clusterer) join(slot int32, cl *cluster, vec []feature, negated bool, it Item, sim float64) {
+func (c *Clusterer) join(slot int32, cl *cluster, vec []feature, p profile, it Item, sim float64) {
+	negated := p.negated
 	c.record(cl, it, sim)
 	if cl.owner != nil {
 		// A facet of a merged cluster: the member counts for its owner.
@@ -534,6 +629,7 @@ func (c *Clusterer) join(slot int32, cl *cluster, vec []feature, negated bool, i
 			cl.shapeSum = shapeSum(cl.centroid)
 		}
 		cl.norm = math.Sqrt(max(0, cl.shapeSum))
+		c.addTopic(cl, p.topic)
 	}
 	if cl.voters >= cl.nextIndex {
 		c.reindex(slot, cl)
@@ -905,6 +1001,7 @@ func (c *Clusterer) Restore(cl Cluster, members []Item) {
 		if p.negated {
 			negated++
 		}
+		c.addTopic(r, p.topic)
 	}
 	if cl.Representative != "" {
 		add(rep)
@@ -973,14 +1070,15 @@ func (c *Clusterer) Add(clusterID string, it Item) {
 		return
 	}
 	vec := c.advance(it, p)
+	p.topicW = c.weighTopic(p.topic)
 	c.count(p.features)
 	var cl *cluster
 	if slot, ok := c.byID[clusterID]; ok && c.slots[slot] != nil {
 		cl = c.slots[slot]
-		c.join(slot, cl, vec, p.negated, it, c.similarity(vec, p, cl))
+		c.join(slot, cl, vec, p, it, c.similarity(vec, p, cl))
 	} else {
 		cl = c.open(clusterID, it.At)
-		c.join(cl.slot, cl, vec, p.negated, it, 1)
+		c.join(cl.slot, cl, vec, p, it, 1)
 	}
 	if len(c.repeats) >= repeatsCap {
 		clear(c.repeats)

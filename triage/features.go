@@ -32,7 +32,9 @@ var defaultFeatureWeights = featureWeights{hangulBigram: 1, hangulWord: 1, word:
 type profile struct {
 	features []feature // sorted by hash, weights are term counts
 	negated  bool
-	english  float64 // share of the feature weight from English words
+	english  float64   // share of the feature weight from English words
+	topic    []feature // unit topic vector (problem.go's topicOf)
+	topicW   []feature // topic weighed by IDF at Assign (weighTopic)
 }
 
 // englishStopwords carry no request; "not" and "no" are deliberately absent.

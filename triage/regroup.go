@@ -231,7 +231,9 @@ func (c *Clusterer) shrink(cl *cluster, moved, kept []Item, keptP []profile) {
 // them again in the document frequencies.
 func (c *Clusterer) recentre(cl *cluster, ps []profile) {
 	cl.centroid = cl.centroid[:0]
+	cl.topic, cl.topicDocs = cl.topic[:0], 0
 	for _, p := range ps {
+		c.addTopic(cl, p.topic)
 		vec := c.weigh(p.features)
 		c.merge, _ = addVectors(c.merge[:0], cl.centroid, vec)
 		cl.centroid = replaceVector(cl.centroid, c.merge)

@@ -23,6 +23,7 @@ type clusterResponse struct {
 	Last15m        int        `json:"last_15m"`
 	IncidentID     string     `json:"incident_id,omitempty"`
 	MergedInto     string     `json:"merged_into,omitempty"`
+	ProblemID      string     `json:"problem_id,omitempty"`
 	Samples        []sampleIn `json:"samples,omitempty"`
 }
 
@@ -39,7 +40,7 @@ type sampleIn struct {
 func (s *Server) toClusterResponse(c storage.Cluster, now time.Time) clusterResponse {
 	r := clusterResponse{
 		ID: c.ID, Status: c.Status, Label: c.Label, Representative: c.Representative,
-		Inquiries: c.Inquiries, Customers: c.Customers, IncidentID: c.IncidentID, MergedInto: c.MergedInto,
+		Inquiries: c.Inquiries, Customers: c.Customers, IncidentID: c.IncidentID, MergedInto: c.MergedInto, ProblemID: c.ProblemID,
 		FirstSeen: time.UnixMilli(c.FirstSeen).UTC(), LastSeen: time.UnixMilli(c.LastSeen).UTC(),
 	}
 	if r.Status == storage.ClusterOpen && now.Sub(time.UnixMilli(c.LastSeen)) > s.Config.Triage.IdleWindow {
@@ -58,24 +59,106 @@ func (s *Server) toClusterResponse(c storage.Cluster, now time.Time) clusterResp
 	return r
 }
 
+// Paging limits of the cluster lists (documented in openapi.yaml).
+const (
+	maxClustersPage = 1000
+	maxMembersPage  = 1000
+	maxAlertsPage   = 1000
+)
+
 func (s *Server) getClusters(w http.ResponseWriter, r *http.Request) {
-	limit, aerr := limitParam(r, 50, 1000)
+	var after storage.ClusterKey
+	limit, resumed, aerr := pageParams(r, 50, maxClustersPage, &after)
 	if aerr != nil {
 		s.writeError(w, aerr)
 		return
 	}
+	var from *storage.ClusterKey
+	if resumed {
+		from = &after
+	}
 	now := time.Now()
-	list, err := s.Store.OpenClusters(r.Context(), now.Add(-s.Config.Triage.IdleWindow).UnixMilli(), limit)
+	list, total, err := s.Store.OpenClustersPage(r.Context(), now.Add(-s.Config.Triage.IdleWindow).UnixMilli(), from, limit+1)
 	if err != nil {
 		s.Log.Error("list clusters", "err", err)
 		s.writeError(w, newError(http.StatusInternalServerError, "internal", "unable to list clusters"))
 		return
 	}
+	next := ""
+	if len(list) > limit {
+		list = list[:limit]
+		next = cursor(list[limit-1].Key())
+	}
 	out := make([]clusterResponse, 0, len(list))
 	for _, c := range list {
 		out = append(out, s.toClusterResponse(c, now))
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"clusters": out})
+	writeJSON(w, http.StatusOK, listBody("clusters", out, next, total))
+}
+
+// getClusterMembers pages through a cluster's members, newest first,
+// filtered by text (q), customer and time range: what an agent selects to
+// split off.
+func (s *Server) getClusterMembers(w http.ResponseWriter, r *http.Request) {
+	var after storage.MemberKey
+	limit, resumed, aerr := pageParams(r, 50, maxMembersPage, &after)
+	if aerr != nil {
+		s.writeError(w, aerr)
+		return
+	}
+	f, aerr := memberFilter(r)
+	if aerr != nil {
+		s.writeError(w, aerr)
+		return
+	}
+	id := r.PathValue("id")
+	if _, err := s.Store.Cluster(r.Context(), id); errors.Is(err, storage.ErrNotFound) {
+		s.writeError(w, newError(http.StatusNotFound, "not_found", "no cluster "+strconv.Quote(id)))
+		return
+	}
+	var from *storage.MemberKey
+	if resumed {
+		from = &after
+	}
+	list, total, err := s.Store.ClusterMembers(r.Context(), id, f, from, limit+1)
+	if err != nil {
+		s.Log.Error("list cluster members", "err", err)
+		s.writeError(w, newError(http.StatusInternalServerError, "internal", "unable to list the cluster's members"))
+		return
+	}
+	next := ""
+	if len(list) > limit {
+		list = list[:limit]
+		next = cursor(list[limit-1].Key())
+	}
+	out := make([]sampleIn, 0, len(list))
+	for _, m := range list {
+		out = append(out, sampleIn{ID: m.ID, CustomerID: m.CustomerID, Source: m.Source, Text: m.Text,
+			ReceivedAt: time.UnixMilli(m.ReceivedAt).UTC()})
+	}
+	writeJSON(w, http.StatusOK, listBody("members", out, next, total))
+}
+
+// memberFilter reads q, customer, since and until.
+func memberFilter(r *http.Request) (storage.MemberFilter, *apiError) {
+	q := r.URL.Query()
+	f := storage.MemberFilter{Q: q.Get("q"), Customer: q.Get("customer")}
+	for _, p := range []struct {
+		name string
+		to   *int64
+	}{{"since", &f.Since}, {"until", &f.Until}} {
+		if v := q.Get(p.name); v != "" {
+			t, err := time.Parse(time.RFC3339, v)
+			if err != nil {
+				return f, newError(http.StatusBadRequest, "invalid_parameter", p.name+" must be an RFC 3339 time")
+			}
+			*p.to = t.UnixMilli()
+		}
+	}
+	if len(f.Q) > 200 {
+		return f, newError(http.StatusBadRequest, "invalid_parameter", "q is longer than 200 bytes")
+	}
+	return f, nil
 }
 
 func (s *Server) getCluster(w http.ResponseWriter, r *http.Request) {
@@ -139,31 +222,96 @@ type alertResponse struct {
 }
 
 func (s *Server) getAlerts(w http.ResponseWriter, r *http.Request) {
-	limit, aerr := limitParam(r, 50, 1000)
+	var after storage.AlertKey
+	limit, resumed, aerr := pageParams(r, 50, maxAlertsPage, &after)
 	if aerr != nil {
 		s.writeError(w, aerr)
 		return
 	}
 	status := r.URL.Query().Get("status")
-	if status != "" && status != "open" && status != "declared" && status != "dismissed" {
-		s.writeError(w, newError(http.StatusBadRequest, "invalid_parameter", "status must be open, declared or dismissed"))
+	switch status {
+	case "", storage.AlertOpen, storage.AlertDeclared, storage.AlertDismissed, storage.AlertResolved:
+	default:
+		s.writeError(w, newError(http.StatusBadRequest, "invalid_parameter", "status must be open, declared, dismissed or resolved"))
 		return
 	}
-	list, err := s.Store.Alerts(r.Context(), status, limit)
+	var from *storage.AlertKey
+	if resumed {
+		from = &after
+	}
+	list, err := s.Store.AlertsPage(r.Context(), status, from, limit+1)
 	if err != nil {
 		s.Log.Error("list alerts", "err", err)
 		s.writeError(w, newError(http.StatusInternalServerError, "internal", "unable to list alerts"))
 		return
 	}
+	next := ""
+	if len(list) > limit {
+		list = list[:limit]
+		next = cursor(list[limit-1].Key())
+	}
 	out := make([]alertResponse, 0, len(list))
 	for _, a := range list {
-		out = append(out, alertResponse{ClusterID: a.ClusterID, Status: a.Status, RaisedAt: time.UnixMilli(a.RaisedAt).UTC(),
-			PerMinute: a.PerMinute, Inquiries: a.Inquiries, Customers: a.Customers, Label: a.Label,
-			Representative: a.Representative, Samples: a.Samples, DecidedBy: a.DecidedBy, IncidentID: a.IncidentID})
-		if a.DecidedAt > 0 {
-			at := time.UnixMilli(a.DecidedAt).UTC()
-			out[len(out)-1].DecidedAt = &at
-		}
+		out = append(out, toAlert(a))
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"alerts": out})
+	writeJSON(w, http.StatusOK, listBody("alerts", out, next, -1))
+}
+
+func toAlert(a storage.Alert) alertResponse {
+	out := alertResponse{ClusterID: a.ClusterID, Status: a.Status, RaisedAt: time.UnixMilli(a.RaisedAt).UTC(),
+		PerMinute: a.PerMinute, Inquiries: a.Inquiries, Customers: a.Customers, Label: nonNil(a.Label),
+		Representative: a.Representative, Samples: nonNil(a.Samples), DecidedBy: a.DecidedBy, IncidentID: a.IncidentID}
+	if a.DecidedAt > 0 {
+		at := time.UnixMilli(a.DecidedAt).UTC()
+		out.DecidedAt = &at
+	}
+	return out
+}
+
+// declareAlert declares an incident from a surge alert and links its
+// cluster, as the Slack button does (desk.DeclareAlert).
+func (s *Server) declareAlert(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
+	inc, err := s.Desk.DeclareAlert(r.Context(), actor(r), id)
+	if s.alertError(w, err) {
+		return
+	}
+	s.writeAlert(w, r, http.StatusCreated, id, map[string]any{"incident": inc})
+}
+
+// dismissAlert dismisses a surge alert (desk.DismissAlert).
+func (s *Server) dismissAlert(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
+	if s.alertError(w, s.Desk.DismissAlert(r.Context(), actor(r), id)) {
+		return
+	}
+	s.writeAlert(w, r, http.StatusOK, id, nil)
+}
+
+func (s *Server) writeAlert(w http.ResponseWriter, r *http.Request, status int, id string, extra map[string]any) {
+	a, err := s.Store.Alert(r.Context(), id)
+	if s.alertError(w, err) {
+		return
+	}
+	body := map[string]any{"alert": toAlert(a)}
+	for k, v := range extra {
+		body[k] = v
+	}
+	writeJSON(w, status, body)
+}
+
+// alertError writes err as the API's error and reports whether there was one.
+func (s *Server) alertError(w http.ResponseWriter, err error) bool {
+	switch {
+	case err == nil:
+		return false
+	case errors.Is(err, storage.ErrNotFound):
+		s.writeError(w, newError(http.StatusNotFound, "not_found", "no such alert"))
+	case errors.Is(err, storage.ErrExists):
+		s.writeError(w, newError(http.StatusConflict, "decided", trimPrefixes(err.Error())))
+	default:
+		s.Log.Error("alert action", "err", err)
+		s.writeError(w, newError(http.StatusInternalServerError, "internal", "unable to change the alert"))
+	}
+	return true
 }

@@ -37,6 +37,7 @@ const (
 	adminToken   = "admin-token-0123456789"
 	intakeToken  = "intake-token-0123456789"
 	readToken    = "read-token-0123456789"
+	leadToken    = "lead-token-0123456789" // a manager who works the queue
 	formSecret   = "form-secret-0123456789"
 )
 
@@ -61,6 +62,7 @@ func testConfig() config.Config {
 			{Name: "kim.manager", Token: managerToken, Roles: []string{config.RoleManager, config.RoleRead}},
 			{Name: "lee.agent", Token: agentToken, Roles: []string{config.RoleAgent}},
 			{Name: "park.agent", Token: agent2Token, Roles: []string{config.RoleAgent}},
+			{Name: "choi.lead", Token: leadToken, Roles: []string{config.RoleManager, config.RoleAgent, config.RoleRead}},
 		},
 		Sources: []config.Source{{Name: "webform", Secret: formSecret}},
 	}

@@ -43,36 +43,9 @@ func (s *Server) acceptInquiry(w http.ResponseWriter, r *http.Request) string {
 		s.writeError(w, e)
 		return e.Code
 	}
-	limit := s.Config.Intake.MaxBodyBytes
-	// Refuse an announced oversized body before reading any of it.
-	if r.ContentLength > limit {
-		return fail(bodyTooLarge(limit))
-	}
-	// A bearer token is checked before the body is read; a signature
-	// needs the body.
-	p, present, aerr := s.auth.bearer(r)
+	p, body, aerr := s.intakeBody(w, r, s.Config.Intake.MaxBodyBytes)
 	if aerr != nil {
 		return fail(aerr)
-	}
-	sig := r.Header.Get(signature.Header)
-	if !present && sig == "" {
-		return fail(errUnauthorized("unauthorized", "missing Authorization: Bearer <token> or "+signature.Header))
-	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
-	if err != nil {
-		var tooLarge *http.MaxBytesError
-		if errors.As(err, &tooLarge) {
-			return fail(bodyTooLarge(limit))
-		}
-		return fail(newError(http.StatusBadRequest, "unreadable_body", "unable to read the request body"))
-	}
-	if !present {
-		if p, aerr = s.auth.signed(sig, body); aerr != nil {
-			return fail(aerr)
-		}
-	}
-	if !p.has(config.RoleIntake) {
-		return fail(newError(http.StatusForbidden, "forbidden", "token "+p.name+" lacks the intake role"))
 	}
 
 	// Decode.
@@ -121,12 +94,59 @@ func (s *Server) acceptInquiry(w http.ResponseWriter, r *http.Request) string {
 	return "accepted"
 }
 
+// intakeBody authenticates an intake request (a bearer token with the
+// intake role, or a source's signature over the body) and reads its body
+// of at most limit bytes. Single and batch intake share it, so both take
+// exactly the same credentials.
+func (s *Server) intakeBody(w http.ResponseWriter, r *http.Request, limit int64) (principal, []byte, *apiError) {
+	// Refuse an announced oversized body before reading any of it.
+	if r.ContentLength > limit {
+		return principal{}, nil, bodyTooLarge(limit)
+	}
+	// A bearer token is checked before the body is read; a signature
+	// needs the body.
+	p, present, aerr := s.auth.bearer(r)
+	if aerr != nil {
+		return principal{}, nil, aerr
+	}
+	sig := r.Header.Get(signature.Header)
+	if !present && sig == "" {
+		return principal{}, nil, errUnauthorized("unauthorized", "missing Authorization: Bearer <token> or "+signature.Header)
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
+	if err != nil {
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			return principal{}, nil, bodyTooLarge(limit)
+		}
+		return principal{}, nil, newError(http.StatusBadRequest, "unreadable_body", "unable to read the request body")
+	}
+	if !present {
+		if p, aerr = s.auth.signed(sig, body); aerr != nil {
+			return principal{}, nil, aerr
+		}
+	}
+	if !p.has(config.RoleIntake) {
+		return principal{}, nil, newError(http.StatusForbidden, "forbidden", "token "+p.name+" lacks the intake role")
+	}
+	return p, body, nil
+}
+
 func bodyTooLarge(limit int64) *apiError {
 	return newError(http.StatusRequestEntityTooLarge, "body_too_large", "the body is larger than "+strconv.FormatInt(limit, 10)+" bytes")
 }
 
 // decodeSubmission decodes exactly one JSON object with known fields only.
 func decodeSubmission(body []byte) (bot.Submission, *apiError) {
+	if sub, ok := decodeFast(body); ok {
+		return sub, nil
+	}
+	return decodeSubmissionJSON(body)
+}
+
+// decodeSubmissionJSON is decodeSubmission by encoding/json: every body the fast
+// path leaves, and every error.
+func decodeSubmissionJSON(body []byte) (bot.Submission, *apiError) {
 	var sub bot.Submission
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()

@@ -13,6 +13,11 @@ import (
 	"github.com/surgedesk/surgedesk/storage"
 )
 
+// maxKBPage is the default and the most of one page of the knowledge
+// base's lists (incidents, updates, answers): they are small, and a
+// client that never pages still gets them whole.
+const maxKBPage = 1000
+
 // maxKBBody bounds a knowledge-base request: a whole YAML import included.
 const maxKBBody = 4 << 20
 
@@ -65,7 +70,12 @@ func (s *Server) getIncidents(w http.ResponseWriter, r *http.Request) {
 		s.kbError(w, err, "incidents")
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"incidents": nonNil(list)})
+	page, next, aerr := pageOf(r, nonNil(list), maxKBPage, maxKBPage)
+	if aerr != nil {
+		s.writeError(w, aerr)
+		return
+	}
+	writeJSON(w, http.StatusOK, listBody("incidents", page, next, int64(len(list))))
 }
 
 func (s *Server) postIncident(w http.ResponseWriter, r *http.Request) {
@@ -97,7 +107,12 @@ func (s *Server) getIncidentUpdates(w http.ResponseWriter, r *http.Request) {
 		s.kbError(w, err, "incident")
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"updates": nonNil(ups)})
+	page, next, aerr := pageOf(r, nonNil(ups), maxKBPage, maxKBPage)
+	if aerr != nil {
+		s.writeError(w, aerr)
+		return
+	}
+	writeJSON(w, http.StatusOK, listBody("updates", page, next, int64(len(ups))))
 }
 
 func (s *Server) postIncidentUpdate(w http.ResponseWriter, r *http.Request) {
@@ -167,7 +182,12 @@ func (s *Server) getAnswers(w http.ResponseWriter, r *http.Request) {
 		s.kbError(w, err, "answers")
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"answers": nonNil(list)})
+	page, next, aerr := pageOf(r, nonNil(list), maxKBPage, maxKBPage)
+	if aerr != nil {
+		s.writeError(w, aerr)
+		return
+	}
+	writeJSON(w, http.StatusOK, listBody("answers", page, next, int64(len(list))))
 }
 
 func (s *Server) postAnswer(w http.ResponseWriter, r *http.Request) {
@@ -260,22 +280,30 @@ type auditResponse struct {
 }
 
 func (s *Server) getAudit(w http.ResponseWriter, r *http.Request) {
-	limit, aerr := limitParam(r, 100, 1000)
+	var after struct {
+		ID int64 `json:"id"`
+	}
+	limit, _, aerr := pageParams(r, 100, 1000, &after)
 	if aerr != nil {
 		s.writeError(w, aerr)
 		return
 	}
-	entries, err := s.Knowledge.AuditEntries(r.Context(), r.URL.Query().Get("subject"), limit)
+	entries, err := s.Knowledge.AuditPage(r.Context(), r.URL.Query().Get("subject"), after.ID, limit+1)
 	if err != nil {
 		s.kbError(w, err, "audit trail")
 		return
+	}
+	next := ""
+	if len(entries) > limit {
+		entries = entries[:limit]
+		next = cursor(map[string]int64{"id": entries[limit-1].ID})
 	}
 	out := make([]auditResponse, 0, len(entries))
 	for _, e := range entries {
 		out = append(out, auditResponse{ID: e.ID, At: e.At.UTC().Format("2006-01-02T15:04:05.000Z07:00"), Actor: e.Actor,
 			Action: e.Action, Subject: e.Subject, Detail: json.RawMessage(e.Detail)})
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"audit": out})
+	writeJSON(w, http.StatusOK, listBody("audit", out, next, -1))
 }
 
 func nonNil[T any](s []T) []T {
@@ -301,7 +329,8 @@ type notificationResponse struct {
 }
 
 func (s *Server) getIncidentNotifications(w http.ResponseWriter, r *http.Request) {
-	limit, aerr := limitParam(r, 100, 1000)
+	var after storage.DeliveryKey
+	limit, resumed, aerr := pageParams(r, 100, 1000, &after)
 	if aerr != nil {
 		s.writeError(w, aerr)
 		return
@@ -311,16 +340,25 @@ func (s *Server) getIncidentNotifications(w http.ResponseWriter, r *http.Request
 		s.kbError(w, err, "incident")
 		return
 	}
-	list, err := s.Knowledge.DeliveriesByIncident(r.Context(), id, limit)
+	var from *storage.DeliveryKey
+	if resumed {
+		from = &after
+	}
+	list, err := s.Knowledge.DeliveriesByIncidentPage(r.Context(), id, from, limit+1)
 	if err != nil {
 		s.kbError(w, err, "notifications")
 		return
+	}
+	next := ""
+	if len(list) > limit {
+		list = list[:limit]
+		next = cursor(list[limit-1].Key())
 	}
 	out := make([]notificationResponse, 0, len(list))
 	for _, d := range list {
 		out = append(out, toNotification(d))
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"notifications": out})
+	writeJSON(w, http.StatusOK, listBody("notifications", out, next, -1))
 }
 
 func toNotification(d storage.Delivery) notificationResponse {

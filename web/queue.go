@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/surgedesk/surgedesk/config"
 	"github.com/surgedesk/surgedesk/desk"
 	"github.com/surgedesk/surgedesk/storage"
 )
@@ -21,12 +22,10 @@ type queueItem struct {
 
 // getQueue lists the open clusters as the agents' queue, one item per
 // cluster, ordered by triage.Priority, each with three sample texts.
+// The queue is ranked whole in memory on every read (its order changes as
+// clusters grow), so its cursor is a position in the ranking of the moment:
+// a walk while the queue moves may see an item twice or miss one.
 func (s *Server) getQueue(w http.ResponseWriter, r *http.Request) {
-	limit, aerr := limitParam(r, 50, 500)
-	if aerr != nil {
-		s.writeError(w, aerr)
-		return
-	}
 	now := time.Now()
 	queue, err := s.Desk.Queue(r.Context(), 3)
 	if err != nil {
@@ -34,11 +33,26 @@ func (s *Server) getQueue(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, newError(http.StatusInternalServerError, "internal", "unable to read the queue"))
 		return
 	}
-	items := make([]queueItem, 0, min(limit, len(queue)))
-	for _, q := range queue[:min(limit, len(queue))] {
+	page, next, aerr := pageOf(r, queue, 50, 500)
+	if aerr != nil {
+		s.writeError(w, aerr)
+		return
+	}
+	items := make([]queueItem, 0, len(page))
+	for _, q := range page {
 		items = append(items, s.queueItem(q, now))
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"items": items})
+	body := listBody("items", items, next, int64(len(queue)))
+	// The same queue grouped by problem: its most urgent problems, as many
+	// as the page has items (the ranking of problems is not paged).
+	problems, err := s.problemQueue(r, max(len(items), 1))
+	if err != nil {
+		s.Log.Error("queue by problem", "err", err)
+		s.writeError(w, newError(http.StatusInternalServerError, "internal", "unable to read the queue"))
+		return
+	}
+	body["problems"] = problems
+	writeJSON(w, http.StatusOK, body)
 }
 
 func (s *Server) queueItem(q desk.QueueItem, now time.Time) queueItem {
@@ -59,12 +73,40 @@ func (s *Server) queueItem(q desk.QueueItem, now time.Time) queueItem {
 	return item
 }
 
+// claimQueueItem claims a cluster for the agent, or with {"takeover": true}
+// takes a manager's claim over whoever holds it (audited).
 func (s *Server) claimQueueItem(w http.ResponseWriter, r *http.Request) {
-	until, err := s.Desk.Claim(r.Context(), actor(r), r.PathValue("cluster"))
+	var body struct {
+		Takeover bool `json:"takeover"`
+	}
+	if r.ContentLength != 0 {
+		if aerr := decodeJSON(w, r, &body); aerr != nil {
+			s.writeError(w, aerr)
+			return
+		}
+	}
+	id := r.PathValue("cluster")
+	if !body.Takeover {
+		until, err := s.Desk.Claim(r.Context(), actor(r), id)
+		if s.queueError(w, err) {
+			return
+		}
+		writeJSON(w, http.StatusOK, map[string]any{"cluster_id": id, "claimed_by": actor(r), "claimed_until": until.UTC()})
+		return
+	}
+	if p, _ := r.Context().Value(principalKey{}).(principal); !p.has(config.RoleManager) {
+		s.writeError(w, newError(http.StatusForbidden, "forbidden", "only a manager can take a claim over"))
+		return
+	}
+	until, previous, err := s.Desk.TakeOver(r.Context(), actor(r), id)
 	if s.queueError(w, err) {
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"cluster_id": r.PathValue("cluster"), "claimed_by": actor(r), "claimed_until": until.UTC()})
+	resp := map[string]any{"cluster_id": id, "claimed_by": actor(r), "claimed_until": until.UTC()}
+	if previous != "" {
+		resp["taken_from"] = previous
+	}
+	writeJSON(w, http.StatusOK, resp)
 }
 
 func (s *Server) resolveQueueItem(w http.ResponseWriter, r *http.Request) {

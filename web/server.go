@@ -7,6 +7,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -29,9 +30,11 @@ type inquiryReader interface {
 	InquiryCount(ctx context.Context) (int64, error)
 	InquiryCounts(ctx context.Context, after, upTo uint64) (total, between int64, err error)
 	Cluster(ctx context.Context, id string) (storage.Cluster, error)
-	OpenClusters(ctx context.Context, since int64, limit int) ([]storage.Cluster, error)
+	OpenClustersPage(ctx context.Context, since int64, after *storage.ClusterKey, limit int) ([]storage.Cluster, int64, error)
 	InquiriesByCluster(ctx context.Context, clusterID string, limit int) ([]storage.Inquiry, error)
-	Alerts(ctx context.Context, status string, limit int) ([]storage.Alert, error)
+	ClusterMembers(ctx context.Context, clusterID string, f storage.MemberFilter, after *storage.MemberKey, limit int) ([]storage.Inquiry, int64, error)
+	Alert(ctx context.Context, clusterID string) (storage.Alert, error)
+	AlertsPage(ctx context.Context, status string, after *storage.AlertKey, limit int) ([]storage.Alert, error)
 	ClusterReply(ctx context.Context, clusterID string) (storage.Reply, []storage.Delivery, error)
 	Ping(ctx context.Context) error
 }
@@ -49,8 +52,8 @@ type knowledgeStore interface {
 	Answer(ctx context.Context, id string) (kb.Answer, error)
 	Answers(ctx context.Context) ([]kb.Answer, error)
 	ExportKB(ctx context.Context) (kb.Document, error)
-	AuditEntries(ctx context.Context, subject string, limit int) ([]storage.AuditEntry, error)
-	DeliveriesByIncident(ctx context.Context, incidentID string, limit int) ([]storage.Delivery, error)
+	AuditPage(ctx context.Context, subject string, before int64, limit int) ([]storage.AuditEntry, error)
+	DeliveriesByIncidentPage(ctx context.Context, incidentID string, after *storage.DeliveryKey, limit int) ([]storage.Delivery, error)
 	IncidentVolume(ctx context.Context, incidentID string, bucketMS, since int64) ([]storage.VolumeBucket, error)
 }
 
@@ -99,10 +102,16 @@ type Options struct {
 	Knowledge   knowledgeStore
 	// Desk runs the agents' and managers' actions.
 	Desk *desk.Desk
+	// ProblemStore serves the problem API's reads (nil: not served).
+	ProblemStore problemStore
 	// Slack serves /slack/*; nil answers them 404 slack_disabled.
-	Slack    slackApp
-	Log      *slog.Logger
-	Registry *prometheus.Registry
+	Slack slackApp
+	// Dashboard and Status serve the managers' dashboard and the public
+	// status page (see pages.go); nil answers their routes 404.
+	Dashboard dashboardApp
+	Status    statusPage
+	Log       *slog.Logger
+	Registry  *prometheus.Registry
 }
 
 // Server is the HTTP API.
@@ -114,9 +123,10 @@ type Server struct {
 }
 
 type serverMetrics struct {
-	intake   *prometheus.CounterVec
-	duration prometheus.Histogram
-	errors   *prometheus.CounterVec
+	intake        *prometheus.CounterVec
+	duration      prometheus.Histogram
+	batchDuration prometheus.Histogram
+	errors        *prometheus.CounterVec
 }
 
 // New returns the API server; its metrics are registered on o.Registry.
@@ -126,11 +136,15 @@ func New(o Options) *Server {
 		auth:    newAuthenticator(o.Config.Auth, o.Config.Intake.SignatureWindow),
 		metrics: serverMetrics{
 			intake: prometheus.NewCounterVec(prometheus.CounterOpts{
-				Name: "surgedesk_intake_requests_total", Help: "POST /v1/inquiries requests by result code (accepted, duplicate or an error code).",
+				Name: "surgedesk_intake_requests_total", Help: "Inquiries posted to POST /v1/inquiries and :batch by result code (accepted, duplicate or an error code).",
 			}, []string{"code"}),
 			duration: prometheus.NewHistogram(prometheus.HistogramOpts{
 				Name: "surgedesk_intake_duration_seconds", Help: "Time from request to response for POST /v1/inquiries, JetStream ack included.",
 				Buckets: prometheus.ExponentialBuckets(0.0002, 2, 16),
+			}),
+			batchDuration: prometheus.NewHistogram(prometheus.HistogramOpts{
+				Name: "surgedesk_intake_batch_duration_seconds", Help: "Time from request to response for POST /v1/inquiries:batch, every JetStream ack included.",
+				Buckets: prometheus.ExponentialBuckets(0.0005, 2, 16),
 			}),
 			errors: prometheus.NewCounterVec(prometheus.CounterOpts{
 				Name: "surgedesk_http_errors_total", Help: "Error responses by error code, all endpoints.",
@@ -138,7 +152,7 @@ func New(o Options) *Server {
 		},
 		mux: http.NewServeMux(),
 	}
-	o.Registry.MustRegister(s.metrics.intake, s.metrics.duration, s.metrics.errors)
+	o.Registry.MustRegister(s.metrics.intake, s.metrics.duration, s.metrics.batchDuration, s.metrics.errors)
 	// Present from the start, so dashboards see zero rather than no series.
 	s.metrics.intake.WithLabelValues("accepted")
 	s.metrics.intake.WithLabelValues("duplicate")
@@ -155,13 +169,21 @@ type route struct {
 // routeTable lists every route; it is data so that the test can compare it
 // with openapi.yaml.
 func (s *Server) routeTable() []route {
+	return append(s.apiRoutes(), s.pageRoutes()...)
+}
+
+func (s *Server) apiRoutes() []route {
 	return []route{
 		{"POST /v1/inquiries", http.HandlerFunc(s.postInquiry)},
+		{"POST /v1/inquiries:batch", http.HandlerFunc(s.postInquiryBatch)},
 		{"GET /v1/inquiries/{id}", s.require(config.RoleRead, s.getInquiry)},
 		{"GET /v1/stats", s.require(config.RoleRead, s.getStats)},
 		{"GET /v1/clusters", s.require(config.RoleRead, s.getClusters)},
 		{"GET /v1/clusters/{id}", s.require(config.RoleRead, s.getCluster)},
+		{"GET /v1/clusters/{id}/members", s.require(config.RoleAgent, s.getClusterMembers)},
 		{"GET /v1/alerts", s.require(config.RoleRead, s.getAlerts)},
+		{"POST /v1/alerts/{id}/declare", s.require(config.RoleManager, s.declareAlert)},
+		{"POST /v1/alerts/{id}/dismiss", s.require(config.RoleAgent, s.dismissAlert)},
 		{"GET /v1/queue", s.require(config.RoleAgent, s.getQueue)},
 		{"POST /v1/queue/{cluster}/claim", s.require(config.RoleAgent, s.claimQueueItem)},
 		{"POST /v1/queue/{cluster}/resolve", s.require(config.RoleAgent, s.resolveQueueItem)},
@@ -170,6 +192,12 @@ func (s *Server) routeTable() []route {
 		{"POST /v1/clusters/{id}/link", s.require(config.RoleAgent, s.linkCluster)},
 		{"POST /v1/clusters/{id}/merge", s.require(config.RoleAgent, s.mergeCluster)},
 		{"POST /v1/clusters/{id}/split", s.require(config.RoleAgent, s.splitCluster)},
+		{"POST /v1/clusters/{id}/move", s.require(config.RoleAgent, s.moveCluster)},
+		{"GET /v1/problems", s.require(config.RoleRead, s.getProblems)},
+		{"GET /v1/problems/{id}", s.require(config.RoleRead, s.getProblem)},
+		{"POST /v1/problems/{id}/merge", s.require(config.RoleAgent, s.mergeProblem)},
+		{"POST /v1/problems/{id}/reply", s.require(config.RoleAgent, s.replyToProblem)},
+		{"POST /v1/problems/{id}/resolve", s.require(config.RoleAgent, s.resolveProblem)},
 		{"GET /v1/incidents", s.require(config.RoleRead, s.getIncidents)},
 		{"POST /v1/incidents", s.require(config.RoleManager, s.postIncident)},
 		{"GET /v1/incidents/{id}", s.require(config.RoleRead, s.getIncident)},
@@ -196,10 +224,28 @@ func (s *Server) routeTable() []route {
 			w.Header().Set("Content-Type", "application/yaml")
 			_, _ = w.Write(surgedesk.OpenAPI)
 		})},
-		{"/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			s.writeError(w, newError(http.StatusNotFound, "not_found", "no such endpoint: "+r.Method+" "+r.URL.Path))
-		})},
+		{"/", http.HandlerFunc(s.noRoute)},
 	}
+}
+
+// noRoute answers a request no route matched: 405 with Allow when the
+// path exists for other methods, 404 otherwise.
+func (s *Server) noRoute(w http.ResponseWriter, r *http.Request) {
+	var allow []string
+	for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete} {
+		probe := r.Clone(r.Context())
+		probe.Method = m
+		if _, pattern := s.mux.Handler(probe); pattern != "" && pattern != "/" {
+			allow = append(allow, m)
+		}
+	}
+	if len(allow) == 0 {
+		s.writeError(w, newError(http.StatusNotFound, "not_found", "no such endpoint: "+r.Method+" "+r.URL.Path))
+		return
+	}
+	w.Header().Set("Allow", strings.Join(allow, ", "))
+	s.writeError(w, newError(http.StatusMethodNotAllowed, "method_not_allowed",
+		r.Method+" is not allowed on "+r.URL.Path+"; allowed: "+strings.Join(allow, ", ")))
 }
 
 func (s *Server) routes() {

@@ -20,8 +20,11 @@ type Stats struct {
 	Stored       uint64 `json:"stored"`
 	Pending      uint64 `json:"pending"`
 	DeadLettered uint64 `json:"dead_lettered"`
-	Database     string `json:"database"`
-	NATS         string `json:"nats"`
+	// Problems counts the problems with clusters open now: what the
+	// agents face, however many wordings.
+	Problems int    `json:"problems"`
+	Database string `json:"database"`
+	NATS     string `json:"nats"`
 }
 
 func (s *Server) getStats(w http.ResponseWriter, r *http.Request) {
@@ -41,6 +44,13 @@ func (s *Server) stats(ctx context.Context) (Stats, error) {
 	}
 	st := Stats{Stored: b.Stored, Pending: b.Pending, DeadLettered: b.DeadLettered, Database: "sqlite", NATS: "embedded"}
 	st.Accepted = st.Stored + st.Pending + st.DeadLettered
+	if s.ProblemStore != nil {
+		ps, err := s.ProblemStore.Problems(ctx, time.Now().Add(-s.Config.Triage.IdleWindow).UnixMilli(), 100_000)
+		if err != nil {
+			return Stats{}, err
+		}
+		st.Problems = len(ps)
+	}
 	if config.IsPostgres(s.Config.Database.URL) {
 		st.Database = "postgres"
 	}

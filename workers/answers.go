@@ -2,6 +2,7 @@ package workers
 
 import (
 	"context"
+	"slices"
 
 	"github.com/surgedesk/surgedesk/kb"
 
@@ -76,8 +77,9 @@ func (s *Ingest) catchUp(ctx context.Context, answers []storage.Delivery) []stor
 	return out
 }
 
-// lateReplies gives an inquiry that joins a cluster an agent has already
-// replied to that reply at once (once: the delivery's unique key).
+// lateReplies gives a customer who joins a cluster an agent has already
+// replied to that reply at once, once (the delivery's unique key is the
+// reply's and the customer's), to their latest inquiry of the batch.
 func (s *Ingest) lateReplies(ctx context.Context, rows []storage.Inquiry) ([]storage.Delivery, error) {
 	var ids []string
 	seen := map[string]bool{}
@@ -95,7 +97,7 @@ func (s *Ingest) lateReplies(ctx context.Context, rows []storage.Inquiry) ([]sto
 		return nil, err
 	}
 	var out []storage.Delivery
-	for _, r := range rows {
+	for _, r := range slices.Backward(rows) { // the latest first: the first of a key is kept
 		if reply, ok := replies[r.ClusterID]; ok && r.ReplyURL != "" {
 			out = append(out, reply.Delivery(r))
 		}

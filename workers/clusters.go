@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"math"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -32,9 +33,11 @@ type clusterer interface {
 func (s *Ingest) assign(rows []storage.Inquiry) []storage.Cluster {
 	seen := map[string]bool{}
 	var out []storage.Cluster
+	sims := make([]float64, len(rows))
 	for i := range rows {
 		a := s.clusters.Assign(rows[i].Item())
 		rows[i].ClusterID = a.ClusterID
+		sims[i] = a.Similarity
 		seen[a.ClusterID] = true
 	}
 	for id := range seen {
@@ -42,6 +45,7 @@ func (s *Ingest) assign(rows []storage.Inquiry) []storage.Cluster {
 			out = append(out, storage.Cluster{ID: id, Representative: c.Representative, Label: c.Label})
 		}
 	}
+	s.place(rows, sims, out)
 	return out
 }
 
@@ -53,6 +57,8 @@ type announcement struct {
 	Closed  []string    `json:"closed,omitempty"` // clusters closed on every instance
 	Merged  []mergeNote `json:"merged,omitempty"`
 	Split   []splitNote `json:"split,omitempty"`
+	// Problems are agents' moves of clusters and merges of problems.
+	Problems []problemNote `json:"problems,omitempty"`
 }
 
 type mergeNote struct {
@@ -75,6 +81,7 @@ type member struct {
 	Customer  string `json:"customer"`
 	Text      string `json:"text"`
 	At        int64  `json:"at"`
+	ProblemID string `json:"problem_id,omitempty"`
 }
 
 // announce publishes the newly stored rows' clusters. It is best effort:
@@ -83,7 +90,7 @@ func (s *Ingest) announce(rows []storage.Inquiry, inserted map[string]bool) {
 	a := announcement{Origin: s.opts.Instance}
 	for _, r := range rows {
 		if inserted[r.ID] && r.ClusterID != "" {
-			a.Members = append(a.Members, member{ClusterID: r.ClusterID, ID: r.ID, Customer: r.CustomerKey(), Text: r.Text, At: r.ReceivedAt})
+			a.Members = append(a.Members, member{ClusterID: r.ClusterID, ID: r.ID, Customer: r.CustomerKey(), Text: r.Text, At: r.ReceivedAt, ProblemID: r.ProblemID})
 		}
 	}
 	if len(a.Members) == 0 {
@@ -164,13 +171,46 @@ func announceChange(nc *nats.Conn, a announcement) error {
 
 // FollowClusters applies other instances' cluster assignments to c, so
 // that an inquiry arriving here joins the cluster its twins joined there.
+// It returns once the NATS server has the subscription. At start-up use
+// RestoreAndFollowClusters, which leaves no window between the two.
 func FollowClusters(nc *nats.Conn, instance string, c clusterer, log *slog.Logger) (*nats.Subscription, error) {
-	sub, err := nc.Subscribe(bus.AssignedSubject, func(m *nats.Msg) {
-		var a announcement
-		if err := json.Unmarshal(m.Data, &a); err != nil {
-			log.Warn("undecodable cluster announcement", "err", err)
-			return
-		}
+	sub, _, err := followClusters(nc, instance, c, log, false)
+	return sub, err
+}
+
+// RestoreAndFollowClusters subscribes to the other instances' cluster
+// announcements, rebuilds c from SQL (RestoreClusters), and then applies
+// what was announced meanwhile: an assignment another instance made while
+// this one started is neither missed (announced before the subscription)
+// nor overwritten by the restore (applied before it). An announcement
+// already in the rows read is applied twice, which only weighs one member
+// twice in this instance's index; SQL's counts are untouched.
+func RestoreAndFollowClusters(ctx context.Context, src clusterSource, nc *nats.Conn, instance string, c interface {
+	clusterer
+	restorer
+}, now time.Time, idle time.Duration, sample int, log *slog.Logger) (int, *nats.Subscription, error) {
+	sub, release, err := followClusters(nc, instance, c, log, true)
+	if err != nil {
+		return 0, nil, err
+	}
+	n, err := RestoreClusters(ctx, src, c, now, idle, sample)
+	if err != nil {
+		_ = sub.Unsubscribe()
+		return 0, nil, err
+	}
+	release()
+	return n, sub, nil
+}
+
+// followClusters subscribes; with hold, announcements are kept until
+// release is called and then applied in order.
+func followClusters(nc *nats.Conn, instance string, c clusterer, log *slog.Logger, hold bool) (*nats.Subscription, func(), error) {
+	var (
+		mu      sync.Mutex
+		holding = hold
+		held    []announcement
+	)
+	apply := func(a announcement) {
 		for _, id := range a.Closed {
 			c.Close(id)
 		}
@@ -186,11 +226,39 @@ func FollowClusters(nc *nats.Conn, instance string, c clusterer, log *slog.Logge
 		for _, mb := range a.Members {
 			c.Add(mb.ClusterID, mb.item())
 		}
+	}
+	sub, err := nc.Subscribe(bus.AssignedSubject, func(m *nats.Msg) {
+		var a announcement
+		if err := json.Unmarshal(m.Data, &a); err != nil {
+			log.Warn("undecodable cluster announcement", "err", err)
+			return
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		if holding {
+			held = append(held, a)
+			return
+		}
+		apply(a)
 	})
 	if err != nil {
-		return nil, fmt.Errorf("workers: unable to follow cluster announcements: %w", err)
+		return nil, nil, fmt.Errorf("workers: unable to follow cluster announcements: %w", err)
 	}
-	return sub, nil
+	// Subscribing only queues the request: until the server has it, an
+	// announcement would pass this instance by.
+	if err := nc.FlushTimeout(10 * time.Second); err != nil {
+		_ = sub.Unsubscribe()
+		return nil, nil, fmt.Errorf("workers: unable to follow cluster announcements: %w", err)
+	}
+	release := func() {
+		mu.Lock()
+		defer mu.Unlock()
+		for _, a := range held {
+			apply(a)
+		}
+		held, holding = nil, false
+	}
+	return sub, release, nil
 }
 
 // clusterSource is the part of storage a restart rebuilds clusters from.

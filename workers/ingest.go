@@ -74,6 +74,7 @@ type Ingest struct {
 	js       jetstream.JetStream
 	db       inquiryStore
 	clusters clusterer
+	problems grouper // nil: clusters are not grouped into problems
 	opts     IngestOptions
 	log      *slog.Logger
 	metrics  ingestMetrics

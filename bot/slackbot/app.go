@@ -16,6 +16,7 @@ import (
 	"context"
 	"log/slog"
 	"slices"
+	"sync/atomic"
 	"time"
 
 	"github.com/surgedesk/surgedesk/bot"
@@ -55,6 +56,19 @@ type App struct {
 	// afterQueueRead, when set (tests), runs in a board tick between its
 	// reads of the queue and of the messages.
 	afterQueueRead func()
+	// ticks counts the board's finished ticks, so that tests wait for the
+	// board to have looked rather than for time to pass.
+	ticks atomic.Int64
+	// ackWithin, when set (tests), replaces the package's ackWithin.
+	ackWithin time.Duration
+}
+
+// ackBudget bounds the work done before Slack gets its answer.
+func (a *App) ackBudget() time.Duration {
+	if a.ackWithin > 0 {
+		return a.ackWithin
+	}
+	return ackWithin
 }
 
 // New returns the Slack app.

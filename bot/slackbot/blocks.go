@@ -139,6 +139,12 @@ func alertBlocks(a storage.Alert) (blocks []slack.Block, fallback string) {
 	case a.Status == storage.AlertDeclared:
 		blocks = append(blocks, slack.NewContextBlock("decision",
 			mrkdwn(":white_check_mark: Declared by "+who(a.DecidedBy)+" as incident `"+a.IncidentID+"`")))
+	case a.Status == storage.AlertResolved && a.IncidentID != "":
+		blocks = append(blocks, slack.NewContextBlock("decision",
+			mrkdwn(":white_check_mark: Resolved: linked to incident `"+a.IncidentID+"` by "+who(a.DecidedBy))))
+	case a.Status == storage.AlertResolved:
+		blocks = append(blocks, slack.NewContextBlock("decision",
+			mrkdwn(":white_check_mark: Resolved: its cluster was dealt with or went quiet ("+who(a.DecidedBy)+")")))
 	default:
 		blocks = append(blocks, slack.NewContextBlock("decision", mrkdwn("Dismissed by "+who(a.DecidedBy))))
 	}

@@ -70,30 +70,37 @@ func (a *App) runBoard(ctx context.Context) error {
 			return nil
 		case <-t.C:
 		}
-		held, err := a.Store.AcquireLease(ctx, boardLease, owner, a.Now(), ttl)
-		if err != nil {
-			if ctx.Err() == nil {
-				a.Log.Warn("board lease", "err", err)
-			}
-			continue
-		}
-		if held != leader {
-			a.Log.Info("Slack board", "leader", held, "owner", owner)
-			leader = held
-		}
-		if !held {
-			continue
-		}
-		err = a.refreshBoard(ctx, a.holdLease(owner, ttl))
-		switch {
-		case errors.Is(err, errLeaseLost):
-			a.Log.Info("Slack board", "leader", false, "owner", owner)
-			leader = false
-		case errors.Is(err, errTickOver):
-		case err != nil && ctx.Err() == nil:
-			a.Log.Warn("board not refreshed", "err", err)
-		}
+		leader = a.tickBoard(ctx, owner, ttl, leader)
+		a.ticks.Add(1)
 	}
+}
+
+// tickBoard is one tick: take or renew the lease, and refresh the board
+// while holding it. It returns whether this instance leads now.
+func (a *App) tickBoard(ctx context.Context, owner string, ttl time.Duration, leader bool) bool {
+	held, err := a.Store.AcquireLease(ctx, boardLease, owner, a.Now(), ttl)
+	if err != nil {
+		if ctx.Err() == nil {
+			a.Log.Warn("board lease", "err", err)
+		}
+		return leader
+	}
+	if held != leader {
+		a.Log.Info("Slack board", "leader", held, "owner", owner)
+	}
+	if !held {
+		return false
+	}
+	err = a.refreshBoard(ctx, a.holdLease(owner, ttl))
+	switch {
+	case errors.Is(err, errLeaseLost):
+		a.Log.Info("Slack board", "leader", false, "owner", owner)
+		return false
+	case errors.Is(err, errTickOver):
+	case err != nil && ctx.Err() == nil:
+		a.Log.Warn("board not refreshed", "err", err)
+	}
+	return true
 }
 
 // boardLeaseTTL is how long the board's lease lasts unless renewed: ten

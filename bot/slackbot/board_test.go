@@ -155,6 +155,7 @@ func (h *harness) waitBoard(id, what string, match func(message) bool) message {
 }
 
 func TestBoardOneMessagePerClusterUpdatedInPlace(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, nil)
 	h.askMany("pay", paymentText, 3)
 	h.askMany("login", loginText, 2)
@@ -189,7 +190,7 @@ func TestBoardOneMessagePerClusterUpdatedInPlace(t *testing.T) {
 	if updated.ts == "" || updated.ts != h.tsOf(pay.ID) {
 		t.Fatalf("update went to ts %q, want the posted message's %q", updated.ts, h.tsOf(pay.ID))
 	}
-	time.Sleep(3 * h.cfg.BoardInterval) // a few ticks more: nothing new appears
+	h.waitTicks(6) // three intervals more: nothing new appears
 	posts := agentCalls(h.fake.Calls("chat.postMessage"))
 	if len(posts) != 2 {
 		t.Fatalf("the agents' channel got %d posts, want one per cluster of at least 2 (2):%v", len(posts), posts)
@@ -207,6 +208,7 @@ func TestBoardOneMessagePerClusterUpdatedInPlace(t *testing.T) {
 }
 
 func TestBoardThrottlesUpdates(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, nil)
 	h.askMany("first", paymentText, 2)
 	c := h.clusterOf(paymentText, 2)
@@ -239,6 +241,7 @@ func TestBoardThrottlesUpdates(t *testing.T) {
 }
 
 func TestBoardThrottlesFromWhenSlackTookTheUpdate(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, nil)
 	const late = 300 * time.Millisecond // under the call's budget of one second
 	h.askMany("first", paymentText, 2)
@@ -267,6 +270,7 @@ func TestBoardThrottlesFromWhenSlackTookTheUpdate(t *testing.T) {
 }
 
 func TestBoardRetriesAndHonoursRateLimits(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, nil)
 	h.fake.Fail("chat.postMessage", slackfake.Failure{Status: 500}, slackfake.Failure{Status: 429, RetryAfter: 1})
 	h.askMany("pay", paymentText, 2)
@@ -279,13 +283,14 @@ func TestBoardRetriesAndHonoursRateLimits(t *testing.T) {
 	if gap := posts[2].At.Sub(posts[1].At); gap < 900*time.Millisecond {
 		t.Fatalf("posted again %s after a 429 asking for 1s", gap)
 	}
-	time.Sleep(3 * h.cfg.BoardInterval)
+	h.waitTicks(6)
 	if n := len(slackfake.OK(agentCalls(h.fake.Calls("chat.postMessage")))); n != 1 {
 		t.Fatalf("%d messages posted for one cluster", n)
 	}
 }
 
 func TestBoardFinalUpdateWhenResolvedElsewhere(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, nil)
 	h.askMany("pay", paymentText, 2)
 	c := h.clusterOf(paymentText, 2)
@@ -299,13 +304,14 @@ func TestBoardFinalUpdateWhenResolvedElsewhere(t *testing.T) {
 		t.Fatalf("final update = %+v, want the message at %s marked resolved", final, h.tsOf(c.ID))
 	}
 	n := len(h.boardCalls("chat.update", c.ID))
-	time.Sleep(3 * h.cfg.BoardInterval)
+	h.waitTicks(6)
 	if m := len(h.boardCalls("chat.update", c.ID)); m != n {
 		t.Fatalf("a done message was updated again: %d updates, then %d", n, m)
 	}
 }
 
 func TestBoardOneLeader(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name string
 		slow time.Duration // how late Slack answers posts
@@ -340,7 +346,7 @@ func TestBoardOneLeader(t *testing.T) {
 			}
 			h.askMany("pay-more", paymentText, 2)
 			h.waitBoard(ids[0], "the update", func(m message) bool { return strings.Contains(m.text, "4 inquiries") })
-			time.Sleep(3 * h.cfg.BoardInterval)
+			h.waitTicks(6, h.app, other)
 			if per := h.postsPerCluster(); len(per) != 3 || per[ids[0]] != 1 || per[ids[1]] != 1 || per[ids[2]] != 1 {
 				t.Fatalf("two instances posted %v, want one message per cluster", per)
 			}
@@ -353,6 +359,7 @@ func TestBoardOneLeader(t *testing.T) {
 }
 
 func TestClusterBlocks(t *testing.T) {
+	t.Parallel()
 	now := time.UnixMilli(1_700_000_000_000)
 	base := storage.Cluster{ID: "cl-1", Label: []string{"결제", "오류"}, Inquiries: 12, Customers: 9, Status: storage.ClusterOpen}
 	claimed := base
@@ -419,6 +426,7 @@ func (h *harness) postsPerCluster() map[string]int {
 }
 
 func TestBoardSlowAnswersPostEachClusterOnce(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, func(c *config.Slack) { c.Timeout = 300 * time.Millisecond })
 	// Slack posts at once but answers after the call's timeout: surgedesk
 	// never learns the ts from chat.postMessage.
@@ -430,7 +438,7 @@ func TestBoardSlowAnswersPostEachClusterOnce(t *testing.T) {
 		return h.tsOf(pay.ID) != "" && h.tsOf(login.ID) != ""
 	})
 	h.fake.Slow("chat.postMessage", 0)
-	time.Sleep(3 * h.cfg.BoardInterval) // a few ticks more: nothing is posted again
+	h.waitTicks(6) // three intervals more: nothing is posted again
 	if per := h.postsPerCluster(); per[pay.ID] != 1 || per[login.ID] != 1 || h.fake.Messages(testAgents) != 2 {
 		t.Fatalf("messages per cluster = %v, %d in the channel; want one each", per, h.fake.Messages(testAgents))
 	}
@@ -451,6 +459,7 @@ func TestBoardSlowAnswersPostEachClusterOnce(t *testing.T) {
 }
 
 func TestBoardTwoLeadersPostEachClusterOnce(t *testing.T) {
+	t.Parallel()
 	// Two instances that both believe they drive the board (a lease that
 	// expired under one of them, clocks apart): each cluster is posted by
 	// the one that reserved it.
@@ -490,6 +499,7 @@ func TestBoardTwoLeadersPostEachClusterOnce(t *testing.T) {
 }
 
 func TestBoardStopsWhenLeaseLost(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, func(c *config.Slack) { c.AgentsChannel = "" })
 	h.askMany("pay", paymentText, 2)
 	h.clusterOf(paymentText, 2)
@@ -517,6 +527,7 @@ func TestBoardStopsWhenLeaseLost(t *testing.T) {
 }
 
 func TestBoardMessageGone(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name, error string
 	}{
@@ -552,10 +563,15 @@ func TestBoardMessageGone(t *testing.T) {
 }
 
 func TestBoardFinalUpdateOfGoneMessageMarksItDone(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, nil)
 	h.askMany("pay", paymentText, 2)
 	c := h.clusterOf(paymentText, 2)
 	h.waitBoard(c.ID, "the cluster on the board", func(m message) bool { return true })
+	// Two intervals more, so that an update still due for the live cluster
+	// (throttled for an interval) has gone out: the failure is for the
+	// final update.
+	h.waitTicks(4)
 	h.fake.Fail("chat.update", slackfake.Failure{Status: http.StatusOK, Error: "message_not_found"})
 	if err := h.db.ResolveCluster(h.ctx, "api:kim", c.ID); err != nil {
 		t.Fatal(err)
@@ -564,13 +580,14 @@ func TestBoardFinalUpdateOfGoneMessageMarksItDone(t *testing.T) {
 		ms, _ := h.db.SlackMessages(h.ctx, []string{clusterSubject(c.ID)})
 		return ms[clusterSubject(c.ID)].Done
 	})
-	time.Sleep(3 * h.cfg.BoardInterval)
+	h.waitTicks(6)
 	if n, p := len(agentCalls(h.fake.Calls("chat.update"))), h.postsPerCluster()[c.ID]; n != 1 || p != 1 {
 		t.Fatalf("%d updates and %d posts; want the one failed final update and the first post", n, p)
 	}
 }
 
 func TestBoardChannelChangedLeavesOldMessages(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, func(c *config.Slack) { c.AgentsChannel = "" })
 	h.askMany("pay", paymentText, 2)
 	c := h.clusterOf(paymentText, 2)
@@ -595,6 +612,7 @@ func TestBoardChannelChangedLeavesOldMessages(t *testing.T) {
 }
 
 func TestBoardFinalisesAlertsOutOfTheLatest(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, func(c *config.Slack) { c.AgentsChannel = "" })
 	o := h.app.Options
 	o.Config.AgentsChannel = testAgents
@@ -658,6 +676,7 @@ func (h *harness) boardCallsTS(method, ts string) []slackfake.Call {
 }
 
 func TestBoardFallbackTextEscaped(t *testing.T) {
+	t.Parallel()
 	const hostile = "<!channel> 환불 <https://evil.example|click> & co"
 	_, cluster := clusterBlocks(boardItem{QueueItem: desk.QueueItem{Cluster: storage.Cluster{ID: "c1",
 		Representative: hostile, Status: storage.ClusterOpen}}}, "", time.Now())
@@ -673,6 +692,7 @@ func TestBoardFallbackTextEscaped(t *testing.T) {
 // must not starve anything: an alert raised while the queue's clusters
 // keep changing and Slack answers slowly is still posted.
 func TestBoardAlertNotStarvedUnderLoad(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, nil)
 	texts := []string{paymentText, loginText, refundText}
 	for i, text := range texts {
@@ -719,6 +739,7 @@ func TestBoardAlertNotStarvedUnderLoad(t *testing.T) {
 // must not be saved as shown: the message stays due and the next tick
 // shows the claim, whatever the interval.
 func TestBoardClickDuringTickShowsAtOnce(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, func(c *config.Slack) { c.AgentsChannel = ""; c.BoardInterval = time.Hour })
 	h.askMany("pay", paymentText, 2)
 	c := h.clusterOf(paymentText, 2)

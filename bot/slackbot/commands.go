@@ -362,7 +362,16 @@ func (a *App) cmdQueue(ctx context.Context) (slack.Msg, error) {
 		return cmdEphemeral("The queue is empty."), nil
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "*Agents' queue* — top %d of %s", min(cmdQueueShown, len(ranked)), cmdCount(len(ranked), "open cluster"))
+	problems := map[string]bool{}
+	for _, c := range ranked {
+		if c.ProblemID != "" {
+			problems[c.ProblemID] = true
+		} else {
+			problems["cluster:"+c.ID] = true
+		}
+	}
+	fmt.Fprintf(&b, "*Agents' queue* — top %d of %s in %s", min(cmdQueueShown, len(ranked)), cmdCount(len(ranked), "open cluster"),
+		cmdCount(len(problems), "problem"))
 	for n, c := range ranked[:min(cmdQueueShown, len(ranked))] {
 		label := strings.Join(c.Label, " · ")
 		if label == "" {
@@ -379,6 +388,9 @@ func (a *App) cmdQueue(ctx context.Context) (slack.Msg, error) {
 		}
 		if c.IncidentID != "" {
 			fmt.Fprintf(&b, " · incident `%s`", c.IncidentID)
+		}
+		if c.ProblemID != "" {
+			fmt.Fprintf(&b, " · problem `%s`", c.ProblemID)
 		}
 		fmt.Fprintf(&b, "\n   > %s", escape(truncate(c.Representative, 150)))
 	}

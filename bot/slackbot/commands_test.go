@@ -83,6 +83,7 @@ func (h *harness) noSlackCallsIn(channel string) {
 }
 
 func TestCommandVerification(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, nil)
 	body := []byte(commandForm("/surge", testManager, testWarRoom, "declare major 결제 장애").Encode())
 	now := time.Now()
@@ -120,6 +121,7 @@ func TestCommandVerification(t *testing.T) {
 }
 
 func TestCommandWrongName(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, nil)
 	status, raw := h.postForm("/slack/commands", commandForm("/other", testManager, testWarRoom, "declare major 결제 장애"), time.Now())
 	if status != http.StatusBadRequest || !strings.Contains(raw, `"invalid_payload"`) {
@@ -138,6 +140,7 @@ func TestCommandWrongName(t *testing.T) {
 }
 
 func TestCommandDeclare(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, nil)
 	cases := []struct {
 		name, text     string
@@ -152,23 +155,23 @@ func TestCommandDeclare(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			before := map[string]bool{}
+			// The new incident is the one that was not there before: declares
+			// within one millisecond share a timestamp, so order says nothing.
+			known := map[string]bool{}
 			for _, inc := range h.incidents() {
-				before[inc.ID] = true
+				known[inc.ID] = true
 			}
 			text := h.mustCommand(testManager, testWarRoom, c.text, "in_channel")
-			incs := h.incidents()
-			if len(incs) != len(before)+1 {
-				t.Fatalf("incidents = %d, want %d", len(incs), len(before)+1)
-			}
-			// The new one by id: two declared in the same millisecond tie on
-			// CreatedAt.
-			var inc kb.Incident
-			for _, inc2 := range incs {
-				if !before[inc2.ID] {
-					inc = inc2
+			var added []kb.Incident
+			for _, inc := range h.incidents() {
+				if !known[inc.ID] {
+					added = append(added, inc)
 				}
 			}
+			if len(added) != 1 {
+				t.Fatalf("new incidents = %+v, want exactly one", added)
+			}
+			inc := added[0]
 			if inc.TitleKO != c.titleKO || inc.TitleEN != c.title || inc.Severity != c.severity || inc.Status != kb.Investigating {
 				t.Fatalf("incident = %+v; want ko %q en %q %s investigating", inc, c.titleKO, c.title, c.severity)
 			}
@@ -191,6 +194,7 @@ func TestCommandDeclare(t *testing.T) {
 }
 
 func TestCommandDeclareRefused(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, nil)
 	cases := []struct {
 		name, user, channel, text, want string
@@ -265,6 +269,7 @@ func (h *harness) clusterOfInquiry(id string) storage.Cluster {
 }
 
 func TestCommandUpdateFollowsUpInThreadsAndResolveClosesClusters(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, nil)
 	h.importKB(voucherKB())
 	// One customer answered about the incident, one whose question is in a
@@ -331,6 +336,7 @@ func TestCommandUpdateFollowsUpInThreadsAndResolveClosesClusters(t *testing.T) {
 }
 
 func TestCommandUpdateRefused(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, nil)
 	h.importKB(voucherKB())
 	cases := []struct {
@@ -372,6 +378,7 @@ func TestCommandUpdateRefused(t *testing.T) {
 }
 
 func TestCommandStatusAndQueue(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, nil)
 	h.importKB(voucherKB())
 	answered := h.askAt(testCustomer, "모바일 상품권 결제가 안 돼요", "1700000000.000100")
@@ -433,6 +440,7 @@ func TestCommandStatusAndQueue(t *testing.T) {
 }
 
 func TestCommandEmptyQueueAndNoIncident(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, nil)
 	if text := h.mustCommand(testAgent, testWarRoom, "queue", "ephemeral"); text != "The queue is empty." {
 		t.Errorf("queue = %q", text)
@@ -447,6 +455,7 @@ func TestCommandEmptyQueueAndNoIncident(t *testing.T) {
 }
 
 func TestCommandHelp(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, nil)
 	cases := []struct {
 		name, user, text, want string
@@ -469,6 +478,7 @@ func TestCommandHelp(t *testing.T) {
 }
 
 func TestCommandParsing(t *testing.T) {
+	t.Parallel()
 	words := []struct{ in, word, rest string }{
 		{"  declare   major  결제 장애 ", "declare", "major  결제 장애"},
 		{"현황\u3000inc-1", "현황", "inc-1"},

@@ -82,7 +82,7 @@ func (a *App) Events(w http.ResponseWriter, r *http.Request) {
 	}
 	// The request's cancellation is not the inquiry's: once the publish is
 	// under way it may as well finish, and a retry finds it done.
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), ackWithin)
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), a.ackBudget())
 	defer cancel()
 	if err := a.handleEvent(ctx, ev); err != nil {
 		a.Log.Warn("slack: event not accepted; Slack will retry it", "event_id", eventID(ev), "err", err)

@@ -149,6 +149,7 @@ func evImportExampleKB(h *harness) {
 }
 
 func TestEventsRefuseUnverifiedRequests(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, nil)
 	body := evMessage("Ev1", evDM, "im", testCustomer, "1763790000.000100", "로그인이 안돼요", nil)
 	now := time.Now()
@@ -189,10 +190,10 @@ func TestEventsRefuseUnverifiedRequests(t *testing.T) {
 	}
 }
 
-// The other two endpoints share verify(). They are answered by other parts
-// of the app; until those are in, their stubs answer 501 and the cases
-// skip.
+// The other two endpoints share verify(): an unverified request is refused
+// before anything else happens.
 func TestInteractivityAndCommandsRefuseUnverifiedRequests(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, nil)
 	form := url.Values{"payload": {`{"type":"block_actions","user":{"id":"UAGENT"},"actions":[]}`}}
 	command := url.Values{"command": {"/surge"}, "text": {"help"}, "user_id": {testAgent}, "channel_id": {testAgents}}
@@ -213,9 +214,6 @@ func TestInteractivityAndCommandsRefuseUnverifiedRequests(t *testing.T) {
 		} {
 			t.Run(ep.path+"/"+tt.name, func(t *testing.T) {
 				status, resp := h.post(ep.path, "application/x-www-form-urlencoded", body, time.Time{}, tt.headers)
-				if status == http.StatusNotImplemented {
-					t.Skipf("%s is still a stub", ep.path)
-				}
 				if status != http.StatusUnauthorized || !strings.Contains(resp, `"code":"unverified"`) {
 					t.Fatalf("got %d %s, want 401 unverified", status, resp)
 				}
@@ -230,6 +228,7 @@ func TestInteractivityAndCommandsRefuseUnverifiedRequests(t *testing.T) {
 }
 
 func TestEventsAnswerURLVerification(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, nil)
 	body := []byte(`{"token":"legacy","challenge":"3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P","type":"url_verification"}`)
 	status, resp := evPost(h, body, nil)
@@ -250,6 +249,7 @@ func TestEventsAnswerURLVerification(t *testing.T) {
 }
 
 func TestKoreanDirectMessageBecomesInquiry(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, nil)
 	const ts = "1763790000.000100"
 	evAccept(h, evMessage("EvKo1", evDM, "im", testCustomer, ts, "로그인이 안돼요 비밀번호 재설정도 안됩니다", nil))
@@ -281,6 +281,7 @@ func TestKoreanDirectMessageBecomesInquiry(t *testing.T) {
 // and X-Slack-Retry-Num; the message is also the same one if it comes
 // again with another event_id (over Socket Mode, say). One inquiry.
 func TestRetriedEventCountsOnce(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, nil)
 	const ts = "1763790000.000300"
 	body := evMessage("EvRetry", evDM, "im", testCustomer, ts, "앱이 계속 튕겨요", nil)
@@ -303,6 +304,7 @@ func TestRetriedEventCountsOnce(t *testing.T) {
 }
 
 func TestEventsIgnored(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, nil)
 	tests := []struct {
 		name string
@@ -342,6 +344,7 @@ func TestEventsIgnored(t *testing.T) {
 // The instant answer, a follow-up on the incident and an agent's reply to
 // all go to the message's thread.
 func TestAnswerAndFollowUpInThread(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, nil)
 	evImportExampleKB(h)
 	const ts, text = "1763790000.000600", "이벤트 응모하려는데 앱 로그인이 안돼요"
@@ -376,6 +379,7 @@ func TestAnswerAndFollowUpInThread(t *testing.T) {
 }
 
 func TestAgentReplyReachesEveryThreadOnce(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, nil)
 	const ts1, ts2 = "1763790000.000700", "1763790100.000800"
 	evAccept(h, evMessage("EvR1", evDM, "im", testCustomer, ts1, "로그인이 안돼요 비밀번호 재설정도 안됩니다", nil))
@@ -426,6 +430,7 @@ func TestAgentReplyReachesEveryThreadOnce(t *testing.T) {
 // A message Intake refuses is acknowledged (Slack's retries would be
 // refused alike) and the customer is told in the thread, once.
 func TestRefusedMessageIsAcknowledgedAndExplained(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, nil)
 	const ts = "1763790000.000900"
 	long := strings.Repeat("로그인이 안 돼요. ", 700) // over the 8 KiB limit
@@ -458,11 +463,14 @@ func (evStuckStream) PublishMsg(ctx context.Context, _ *nats.Msg, _ ...jetstream
 // well within Slack's three seconds (however long Intake would wait), and
 // Slack's retry, once JetStream is back, is accepted.
 func TestEventsUnavailableStream(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, nil)
 	opts := h.app.Options
 	opts.Intake = bot.NewIntake(evStuckStream{}, bot.Limits{MaxTextBytes: 8 << 10}, time.Hour)
 	opts.Log = slog.New(slog.DiscardHandler)
-	down := httptest.NewServer(http.HandlerFunc(New(opts).Events))
+	stuck := New(opts)
+	stuck.ackWithin = 200 * time.Millisecond // the bound, shortened: what is tested is that it holds
+	down := httptest.NewServer(http.HandlerFunc(stuck.Events))
 	t.Cleanup(down.Close)
 
 	const ts = "1763790000.001000"

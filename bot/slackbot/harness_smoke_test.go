@@ -13,6 +13,7 @@ import (
 // every Slack reply takes: a queued delivery with a slack: address is
 // posted in that thread by the delivery worker, once.
 func TestDeliveryReachesThread(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, nil)
 	h.fake.Fail("chat.postMessage", slackfakeServerError())
 	if _, err := h.db.EnqueueDeliveries(h.ctx, []storage.Delivery{{Kind: storage.KindAnswer, InquiryID: "iq_1",

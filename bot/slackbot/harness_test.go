@@ -3,6 +3,7 @@ package slackbot
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -195,4 +196,18 @@ func (s *syncBuffer) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.String()
+}
+
+// waitTicks waits until each app's board (h.app's without apps) has
+// finished n more ticks: a check that nothing more happened then gave the
+// board n chances to do it, however slow the machine.
+func (h *harness) waitTicks(n int64, apps ...*App) {
+	h.t.Helper()
+	if len(apps) == 0 {
+		apps = []*App{h.app}
+	}
+	for _, a := range apps {
+		target := a.ticks.Load() + n
+		h.waitFor(fmt.Sprintf("%d board ticks", n), func() bool { return a.ticks.Load() >= target })
+	}
 }

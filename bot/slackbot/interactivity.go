@@ -142,12 +142,17 @@ func (a *App) blockAction(ctx context.Context, cb slack.InteractionCallback, act
 	switch act.ActionID {
 	case actionClaim:
 		_, err := a.Desk.Claim(ctx, actor, id)
-		if errors.Is(err, storage.ErrClaimed) {
-			holder := "another agent"
-			if c, cerr := a.Store.Cluster(ctx, id); cerr == nil && c.ClaimedBy != "" {
-				holder = who(c.ClaimedBy)
+		var held *storage.ClaimedError
+		if errors.As(err, &held) && manager {
+			// A manager's click takes the claim over (audited).
+			_, previous, terr := a.Desk.TakeOver(ctx, actor, id)
+			if terr == nil && previous != "" {
+				a.ephemeral(ctx, channel, user, "You took the claim over from "+who(previous)+".")
 			}
-			a.ephemeral(ctx, channel, user, "Claimed by "+holder+" already.")
+			err = terr
+		}
+		if errors.As(err, &held) {
+			a.ephemeral(ctx, channel, user, "Claimed by "+who(held.Holder)+" already.")
 			return nil
 		}
 		if err := a.queueError(ctx, channel, user, err); err != nil {
@@ -179,14 +184,28 @@ func (a *App) blockAction(ctx context.Context, cb slack.InteractionCallback, act
 	return nil
 }
 
-// queueError tells the user when the cluster is gone and returns the
-// other errors.
+// queueError tells the user when the cluster is gone or another agent
+// holds it, and returns the other errors.
 func (a *App) queueError(ctx context.Context, channel, user string, err error) error {
-	if errors.Is(err, storage.ErrNotFound) {
+	var held *storage.ClaimedError
+	switch {
+	case errors.Is(err, storage.ErrNotFound):
 		a.ephemeral(ctx, channel, user, "This cluster is no longer in the queue.")
+		return nil
+	case errors.As(err, &held):
+		a.ephemeral(ctx, channel, user, "Claimed by "+who(held.Holder)+": only they can act on it until the claim expires (a manager can take it over).")
 		return nil
 	}
 	return err
+}
+
+// heldText is what a modal says when another agent's claim holds the cluster.
+func heldText(err error) (string, bool) {
+	var held *storage.ClaimedError
+	if errors.As(err, &held) {
+		return "Claimed by " + who(held.Holder) + ": only they can act on it until the claim expires.", true
+	}
+	return "", false
 }
 
 // openModal opens the reply or link modal for a cluster still open.
@@ -249,6 +268,9 @@ func (a *App) viewSubmission(ctx context.Context, cb slack.InteractionCallback) 
 	switch cb.View.CallbackID {
 	case viewReply:
 		_, err := a.Desk.Reply(ctx, actor, id, value(blockReply, inputReply).Value)
+		if msg, ok := heldText(err); ok {
+			return fail(blockReply, msg)
+		}
 		switch {
 		case errors.Is(err, desk.ErrMissing):
 			return fail(blockReply, "Write the reply first.")
@@ -267,6 +289,9 @@ func (a *App) viewSubmission(ctx context.Context, cb slack.InteractionCallback) 
 			return fail(blockIncident, "Choose an incident.")
 		}
 		err := a.Desk.Link(ctx, actor, id, incident)
+		if msg, ok := heldText(err); ok {
+			return fail(blockIncident, msg)
+		}
 		if errors.Is(err, desk.ErrNoIncident) {
 			return fail(blockIncident, "This incident no longer exists.")
 		}

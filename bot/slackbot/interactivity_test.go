@@ -86,6 +86,7 @@ func (h *harness) ephemeral(user string) string {
 }
 
 func TestInteractionClaim(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, nil)
 	h.askMany("pay", paymentText, 2)
 	c := h.clusterOf(paymentText, 2)
@@ -115,6 +116,7 @@ func TestInteractionClaim(t *testing.T) {
 }
 
 func TestInteractionReply(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, nil)
 	threads := h.askMany("pay", paymentText, 3)
 	c := h.clusterOf(paymentText, 3)
@@ -191,6 +193,7 @@ func TestInteractionReply(t *testing.T) {
 }
 
 func TestInteractionResolve(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, nil)
 	h.askMany("pay", paymentText, 2)
 	c := h.clusterOf(paymentText, 2)
@@ -215,6 +218,7 @@ func TestInteractionResolve(t *testing.T) {
 }
 
 func TestInteractionLink(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, nil)
 	h.askMany("pay", paymentText, 2)
 	c := h.clusterOf(paymentText, 2)
@@ -252,6 +256,7 @@ func TestInteractionLink(t *testing.T) {
 }
 
 func TestSurgeAlert(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, nil)
 	h.askMany("pay", paymentText, 3)
 	c := h.clusterOf(paymentText, 3)
@@ -269,7 +274,7 @@ func TestSurgeAlert(t *testing.T) {
 	if alert.buttons["declare"] != c.ID || alert.buttons["dismiss"] != c.ID || !strings.Contains(alert.text, "Possible incident") {
 		t.Fatalf("alert = %+v", alert)
 	}
-	time.Sleep(3 * h.cfg.BoardInterval)
+	h.waitTicks(6)
 	if n := len(alertPosts()); n != 1 {
 		t.Fatalf("the alert was posted %d times", n)
 	}
@@ -322,6 +327,7 @@ func TestSurgeAlert(t *testing.T) {
 }
 
 func TestInteractivityVerification(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, nil)
 	h.askMany("pay", paymentText, 2)
 	c := h.clusterOf(paymentText, 2)
@@ -353,7 +359,7 @@ func TestInteractivityVerification(t *testing.T) {
 	if got, _ := h.db.Cluster(h.ctx, c.ID); got.ClaimedBy != "" {
 		t.Fatalf("an unverified request claimed the cluster: %+v", got)
 	}
-	time.Sleep(2 * h.cfg.BoardInterval)
+	h.waitTicks(4)
 	if n := len(h.fake.Calls("chat.update")) + len(h.fake.Calls("chat.postEphemeral")) + len(h.fake.Calls("views.open")); n != 0 {
 		t.Fatalf("Slack got %d calls after unverified requests", n)
 	}
@@ -381,6 +387,7 @@ func mustJSON(t *testing.T, v any) string {
 }
 
 func TestSurgeAlertDismiss(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, nil)
 	h.askMany("login", loginText, 2)
 	c := h.clusterOf(loginText, 2)
@@ -416,6 +423,7 @@ func TestSurgeAlertDismiss(t *testing.T) {
 }
 
 func TestSurgeAlertDeclaredOnceByTwoManagers(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, func(c *config.Slack) { c.ManagerUsers = []string{testManager, "UMANAGER2"} })
 	h.askMany("pay", paymentText, 3)
 	c := h.clusterOf(paymentText, 3)
@@ -456,6 +464,7 @@ func TestSurgeAlertDeclaredOnceByTwoManagers(t *testing.T) {
 }
 
 func TestModalsWithinBlockKitLimits(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, nil)
 	h.askMany("pay", paymentText, 2)
 	c := h.clusterOf(paymentText, 2)
@@ -481,6 +490,7 @@ func TestModalsWithinBlockKitLimits(t *testing.T) {
 }
 
 func TestFakeSlackRefusesWhatBreaksBlockKitLimits(t *testing.T) {
+	t.Parallel()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	fake := slackfake.New(t)

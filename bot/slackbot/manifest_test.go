@@ -42,6 +42,7 @@ type manifest struct {
 // TestManifestMatchesTheApp keeps configs/slack-app-manifest.yaml in step
 // with the routes, the default command and what the app needs from Slack.
 func TestManifestMatchesTheApp(t *testing.T) {
+	t.Parallel()
 	b, err := os.ReadFile("../../configs/slack-app-manifest.yaml")
 	if err != nil {
 		t.Fatal(err)

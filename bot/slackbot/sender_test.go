@@ -32,6 +32,7 @@ func testContext(t *testing.T) context.Context {
 }
 
 func TestReplyURL(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name, url, channel, ts string
 		ok                     bool
@@ -52,6 +53,7 @@ func TestReplyURL(t *testing.T) {
 }
 
 func TestSendPostsInThread(t *testing.T) {
+	t.Parallel()
 	fake := slackfake.New(t)
 	s := testSender(t, fake)
 	ctx := testContext(t)
@@ -77,6 +79,7 @@ func TestSendPostsInThread(t *testing.T) {
 }
 
 func TestSendClassifiesFailures(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name      string
 		failure   slackfake.Failure
@@ -109,6 +112,7 @@ func TestSendClassifiesFailures(t *testing.T) {
 }
 
 func TestRateLimitPausesTheChannel(t *testing.T) {
+	t.Parallel()
 	fake := slackfake.New(t)
 	fake.Fail("chat.postMessage", slackfake.Failure{Status: http.StatusTooManyRequests, RetryAfter: 30})
 	s := testSender(t, fake)
@@ -131,6 +135,7 @@ func TestRateLimitPausesTheChannel(t *testing.T) {
 }
 
 func TestPerChannelLimit(t *testing.T) {
+	t.Parallel()
 	fake := slackfake.New(t)
 	cfg := config.Default().Slack
 	cfg.BotToken, cfg.APIURL, cfg.RatePerChannel, cfg.BurstPerChannel = "xoxb-test", fake.URL(), 0.5, 2
@@ -155,6 +160,7 @@ func TestPerChannelLimit(t *testing.T) {
 }
 
 func TestRetryBacksOff(t *testing.T) {
+	t.Parallel()
 	fake := slackfake.New(t)
 	fake.Fail("chat.update", slackfake.Failure{Status: http.StatusInternalServerError}, slackfake.Failure{Status: http.StatusOK, Error: "internal_error"})
 	s := testSender(t, fake)
@@ -180,6 +186,7 @@ func TestRetryBacksOff(t *testing.T) {
 }
 
 func TestSenderForgetsIdleChannels(t *testing.T) {
+	t.Parallel()
 	fake := slackfake.New(t)
 	s := testSender(t, fake)
 	ctx := testContext(t)
@@ -215,6 +222,7 @@ func TestSenderForgetsIdleChannels(t *testing.T) {
 // A modal's trigger lives three seconds: while Slack has views.open paused
 // the sender refuses at once rather than wait past it.
 func TestOpenViewNeverWaits(t *testing.T) {
+	t.Parallel()
 	fake := slackfake.New(t)
 	fake.Fail("views.open", slackfake.Failure{Status: http.StatusTooManyRequests, RetryAfter: 30})
 	s := testSender(t, fake)

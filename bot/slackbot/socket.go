@@ -65,7 +65,7 @@ func (a *App) dispatch(ctx context.Context, evt socketmode.Event, ack acker) {
 			a.Log.Info("slack: event retried", "event_id", eventID(ev), "retry", evt.Request.RetryAttempt,
 				"reason", evt.Request.RetryReason)
 		}
-		hctx, cancel := context.WithTimeout(ctx, ackWithin)
+		hctx, cancel := context.WithTimeout(ctx, a.ackBudget())
 		err := a.handleEvent(hctx, ev)
 		cancel()
 		if err != nil {

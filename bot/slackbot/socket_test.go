@@ -34,6 +34,7 @@ func socketHarness(t *testing.T) (*harness, *slackfake.SocketServer) {
 // durable, answered in its thread; a redelivery counts once; Slack asking
 // the client to reconnect loses nothing.
 func TestSocketModeMessageBecomesInquiry(t *testing.T) {
+	t.Parallel()
 	h, ss := socketHarness(t)
 	evImportExampleKB(h)
 	const ts, text = "1763790000.002000", "이벤트 응모하려는데 앱 로그인이 안돼요"
@@ -79,6 +80,7 @@ func TestSocketModeMessageBecomesInquiry(t *testing.T) {
 // too: left unacknowledged, Slack shows the user an error and sends them
 // again.
 func TestSocketModeAcknowledgesEveryRequest(t *testing.T) {
+	t.Parallel()
 	h, ss := socketHarness(t)
 	ss.Envelope(t, "slash_commands", "env-cmd", map[string]any{"command": "/surge", "text": "help", "user_id": testAgent,
 		"channel_id": testAgents, "team_id": "TTEST", "trigger_id": "1.2.3"}, 0)
@@ -113,6 +115,7 @@ func (r *evAcks) AckCtx(_ context.Context, id string, payload any) error {
 // dispatch acknowledges an event only once its inquiry is durable: with
 // JetStream not answering there is no ack, and Slack sends it again.
 func TestSocketDispatchLeavesUndurableEventUnacknowledged(t *testing.T) {
+	t.Parallel()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	msg := evMessage("EvD", evDM, "im", testCustomer, "1763790000.003000", "로그인이 안돼요", nil)
@@ -131,6 +134,7 @@ func TestSocketDispatchLeavesUndurableEventUnacknowledged(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			a := New(Options{Config: config.Default().Slack, Intake: tt.intake, Log: slog.New(slog.DiscardHandler)})
+			a.ackWithin = 200 * time.Millisecond // shortened: the stuck stream runs into it
 			rec := &evAcks{acks: map[string]any{}}
 			a.dispatch(ctx, socketmode.Event{Type: socketmode.EventTypeEventsAPI, Data: ev,
 				Request: &socketmode.Request{Type: "events_api", EnvelopeID: "env-d"}}, rec)

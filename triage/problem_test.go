@@ -1,0 +1,187 @@
+package triage
+
+import (
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// groupAll clusters texts and places each cluster, as the ingest worker
+// does; incident gives the incident a row was answered from ("" none).
+func groupAll(t *testing.T, g *Grouper, texts []string, incident func(string) string) map[string]string {
+	t.Helper()
+	c := NewClusterer(DefaultOptions())
+	at := time.Date(2026, 1, 1, 9, 0, 0, 0, time.UTC)
+	clusterOf := map[string]string{}
+	for i, text := range texts {
+		a := c.Assign(Item{ID: strconv.Itoa(i), CustomerID: "u" + strconv.Itoa(i), Text: text, At: at})
+		clusterOf[text] = a.ClusterID
+		g.Observe(a.ClusterID, text, a.Similarity, incident(text))
+	}
+	problemOf := map[string]string{}
+	for text, cl := range clusterOf {
+		problemOf[text] = g.ProblemOf(cl)
+	}
+	return problemOf
+}
+
+func none(string) string { return "" }
+
+func distinct(problemOf map[string]string, texts []string) map[string]bool {
+	out := map[string]bool{}
+	for _, t := range texts {
+		out[problemOf[t]] = true
+	}
+	return out
+}
+
+func TestGrouperBilingualIncidentIsOneProblem(t *testing.T) {
+	ko := []string{"앱이 안 열려요", "앱 실행이 안 돼요", "앱이 계속 꺼져요 ㅠㅠ", "어플이 먹통이에요"}
+	en := []string{"the app won't open", "app keeps crashing", "the app will not start asap"}
+	examples := []string{"앱이 안 열려요", "앱 실행이 안 돼요", "the app won't open", "app keeps crashing"}
+	// The matcher answers what resembles an example; the rest must follow
+	// by topic and the incident's seeded examples.
+	answered := map[string]bool{"앱이 안 열려요": true, "the app won't open": true}
+	incident := func(text string) string {
+		if answered[text] {
+			return "inc-app"
+		}
+		return ""
+	}
+	g := NewGrouper(DefaultProblemOptions())
+	g.Seed("inc-app", examples)
+	problemOf := groupAll(t, g, append(append([]string{}, ko...), en...), incident)
+	if got := distinct(problemOf, append(ko, en...)); len(got) != 1 {
+		t.Fatalf("one outage in ko and en with a bilingual incident: %d problems %v, want 1", len(got), problemOf)
+	}
+	if got := g.Incident(problemOf[ko[0]]); got != "inc-app" {
+		t.Errorf("the problem is anchored to %q, want inc-app", got)
+	}
+
+	// Without the incident, the two languages cannot meet lexically.
+	plain := NewGrouper(DefaultProblemOptions())
+	problemOf = groupAll(t, plain, append(append([]string{}, ko...), en...), none)
+	if problemOf[ko[0]] == problemOf[en[0]] {
+		t.Fatalf("ko and en met without an incident: %v", problemOf)
+	}
+}
+
+func TestGrouperFillerDoesNotJoinOutages(t *testing.T) {
+	login := []string{"로그인이 안 돼요 빨리 해결해주세요", "로그인 오류 나요 급해요", "안녕하세요 로그인이 안됩니다 확인 부탁드려요", "login fails, fix this asap", "login error please help"}
+	payment := []string{"결제가 안 돼요 빨리 해결해주세요", "결제 오류 나요 급해요", "안녕하세요 결제가 안됩니다 확인 부탁드려요", "payment fails, fix this asap", "payment error please help"}
+	g := NewGrouper(DefaultProblemOptions())
+	problemOf := groupAll(t, g, append(append([]string{}, login...), payment...), none)
+	for _, l := range login {
+		for _, p := range payment {
+			if problemOf[l] == problemOf[p] {
+				t.Fatalf("%q and %q share a problem (joined on filler)", l, p)
+			}
+		}
+	}
+	if got := distinct(problemOf, login[:3]); len(got) != 1 {
+		t.Errorf("Korean login wordings: %d problems, want 1: %v", len(got), problemOf)
+	}
+	if got := distinct(problemOf, payment[:3]); len(got) != 1 {
+		t.Errorf("Korean payment wordings: %d problems, want 1: %v", len(got), problemOf)
+	}
+}
+
+func TestGrouperSignalsSwitchOff(t *testing.T) {
+	texts := []string{"로그인이 안 돼요", "로그인 오류 나요", "로그인 버튼 눌러도 반응이 없어요"}
+	opts := DefaultProblemOptions()
+	opts.Topics = false
+	problemOf := groupAll(t, NewGrouper(opts), texts, none)
+	if got := distinct(problemOf, texts); len(got) != len(texts) {
+		t.Errorf("topics off: %d problems for %d distinct clusters, want one each", len(got), len(texts))
+	}
+	opts = DefaultProblemOptions()
+	opts.Anchoring = false
+	g := NewGrouper(opts)
+	problemOf = groupAll(t, g, []string{"앱이 안 열려요", "the app won't open"}, func(string) string { return "inc" })
+	if problemOf["앱이 안 열려요"] == problemOf["the app won't open"] {
+		t.Error("anchoring off: ko and en still joined through the incident")
+	}
+}
+
+func TestGrouperMovesAndMergesAreKept(t *testing.T) {
+	g := NewGrouper(DefaultProblemOptions())
+	g.Observe("c1", "로그인이 안 돼요", 1, "")
+	g.Observe("c2", "로그인 오류 나요", 1, "")
+	p := g.ProblemOf("c1")
+	if g.ProblemOf("c2") != p {
+		t.Fatalf("c1 and c2 not grouped: %s %s", p, g.ProblemOf("c2"))
+	}
+	g.Move("c2", "mine")
+	for range 20 {
+		g.Observe("c2", "로그인 오류 나요", 1, "")
+		g.Observe("c1", "로그인이 안 돼요", 1, "")
+	}
+	if got := g.ProblemOf("c2"); got != "mine" {
+		t.Fatalf("a moved cluster went back to %s", got)
+	}
+	g.Merge("mine", p)
+	if g.ProblemOf("c2") != p {
+		t.Fatalf("after merging mine into %s, c2 is in %s", p, g.ProblemOf("c2"))
+	}
+	// A placement decided elsewhere before the merge lands in the target.
+	g.Place("c3", "mine", "로그인 안됨", false)
+	if g.ProblemOf("c3") != p {
+		t.Fatalf("a placement into a merged problem went to %s, want %s", g.ProblemOf("c3"), p)
+	}
+}
+
+func TestTitleIsAMemberTextInTheMajorityLanguage(t *testing.T) {
+	g := NewGrouper(DefaultProblemOptions())
+	g.Seed("inc", []string{"결제가 안 돼요", "payment failed"})
+	texts := map[string]string{"c1": "결제가 안 돼요", "c2": "결제 실패라고 떠요", "c3": "payment failed"}
+	for _, id := range []string{"c1", "c1", "c2", "c3"} {
+		g.Observe(id, texts[id], 0.9, "inc")
+	}
+	title, ok := g.ProblemTitle(g.ProblemOf("c1"))
+	if !ok {
+		t.Fatal("no title")
+	}
+	if title.Lang != "ko" || title.OtherLang != "en" || title.Other != "payment failed" {
+		t.Errorf("title %+v, want Korean with the English text beside it", title)
+	}
+	if title.Text != texts["c1"] && title.Text != texts["c2"] {
+		t.Errorf("title %q is not a member text", title.Text)
+	}
+	long := strings.Repeat("결제 ", 60)
+	if got := shorten(long); len([]rune(got)) > titleRunes+1 {
+		t.Errorf("shorten left %d letters", len([]rune(got)))
+	}
+}
+
+// fakeEmbedder gives every cluster of one topic the same vector, as a
+// multilingual model would for "앱이 안 열려요" and "the app won't open".
+type fakeEmbedder map[string][]float32
+
+func (f fakeEmbedder) ClusterVector(id string) ([]float32, bool) {
+	v, ok := f[id]
+	return v, ok
+}
+
+func TestGrouperEmbeddingsJoinLanguages(t *testing.T) {
+	app, pay := []float32{1, 0, 0}, []float32{0, 1, 0}
+	emb := fakeEmbedder{"ko-app": app, "en-app": app, "ko-pay": pay}
+	opts := DefaultProblemOptions()
+	opts.Embedder = emb
+	g := NewGrouper(opts)
+	g.Observe("ko-app", "앱이 안 열려요", 1, "")
+	g.Observe("ko-pay", "결제가 안 돼요", 1, "")
+	g.Observe("en-app", "the app won't open", 1, "")
+	if g.ProblemOf("en-app") != g.ProblemOf("ko-app") {
+		t.Error("with embeddings, the English app cluster did not join the Korean one")
+	}
+	if g.ProblemOf("ko-pay") == g.ProblemOf("ko-app") {
+		t.Error("payment joined the app problem")
+	}
+	// Without a vector (the embedder is slow or down) nothing changes but
+	// quality: the lexical path places the cluster.
+	g.Observe("en-late", "the app won't open at all", 1, "")
+	if g.ProblemOf("en-late") == "" {
+		t.Error("a cluster without an embedding was not placed")
+	}
+}

@@ -1,0 +1,250 @@
+package web
+
+import (
+	"fmt"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/surgedesk/surgedesk/bus/bustest"
+	"github.com/surgedesk/surgedesk/storage"
+)
+
+// clusterOf posts n inquiries of text from distinct customers with a reply
+// channel and returns their cluster's id.
+func (st *stack) clusterOf(t *testing.T, prefix, text string, n int, stored *int64) string {
+	t.Helper()
+	var first string
+	for i := range n {
+		body := fmt.Sprintf(`{"source":"kakao","customer_id":"%s%d","text":%q,"reply_url":"https://gw.example/%s%d"}`, prefix, i, text, prefix, i)
+		r := st.do(t, "POST", "/v1/inquiries", []byte(body), bearer(intakeToken))
+		if r.status != 202 {
+			t.Fatalf("POST = %d %s", r.status, r.raw)
+		}
+		if first == "" {
+			first = r.body["id"].(string)
+		}
+	}
+	*stored += int64(n)
+	st.waitStored(t, testContext(t), *stored)
+	in := st.do(t, "GET", "/v1/inquiries/"+first, nil, bearer(readToken))
+	return in.body["cluster_id"].(string)
+}
+
+// race sends the same request with two agents' tokens at once and returns
+// both statuses, sorted.
+func (st *stack) race(t *testing.T, method, path, body string) [2]int {
+	t.Helper()
+	var wg sync.WaitGroup
+	var out [2]int
+	for i, tok := range []string{agentToken, agent2Token} {
+		wg.Go(func() { out[i] = st.do(t, method, path, []byte(body), bearer(tok)).status })
+	}
+	wg.Wait()
+	if out[0] > out[1] {
+		out[0], out[1] = out[1], out[0]
+	}
+	return out
+}
+
+// Two agents racing on each action: one wins, the other gets 409 and
+// nothing is done twice; a live claim keeps the other agent off every
+// action; a manager takes it over, audited.
+func TestAgentsRacing(t *testing.T) {
+	ctx := testContext(t)
+	st := newStack(t, ctx, testConfig(), bustest.Embedded(t))
+	var stored int64
+	refund := st.clusterOf(t, "r", "결제 취소했는데 환불은 언제 되나요", 3, &stored)
+	login := st.clusterOf(t, "l", "앱 로그인이 안 돼요 비밀번호 오류", 2, &stored)
+	if refund == login {
+		t.Fatal("the two texts share a cluster; the test needs two")
+	}
+	if r := st.do(t, "POST", "/v1/incidents", []byte(`{"id":"inc-pay","title_ko":"결제 장애","severity":"major"}`), bearer(managerToken)); r.status != 201 {
+		t.Fatalf("declare = %d %s", r.status, r.raw)
+	}
+
+	// Racing with no claim: one claim, one reply.
+	if got := st.race(t, "POST", "/v1/queue/"+refund+"/claim", ""); got != [2]int{200, 409} {
+		t.Fatalf("racing claims = %v, want one 200 and one 409", got)
+	}
+	claim := st.do(t, "GET", "/v1/queue", nil, bearer(agentToken))
+	holder := ""
+	for _, it := range claim.body["items"].([]any) {
+		if m := it.(map[string]any); m["id"] == refund {
+			holder, _ = m["claimed_by"].(string)
+		}
+	}
+	other := map[string]string{"lee.agent": agent2Token, "park.agent": agentToken}[holder]
+	holderTok := map[string]string{"lee.agent": agentToken, "park.agent": agent2Token}[holder]
+	if other == "" {
+		t.Fatalf("claimed by %q", holder)
+	}
+	if got := st.race(t, "POST", "/v1/queue/"+login+"/reply", `{"text":"비밀번호 재설정 후 다시 시도해 주세요"}`); got != [2]int{202, 409} {
+		t.Fatalf("racing replies = %v, want one 202 and one 409", got)
+	}
+	if r := st.do(t, "GET", "/v1/queue/"+login+"/reply", nil, bearer(agentToken)); len(r.body["deliveries"].([]any)) != 2 {
+		t.Errorf("deliveries of the raced reply = %s; want one per customer (2)", r.raw)
+	}
+
+	// The claim holds against every action by the other agent.
+	for _, tc := range []struct{ name, path, body string }{
+		{"reply", "/v1/queue/" + refund + "/reply", `{"text":"3일 안에 환불됩니다"}`},
+		{"resolve", "/v1/queue/" + refund + "/resolve", ``},
+		{"link", "/v1/clusters/" + refund + "/link", `{"incident_id":"inc-pay"}`},
+		{"merge", "/v1/clusters/" + login + "/merge", `{"into":"` + refund + `"}`},
+		{"split", "/v1/clusters/" + refund + "/split", `{"filter":{"customer":"r0"}}`},
+	} {
+		r := st.do(t, "POST", tc.path, []byte(tc.body), bearer(other))
+		if r.status != 409 || r.errorCode() != "claimed" || !strings.Contains(r.raw, holder) {
+			t.Errorf("%s by the other agent = %d %s; want 409 claimed naming %s", tc.name, r.status, r.raw, holder)
+		}
+	}
+	if r := st.do(t, "GET", "/v1/queue/"+refund+"/reply", nil, bearer(agentToken)); r.status != 404 {
+		t.Errorf("a refused reply was recorded: %d %s", r.status, r.raw)
+	}
+
+	// A manager takes the claim over; the former holder is now kept off.
+	if r := st.do(t, "POST", "/v1/queue/"+refund+"/claim", []byte(`{"takeover":true}`), bearer(other)); r.status != 403 {
+		t.Errorf("takeover by an agent = %d %s, want 403", r.status, r.raw)
+	}
+	r := st.do(t, "POST", "/v1/queue/"+refund+"/claim", []byte(`{"takeover":true}`), bearer(leadToken))
+	if r.status != 200 || r.body["taken_from"] != holder || r.body["claimed_by"] != "choi.lead" {
+		t.Fatalf("takeover = %d %s", r.status, r.raw)
+	}
+	if r := st.do(t, "POST", "/v1/queue/"+refund+"/resolve", nil, bearer(holderTok)); r.status != 409 {
+		t.Errorf("resolve by the former holder = %d %s, want 409", r.status, r.raw)
+	}
+	// Resolving twice: 200 both times, one audit entry.
+	for range 2 {
+		if r := st.do(t, "POST", "/v1/queue/"+refund+"/resolve", nil, bearer(leadToken)); r.status != 200 || r.body["status"] != "closed" {
+			t.Errorf("resolve = %d %s", r.status, r.raw)
+		}
+	}
+	a := st.do(t, "GET", "/v1/audit?subject=cluster:"+refund, nil, bearer(managerToken))
+	if strings.Count(a.raw, `"cluster.resolve"`) != 1 || strings.Count(a.raw, `"cluster.takeover"`) != 1 {
+		t.Errorf("audit = %s; want one takeover and one resolve", a.raw)
+	}
+}
+
+// Alerts over HTTP: declare (manager) and dismiss (agent), each once;
+// linking resolves an open alert.
+func TestAlertActionsOverHTTP(t *testing.T) {
+	ctx := testContext(t)
+	st := newStack(t, ctx, testConfig(), bustest.Embedded(t))
+	var stored int64
+	ids := []string{
+		st.clusterOf(t, "a", "상품권 결제가 안 돼요", 1, &stored),
+		st.clusterOf(t, "b", "배송 조회가 안 돼요", 1, &stored),
+		st.clusterOf(t, "c", "앱 로그인이 안 돼요 비밀번호 오류", 1, &stored),
+	}
+	for _, id := range ids {
+		if _, err := st.db.RaiseAlert(ctx, storage.Alert{ClusterID: id, RaisedAt: 1000, PerMinute: 20, Inquiries: 1, Customers: 1}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if r := st.do(t, "POST", "/v1/incidents", []byte(`{"id":"inc-x","title_ko":"장애","severity":"minor"}`), bearer(managerToken)); r.status != 201 {
+		t.Fatalf("declare = %d %s", r.status, r.raw)
+	}
+	steps := []struct {
+		name, path, body, token string
+		status                  int
+		code                    string
+	}{
+		{"an agent cannot declare", "/v1/alerts/" + ids[0] + "/declare", "", agentToken, 403, "forbidden"},
+		{"declare", "/v1/alerts/" + ids[0] + "/declare", "", managerToken, 201, ""},
+		{"declare again", "/v1/alerts/" + ids[0] + "/declare", "", managerToken, 409, "decided"},
+		{"dismiss", "/v1/alerts/" + ids[1] + "/dismiss", "", agentToken, 200, ""},
+		{"dismiss again", "/v1/alerts/" + ids[1] + "/dismiss", "", agentToken, 200, ""},
+		{"dismiss by another", "/v1/alerts/" + ids[1] + "/dismiss", "", agent2Token, 409, "decided"},
+		{"no such alert", "/v1/alerts/nope/dismiss", "", agentToken, 404, "not_found"},
+		{"link resolves", "/v1/clusters/" + ids[2] + "/link", `{"incident_id":"inc-x"}`, agentToken, 200, ""},
+		{"declare a resolved one", "/v1/alerts/" + ids[2] + "/declare", "", managerToken, 409, "decided"},
+	}
+	for _, tc := range steps {
+		if r := st.do(t, "POST", tc.path, []byte(tc.body), bearer(tc.token)); r.status != tc.status || r.errorCode() != tc.code {
+			t.Errorf("%s = %d %s, want %d %s", tc.name, r.status, r.raw, tc.status, tc.code)
+		}
+	}
+	for status, want := range map[string]string{"declared": ids[0], "dismissed": ids[1], "resolved": ids[2]} {
+		r := st.do(t, "GET", "/v1/alerts?status="+status, nil, bearer(readToken))
+		if list, _ := r.body["alerts"].([]any); len(list) != 1 || list[0].(map[string]any)["cluster_id"] != want {
+			t.Errorf("%s alerts = %s, want %s", status, r.raw, want)
+		}
+	}
+	a := st.do(t, "GET", "/v1/audit?subject=alert:"+ids[1], nil, bearer(managerToken))
+	if strings.Count(a.raw, `"alert.dismissed"`) != 1 {
+		t.Errorf("audit = %s; want one dismissal", a.raw)
+	}
+}
+
+// Members page with a filter; lists page with cursors, each item once;
+// a wrong method is 405 with Allow; an unsupported locale is a 400.
+func TestMembersPagingAndMethods(t *testing.T) {
+	ctx := testContext(t)
+	st := newStack(t, ctx, testConfig(), bustest.Embedded(t))
+	var stored int64
+	id := st.clusterOf(t, "m", "상품권 결제가 안 돼요 환불해 주세요", 25, &stored)
+
+	seen := map[string]bool{}
+	path := "/v1/clusters/" + id + "/members?limit=7"
+	for pages := 0; pages < 10; pages++ {
+		r := st.do(t, "GET", path, nil, bearer(agentToken))
+		if r.status != 200 || r.body["total"] != float64(25) {
+			t.Fatalf("members = %d %s", r.status, r.raw)
+		}
+		for _, m := range r.body["members"].([]any) {
+			mid := m.(map[string]any)["id"].(string)
+			if seen[mid] {
+				t.Errorf("member %s twice", mid)
+			}
+			seen[mid] = true
+		}
+		next, _ := r.body["next_cursor"].(string)
+		if next == "" {
+			break
+		}
+		path = "/v1/clusters/" + id + "/members?limit=7&cursor=" + next
+	}
+	if len(seen) != 25 {
+		t.Errorf("paged through %d members, want 25", len(seen))
+	}
+	r := st.do(t, "GET", "/v1/clusters/"+id+"/members?customer=kakao:m3", nil, bearer(agentToken))
+	if list, _ := r.body["members"].([]any); len(list) != 1 || r.body["next_cursor"] != nil {
+		t.Errorf("members of one customer = %s", r.raw)
+	}
+	if r := st.do(t, "GET", "/v1/clusters/"+id+"/members?q=%ED%99%98%EB%B6%88", nil, bearer(agentToken)); r.body["total"] != float64(25) {
+		t.Errorf("members with q=환불 = %s", r.raw)
+	}
+	if r := st.do(t, "GET", "/v1/clusters/"+id+"/members?q=nothing-like-this", nil, bearer(agentToken)); r.body["total"] != float64(0) {
+		t.Errorf("members with an unmatched q = %s", r.raw)
+	}
+	split := st.do(t, "POST", "/v1/clusters/"+id+"/split", []byte(`{"filter":{"customer":"m3"}}`), bearer(agentToken))
+	if split.status != 201 || split.body["inquiries"] != float64(1) {
+		t.Errorf("split by filter = %d %s", split.status, split.raw)
+	}
+
+	for _, tc := range []struct {
+		method, path, allow string
+		status              int
+	}{
+		{"GET", "/v1/queue/" + id + "/resolve", "POST", 405},
+		{"DELETE", "/v1/clusters/" + id, "GET", 405},
+		{"PUT", "/v1/queue/" + id + "/reply", "GET, POST", 405},
+		{"GET", "/v1/no-such-thing", "", 404},
+	} {
+		r := st.do(t, tc.method, tc.path, nil, bearer(agentToken))
+		if r.status != tc.status || r.header.Get("Allow") != tc.allow {
+			t.Errorf("%s %s = %d Allow %q, want %d Allow %q", tc.method, tc.path, r.status, r.header.Get("Allow"), tc.status, tc.allow)
+		}
+	}
+	for locale, status := range map[string]int{"klingon": 400, "ko-KR": 202, "en_US": 202, "EN": 202} {
+		body := fmt.Sprintf(`{"source":"web","customer_id":"x","locale":%q,"text":"hello"}`, locale)
+		if r := st.do(t, "POST", "/v1/inquiries", []byte(body), bearer(intakeToken)); r.status != status {
+			t.Errorf("locale %s = %d %s, want %d", locale, r.status, r.raw, status)
+		}
+	}
+	if r := st.do(t, "GET", "/v1/clusters?cursor=!!", nil, bearer(readToken)); r.status != http.StatusBadRequest {
+		t.Errorf("a forged cursor = %d %s, want 400", r.status, r.raw)
+	}
+}

@@ -1,0 +1,218 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/surgedesk/surgedesk/desk"
+	"github.com/surgedesk/surgedesk/storage"
+)
+
+// problemStore is the part of storage the problem API needs.
+type problemStore interface {
+	Problems(ctx context.Context, since int64, limit int) ([]storage.Problem, error)
+	Problem(ctx context.Context, id string) (storage.Problem, error)
+	ProblemClusters(ctx context.Context, problemID string) ([]storage.Cluster, error)
+	InquiriesByCluster(ctx context.Context, clusterID string, limit int) ([]storage.Inquiry, error)
+}
+
+type problemResponse struct {
+	storage.Problem
+	FirstSeen time.Time        `json:"first_seen"`
+	LastSeen  time.Time        `json:"last_seen"`
+	Members   []problemCluster `json:"cluster_list,omitempty"`
+}
+
+type problemCluster struct {
+	ID             string     `json:"id"`
+	Representative string     `json:"representative"`
+	Inquiries      int64      `json:"inquiries"`
+	Customers      int64      `json:"customers"`
+	IncidentID     string     `json:"incident_id,omitempty"`
+	Samples        []sampleIn `json:"samples"`
+}
+
+func toProblemResponse(p storage.Problem) problemResponse {
+	return problemResponse{Problem: p, FirstSeen: time.UnixMilli(p.FirstSeen).UTC(), LastSeen: time.UnixMilli(p.LastSeen).UTC()}
+}
+
+// getProblems lists the problems with open clusters, most inquiries first.
+func (s *Server) getProblems(w http.ResponseWriter, r *http.Request) {
+	limit, aerr := limitParam(r, 50, 1000)
+	if aerr != nil {
+		s.writeError(w, aerr)
+		return
+	}
+	if s.ProblemStore == nil {
+		writeJSON(w, http.StatusOK, map[string]any{"problems": []problemResponse{}})
+		return
+	}
+	list, err := s.ProblemStore.Problems(r.Context(), time.Now().Add(-s.Config.Triage.IdleWindow).UnixMilli(), limit)
+	if err != nil {
+		s.Log.Error("list problems", "err", err)
+		s.writeError(w, newError(http.StatusInternalServerError, "internal", "unable to list problems"))
+		return
+	}
+	out := make([]problemResponse, 0, len(list))
+	for _, p := range list {
+		out = append(out, toProblemResponse(p))
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"problems": out})
+}
+
+// getProblem responds with one problem, its open clusters with their
+// counts and three newest members each.
+func (s *Server) getProblem(w http.ResponseWriter, r *http.Request) {
+	if s.ProblemStore == nil {
+		s.writeError(w, newError(http.StatusNotFound, "not_found", "problems are not served here"))
+		return
+	}
+	s.writeProblem(w, r, http.StatusOK, r.PathValue("id"))
+}
+
+func (s *Server) writeProblem(w http.ResponseWriter, r *http.Request, status int, id string) {
+	p, err := s.ProblemStore.Problem(r.Context(), id)
+	if errors.Is(err, storage.ErrNotFound) {
+		s.writeError(w, newError(http.StatusNotFound, "not_found", "no problem "+strconv.Quote(id)))
+		return
+	}
+	if err != nil {
+		s.Log.Error("read problem", "err", err)
+		s.writeError(w, newError(http.StatusInternalServerError, "internal", "unable to read the problem"))
+		return
+	}
+	clusters, err := s.ProblemStore.ProblemClusters(r.Context(), id)
+	if err != nil {
+		s.Log.Error("read problem clusters", "err", err)
+		s.writeError(w, newError(http.StatusInternalServerError, "internal", "unable to read the problem"))
+		return
+	}
+	resp := toProblemResponse(p)
+	resp.Members = []problemCluster{}
+	for _, c := range clusters {
+		members, err := s.ProblemStore.InquiriesByCluster(r.Context(), c.ID, 3)
+		if err != nil {
+			s.Log.Error("read cluster members", "err", err)
+			s.writeError(w, newError(http.StatusInternalServerError, "internal", "unable to read the problem"))
+			return
+		}
+		pc := problemCluster{ID: c.ID, Representative: c.Representative, Inquiries: c.Inquiries, Customers: c.Customers,
+			IncidentID: c.IncidentID, Samples: []sampleIn{}}
+		for _, m := range members {
+			pc.Samples = append(pc.Samples, sampleIn{ID: m.ID, CustomerID: m.CustomerID, Source: m.Source, Text: m.Text,
+				ReceivedAt: time.UnixMilli(m.ReceivedAt).UTC()})
+		}
+		resp.Members = append(resp.Members, pc)
+	}
+	writeJSON(w, status, resp)
+}
+
+// mergeProblem merges problem {id} into the problem named by "into".
+func (s *Server) mergeProblem(w http.ResponseWriter, r *http.Request) {
+	var body struct {
+		Into string `json:"into"`
+	}
+	if aerr := decodeJSON(w, r, &body); aerr != nil {
+		s.writeError(w, aerr)
+		return
+	}
+	if s.problemError(w, s.Desk.MergeProblems(r.Context(), actor(r), r.PathValue("id"), body.Into)) {
+		return
+	}
+	s.writeProblem(w, r, http.StatusOK, body.Into)
+}
+
+// moveCluster moves cluster {id} to the problem named by "problem_id", or,
+// without one, out into a problem of its own.
+func (s *Server) moveCluster(w http.ResponseWriter, r *http.Request) {
+	var body struct {
+		ProblemID string `json:"problem_id"`
+	}
+	if aerr := decodeJSON(w, r, &body); aerr != nil {
+		s.writeError(w, aerr)
+		return
+	}
+	into, err := s.Desk.MoveCluster(r.Context(), actor(r), r.PathValue("id"), body.ProblemID)
+	if s.problemError(w, err) {
+		return
+	}
+	s.writeProblem(w, r, http.StatusOK, into)
+}
+
+func (s *Server) problemError(w http.ResponseWriter, err error) bool {
+	switch {
+	case err == nil:
+		return false
+	case errors.Is(err, desk.ErrNoProblems):
+		s.writeError(w, newError(http.StatusNotFound, "not_found", "problems are not served here"))
+	case errors.Is(err, storage.ErrNotFound):
+		s.writeError(w, newError(http.StatusNotFound, "not_found", trimPrefixes(err.Error())))
+	default:
+		return s.queueError(w, err)
+	}
+	return true
+}
+
+// problemQueueItem is one problem of the agents' queue.
+type problemQueueItem struct {
+	ProblemID  string   `json:"problem_id,omitempty"`
+	Title      string   `json:"title"`
+	TitleLang  string   `json:"title_lang,omitempty"`
+	OtherTitle string   `json:"other_title,omitempty"`
+	OtherLang  string   `json:"other_lang,omitempty"`
+	Inquiries  int64    `json:"inquiries"`
+	Customers  int64    `json:"customers"`
+	Priority   float64  `json:"priority"`
+	Urgent     bool     `json:"urgent"`
+	ClusterIDs []string `json:"cluster_ids"`
+}
+
+// problemQueue is the queue grouped by problem, at most limit items.
+func (s *Server) problemQueue(r *http.Request, limit int) ([]problemQueueItem, error) {
+	items, err := s.Desk.ProblemQueue(r.Context(), 3)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]problemQueueItem, 0, min(limit, len(items)))
+	for _, it := range items[:min(limit, len(items))] {
+		q := problemQueueItem{ProblemID: it.ProblemID, Title: it.Title, TitleLang: it.TitleLang, OtherTitle: it.OtherTitle,
+			OtherLang: it.OtherLang, Inquiries: it.Inquiries, Customers: it.Customers, Priority: it.Priority, Urgent: it.Urgent,
+			ClusterIDs: []string{}}
+		for _, c := range it.Clusters {
+			q.ClusterIDs = append(q.ClusterIDs, c.ID)
+		}
+		out = append(out, q)
+	}
+	return out, nil
+}
+
+// replyToProblem sends one reply to every member of every open cluster of
+// problem {id}.
+func (s *Server) replyToProblem(w http.ResponseWriter, r *http.Request) {
+	var body struct {
+		Text string `json:"text"`
+	}
+	if aerr := decodeJSON(w, r, &body); aerr != nil {
+		s.writeError(w, aerr)
+		return
+	}
+	id := r.PathValue("id")
+	queued, replied, err := s.Desk.ReplyToProblem(r.Context(), actor(r), id, body.Text)
+	if s.problemError(w, err) {
+		return
+	}
+	writeJSON(w, http.StatusAccepted, map[string]any{"problem_id": id, "clusters_replied": replied, "queued": queued})
+}
+
+// resolveProblem resolves every open cluster of problem {id}.
+func (s *Server) resolveProblem(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
+	resolved, skipped, err := s.Desk.ResolveProblem(r.Context(), actor(r), id)
+	if s.problemError(w, err) {
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"problem_id": id, "clusters_resolved": resolved, "clusters_claimed": skipped})
+}

@@ -1,0 +1,104 @@
+package workers
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/surgedesk/surgedesk/bus/bustest"
+	"github.com/surgedesk/surgedesk/storage"
+	"github.com/surgedesk/surgedesk/triage"
+)
+
+// recording is a clusterer that logs the calls start-up makes.
+type recording struct {
+	*triage.Clusterer
+	mu    sync.Mutex
+	calls []string
+}
+
+func (r *recording) note(s string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.calls = append(r.calls, s)
+}
+
+func (r *recording) log() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return slices.Clone(r.calls)
+}
+
+func (r *recording) Restore(cl triage.Cluster, members []triage.Item) {
+	r.note("restore " + cl.ID)
+	r.Clusterer.Restore(cl, members)
+}
+
+func (r *recording) Add(id string, it triage.Item) {
+	r.note("add " + id + " " + it.ID)
+	r.Clusterer.Add(id, it)
+}
+
+// announcingSource is SQL as seen by a starting instance while another
+// instance stores an inquiry: the announcement goes out between the read
+// of the open clusters and their restore.
+type announcingSource struct {
+	clusterSource
+	during func()
+}
+
+func (s announcingSource) OpenClusters(ctx context.Context, since int64, limit int) ([]storage.Cluster, error) {
+	open, err := s.clusterSource.OpenClusters(ctx, since, limit)
+	s.during()
+	return open, err
+}
+
+// An assignment another instance announces while this one restores is
+// applied after the restore, not lost and not overwritten by it.
+func TestRestoreAndFollowHoldsAnnouncements(t *testing.T) {
+	ctx := testContext(t)
+	b := bustest.Embedded(t)
+	db := openStorage(t)
+	start := time.Now().Add(-time.Minute)
+	other := triage.NewClusterer(triage.DefaultOptions())
+	first := storage.Inquiry{ID: "iq_1", Source: "web", CustomerID: "c1", Text: "앱 로그인이 안 돼요",
+		State: storage.StateStored, ReceivedAt: start.UnixMilli(), Metadata: "{}"}
+	login := other.Assign(first.Item()).ClusterID
+	first.ClusterID = login
+	if _, err := db.StoreInquiries(ctx, []storage.Inquiry{first}, nil); err != nil {
+		t.Fatal(err)
+	}
+	late := storage.Inquiry{ID: "iq_2", Source: "web", CustomerID: "c2", Text: "앱 로그인 안됩니다",
+		State: storage.StateStored, ReceivedAt: start.Add(time.Second).UnixMilli(), Metadata: "{}", ClusterID: login}
+
+	pub, err := b.Connect("other-instance")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pub.Close()
+	src := announcingSource{clusterSource: db, during: func() {
+		if err := announceChange(pub, announcement{Origin: "other", Members: []member{toMember(login, late)}}); err != nil {
+			t.Error(err)
+		}
+		if err := pub.Flush(); err != nil {
+			t.Error(err)
+		}
+	}}
+	c := &recording{Clusterer: triage.NewClusterer(triage.DefaultOptions())}
+	n, sub, err := RestoreAndFollowClusters(ctx, src, b.Conn, "this", c, time.Now(), time.Hour, 32, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil || n != 1 {
+		t.Fatalf("RestoreAndFollowClusters = %d, %v; want 1 cluster", n, err)
+	}
+	defer sub.Unsubscribe()
+	eventually(t, ctx, "the announced member is added", func() bool { return len(c.log()) == 2 })
+	if got, want := c.log(), []string{"restore " + login, "add " + login + " iq_2"}; !slices.Equal(got, want) {
+		t.Fatalf("calls = %q, want %q (the restore must not overwrite an announcement)", got, want)
+	}
+	if got, ok := c.Cluster(login); !ok || got.Count != 2 {
+		t.Fatalf("cluster %s = %+v, %v; want both members", login, got, ok)
+	}
+}

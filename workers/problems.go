@@ -1,0 +1,178 @@
+package workers
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/nats-io/nats.go"
+
+	"github.com/surgedesk/surgedesk/bus"
+	"github.com/surgedesk/surgedesk/storage"
+	"github.com/surgedesk/surgedesk/triage"
+)
+
+// grouper is the part of triage.Grouper the workers need.
+type grouper interface {
+	Observe(clusterID, text string, sim float64, incidentID string) triage.Placement
+	ProblemTitle(problemID string) (triage.Title, bool)
+	Place(clusterID, problemID, text string, pinned bool)
+	Anchor(problemID, incidentID string)
+	Move(clusterID, problemID string) string
+	Merge(from, into string)
+	Forget(clusterID string) string
+	Clusters(problemID string) []string
+	Incident(problemID string) string
+}
+
+// GroupProblems makes the ingest worker place every cluster it assigns in
+// a problem (triage.Grouper), written with the batch and announced with
+// the members. Without it clusters have no problem.
+func (s *Ingest) GroupProblems(g grouper) { s.problems = g }
+
+// place runs the grouper on the assigned rows and returns each touched
+// cluster's problem, titled, for storage.
+func (s *Ingest) place(rows []storage.Inquiry, sims []float64, clusters []storage.Cluster) {
+	if s.problems == nil {
+		return
+	}
+	problemOf := map[string]string{}
+	for i, r := range rows {
+		problemOf[r.ClusterID] = s.problems.Observe(r.ClusterID, r.Text, sims[i], r.IncidentID).ProblemID
+	}
+	for i := range clusters {
+		id, ok := problemOf[clusters[i].ID]
+		if !ok || id == "" {
+			continue
+		}
+		p := &storage.Problem{ID: id, IncidentID: s.problems.Incident(id)}
+		if t, ok := s.problems.ProblemTitle(id); ok {
+			p.Title, p.TitleLang, p.OtherTitle, p.OtherLang = t.Text, t.Lang, t.Other, t.OtherLang
+		}
+		clusters[i].Placement = p
+	}
+	for i := range rows {
+		rows[i].ProblemID = problemOf[rows[i].ClusterID]
+	}
+}
+
+// problemNote is an agent's move of a cluster (Cluster set) or merge of a
+// problem (From set) into problem Into.
+type problemNote struct {
+	Cluster string `json:"cluster,omitempty"`
+	From    string `json:"from,omitempty"`
+	Into    string `json:"into"`
+}
+
+// AnnounceProblemMove tells the other instances that an agent moved
+// cluster into problem into (SQL and origin's grouper were updated by the
+// caller).
+func AnnounceProblemMove(nc *nats.Conn, origin, cluster, into string) error {
+	return announceProblems(nc, announcement{Origin: origin, Problems: []problemNote{{Cluster: cluster, Into: into}}})
+}
+
+// AnnounceProblemMerge tells the other instances that an agent merged
+// problem from into problem into.
+func AnnounceProblemMerge(nc *nats.Conn, origin, from, into string) error {
+	return announceProblems(nc, announcement{Origin: origin, Problems: []problemNote{{From: from, Into: into}}})
+}
+
+func announceProblems(nc *nats.Conn, a announcement) error {
+	data, err := json.Marshal(a)
+	if err == nil {
+		err = nc.Publish(bus.AssignedSubject, data)
+	}
+	if err != nil {
+		return fmt.Errorf("workers: unable to announce a problem change: %w", err)
+	}
+	return nil
+}
+
+// FollowProblems keeps g in step with the other instances: their
+// placements (carried with the members they stored), the agents' moves and
+// merges, and clusters closed or merged away.
+func FollowProblems(nc *nats.Conn, instance string, g grouper, log *slog.Logger) (*nats.Subscription, error) {
+	sub, err := nc.Subscribe(bus.AssignedSubject, func(m *nats.Msg) {
+		var a announcement
+		if err := json.Unmarshal(m.Data, &a); err != nil {
+			log.Warn("undecodable problem announcement", "err", err)
+			return
+		}
+		for _, id := range a.Closed {
+			g.Forget(id)
+		}
+		if a.Origin == instance {
+			return
+		}
+		for _, mg := range a.Merged {
+			g.Forget(mg.From)
+		}
+		for _, n := range a.Problems {
+			if n.Cluster != "" {
+				g.Move(n.Cluster, n.Into)
+			} else if n.From != "" {
+				g.Merge(n.From, n.Into)
+			}
+		}
+		for _, mb := range a.Members {
+			if mb.ProblemID != "" {
+				g.Place(mb.ClusterID, mb.ProblemID, mb.Text, false)
+			}
+		}
+	})
+	if err != nil {
+		return nil, fmt.Errorf("workers: unable to follow problem announcements: %w", err)
+	}
+	return sub, nil
+}
+
+// problemSource is the part of storage a restart rebuilds problems from.
+type problemSource interface {
+	OpenClusters(ctx context.Context, since int64, limit int) ([]storage.Cluster, error)
+	RecentClusterMembers(ctx context.Context, since int64, perCluster int) (map[string][]storage.Inquiry, error)
+	ProblemRegroupings(ctx context.Context) (storage.ProblemRegroupings, error)
+}
+
+// RestoreProblems rebuilds g from SQL after a restart: the agents' merges
+// (pointers), each open cluster's problem learnt from a sample of its
+// members (pinned where an agent put it), and incidents' problems. It
+// returns how many clusters it placed.
+func RestoreProblems(ctx context.Context, src problemSource, g grouper, now time.Time, idle time.Duration, sample int) (int, error) {
+	rg, err := src.ProblemRegroupings(ctx)
+	if err != nil {
+		return 0, err
+	}
+	for from, into := range rg.MergedInto {
+		g.Merge(from, into)
+	}
+	since := now.Add(-idle).UnixMilli()
+	open, err := src.OpenClusters(ctx, since, 1<<30)
+	if err != nil {
+		return 0, err
+	}
+	members, err := src.RecentClusterMembers(ctx, since, sample)
+	if err != nil {
+		return 0, err
+	}
+	placed := 0
+	for _, cl := range open {
+		if cl.ProblemID == "" {
+			continue
+		}
+		_, pinned := rg.Pinned[cl.ID]
+		ms := members[cl.ID]
+		if len(ms) == 0 {
+			g.Place(cl.ID, cl.ProblemID, cl.Representative, pinned)
+		}
+		for _, in := range ms {
+			g.Place(cl.ID, cl.ProblemID, in.Text, pinned)
+		}
+		placed++
+	}
+	for problem, incident := range rg.Incidents {
+		g.Anchor(problem, incident)
+	}
+	return placed, nil
+}
