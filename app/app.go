@@ -46,6 +46,7 @@ type App struct {
 	store    *workers.Ingest
 	desk     *desk.Desk
 	slack    *slackbot.App
+	assist   assistant
 	srv      *http.Server
 	ln       net.Listener
 	stopKB   context.CancelFunc
@@ -117,7 +118,15 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (a *App, err 
 	log.Info("clusters restored", "open", restored, "index_bytes", clusters.IndexBytes())
 	// Problems (clusters of one issue) likewise: placements, and the
 	// agents' moves and merges, are in SQL and announced over NATS.
-	problems := triage.NewGrouper(triage.DefaultProblemOptions())
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	// Embeddings and LLM assist, when configured: off the intake path.
+	a.assist = newAssistant(cfg.Assist, reg, log.With("component", "assist"))
+	popts := triage.DefaultProblemOptions()
+	if a.assist.clusters != nil && cfg.Assist.ProblemWeight > 0 {
+		popts.Embedder, popts.EmbeddingWeight = a.assist.clusters, cfg.Assist.ProblemWeight
+	}
+	problems := triage.NewGrouper(popts)
 	placed, followProblems, err := workers.RestoreAndFollowProblems(ctx, db, b.Conn, instance, problems, time.Now(), cfg.Triage.IdleWindow, cfg.Triage.RestoreSample, log)
 	if err != nil {
 		return nil, err
@@ -128,6 +137,9 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (a *App, err 
 	// The knowledge base, likewise: loaded from SQL, reloaded whenever any
 	// instance announces a change.
 	knowledge := kb.NewLive(db, log)
+	if a.assist.embedder != nil {
+		knowledge.WithVectors(a.assist.embedder, cfg.Assist.SemanticWeight, kb.DefaultHybridOptions())
+	}
 	kbCtx, stopKB := context.WithCancel(context.WithoutCancel(ctx))
 	a.closers = append(a.closers, stopKB)
 	if err := knowledge.Follow(kbCtx, b.Conn); err != nil {
@@ -137,8 +149,6 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (a *App, err 
 		return nil, err
 	}
 
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	// Replies go out on their own goroutine, leased in SQL, so a slow
 	// receiver never holds up intake or storing.
 	secrets := map[string]string{}
@@ -167,7 +177,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (a *App, err 
 		SurgePerMinute: cfg.Alerts.SurgePerMinute, SurgeMinCustomers: cfg.Alerts.MinCustomers,
 		Kick: a.deliver.Kick,
 	}, log.With("worker", "store"), reg)
-	a.store.GroupProblems(problems)
+	a.store.GroupProblems(a.assist.observing(problems))
 	intake := bot.NewIntake(b, bot.Limits{MaxTextBytes: cfg.Intake.MaxTextBytes}, cfg.NATS.PublishTimeout).WithAnswers(knowledge).
 		WithIdentifierKey(cfg.Intake.IdentifierKey)
 	// Every agent's and manager's action, whichever of the API and Slack
@@ -191,6 +201,9 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (a *App, err 
 	if opts.Dashboard, opts.Status, err = newPages(ctx, kbCtx, cfg, db, b.Conn, a.desk, log); err != nil {
 		return nil, err
 	}
+	if a.assist.suggester != nil {
+		opts.Suggester = a.assist.suggester
+	}
 	a.srv = web.New(opts).HTTPServer(cfg.HTTP.Addr)
 	a.ln, err = net.Listen("tcp", cfg.HTTP.Addr)
 	if err != nil {
@@ -213,6 +226,7 @@ func (a *App) Run(ctx context.Context) error {
 		}
 	})
 	a.wg.Go(func() { _ = a.deliver.Run(workCtx) })
+	a.assist.run(workCtx, &a.wg)
 	// The follow-ups of an update whose process stopped before queuing
 	// them (they are owed in SQL from the update's commit on).
 	a.wg.Go(func() { workers.RunFollowUpOwed(workCtx, a.db, 30*time.Second, time.Minute, a.deliver.Kick, a.log) })

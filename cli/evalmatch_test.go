@@ -53,14 +53,16 @@ func TestEvalMatch(t *testing.T) {
 			wantPredictions: []string{"", "", "", "", "", "", "", ""},
 		},
 		{
-			name: "kb from the data file",
-			args: []string{"--kb-from", tinyMatchData, "--kb-per-label", "1", "--data", tinyMatchData, "--threshold", "0.99"},
+			// Each label's first row is the KB, so those rows are refused:
+			// scoring them would measure what the matcher was given.
+			name: "kb from the data file refuses its KB rows",
+			args: []string{"--kb-from", tinyMatchData, "--kb-per-label", "1", "--data", tinyMatchData},
 			want: []string{
 				"first 1 examples per label", "3 entries, 3 examples",
-				"answer precision     1.0000", "in-scope accuracy    0.5000",
+				"skipped    3 data rows that are also KB examples (not scored); 5 scored",
+				"rows                      5", "oos unanswered       1.0000",
 			},
-			// The KB is each label's first row, so exactly those come back.
-			wantPredictions: []string{"login", "", "refund", "", "voucher", "", "", ""},
+			wantPredictions: []string{"", "", "", "", "", "", "", ""},
 		},
 	}
 	for _, tc := range tests {
@@ -85,6 +87,22 @@ func TestEvalMatch(t *testing.T) {
 				t.Fatalf("predictions %q, want %q (one line per data row)", lines, tc.wantPredictions)
 			}
 		})
+	}
+}
+
+// A data row that repeats a KB example, even in another case or spacing,
+// is not scored, and the count is printed.
+func TestEvalMatchSkipsKBRows(t *testing.T) {
+	dir := t.TempDir()
+	data := writeFile(t, dir, "data.tsv", "label\ttext\nlogin\t로그인이  안 돼요\nlogin\tI CAN'T LOG IN\nlogin\t로그인이 안되요ㅠㅠ\noos\t오늘 날씨 어때요\n")
+	var stdout, stderr bytes.Buffer
+	if err := runEval(context.Background(), []string{"match", "--kb", tinyKB, "--data", data}, &stdout, &stderr); err != nil {
+		t.Fatal(err, stderr.String())
+	}
+	for _, w := range []string{"skipped    2 data rows that are also KB examples (not scored); 2 scored", "rows                      2"} {
+		if !strings.Contains(stdout.String(), w) {
+			t.Errorf("output lacks %q:\n%s", w, stdout.String())
+		}
 	}
 }
 
@@ -113,6 +131,11 @@ func TestEvalMatchErrors(t *testing.T) {
 		{name: "threshold above 1", args: []string{"match", "--kb", tinyKB, "--data", tinyMatchData, "--threshold", "2"}, wantMsg: "--threshold must be in 0..1"},
 		{name: "bad sweep threshold", args: []string{"match", "--kb", tinyKB, "--data", tinyMatchData, "--sweep", "--sweep-thresholds", "x"}, wantMsg: `match: threshold "x"`},
 		{name: "predictions into missing directory", args: []string{"match", "--kb", tinyKB, "--data", tinyMatchData, "--predictions", filepath.Join(dir, "no", "p.txt")}, wantIs: fs.ErrNotExist, wantMsg: "match: predictions"},
+		{name: "split without kb-from", args: []string{"match", "--kb", tinyKB, "--split", "tune"}, wantMsg: "--split takes the KB and the data from --kb-from"},
+		{name: "split with other data", args: []string{"match", "--kb-from", tinyMatchData, "--data", tinyKB, "--split", "tune"}, wantMsg: "--split takes"},
+		{name: "unknown split", args: []string{"match", "--kb-from", tinyMatchData, "--split", "half"}, wantMsg: `--split "half"`},
+		{name: "embeddings without a model", args: []string{"match", "--kb", tinyKB, "--data", tinyMatchData, "--embeddings-url", "http://127.0.0.1:1/v1"}, wantMsg: "--embedding-model"},
+		{name: "embeddings server down", args: []string{"match", "--kb", tinyKB, "--data", tinyMatchData, "--embeddings-url", "http://127.0.0.1:1/v1", "--embedding-model", "m"}, wantMsg: "match: embedding the KB examples"},
 		{name: "stray argument", args: []string{"match", "--kb", tinyKB, "--data", tinyMatchData, "extra"}, wantMsg: `unexpected argument "extra"`},
 	}
 	for _, tc := range tests {

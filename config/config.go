@@ -50,6 +50,7 @@ type Config struct {
 	Alerts   Alerts   `yaml:"alerts"`
 	Replies  Replies  `yaml:"replies"`
 	Slack    Slack    `yaml:"slack"`
+	Assist   Assist   `yaml:"assist"`
 }
 
 // Slack configures the Slack app: customers' messages in and the agents'
@@ -306,6 +307,7 @@ func Default() Config {
 			IdleWindow:    6 * time.Hour,
 			RestoreSample: 32,
 		},
+		Assist: defaultAssist(),
 	}
 }
 
@@ -583,6 +585,7 @@ func (c Config) Validate() error {
 		bad("replies.secret: must be at least 16 characters")
 	}
 	c.Slack.validate(bad)
+	c.Assist.validate(bad)
 	seen := map[string]string{}
 	if c.Auth.AdminToken != "" {
 		if len(c.Auth.AdminToken) < 16 {

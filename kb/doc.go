@@ -24,10 +24,15 @@
 // Entries are scored by TF-IDF cosine against each entry's centroid and
 // closest examples, over the clusterer's features (triage.Features) plus
 // character n-grams; the best is answered when it reaches
-// Options.Threshold and leads the second best by Options.Margin. A Matcher
-// is immutable and safe for concurrent use; a changed knowledge base is a
-// new Matcher. How it was designed and tuned, with the figures:
-// eval/README.md.
+// Options.Threshold and leads the second best by Options.Margin. A
+// contrast ("로그인 말고 회원가입이 안돼요", "not A, B"; FindContrast) is
+// matched on its asked part and never answered with the denied part's
+// entry. WithVectors adds embeddings (package assist computes them) for a
+// hybrid score; MatchVector takes the inquiry's embedding, or nil to match
+// lexically, and Candidate is the best entry before threshold and margin,
+// for eval's sweeps. A Matcher is immutable and safe for concurrent use; a
+// changed knowledge base is a new Matcher. How it was designed and tuned,
+// with the figures: eval/README.md and docs/assist.md.
 //
 // # The live copy
 //
@@ -35,5 +40,7 @@
 // answers, from which the intake answers without a query per inquiry.
 // Call Follow (before the first Load, so no change is missed), then Load;
 // whichever instance changes the knowledge base in SQL calls
-// AnnounceChange, and every instance reloads.
+// AnnounceChange, and every instance reloads. WithVectors (before Load)
+// makes its answers hybrid once the examples are embedded, never waiting
+// for the provider.
 package kb

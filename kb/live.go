@@ -32,7 +32,12 @@ type Live struct {
 	version   uint64
 	// Built at each load from the FAQ and the answers of active incidents;
 	// nil when there is nothing to answer with.
-	matcher    *Matcher
+	matcher *Matcher
+	// hybrid is matcher with its examples' embeddings, once they are
+	// computed (off the intake path); nil until then, or without vectors.
+	hybrid     *Matcher
+	vectors    vectorSource
+	semantic   hybridOptions
 	byAnswer   map[string]Answer
 	byIncident map[string]Incident
 }
@@ -73,11 +78,19 @@ func (k *Live) Load(ctx context.Context) error {
 			return fmt.Errorf("kb: unable to build the answer matcher: %w", err)
 		}
 	}
+	// The periodic reload of an unchanged knowledge base finds every
+	// example embedded already: hybrid at once, with no gap.
+	hybrid := k.cachedHybrid(matcher)
 	k.mu.Lock()
 	k.incidents, k.answers = incidents, answers
 	k.matcher, k.byAnswer, k.byIncident = matcher, byAnswer, byIncident
+	k.hybrid = hybrid
 	k.version++
+	version := k.version
 	k.mu.Unlock()
+	if k.vectors != nil && matcher != nil && hybrid == nil {
+		go k.embedExamples(version, matcher)
+	}
 	return nil
 }
 
@@ -95,11 +108,14 @@ type InstantAnswer struct {
 func (k *Live) Answer(text, locale string) (InstantAnswer, bool) {
 	k.mu.RLock()
 	matcher, byAnswer, byIncident := k.matcher, k.byAnswer, k.byIncident
+	if k.hybrid != nil {
+		matcher = k.hybrid
+	}
 	k.mu.RUnlock()
 	if matcher == nil {
 		return InstantAnswer{}, false
 	}
-	m, ok := matcher.Match(text)
+	m, ok := matcher.MatchVector(text, k.vector(text))
 	if !ok {
 		return InstantAnswer{}, false
 	}

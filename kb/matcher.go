@@ -42,12 +42,22 @@ type Options struct {
 // Tuned on the dev sets with `surgedesk eval match --sweep` (eval/README.md).
 const (
 	DefaultThreshold = 0.2
-	DefaultMargin    = 0.031
+	DefaultMargin    = 0.065
 )
 
 // DefaultOptions returns the tuned defaults.
 func DefaultOptions() Options {
 	return Options{Threshold: DefaultThreshold, Margin: DefaultMargin}
+}
+
+func (o Options) validate() error {
+	if o.Threshold < 0 || o.Threshold > 1 || math.IsNaN(o.Threshold) {
+		return fmt.Errorf("kb: threshold %v is not in 0..1", o.Threshold)
+	}
+	if o.Margin < 0 || o.Margin > 1 || math.IsNaN(o.Margin) {
+		return fmt.Errorf("kb: margin %v is not in 0..1", o.Margin)
+	}
+	return nil
 }
 
 // Scoring weights, tuned with the defaults (eval/README.md).
@@ -81,6 +91,7 @@ type Matcher struct {
 	centroids map[uint32][]posting // feature → entries
 	examples  []example
 	entries   []entry
+	sem       *semantic // nil: lexical only (see WithVectors)
 }
 
 type entry struct {
@@ -106,11 +117,8 @@ type posting struct {
 
 // NewMatcher indexes the examples and keywords of entries.
 func NewMatcher(entries []Entry, opts Options) (*Matcher, error) {
-	if opts.Threshold < 0 || opts.Threshold > 1 || math.IsNaN(opts.Threshold) {
-		return nil, fmt.Errorf("kb: threshold %v is not in 0..1", opts.Threshold)
-	}
-	if opts.Margin < 0 || opts.Margin > 1 || math.IsNaN(opts.Margin) {
-		return nil, fmt.Errorf("kb: margin %v is not in 0..1", opts.Margin)
+	if err := opts.validate(); err != nil {
+		return nil, err
 	}
 	if len(entries) == 0 {
 		return nil, errors.New("kb: no entries")
@@ -221,26 +229,122 @@ func (m *Matcher) weigh(feats []weighted) []weighted {
 
 // Match returns the best entry for text (already redacted) when it is
 // confident enough and clearly ahead of every other entry.
-func (m *Matcher) Match(text string) (Match, bool) {
-	best, ok := m.score(text)
-	if !ok || best.confidence < m.opts.Threshold || best.confidence-best.second < m.opts.Margin {
+func (m *Matcher) Match(text string) (Match, bool) { return m.MatchVector(text, nil) }
+
+// MatchVector is Match with the inquiry's embedding (nil when there is
+// none): with a Matcher from WithVectors and a vector of the same model,
+// entries are scored by the hybrid of lexical and semantic scores, with
+// the hybrid's Options; otherwise lexically.
+func (m *Matcher) MatchVector(text string, vec []float32) (Match, bool) {
+	c, ok := m.Candidate(text, vec)
+	if !ok {
 		return Match{}, false
 	}
-	ex := m.examples[best.example]
-	return Match{EntryID: m.entries[ex.entry].id, Confidence: best.confidence, Example: ex.text}, true
+	opts := m.opts
+	if c.Hybrid {
+		opts = m.sem.opts
+	}
+	if c.Confidence < opts.Threshold || c.Confidence-c.RunnerUp < opts.Margin {
+		return Match{}, false
+	}
+	return c.Match, true
 }
 
-// scored is the best entry for one inquiry and the runner-up's score.
-type scored struct {
-	example    int32 // the best entry's closest example
-	confidence float64
-	second     float64
+// Candidate is the best entry for an inquiry before the threshold and the
+// margin are applied: what eval sweeps thresholds over without matching
+// again.
+type Candidate struct {
+	Match
+	RunnerUp float64 // the second-best entry's score
+	Hybrid   bool    // scored with embeddings
 }
 
-func (m *Matcher) score(text string) (scored, bool) {
+// Candidate returns text's best entry whatever its score; false when no
+// entry can be answered at all.
+//
+// A contrast ("A 말고 B", "not A, B") is scored on what is asked alone,
+// lexically (the vector is of the whole text), and has no candidate when
+// its best entry is also the denied part's.
+func (m *Matcher) Candidate(text string, vec []float32) (Candidate, bool) {
+	if c, ok := FindContrast(text); ok {
+		return m.contrast(c)
+	}
+	lex, ok := m.score(text)
+	if !ok {
+		return Candidate{}, false
+	}
+	if m.sem != nil && len(vec) == m.sem.dims {
+		c, ok := m.candidate(m.blend(lex, vec))
+		c.Hybrid = true
+		return c, ok
+	}
+	return m.candidate(lex)
+}
+
+func (m *Matcher) contrast(c Contrast) (Candidate, bool) {
+	if c.Asked == "" {
+		return Candidate{}, false
+	}
+	asked, ok := m.score(c.Asked)
+	if !ok {
+		return Candidate{}, false
+	}
+	cand, ok := m.candidate(asked)
+	if !ok {
+		return Candidate{}, false
+	}
+	if denied, ok := m.score(c.Denied); ok {
+		if best, _ := denied.top(); best >= 0 && m.entries[best].id == cand.EntryID {
+			return Candidate{}, false
+		}
+	}
+	return cand, true
+}
+
+// candidate picks the best of an inquiry's scores.
+func (m *Matcher) candidate(s scores) (Candidate, bool) {
+	first, second := s.top()
+	if first < 0 {
+		return Candidate{}, false
+	}
+	c := Candidate{Match: Match{EntryID: m.entries[first].id, Confidence: min(max(s.entry[first], 0), 1),
+		Example: m.examples[s.example[first]].text}}
+	if second >= 0 {
+		c.RunnerUp = s.entry[second]
+	}
+	return c, true
+}
+
+// scores are one inquiry's score for every entry (0 for an entry it shares
+// nothing with) and each entry's closest example.
+type scores struct {
+	entry   []float64
+	example []int32
+	scored  []bool // the entry shares a feature with the inquiry
+	negated bool
+}
+
+// top returns the best and second-best scored entries (-1 when none).
+func (s scores) top() (first, second int) {
+	first, second = -1, -1
+	for e, v := range s.entry {
+		if !s.scored[e] {
+			continue
+		}
+		switch {
+		case first < 0 || v > s.entry[first]:
+			first, second = e, first
+		case second < 0 || v > s.entry[second]:
+			second = e
+		}
+	}
+	return first, second
+}
+
+func (m *Matcher) score(text string) (scores, bool) {
 	feats, negated := featuresOf(text)
 	if len(feats) == 0 {
-		return scored{}, false
+		return scores{}, false
 	}
 	vec := m.weigh(feats)
 	// Per entry: its two best example similarities and its centroid's.
@@ -275,8 +379,8 @@ func (m *Matcher) score(text string) (scored, bool) {
 			t.second = sim
 		}
 	}
-	first, second := -1, -1
-	scores := make([]float64, len(tallies))
+	out := scores{entry: make([]float64, len(tallies)), example: make([]int32, len(tallies)),
+		scored: make([]bool, len(tallies)), negated: negated}
 	for e, t := range tallies {
 		if t.first <= 0 {
 			continue
@@ -285,27 +389,22 @@ func (m *Matcher) score(text string) (scored, bool) {
 		if m.entries[e].examples > 1 {
 			exampleScore = (1-secondWeight)*t.first + secondWeight*t.second
 		}
-		centroid := t.centroid
-		if ent := m.entries[e]; (negated && !ent.negated) || (!negated && !ent.plain) {
-			centroid *= negationPenalty
-		}
-		s := (1-centroidWeight)*exampleScore + centroidWeight*centroid
-		scores[e] = s
-		switch {
-		case first < 0 || s > scores[first]:
-			first, second = e, first
-		case second < 0 || s > scores[second]:
-			second = e
-		}
+		centroid := t.centroid * m.negationFactor(e, negated)
+		out.entry[e] = (1-centroidWeight)*exampleScore + centroidWeight*centroid
+		out.example[e], out.scored[e] = t.example, true
 	}
-	if first < 0 {
-		return scored{}, false
-	}
-	out := scored{example: tallies[first].example, confidence: min(max(scores[first], 0), 1)}
-	if second >= 0 {
-		out.second = scores[second]
-	}
+	// ok with nothing scored: a hybrid matcher may still find an entry
+	// by meaning; answer finds none lexically.
 	return out, true
+}
+
+// negationFactor is the penalty for an entry none of whose examples shares
+// the inquiry's negation (1 when some do).
+func (m *Matcher) negationFactor(e int, negated bool) float64 {
+	if ent := m.entries[e]; (negated && !ent.negated) || (!negated && !ent.plain) {
+		return negationPenalty
+	}
+	return 1
 }
 
 // weighted is one feature with a weight: a count, then a TF-IDF weight.

@@ -110,6 +110,9 @@ type Options struct {
 	// status page (see pages.go); nil answers their routes 404.
 	Dashboard dashboardApp
 	Status    statusPage
+	// Suggester drafts titles and replies with the chat model; nil answers
+	// 404 assist_disabled.
+	Suggester suggester
 	Log       *slog.Logger
 	Registry  *prometheus.Registry
 }
@@ -198,6 +201,7 @@ func (s *Server) apiRoutes() []route {
 		{"POST /v1/problems/{id}/merge", s.require(config.RoleAgent, s.mergeProblem)},
 		{"POST /v1/problems/{id}/reply", s.require(config.RoleAgent, s.replyToProblem)},
 		{"POST /v1/problems/{id}/resolve", s.require(config.RoleAgent, s.resolveProblem)},
+		{"GET /v1/clusters/{id}/suggestion", s.require(config.RoleAgent, s.getClusterSuggestion)},
 		{"GET /v1/incidents", s.require(config.RoleRead, s.getIncidents)},
 		{"POST /v1/incidents", s.require(config.RoleManager, s.postIncident)},
 		{"GET /v1/incidents/{id}", s.require(config.RoleRead, s.getIncident)},

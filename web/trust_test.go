@@ -133,6 +133,17 @@ func TestTimedOutPublishIsNeverStoredLater(t *testing.T) {
 	if seq := st.streamSeq(t, ctx); seq != 1 {
 		t.Errorf("the stream holds %d inquiries, want 1: a 503 was delivered after reconnect", seq)
 	}
+	// And the store worker, started just before NATS went away, stores it.
+	for {
+		if n, err := st.db.InquiryCount(ctx); err == nil && n == 1 {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatal("the inquiry answered 202 after the restart was never stored")
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
 }
 
 // A NUL byte or invalid UTF-8 in a path id or a query parameter is a 400

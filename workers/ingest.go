@@ -63,6 +63,9 @@ type IngestOptions struct {
 	// incident; SurgePerMinute 0 turns that off.
 	SurgePerMinute    float64
 	SurgeMinCustomers int
+	// ConsumerCheck is how often the worker makes sure its consumer still
+	// exists (2s when zero).
+	ConsumerCheck time.Duration
 }
 
 // Ingest consumes the inquiry stream and stores inquiries in batched
@@ -71,7 +74,7 @@ type Ingest struct {
 	js       jetstream.JetStream
 	db       inquiryStore
 	clusters clusterer
-	problems grouper // nil: clusters are not grouped into problems
+	problems Grouper // nil: clusters are not grouped into problems
 	opts     IngestOptions
 	log      *slog.Logger
 	metrics  ingestMetrics
@@ -119,46 +122,21 @@ func NewIngest(js jetstream.JetStream, db inquiryStore, clusters clusterer, dead
 
 // Run consumes until ctx is cancelled, then drains: messages already
 // received are stored and acknowledged before Run returns.
+//
+// A NATS restart or a node's death must not stop storing, so Run never
+// gives up on its consumer: creating it is retried until NATS answers, and
+// a consumer found gone (deleted, or lost with a node) is created again.
 func (s *Ingest) Run(ctx context.Context) error {
-	cons, err := s.js.CreateOrUpdateConsumer(ctx, bus.InquiryStream, jetstream.ConsumerConfig{
-		Durable:       bus.InquiryConsumer,
-		Description:   "stores accepted inquiries in SQL",
-		FilterSubject: bus.InquirySubject,
-		AckPolicy:     jetstream.AckExplicitPolicy,
-		AckWait:       s.opts.AckWait,
-		MaxDeliver:    -1, // the worker itself dead-letters after MaxAttempts
-		MaxAckPending: s.opts.BatchSize * 8,
-	})
-	if err != nil {
-		return fmt.Errorf("workers: unable to create consumer %s: %w", bus.InquiryConsumer, err)
-	}
 	msgs := make(chan jetstream.Msg, s.opts.BatchSize*2)
-	cc, err := cons.Consume(func(m jetstream.Msg) { msgs <- m },
-		jetstream.PullMaxMessages(s.opts.BatchSize*2),
-		jetstream.ConsumeErrHandler(func(_ jetstream.ConsumeContext, err error) {
-			s.log.Debug("store consumer", "err", err)
-		}))
-	if err != nil {
-		return fmt.Errorf("workers: unable to consume: %w", err)
-	}
-	// done closes when consuming has stopped: drained, or given up on
-	// because NATS is gone (a drain then never completes; whatever is
-	// unacknowledged is redelivered after AckWait anyway).
+	// done closes when consuming has stopped for good: ctx ended and the
+	// consumer drained, or given up on because NATS is gone (a drain then
+	// never completes; whatever is unacknowledged is redelivered after
+	// AckWait anyway).
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		select {
-		case <-cc.Closed():
-			return
-		case <-ctx.Done():
-		}
-		cc.Drain()
-		select {
-		case <-cc.Closed():
-		case <-time.After(2 * time.Second):
-		}
+		s.consume(ctx, msgs)
 	}()
-	go s.watchLag(ctx, cons)
 
 	// Storing must finish even while shutting down, so it gets its own
 	// context, bounded per database call.
@@ -180,15 +158,115 @@ func (s *Ingest) Run(ctx context.Context) error {
 				}
 				s.process(work, ctx.Done(), batch)
 			}
-			if ctx.Err() == nil {
-				// Consuming ended without being asked to (the consumer was
-				// deleted, say): an instance that accepts but never stores
-				// must not look healthy.
-				return fmt.Errorf("workers: consumer %s stopped unexpectedly", bus.InquiryConsumer)
-			}
 			return nil
 		}
 	}
+}
+
+// consume feeds msgs from the durable consumer until ctx ends, creating
+// the consumer again whenever it stops or is found gone.
+func (s *Ingest) consume(ctx context.Context, msgs chan<- jetstream.Msg) {
+	for attempt := 0; ; attempt++ {
+		cons, cc, err := s.subscribe(ctx, msgs)
+		if err != nil {
+			if ctx.Err() != nil {
+				return
+			}
+			s.metrics.failures.WithLabelValues("consumer").Inc()
+			if attempt == 0 {
+				s.log.Error("unable to consume inquiries; retrying until NATS answers", "err", err)
+			} else {
+				s.log.Debug("store consumer retry", "attempt", attempt, "err", err)
+			}
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(min(time.Duration(1<<min(attempt, 6))*100*time.Millisecond, 5*time.Second)):
+			}
+			continue
+		}
+		if attempt > 0 {
+			s.log.Info("consuming inquiries again", "consumer", bus.InquiryConsumer)
+		}
+		attempt = -1
+		if s.watch(ctx, cons, cc) {
+			return
+		}
+		s.metrics.failures.WithLabelValues("consumer").Inc()
+		s.log.Error("store consumer stopped or vanished; creating it again", "consumer", bus.InquiryConsumer)
+	}
+}
+
+// subscribe creates (or finds) the durable consumer and starts consuming.
+// Each call to NATS is bounded: a request sent just before NATS went away
+// is never answered, and an unbounded wait would stop storing for good.
+func (s *Ingest) subscribe(ctx context.Context, msgs chan<- jetstream.Msg) (jetstream.Consumer, jetstream.ConsumeContext, error) {
+	cctx, cancel := context.WithTimeout(ctx, natsCallTimeout)
+	defer cancel()
+	cons, err := s.js.CreateOrUpdateConsumer(cctx, bus.InquiryStream, jetstream.ConsumerConfig{
+		Durable:       bus.InquiryConsumer,
+		Description:   "stores accepted inquiries in SQL",
+		FilterSubject: bus.InquirySubject,
+		AckPolicy:     jetstream.AckExplicitPolicy,
+		AckWait:       s.opts.AckWait,
+		MaxDeliver:    -1, // the worker itself dead-letters after MaxAttempts
+		MaxAckPending: s.opts.BatchSize * 8,
+	})
+	if err != nil {
+		return nil, nil, fmt.Errorf("workers: unable to create consumer %s: %w", bus.InquiryConsumer, err)
+	}
+	cc, err := cons.Consume(func(m jetstream.Msg) { msgs <- m },
+		jetstream.PullMaxMessages(s.opts.BatchSize*2),
+		jetstream.ConsumeErrHandler(func(_ jetstream.ConsumeContext, err error) {
+			s.log.Debug("store consumer", "err", err)
+		}))
+	if err != nil {
+		return nil, nil, fmt.Errorf("workers: unable to consume: %w", err)
+	}
+	return cons, cc, nil
+}
+
+// natsCallTimeout bounds each of the worker's own requests to JetStream.
+const natsCallTimeout = 5 * time.Second
+
+// watch keeps the lag gauge and checks every few seconds that the
+// consumer still exists: after a restart that lost it, the client would
+// otherwise pull from nothing forever. It returns true once ctx ended and
+// the consumer is drained, false when the consumer must be made again.
+func (s *Ingest) watch(ctx context.Context, cons jetstream.Consumer, cc jetstream.ConsumeContext) bool {
+	t := time.NewTicker(s.checkEvery())
+	defer t.Stop()
+	for {
+		select {
+		case <-cc.Closed():
+			return ctx.Err() != nil
+		case <-ctx.Done():
+			cc.Drain()
+			select {
+			case <-cc.Closed():
+			case <-time.After(2 * time.Second):
+			}
+			return true
+		case <-t.C:
+			ictx, cancel := context.WithTimeout(ctx, natsCallTimeout)
+			info, err := cons.Info(ictx)
+			cancel()
+			switch {
+			case err == nil:
+				s.metrics.lag.Set(float64(info.NumPending) + float64(info.NumAckPending))
+			case errors.Is(err, jetstream.ErrConsumerNotFound), errors.Is(err, jetstream.ErrStreamNotFound):
+				cc.Stop()
+				return false
+			}
+		}
+	}
+}
+
+func (s *Ingest) checkEvery() time.Duration {
+	if s.opts.ConsumerCheck > 0 {
+		return s.opts.ConsumerCheck
+	}
+	return 2 * time.Second
 }
 
 // collect adds messages until the batch is full or BatchLinger has passed.
@@ -444,21 +522,6 @@ func (s *Ingest) deadLetter(ctx context.Context, m jetstream.Msg, cause error) {
 	s.log.Warn("inquiry dead-lettered", "err", cause)
 	if err := m.Term(); err != nil {
 		s.log.Warn("term failed", "err", err)
-	}
-}
-
-func (s *Ingest) watchLag(ctx context.Context, cons jetstream.Consumer) {
-	t := time.NewTicker(2 * time.Second)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			if info, err := cons.Info(ctx); err == nil {
-				s.metrics.lag.Set(float64(info.NumPending) + float64(info.NumAckPending))
-			}
-		}
 	}
 }
 

@@ -251,35 +251,33 @@ func TestIngestDeadLettersUndecodableAtOnce(t *testing.T) {
 	}
 }
 
-// A consumer deleted under a running worker ends Run with an error, so the
-// server stops instead of accepting what it will never store.
-func TestIngestFailsWhenConsumerDisappears(t *testing.T) {
+// A consumer deleted under a running worker (by hand, or lost with a NATS
+// node) is created again: the worker keeps storing instead of accepting
+// what it would never store.
+func TestIngestRecreatesDeletedConsumer(t *testing.T) {
 	ctx := testContext(t)
 	b := bustest.Embedded(t)
 	db := openStorage(t)
 	w := NewIngest(b.JetStream, db, triage.NewClusterer(triage.DefaultOptions()), bus.NewDeadLetters(b.JetStream), options(), slog.New(slog.DiscardHandler), nil)
 	done := make(chan error, 1)
-	go func() { done <- w.Run(ctx) }()
-	// Deleted while the worker's pull request waits on it, the consumer
-	// tells the worker so. (Deleted before the first pull request reaches
-	// the server, it could not: the pulls would go unanswered.)
-	eventually(t, ctx, "the worker waits on the consumer", func() bool {
-		c, err := b.JetStream.Consumer(ctx, bus.InquiryStream, bus.InquiryConsumer)
-		if err != nil {
-			return false
-		}
-		info, err := c.Info(ctx)
-		return err == nil && info.NumWaiting > 0
+	wctx, stop := context.WithCancel(ctx)
+	go func() { done <- w.Run(wctx) }()
+	t.Cleanup(func() { stop(); <-done })
+	eventually(t, ctx, "the consumer exists", func() bool {
+		_, err := b.JetStream.Consumer(ctx, bus.InquiryStream, bus.InquiryConsumer)
+		return err == nil
 	})
 	if err := b.JetStream.DeleteConsumer(ctx, bus.InquiryStream, bus.InquiryConsumer); err != nil {
 		t.Fatal(err)
 	}
-	select {
-	case err := <-done:
-		if err == nil || !strings.Contains(err.Error(), "stopped unexpectedly") {
-			t.Errorf("Run = %v, want an error", err)
+	publish(t, ctx, b.JetStream, 3, func(i int) string { return fmt.Sprintf("로그인이 안 돼요 %d", i) })
+	for count(t, ctx, db) != 3 {
+		select {
+		case err := <-done:
+			t.Fatalf("Run returned without its consumer: %v", err)
+		case <-ctx.Done():
+			t.Fatal("nothing stored after the consumer was deleted")
+		case <-time.After(20 * time.Millisecond):
 		}
-	case <-ctx.Done():
-		t.Fatal("Run kept going without its consumer")
 	}
 }

@@ -15,8 +15,8 @@ import (
 	"github.com/surgedesk/surgedesk/triage"
 )
 
-// grouper is the part of triage.Grouper the workers need.
-type grouper interface {
+// Grouper is the part of triage.Grouper the workers need.
+type Grouper interface {
 	ObserveAssigned(a triage.Assignment, text, incidentID string) triage.Placement
 	ProblemTitle(problemID string) (triage.Title, bool)
 	Place(clusterID, problemID, text string, pinned bool)
@@ -31,7 +31,7 @@ type grouper interface {
 // GroupProblems makes the ingest worker place every cluster it assigns in
 // a problem (triage.Grouper), written with the batch and announced with
 // the members. Without it clusters have no problem.
-func (s *Ingest) GroupProblems(g grouper) { s.problems = g }
+func (s *Ingest) GroupProblems(g Grouper) { s.problems = g }
 
 // place runs the grouper on the assigned rows and returns each touched
 // cluster's problem, titled, for storage.
@@ -96,7 +96,7 @@ func announceProblems(nc *nats.Conn, a announcement) error {
 // merges, and clusters closed or merged away. A starting instance uses
 // RestoreAndFollowProblems, which leaves no window between restore and
 // subscription.
-func FollowProblems(nc *nats.Conn, instance string, g grouper, log *slog.Logger) (*nats.Subscription, error) {
+func FollowProblems(nc *nats.Conn, instance string, g Grouper, log *slog.Logger) (*nats.Subscription, error) {
 	sub, _, err := followProblems(nc, instance, g, log, false)
 	return sub, err
 }
@@ -107,7 +107,7 @@ func FollowProblems(nc *nats.Conn, instance string, g grouper, log *slog.Logger)
 // announced while the restore read SQL is neither lost nor overwritten by
 // the older state the restore read. It returns how many clusters it
 // placed.
-func RestoreAndFollowProblems(ctx context.Context, src problemSource, nc *nats.Conn, instance string, g grouper, now time.Time, idle time.Duration, sample int, log *slog.Logger) (int, *nats.Subscription, error) {
+func RestoreAndFollowProblems(ctx context.Context, src problemSource, nc *nats.Conn, instance string, g Grouper, now time.Time, idle time.Duration, sample int, log *slog.Logger) (int, *nats.Subscription, error) {
 	sub, release, err := followProblems(nc, instance, g, log, true)
 	if err != nil {
 		return 0, nil, err
@@ -123,7 +123,7 @@ func RestoreAndFollowProblems(ctx context.Context, src problemSource, nc *nats.C
 
 // followProblems subscribes; with hold, announcements are kept until
 // release is called and then applied in order.
-func followProblems(nc *nats.Conn, instance string, g grouper, log *slog.Logger, hold bool) (*nats.Subscription, func(), error) {
+func followProblems(nc *nats.Conn, instance string, g Grouper, log *slog.Logger, hold bool) (*nats.Subscription, func(), error) {
 	var (
 		mu      sync.Mutex
 		holding = hold
@@ -197,7 +197,7 @@ type problemSource interface {
 // (pointers), each open cluster's problem learnt from a sample of its
 // members (pinned where an agent put it), and incidents' problems. It
 // returns how many clusters it placed.
-func RestoreProblems(ctx context.Context, src problemSource, g grouper, now time.Time, idle time.Duration, sample int) (int, error) {
+func RestoreProblems(ctx context.Context, src problemSource, g Grouper, now time.Time, idle time.Duration, sample int) (int, error) {
 	rg, err := src.ProblemRegroupings(ctx)
 	if err != nil {
 		return 0, err

@@ -2,11 +2,14 @@ package slackbot
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
+	"strings"
 
 	"github.com/slack-go/slack"
 
@@ -38,9 +41,19 @@ func (a *App) Interactivity(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "invalid_payload", "the payload field is not a Slack interaction: "+err.Error())
 		return
 	}
+	if acts(cb) && !a.firstRequest(w, r, interactionTeam(cb), interactionIdentity(cb), func() {
+		w.WriteHeader(http.StatusOK) // acted on already; an empty 200 closes a modal
+	}) {
+		return
+	}
 	resp, err := a.handleInteraction(r.Context(), cb)
 	if err != nil {
 		a.Log.Error("Slack interaction", "type", cb.Type, "user", cb.User.ID, "err", err)
+		if a.databaseDown() {
+			w.Header().Set("Retry-After", "5")
+			writeError(w, http.StatusServiceUnavailable, "unavailable", "the database is unavailable; retry later")
+			return
+		}
 		writeError(w, http.StatusInternalServerError, "internal", "unable to act on the interaction")
 		return
 	}
@@ -50,6 +63,47 @@ func (a *App) Interactivity(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	_ = json.NewEncoder(w).Encode(resp)
+}
+
+// interactionIdentity is what a replay of the interaction repeats and two
+// genuine ones do not: for a click, who clicked where and each action's
+// action_ts (Slack's timestamp of that click); for a modal submission, the
+// view's id and hash with the values submitted (a resubmission after a
+// validation error keeps the hash but changes the values). Empty when the
+// payload lacks them: firstRequest then goes by the signature.
+func interactionIdentity(cb slack.InteractionCallback) string {
+	var parts []string
+	switch cb.Type {
+	case slack.InteractionTypeBlockActions:
+		parts = append(parts, "action", cb.User.ID, cb.Container.Type, cb.Container.ChannelID, cb.Container.MessageTs, cb.Container.ViewID, cb.View.ID)
+		for _, act := range cb.ActionCallback.BlockActions {
+			if act.ActionTs == "" {
+				return ""
+			}
+			parts = append(parts, act.ActionID, act.ActionTs)
+		}
+	case slack.InteractionTypeViewSubmission:
+		values, err := json.Marshal(cb.View.State)
+		if err != nil {
+			return ""
+		}
+		sum := sha256.Sum256(values)
+		parts = append(parts, "view", cb.User.ID, cb.View.ID, cb.View.Hash, hex.EncodeToString(sum[:16]))
+	}
+	return strings.Join(parts, "/")
+}
+
+// acts reports whether an interaction changes anything (view_closed and
+// the rest do not, and are not recorded).
+func acts(cb slack.InteractionCallback) bool {
+	return cb.Type == slack.InteractionTypeBlockActions || cb.Type == slack.InteractionTypeViewSubmission
+}
+
+func interactionTeam(cb slack.InteractionCallback) string {
+	if cb.Team.ID != "" {
+		return cb.Team.ID
+	}
+	return cb.User.TeamID
 }
 
 // handleInteraction acts on a button click or modal submission and returns

@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -31,14 +32,20 @@ func (h *harness) interact(payload map[string]any, at time.Time, extra http.Head
 	return h.post("/slack/interactivity", "application/x-www-form-urlencoded", []byte(body), at, extra)
 }
 
+// clicks numbers the test's interactions: each click has its own
+// action_ts and each submission its own view hash, as genuine ones do
+// (a replay repeats them).
+var clicks atomic.Int64
+
 // click is user clicking button action (value id) on a message of the
 // agents' channel.
 func click(user, action, id string) map[string]any {
+	ts := fmt.Sprintf("1700000100.%06d", clicks.Add(1))
 	return map[string]any{
 		"type": "block_actions", "trigger_id": "trigger-" + action, "user": map[string]any{"id": user},
 		"channel":   map[string]any{"id": testAgents},
 		"container": map[string]any{"type": "message", "channel_id": testAgents, "message_ts": "1700000001.000001"},
-		"actions":   []map[string]any{{"type": "button", "action_id": action, "block_id": "actions", "value": id}},
+		"actions":   []map[string]any{{"type": "button", "action_id": action, "block_id": "actions", "value": id, "action_ts": ts}},
 	}
 }
 
@@ -46,7 +53,7 @@ func click(user, action, id string) map[string]any {
 func submit(user, callback, metadata string, values map[string]map[string]any) map[string]any {
 	return map[string]any{
 		"type": "view_submission", "user": map[string]any{"id": user},
-		"view": map[string]any{"id": "V1", "type": "modal", "callback_id": callback, "private_metadata": metadata,
+		"view": map[string]any{"id": "V1", "hash": fmt.Sprintf("h%d", clicks.Add(1)), "type": "modal", "callback_id": callback, "private_metadata": metadata,
 			"state": map[string]any{"values": values}},
 	}
 }

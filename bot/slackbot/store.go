@@ -23,6 +23,8 @@ type Store interface {
 	// FirstRequest records a signed request's identity, so a replayed
 	// command acts once.
 	FirstRequest(ctx context.Context, id string, now time.Time, ttl time.Duration) (bool, error)
+	// Ping tells a database outage (503) from a failure (500).
+	Ping(ctx context.Context) error
 }
 
 // boardStore is what the agents' board keeps in SQL: its lease, its

@@ -1,6 +1,7 @@
 package slackbot
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -100,4 +101,12 @@ func (a *App) firstRequest(w http.ResponseWriter, r *http.Request, team, trigger
 		replayed()
 	}
 	return first
+}
+
+// databaseDown reports whether the database fails a ping now: a failure
+// while it is away is temporary (503), as in the rest of the API.
+func (a *App) databaseDown() bool {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	return a.Store.Ping(ctx) != nil
 }
