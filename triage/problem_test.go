@@ -216,3 +216,43 @@ func TestGrouperAnchorsByMajority(t *testing.T) {
 		t.Fatalf("cluster with 1 of 12 members answered from login was anchored to it")
 	}
 }
+
+// ObserveAssigned reuses the clusterer's topic vector: it must group
+// exactly as Observe, which tokenises the text itself.
+func TestObserveAssignedGroupsAsObserve(t *testing.T) {
+	texts := []string{"로그인이 안 돼요", "로그인 오류 나요 급해요", "로그인안되요", "결제가 안 돼요", "결제 오류 나요",
+		"login is not working", "can't log in asap", "payment failed", "앱이 안 열려요", "앱 실행이 안 돼요"}
+	at := time.Date(2026, 1, 1, 9, 0, 0, 0, time.UTC)
+	var got [2][]string
+	for k := range 2 {
+		c := NewClusterer(DefaultOptions())
+		n := 0
+		g := NewGrouper(ProblemOptions{Threshold: DefaultProblemThreshold, Topics: true, Anchoring: true,
+			NewID: func() string { n++; return "p" + strconv.Itoa(n) }})
+		for i := range 3 * len(texts) {
+			text := texts[i%len(texts)]
+			a := c.Assign(Item{ID: strconv.Itoa(i), CustomerID: "u" + strconv.Itoa(i), Text: text, At: at})
+			var p Placement
+			if k == 0 {
+				p = g.Observe(a.ClusterID, text, a.Similarity, "")
+			} else {
+				p = g.ObserveAssigned(a, text, "")
+			}
+			got[k] = append(got[k], p.ProblemID)
+		}
+	}
+	if strings.Join(got[0], ",") != strings.Join(got[1], ",") {
+		t.Fatalf("Observe placed %v, ObserveAssigned %v", got[0], got[1])
+	}
+	if n := len(idSet(got[0])); n < 2 {
+		t.Fatalf("all texts in %d problem(s): the comparison says nothing", n)
+	}
+}
+
+func idSet(ids []string) map[string]bool {
+	out := map[string]bool{}
+	for _, id := range ids {
+		out[id] = true
+	}
+	return out
+}
