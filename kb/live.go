@@ -151,52 +151,11 @@ func (k *Live) Follow(ctx context.Context, nc *nats.Conn) error {
 }
 
 func (k *Live) follow(ctx context.Context, nc *nats.Conn, resync time.Duration) error {
-	pending := make(chan struct{}, 1)
-	sub, err := nc.Subscribe(bus.KBChangedSubject, func(*nats.Msg) {
-		select {
-		case pending <- struct{}{}:
-		default:
-		}
-	})
-	if err != nil {
-		return fmt.Errorf("kb: unable to follow knowledge-base changes: %w", err)
+	// Answers from a stale copy could be about a resolved incident: a
+	// failed reload is retried soon rather than at the next change.
+	if err := bus.FollowKB(ctx, nc, resync, k.Load, k.log, "knowledge base reload failed; retrying"); err != nil {
+		return fmt.Errorf("kb: %w", err)
 	}
-	// Subscribing only queues the request: until the server has it, a
-	// change announced by another instance would pass this one by.
-	if err := nc.FlushTimeout(10 * time.Second); err != nil {
-		_ = sub.Unsubscribe()
-		return fmt.Errorf("kb: unable to follow knowledge-base changes: %w", err)
-	}
-	go func() {
-		defer sub.Unsubscribe()
-		tick := time.NewTicker(resync)
-		defer tick.Stop()
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-pending:
-			case <-tick.C:
-			}
-			lctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-			err := k.Load(lctx)
-			cancel()
-			if err != nil {
-				// Answers from a stale copy could be about a resolved
-				// incident: try again soon rather than at the next change.
-				k.log.Error("knowledge base reload failed; retrying", "err", err)
-				select {
-				case <-ctx.Done():
-					return
-				case <-time.After(time.Second):
-				}
-				select {
-				case pending <- struct{}{}:
-				default:
-				}
-			}
-		}
-	}()
 	return nil
 }
 

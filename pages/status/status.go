@@ -123,50 +123,10 @@ func (p *Page) Rebuild(ctx context.Context) error {
 // fold into one more; a failed rebuild is retried a second later. Call it
 // before the first Rebuild so that nothing announced in between is missed.
 func (p *Page) Follow(ctx context.Context, nc *nats.Conn) error {
-	pending := make(chan struct{}, 1)
-	sub, err := nc.Subscribe(bus.KBChangedSubject, func(*nats.Msg) {
-		select {
-		case pending <- struct{}{}:
-		default:
-		}
-	})
-	if err != nil {
-		return fmt.Errorf("status: unable to follow knowledge-base changes: %w", err)
+	if err := bus.FollowKB(ctx, nc, p.opts.Resync, p.Rebuild, p.opts.Log,
+		"status page not rebuilt; serving the previous one and retrying"); err != nil {
+		return fmt.Errorf("status: %w", err)
 	}
-	// Registered with the server before returning, so that an announcement
-	// made right after Follow returns is not missed.
-	if err := nc.Flush(); err != nil {
-		_ = sub.Unsubscribe()
-		return fmt.Errorf("status: unable to follow knowledge-base changes: %w", err)
-	}
-	go func() {
-		defer sub.Unsubscribe()
-		tick := time.NewTicker(p.opts.Resync)
-		defer tick.Stop()
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-pending:
-			case <-tick.C:
-			}
-			rctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-			err := p.Rebuild(rctx)
-			cancel()
-			if err != nil && ctx.Err() == nil {
-				p.opts.Log.Error("status page not rebuilt; serving the previous one and retrying", "err", err)
-				select {
-				case <-ctx.Done():
-					return
-				case <-time.After(time.Second):
-				}
-				select {
-				case pending <- struct{}{}:
-				default:
-				}
-			}
-		}
-	}()
 	return nil
 }
 
