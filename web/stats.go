@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/surgedesk/surgedesk/bus"
@@ -110,22 +111,31 @@ func (s *Server) healthz(w http.ResponseWriter, _ *http.Request) {
 // accept durably, which needs the inquiry stream only: while the database
 // is down inquiries wait in JetStream, and reads answer 503.
 func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
-	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
-	defer cancel()
-	checks := map[string]string{}
-	check := func(name string, ping func(context.Context) error) bool {
-		if err := ping(ctx); err != nil {
-			s.Log.Warn("readiness check failed", "check", name, "err", err)
-			checks[name] = "failed"
-			return false
-		}
-		checks[name] = "ok"
-		return true
+	// The checks run at once, each with its own time limit: a NATS ping
+	// that uses up its time must not make the database look down too.
+	pings := []struct {
+		name string
+		ping func(context.Context) error
+	}{{"intake", s.Bus.PingIntake}, {"nats", s.Bus.Ping}, {"database", s.Store.Ping}}
+	results := make([]string, len(pings))
+	var wg sync.WaitGroup
+	for i, p := range pings {
+		wg.Go(func() {
+			ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+			defer cancel()
+			results[i] = "ok"
+			if err := p.ping(ctx); err != nil {
+				s.Log.Warn("readiness check failed", "check", p.name, "err", err)
+				results[i] = "failed"
+			}
+		})
 	}
-	ready := check("intake", s.Bus.PingIntake)
-	check("nats", s.Bus.Ping)
-	check("database", s.Store.Ping)
-	if !ready {
+	wg.Wait()
+	checks := map[string]string{}
+	for i, p := range pings {
+		checks[p.name] = results[i]
+	}
+	if checks["intake"] != "ok" {
 		s.metrics.errors.WithLabelValues("not_ready").Inc()
 		writeJSON(w, http.StatusServiceUnavailable, map[string]any{"status": "not ready", "checks": checks})
 		return
