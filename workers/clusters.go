@@ -159,12 +159,18 @@ func items(ms []member) []triage.Item {
 }
 
 func announceChange(nc *nats.Conn, a announcement) error {
+	return publishAnnouncement(nc, "cluster", a)
+}
+
+// publishAnnouncement tells every instance of a change to its clusters or
+// problems (one subject, one message shape for both).
+func publishAnnouncement(nc *nats.Conn, what string, a announcement) error {
 	data, err := json.Marshal(a)
 	if err == nil {
 		err = nc.Publish(bus.AssignedSubject, data)
 	}
 	if err != nil {
-		return fmt.Errorf("workers: unable to announce a cluster change: %w", err)
+		return fmt.Errorf("workers: unable to announce a %s change: %w", what, err)
 	}
 	return nil
 }
@@ -202,14 +208,9 @@ func RestoreAndFollowClusters(ctx context.Context, src clusterSource, nc *nats.C
 	return n, sub, nil
 }
 
-// followClusters subscribes; with hold, announcements are kept until
-// release is called and then applied in order.
+// followClusters applies the announcements to the clusterer
+// (followAnnouncements holds them until release when hold is set).
 func followClusters(nc *nats.Conn, instance string, c clusterer, log *slog.Logger, hold bool) (*nats.Subscription, func(), error) {
-	var (
-		mu      sync.Mutex
-		holding = hold
-		held    []announcement
-	)
 	apply := func(a announcement) {
 		for _, id := range a.Closed {
 			c.Close(id)
@@ -227,10 +228,24 @@ func followClusters(nc *nats.Conn, instance string, c clusterer, log *slog.Logge
 			c.Add(mb.ClusterID, mb.item())
 		}
 	}
+	return followAnnouncements(nc, "cluster", apply, log, hold)
+}
+
+// followAnnouncements subscribes apply to the announcements on
+// bus.AssignedSubject and returns once the NATS server has the
+// subscription. With hold, announcements are kept until release is called
+// and then applied in order, so that a restore from SQL can run in between
+// without missing or overwriting any.
+func followAnnouncements(nc *nats.Conn, what string, apply func(announcement), log *slog.Logger, hold bool) (*nats.Subscription, func(), error) {
+	var (
+		mu      sync.Mutex
+		holding = hold
+		held    []announcement
+	)
 	sub, err := nc.Subscribe(bus.AssignedSubject, func(m *nats.Msg) {
 		var a announcement
 		if err := json.Unmarshal(m.Data, &a); err != nil {
-			log.Warn("undecodable cluster announcement", "err", err)
+			log.Warn("undecodable "+what+" announcement", "err", err)
 			return
 		}
 		mu.Lock()
@@ -242,13 +257,13 @@ func followClusters(nc *nats.Conn, instance string, c clusterer, log *slog.Logge
 		apply(a)
 	})
 	if err != nil {
-		return nil, nil, fmt.Errorf("workers: unable to follow cluster announcements: %w", err)
+		return nil, nil, fmt.Errorf("workers: unable to follow %s announcements: %w", what, err)
 	}
 	// Subscribing only queues the request: until the server has it, an
 	// announcement would pass this instance by.
 	if err := nc.FlushTimeout(10 * time.Second); err != nil {
 		_ = sub.Unsubscribe()
-		return nil, nil, fmt.Errorf("workers: unable to follow cluster announcements: %w", err)
+		return nil, nil, fmt.Errorf("workers: unable to follow %s announcements: %w", what, err)
 	}
 	release := func() {
 		mu.Lock()

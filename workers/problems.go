@@ -2,15 +2,11 @@ package workers
 
 import (
 	"context"
-	"encoding/json"
-	"fmt"
 	"log/slog"
-	"sync"
 	"time"
 
 	"github.com/nats-io/nats.go"
 
-	"github.com/surgedesk/surgedesk/bus"
 	"github.com/surgedesk/surgedesk/storage"
 	"github.com/surgedesk/surgedesk/triage"
 )
@@ -81,14 +77,7 @@ func AnnounceProblemMerge(nc *nats.Conn, origin, from, into string) error {
 }
 
 func announceProblems(nc *nats.Conn, a announcement) error {
-	data, err := json.Marshal(a)
-	if err == nil {
-		err = nc.Publish(bus.AssignedSubject, data)
-	}
-	if err != nil {
-		return fmt.Errorf("workers: unable to announce a problem change: %w", err)
-	}
-	return nil
+	return publishAnnouncement(nc, "problem", a)
 }
 
 // FollowProblems keeps g in step with the other instances: their
@@ -121,14 +110,9 @@ func RestoreAndFollowProblems(ctx context.Context, src problemSource, nc *nats.C
 	return n, sub, nil
 }
 
-// followProblems subscribes; with hold, announcements are kept until
-// release is called and then applied in order.
+// followProblems applies the announcements to the grouper
+// (followAnnouncements holds them until release when hold is set).
 func followProblems(nc *nats.Conn, instance string, g Grouper, log *slog.Logger, hold bool) (*nats.Subscription, func(), error) {
-	var (
-		mu      sync.Mutex
-		holding = hold
-		held    []announcement
-	)
 	apply := func(a announcement) {
 		for _, id := range a.Closed {
 			g.Forget(id)
@@ -152,38 +136,7 @@ func followProblems(nc *nats.Conn, instance string, g Grouper, log *slog.Logger,
 			}
 		}
 	}
-	sub, err := nc.Subscribe(bus.AssignedSubject, func(m *nats.Msg) {
-		var a announcement
-		if err := json.Unmarshal(m.Data, &a); err != nil {
-			log.Warn("undecodable problem announcement", "err", err)
-			return
-		}
-		mu.Lock()
-		defer mu.Unlock()
-		if holding {
-			held = append(held, a)
-			return
-		}
-		apply(a)
-	})
-	if err != nil {
-		return nil, nil, fmt.Errorf("workers: unable to follow problem announcements: %w", err)
-	}
-	// Subscribing only queues the request: until the server has it, an
-	// announcement would pass this instance by.
-	if err := nc.FlushTimeout(10 * time.Second); err != nil {
-		_ = sub.Unsubscribe()
-		return nil, nil, fmt.Errorf("workers: unable to follow problem announcements: %w", err)
-	}
-	release := func() {
-		mu.Lock()
-		defer mu.Unlock()
-		for _, a := range held {
-			apply(a)
-		}
-		held, holding = nil, false
-	}
-	return sub, release, nil
+	return followAnnouncements(nc, "problem", apply, log, hold)
 }
 
 // problemSource is the part of storage a restart rebuilds problems from.
