@@ -39,7 +39,7 @@ type Store interface {
 
 	Cluster(ctx context.Context, id string) (storage.Cluster, error)
 	OpenClusters(ctx context.Context, since int64, limit int) ([]storage.Cluster, error)
-	ClusterSamples(ctx context.Context, since int64, perCluster int) (map[string][]storage.Inquiry, error)
+	ClusterSamples(ctx context.Context, clusterIDs []string, perCluster int) (map[string][]storage.Inquiry, error)
 	OpenRecentCounts(ctx context.Context, since, now int64) (map[string]storage.Recent, error)
 	InquiriesByCluster(ctx context.Context, clusterID string, limit int) ([]storage.Inquiry, error)
 	ClusterMembers(ctx context.Context, clusterID string, f storage.MemberFilter, after *storage.MemberKey, limit int) ([]storage.Inquiry, int64, error)
@@ -97,6 +97,12 @@ type Desk struct {
 	// background is work that outlives the action that started it
 	// (queuing follow-ups); Wait waits for it.
 	background sync.WaitGroup
+	// urgentTexts remembers triage.Urgent of representatives: the queue
+	// ranks every open cluster on every read, and they rarely change.
+	urgentTexts struct {
+		sync.Mutex
+		m map[string]bool
+	}
 }
 
 // New returns a Desk.

@@ -95,11 +95,19 @@ type ProblemItem struct {
 }
 
 // ProblemQueue groups the queue by problem: one item per problem, ranked
-// by its most pressing cluster, each with its clusters and their samples.
-func (d *Desk) ProblemQueue(ctx context.Context, samples int) ([]ProblemItem, error) {
-	clusters, err := d.Queue(ctx, samples)
-	if err != nil || len(clusters) == 0 {
+// by its most pressing cluster, each with its clusters.
+func (d *Desk) ProblemQueue(ctx context.Context) ([]ProblemItem, error) {
+	clusters, err := d.Queue(ctx)
+	if err != nil {
 		return nil, err
+	}
+	return d.ByProblem(ctx, clusters)
+}
+
+// ByProblem groups a queue read by Queue by problem, as ProblemQueue does.
+func (d *Desk) ByProblem(ctx context.Context, clusters []QueueItem) ([]ProblemItem, error) {
+	if len(clusters) == 0 {
+		return nil, nil
 	}
 	var problems map[string]storage.Problem
 	if d.ProblemStore != nil {

@@ -40,7 +40,7 @@ func TestProblemActions(t *testing.T) {
 			add("en", "p-login", 2, "login keeps failing")
 			add("pay", "p-pay", 3, "결제가 안 돼요")
 
-			items, err := d.ProblemQueue(ctx, 3)
+			items, err := d.ProblemQueue(ctx)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -78,7 +78,7 @@ func TestProblemActions(t *testing.T) {
 			if resolved != 2 || skipped != 0 {
 				t.Errorf("resolve p-login: %d resolved, %d skipped; want 2, 0", resolved, skipped)
 			}
-			items, err = d.ProblemQueue(ctx, 3)
+			items, err = d.ProblemQueue(ctx)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -32,8 +32,13 @@ func BenchmarkQueueAtScale(b *testing.B) {
 			d := desk.New(desk.Options{Store: s, IdleWindow: 6 * time.Hour, Now: func() time.Time { return now }})
 			b.Run("queue", func(b *testing.B) {
 				for b.Loop() {
-					if q, err := d.Queue(ctx, 3); err != nil || len(q) != 2000 {
+					q, err := d.Queue(ctx)
+					if err != nil || len(q) != 2000 {
 						b.Fatalf("queue: %d items, %v", len(q), err)
+					}
+					// The page GET /v1/queue shows by default, with samples.
+					if err := d.Samples(ctx, q[:50], 3); err != nil || len(q[0].Samples) != 3 {
+						b.Fatalf("samples: %v", err)
 					}
 				}
 			})
@@ -43,9 +48,17 @@ func BenchmarkQueueAtScale(b *testing.B) {
 					_, _ = s.OpenClusters(ctx, since, 10000)
 				}
 			})
+			open, err := s.OpenClusters(ctx, since, 10000)
+			if err != nil {
+				b.Fatal(err)
+			}
+			page := make([]string, 0, 50)
+			for _, c := range open[:50] {
+				page = append(page, c.ID)
+			}
 			b.Run("parts/samples", func(b *testing.B) {
 				for b.Loop() {
-					_, _ = s.ClusterSamples(ctx, since, 3)
+					_, _ = s.ClusterSamples(ctx, page, 3)
 				}
 			})
 			b.Run("parts/recent", func(b *testing.B) {

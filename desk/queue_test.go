@@ -47,23 +47,37 @@ func TestQueueOrder(t *testing.T) {
 				t.Fatal(err)
 			}
 			add("older2", 6, "배송 조회가 안 돼요 아직도", 20*time.Minute)
+			// Urgent by a member that is neither the representative nor
+			// among the newest: the ingest worker marks it as it stores it.
+			hacked := inquiry("quiet-0", "계정이 해킹당한 것 같아요")
+			hacked.ClusterID, hacked.ReceivedAt, hacked.Urgent = "quiet", now.Add(-30*time.Minute).UnixMilli(), true
+			if _, err := s.StoreInquiries(ctx, []storage.Inquiry{hacked}, []storage.Cluster{{ID: "quiet", Representative: "앱이 느려요"}}); err != nil {
+				t.Fatal(err)
+			}
+			add("quiet", 4, "앱이 느려요", 20*time.Minute)
 
-			q, err := d.Queue(ctx, 3)
+			q, err := d.Queue(ctx)
 			if err != nil {
+				t.Fatal(err)
+			}
+			if err := d.Samples(ctx, q, 3); err != nil {
 				t.Fatal(err)
 			}
 			var order []string
 			for _, it := range q {
 				order = append(order, it.ID)
 			}
-			if got, want := strings.Join(order, ","), "growing,money,older2"; got != want {
+			if got, want := strings.Join(order, ","), "quiet,growing,money,older2"; got != want {
 				t.Fatalf("queue order %s, want %s (resolved and idle clusters left out)", got, want)
 			}
-			g := q[0]
-			if g.Last5m != 6 || g.Last15m != 6 || len(g.Samples) != 3 || g.Urgent || g.Priority <= q[2].Priority {
+			g := q[1]
+			if g.Last5m != 6 || g.Last15m != 6 || len(g.Samples) != 3 || g.Urgent || g.Priority <= q[3].Priority {
 				t.Errorf("growing = last5 %d last15 %d samples %d urgent %v priority %v", g.Last5m, g.Last15m, len(g.Samples), g.Urgent, g.Priority)
 			}
-			if m := q[1]; !m.Urgent || m.Last5m != 0 || m.Last15m != 2 {
+			if m := q[0]; !m.Urgent || len(m.Samples) != 3 || m.Samples[0].Text != "앱이 느려요" {
+				t.Errorf("quiet = urgent %v samples %v", m.Urgent, m.Samples)
+			}
+			if m := q[2]; !m.Urgent || m.Last5m != 0 || m.Last15m != 2 {
 				t.Errorf("money = urgent %v last5 %d last15 %d", m.Urgent, m.Last5m, m.Last15m)
 			}
 		})
@@ -92,7 +106,7 @@ func BenchmarkQueue(b *testing.B) {
 			}
 			b.ResetTimer()
 			for b.Loop() {
-				if q, err := d.Queue(ctx, 3); err != nil || len(q) != 1000 {
+				if q, err := d.Queue(ctx); err != nil || len(q) != 1000 || d.Samples(ctx, q[:50], 3) != nil || len(q[0].Samples) != 3 {
 					b.Fatalf("queue: %d items, %v", len(q), err)
 				}
 			}

@@ -36,6 +36,7 @@ type Cluster struct {
 	ClaimedUntil   int64    `db:"claimed_until"`
 	MergedInto     string   `db:"merged_into"` // set once an agent merged it into another
 	ProblemID      string   `db:"problem_id"`  // the problem it is grouped in (storage/problem.go)
+	Urgent         bool     `db:"urgent"`      // a member mentions money, fraud, hacking or privacy
 	// Placement, when set on a cluster handed to StoreInquiries, puts the
 	// cluster in that problem in the same transaction.
 	Placement *Problem `db:"-"`
@@ -43,7 +44,7 @@ type Cluster struct {
 
 const clusterColumns = `id, representative, label, inquiries, customers, first_seen, last_seen, status,
 	COALESCE(incident_id, '') AS incident_id, COALESCE(claimed_by, '') AS claimed_by, COALESCE(claimed_until, 0) AS claimed_until,
-	COALESCE(merged_into, '') AS merged_into, COALESCE(problem_id, '') AS problem_id`
+	COALESCE(merged_into, '') AS merged_into, COALESCE(problem_id, '') AS problem_id, urgent`
 
 // countInClusters adds the newly inserted rows of batch to their clusters
 // in two statements, whatever the number of clusters: one records the
@@ -54,6 +55,7 @@ func (s *Storage) countInClusters(ctx context.Context, tx *sqlx.Tx, batch []Inqu
 		n, customers int64
 		first, last  int64
 		incident     string // an incident its new members were answered about
+		urgent       int
 	}
 	type pair struct{ cluster, customer string }
 	deltas := map[string]*delta{}
@@ -73,6 +75,9 @@ func (s *Storage) countInClusters(ctx context.Context, tx *sqlx.Tx, batch []Inqu
 		d.first, d.last = min(d.first, in.ReceivedAt), max(d.last, in.ReceivedAt)
 		if in.IncidentID != "" {
 			d.incident = in.IncidentID
+		}
+		if in.Urgent {
+			d.urgent = 1
 		}
 		pairs[pair{in.ClusterID, in.CustomerKey()}] = true
 	}
@@ -121,7 +126,7 @@ func (s *Storage) countInClusters(ctx context.Context, tx *sqlx.Tx, batch []Inqu
 	}
 	sort.Strings(ids) // one lock order across instances
 	q.Reset()
-	q.WriteString(`INSERT INTO clusters (id, representative, label, inquiries, customers, first_seen, last_seen, status, incident_id) VALUES `)
+	q.WriteString(`INSERT INTO clusters (id, representative, label, inquiries, customers, first_seen, last_seen, status, incident_id, urgent) VALUES `)
 	args = args[:0]
 	for i, id := range ids {
 		d, c := deltas[id], known[id]
@@ -134,8 +139,8 @@ func (s *Storage) countInClusters(ctx context.Context, tx *sqlx.Tx, batch []Inqu
 		}
 		// Linked only to an incident still active: an answer given before a
 		// resolve but stored after it must not tie a new cluster to it.
-		q.WriteString("(?, ?, ?, ?, ?, ?, ?, 'open', (SELECT id FROM incidents WHERE id = ? AND status <> 'resolved'))")
-		args = append(args, id, c.Representative, string(label), d.n, d.customers, d.first, d.last, d.incident)
+		q.WriteString("(?, ?, ?, ?, ?, ?, ?, 'open', (SELECT id FROM incidents WHERE id = ? AND status <> 'resolved'), ?)")
+		args = append(args, id, c.Representative, string(label), d.n, d.customers, d.first, d.last, d.incident, d.urgent)
 	}
 	q.WriteString(` ON CONFLICT (id) DO UPDATE SET
 		inquiries = clusters.inquiries + excluded.inquiries,
@@ -144,7 +149,8 @@ func (s *Storage) countInClusters(ctx context.Context, tx *sqlx.Tx, batch []Inqu
 		last_seen = CASE WHEN excluded.last_seen > clusters.last_seen THEN excluded.last_seen ELSE clusters.last_seen END,
 		representative = CASE WHEN excluded.representative <> '' THEN excluded.representative ELSE clusters.representative END,
 		label = CASE WHEN excluded.label <> '[]' THEN excluded.label ELSE clusters.label END,
-		incident_id = COALESCE(clusters.incident_id, excluded.incident_id)`)
+		incident_id = COALESCE(clusters.incident_id, excluded.incident_id),
+		urgent = CASE WHEN excluded.urgent > clusters.urgent THEN excluded.urgent ELSE clusters.urgent END`)
 	if _, err := tx.ExecContext(ctx, tx.Rebind(q.String()), args...); err != nil {
 		return fmt.Errorf("storage: unable to count inquiries in clusters: %w", err)
 	}

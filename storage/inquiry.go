@@ -46,6 +46,10 @@ type Inquiry struct {
 	// ProblemID is the problem its cluster was placed in when it was
 	// stored (announced to the other instances; not a column).
 	ProblemID string `db:"-"`
+	// Urgent marks a text that mentions money, fraud, hacking or privacy
+	// (triage.Urgent, set by the ingest worker); its cluster becomes
+	// urgent when it is stored. Not a column.
+	Urgent bool `db:"-"`
 }
 
 // CustomerKey identifies a customer across sources: the same id on two

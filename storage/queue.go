@@ -1,10 +1,8 @@
 package storage
 
 import (
-	"cmp"
 	"context"
 	"fmt"
-	"slices"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -67,47 +65,4 @@ func (s *Storage) OpenRecentCounts(ctx context.Context, since, now int64) (map[s
 		out[id] = r
 	}
 	return out, rows.Err()
-}
-
-// ClusterSamples returns, for every open cluster seen at or after since,
-// its newest perCluster members (a few more on a tie of received_at): what
-// the queue shows. Each cluster costs one bounded range of the
-// (cluster_id, received_at) index, so the read grows with the open
-// clusters, not with the inquiries stored.
-func (s *Storage) ClusterSamples(ctx context.Context, since int64, perCluster int) (map[string][]Inquiry, error) {
-	if perCluster < 1 {
-		return map[string][]Inquiry{}, nil
-	}
-	var rows []Inquiry
-	var err error
-	if s.postgres {
-		err = s.db.SelectContext(ctx, &rows, `SELECT s.* FROM clusters c CROSS JOIN LATERAL (
-				SELECT `+inquiryColumns+` FROM inquiries x WHERE x.cluster_id = c.id ORDER BY x.received_at DESC, x.id DESC LIMIT $1
-			) s WHERE c.status = 'open' AND c.last_seen >= $2`, perCluster, since)
-	} else {
-		// SQLite has no LATERAL: the perCluster-th newest time bounds each
-		// cluster's index range instead.
-		err = s.db.SelectContext(ctx, &rows, `SELECT `+inquiryColumns+` FROM inquiries WHERE rowid IN (
-			SELECT i.rowid FROM clusters c JOIN inquiries i
-				ON i.cluster_id = c.id AND i.received_at >= COALESCE((SELECT x.received_at FROM inquiries x
-					WHERE x.cluster_id = c.id ORDER BY x.received_at DESC LIMIT 1 OFFSET ?), 0)
-			WHERE c.status = 'open' AND c.last_seen >= ?)`, perCluster-1, since)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("storage: unable to load cluster samples: %w", err)
-	}
-	out := map[string][]Inquiry{}
-	for _, r := range rows {
-		out[r.ClusterID] = append(out[r.ClusterID], r)
-	}
-	for id, ms := range out {
-		slices.SortFunc(ms, func(a, b Inquiry) int {
-			if c := cmp.Compare(b.ReceivedAt, a.ReceivedAt); c != 0 {
-				return c
-			}
-			return cmp.Compare(b.ID, a.ID)
-		})
-		out[id] = ms[:min(len(ms), perCluster)]
-	}
-	return out, nil
 }

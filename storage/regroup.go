@@ -105,6 +105,7 @@ func (s *Storage) MergeCluster(ctx context.Context, agent, from, into string, no
 		{"drop customers", `DELETE FROM cluster_customers WHERE cluster_id = ?`, []any{from}},
 		{"retire the source", `UPDATE clusters SET status = 'merged', merged_into = ?, inquiries = 0, customers = 0,
 			claimed_by = NULL, claimed_until = NULL WHERE id = ?`, []any{into, from}},
+		{"take the urgency", `UPDATE clusters SET urgent = (SELECT MAX(urgent) FROM clusters WHERE id IN (?, ?)) WHERE id = ?`, []any{from, into, into}},
 		{"take the link", `UPDATE clusters SET incident_id = COALESCE(incident_id, NULLIF(?, '')) WHERE id = ?`, []any{cs[from].IncidentID, into}},
 	}
 	if cs[into].Replied == 0 && cs[from].Replied == 1 {
@@ -249,6 +250,9 @@ func (s *Storage) SplitCluster(ctx context.Context, agent, from, newID string, i
 		{"pick a representative", `UPDATE clusters SET label = '[]', representative =
 			(SELECT text FROM inquiries WHERE cluster_id = ? ORDER BY received_at DESC, id LIMIT 1)
 			WHERE id = ? AND representative NOT IN (SELECT text FROM inquiries WHERE cluster_id = ?)`, []any{from, from, from}},
+		// Which members were urgent is not kept: both halves stay as urgent
+		// as the whole was.
+		{"keep the urgency", `UPDATE clusters SET urgent = (SELECT urgent FROM clusters WHERE id = ?) WHERE id = ?`, []any{from, newID}},
 		{"record the split", `INSERT INTO cluster_splits (cluster_id, split_id, at, actor) VALUES (?, ?, ?, ?)`, []any{from, newID, now, agent}},
 	}
 	for _, st := range steps {

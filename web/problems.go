@@ -170,12 +170,8 @@ type problemQueueItem struct {
 	ClusterIDs []string `json:"cluster_ids"`
 }
 
-// problemQueue is the queue grouped by problem, at most limit items.
-func (s *Server) problemQueue(r *http.Request, limit int) ([]problemQueueItem, error) {
-	items, err := s.Desk.ProblemQueue(r.Context(), 3)
-	if err != nil {
-		return nil, err
-	}
+// problemQueueItems shows at most limit of the queue grouped by problem.
+func problemQueueItems(items []desk.ProblemItem, limit int) []problemQueueItem {
 	out := make([]problemQueueItem, 0, min(limit, len(items)))
 	for _, it := range items[:min(limit, len(items))] {
 		q := problemQueueItem{ProblemID: it.ProblemID, Title: it.Title, TitleLang: it.TitleLang, OtherTitle: it.OtherTitle,
@@ -186,7 +182,7 @@ func (s *Server) problemQueue(r *http.Request, limit int) ([]problemQueueItem, e
 		}
 		out = append(out, q)
 	}
-	return out, nil
+	return out
 }
 
 // replyToProblem sends one reply to every member of every open cluster of

@@ -27,7 +27,7 @@ type queueItem struct {
 // a walk while the queue moves may see an item twice or miss one.
 func (s *Server) getQueue(w http.ResponseWriter, r *http.Request) {
 	now := time.Now()
-	queue, err := s.Desk.Queue(r.Context(), 3)
+	queue, err := s.Desk.Queue(r.Context())
 	if err != nil {
 		s.Log.Error("queue", "err", err)
 		s.writeError(w, newError(http.StatusInternalServerError, "internal", "unable to read the queue"))
@@ -38,6 +38,11 @@ func (s *Server) getQueue(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, aerr)
 		return
 	}
+	if err := s.Desk.Samples(r.Context(), page, 3); err != nil {
+		s.Log.Error("queue samples", "err", err)
+		s.writeError(w, newError(http.StatusInternalServerError, "internal", "unable to read the queue"))
+		return
+	}
 	items := make([]queueItem, 0, len(page))
 	for _, q := range page {
 		items = append(items, s.queueItem(q, now))
@@ -45,13 +50,13 @@ func (s *Server) getQueue(w http.ResponseWriter, r *http.Request) {
 	body := listBody("items", items, next, int64(len(queue)))
 	// The same queue grouped by problem: its most urgent problems, as many
 	// as the page has items (the ranking of problems is not paged).
-	problems, err := s.problemQueue(r, max(len(items), 1))
+	grouped, err := s.Desk.ByProblem(r.Context(), queue)
 	if err != nil {
 		s.Log.Error("queue by problem", "err", err)
 		s.writeError(w, newError(http.StatusInternalServerError, "internal", "unable to read the queue"))
 		return
 	}
-	body["problems"] = problems
+	body["problems"] = problemQueueItems(grouped, max(len(items), 1))
 	writeJSON(w, http.StatusOK, body)
 }
 

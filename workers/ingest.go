@@ -34,6 +34,7 @@ import (
 	"github.com/surgedesk/surgedesk/bus"
 	"github.com/surgedesk/surgedesk/kb"
 	"github.com/surgedesk/surgedesk/storage"
+	"github.com/surgedesk/surgedesk/triage"
 )
 
 // inquiryStore is the part of storage the Ingest worker needs.
@@ -555,6 +556,7 @@ func decode(m jetstream.Msg) (storage.Inquiry, error) {
 		ReceivedAt:     in.ReceivedAt,
 		StoredAt:       time.Now().UnixMilli(),
 		StreamSeq:      md.Sequence.Stream,
+		Urgent:         triage.Urgent(in.Text),
 	}
 	if a := in.Answer; a != nil && a.AnswerID != "" {
 		row.State = storage.StateAnswered

@@ -282,7 +282,7 @@ func (b *board) finalise(ctx context.Context, msgs map[string]storage.SlackMessa
 // triage.Priority: the clusters of at least BoardMinInquiries, at most
 // BoardSize of them, plus those already on the board and still open.
 func (a *App) boardItems(ctx context.Context, now time.Time) ([]boardItem, error) {
-	queue, err := a.Desk.Queue(ctx, 3)
+	queue, err := a.Desk.Queue(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -326,6 +326,16 @@ func (a *App) boardItems(ctx context.Context, now time.Time) ([]boardItem, error
 	replies, err := a.Store.ClusterReplies(ctx, ids)
 	if err != nil {
 		return nil, err
+	}
+	shown := make([]desk.QueueItem, len(items))
+	for i := range items {
+		shown[i] = items[i].QueueItem
+	}
+	if err := a.Desk.Samples(ctx, shown, 3); err != nil {
+		return nil, err
+	}
+	for i := range items {
+		items[i].Samples = shown[i].Samples
 	}
 	for id := range titles {
 		if inc, err := a.Store.Incident(ctx, id); err == nil {

@@ -354,7 +354,7 @@ const cmdQueueShown = 10
 
 func (a *App) cmdQueue(ctx context.Context) (slack.Msg, error) {
 	now := a.Now()
-	ranked, err := a.Desk.Queue(ctx, 3)
+	ranked, err := a.Desk.Queue(ctx)
 	if err != nil {
 		return slack.Msg{}, err
 	}
