@@ -281,3 +281,47 @@ func TestIngestRecreatesDeletedConsumer(t *testing.T) {
 		}
 	}
 }
+
+// The ingest worker marks a member that mentions money, fraud, hacking or
+// privacy, so its cluster is urgent in SQL whatever its representative and
+// newest members say: the queue ranks without reading members.
+func TestIngestMarksUrgentClusters(t *testing.T) {
+	ctx := testContext(t)
+	b := bustest.Embedded(t)
+	db := openStorage(t)
+	texts := []string{"앱이 너무 느려요", "앱이 너무 느려요 ㅠㅠ", "앱이 너무 느려요 해킹당한 건가요", "앱이 너무 느려요!!", "앱이 너무 느려요 왜죠",
+		"배송 조회가 안 돼요"}
+	all := publish(t, ctx, b.JetStream, len(texts), func(i int) string { return texts[i] })
+	ids, plain := all[:5], all[5]
+	in := NewIngest(b.JetStream, db, triage.NewClusterer(triage.DefaultOptions()), bus.NewDeadLetters(b.JetStream), options(), slog.New(slog.DiscardHandler), nil)
+	run(t, ctx, in)
+	eventually(t, ctx, "everything stored", func() bool { return count(t, ctx, db) == int64(len(texts)) })
+	urgent := map[string]bool{}
+	for _, id := range ids {
+		row, err := db.Inquiry(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c, err := db.Cluster(ctx, row.ClusterID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		urgent[c.ID] = c.Urgent
+		if !c.Urgent {
+			t.Errorf("%q is in cluster %s (representative %q), which is not urgent", row.Text, c.ID, c.Representative)
+		}
+		if triage.Urgent(c.Representative) {
+			t.Fatalf("representative %q is itself urgent: the test shows nothing", c.Representative)
+		}
+	}
+	if len(urgent) != 1 {
+		t.Fatalf("the five texts landed in %d clusters, want one", len(urgent))
+	}
+	row, err := db.Inquiry(ctx, plain)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c, err := db.Cluster(ctx, row.ClusterID); err != nil || c.Urgent || urgent[c.ID] {
+		t.Errorf("cluster %s of %q: urgent %v, %v; want a cluster of its own, not urgent", c.ID, row.Text, c.Urgent, err)
+	}
+}
