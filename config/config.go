@@ -269,7 +269,7 @@ func Default() Config {
 			SignatureWindow:   5 * time.Minute,
 		},
 		Workers: Workers{
-			BatchSize:   256,
+			BatchSize:   1000,
 			BatchLinger: 5 * time.Millisecond,
 			MaxAttempts: 5,
 			AckWait:     30 * time.Second,

@@ -224,7 +224,10 @@ func (s *Storage) InquiryCounts(ctx context.Context, after, upTo uint64) (total,
 		Total   int64 `db:"total"`
 		Between int64 `db:"in_window"`
 	}{}
-	q := `SELECT COUNT(*) AS total, COUNT(CASE WHEN stream_seq > ? AND stream_seq <= ? THEN 1 END) AS in_window FROM inquiries`
+	// One statement, one snapshot; the window is a range of the stream_seq
+	// index, and the total a count the database does without reading rows.
+	q := `SELECT (SELECT COUNT(*) FROM inquiries) AS total,
+		(SELECT COUNT(*) FROM inquiries WHERE stream_seq > ? AND stream_seq <= ?) AS in_window`
 	if err := s.db.GetContext(ctx, &row, s.db.Rebind(q), int64(after), int64(upTo)); err != nil {
 		return 0, 0, fmt.Errorf("storage: unable to count inquiries: %w", err)
 	}

@@ -118,6 +118,20 @@ func (s *Storage) Problems(ctx context.Context, since int64, limit int) ([]Probl
 	return out, nil
 }
 
+// OpenProblems counts the problems Problems lists (open, with an open
+// cluster seen at or after since) without reading them: what /v1/stats
+// shows on every poll.
+func (s *Storage) OpenProblems(ctx context.Context, since int64) (int, error) {
+	var n int
+	err := s.db.GetContext(ctx, &n, s.db.Rebind(`SELECT COUNT(DISTINCT c.problem_id) FROM clusters c
+		JOIN problems p ON p.id = c.problem_id AND p.status = 'open'
+		WHERE c.status = 'open' AND c.last_seen >= ?`), since)
+	if err != nil {
+		return 0, fmt.Errorf("storage: unable to count problems: %w", err)
+	}
+	return n, nil
+}
+
 // countProblemCustomers sets each problem's distinct customers over all
 // its open clusters: a customer writing twice in two wordings is one.
 func (s *Storage) countProblemCustomers(ctx context.Context, ps []Problem) error {

@@ -42,6 +42,9 @@ func TestProblems(t *testing.T) {
 			if len(list) != 2 || list[0].ID != "p-login" {
 				t.Fatalf("problems %+v, want p-login first of two", list)
 			}
+			if n, err := s.OpenProblems(ctx, since); err != nil || n != len(list) {
+				t.Errorf("OpenProblems = %d, %v; want %d, as Problems lists", n, err, len(list))
+			}
 			if got := list[0]; got.Clusters != 2 || got.Inquiries != 3 || got.Customers != 2 || got.Title != "로그인이 안 돼요" {
 				t.Errorf("p-login: %d clusters, %d inquiries, %d customers, title %q; want 2, 3, 2 (kim once), 로그인이 안 돼요",
 					got.Clusters, got.Inquiries, got.Customers, got.Title)
@@ -68,6 +71,9 @@ func TestProblems(t *testing.T) {
 			clusters, err := s.ProblemClusters(ctx, "p-pay")
 			if err != nil {
 				t.Fatal(err)
+			}
+			if n, err := s.OpenProblems(ctx, since); err != nil || n != 2 {
+				t.Errorf("OpenProblems after the merge = %d, %v; want 2 (p-login, p-pay)", n, err)
 			}
 			if len(clusters) != 2 {
 				t.Errorf("p-pay holds %d clusters after the merge, want 2", len(clusters))

@@ -14,6 +14,7 @@ import (
 // problemStore is the part of storage the problem API needs.
 type problemStore interface {
 	Problems(ctx context.Context, since int64, limit int) ([]storage.Problem, error)
+	OpenProblems(ctx context.Context, since int64) (int, error)
 	Problem(ctx context.Context, id string) (storage.Problem, error)
 	ProblemClusters(ctx context.Context, problemID string) ([]storage.Cluster, error)
 	InquiriesByCluster(ctx context.Context, clusterID string, limit int) ([]storage.Inquiry, error)

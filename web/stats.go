@@ -46,11 +46,11 @@ func (s *Server) stats(ctx context.Context) (Stats, error) {
 	st := Stats{Stored: b.Stored, Pending: b.Pending, DeadLettered: b.DeadLettered, Database: "sqlite", NATS: "embedded"}
 	st.Accepted = st.Stored + st.Pending + st.DeadLettered
 	if s.ProblemStore != nil {
-		ps, err := s.ProblemStore.Problems(ctx, time.Now().Add(-s.Config.Triage.IdleWindow).UnixMilli(), 100_000)
+		n, err := s.ProblemStore.OpenProblems(ctx, time.Now().Add(-s.Config.Triage.IdleWindow).UnixMilli())
 		if err != nil {
 			return Stats{}, err
 		}
-		st.Problems = len(ps)
+		st.Problems = n
 	}
 	if config.IsPostgres(s.Config.Database.URL) {
 		st.Database = "postgres"
