@@ -16,6 +16,7 @@ import (
 // inquiry records it and its cluster is linked to the incident. Anything
 // else gets no answer.
 func TestInstantAnswer(t *testing.T) {
+	t.Parallel()
 	ctx := testContext(t)
 	st := newStack(t, ctx, testConfig(), bustest.Embedded(t))
 	st.importExampleKB(t, ctx)

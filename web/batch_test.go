@@ -38,6 +38,7 @@ func itemCode(res map[string]any) string {
 // keys deduplicate within the batch and against single intake, and
 // exactly the accepted items are stored.
 func TestBatchEndToEnd(t *testing.T) {
+	t.Parallel()
 	ctx := testContext(t)
 	cfg := testConfig()
 	cfg.Intake.MaxBatchBodyBytes = 64 << 10
@@ -110,6 +111,7 @@ func TestBatchEndToEnd(t *testing.T) {
 
 // A request that is not a batch is refused as a whole and publishes nothing.
 func TestBadBatchChangesNothing(t *testing.T) {
+	t.Parallel()
 	ctx := testContext(t)
 	cfg := testConfig()
 	cfg.Intake.MaxBatchItems = 3
@@ -157,6 +159,7 @@ func TestBadBatchChangesNothing(t *testing.T) {
 // Signed by a source, every item must name that source; one that does
 // not is refused alone.
 func TestSignedBatch(t *testing.T) {
+	t.Parallel()
 	ctx := testContext(t)
 	st := newStack(t, ctx, testConfig(), bustest.Embedded(t))
 	body := []byte(`{"inquiries":[{"source":"webform","customer_id":"u-1","text":"환불 언제 되나요"},` +
@@ -174,6 +177,7 @@ func TestSignedBatch(t *testing.T) {
 
 // With JetStream gone, every item is unavailable, promptly, with Retry-After.
 func TestBatchUnavailable(t *testing.T) {
+	t.Parallel()
 	ctx := testContext(t)
 	ns, err := server.NewServer(&server.Options{Host: "127.0.0.1", Port: -1, JetStream: true, StoreDir: t.TempDir(), NoSigs: true, NoLog: true})
 	if err != nil {

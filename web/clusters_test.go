@@ -11,6 +11,7 @@ import (
 // A cluster surging across many customers raises one possible incident; a
 // single customer repeating does not.
 func TestSurgeRaisesOneAlert(t *testing.T) {
+	t.Parallel()
 	ctx := testContext(t)
 	cfg := testConfig()
 	cfg.Alerts.SurgePerMinute, cfg.Alerts.MinCustomers = 1, 5

@@ -41,6 +41,7 @@ var decodeCases = []struct {
 // The fast path gives exactly what encoding/json gives, and only for
 // bodies encoding/json accepts.
 func TestDecodeFast(t *testing.T) {
+	t.Parallel()
 	for _, tc := range decodeCases {
 		fast, ok := decodeFast([]byte(tc.body))
 		if ok != tc.fast {

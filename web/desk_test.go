@@ -52,6 +52,7 @@ func (st *stack) race(t *testing.T, method, path, body string) [2]int {
 // nothing is done twice; a live claim keeps the other agent off every
 // action; a manager takes it over, audited.
 func TestAgentsRacing(t *testing.T) {
+	t.Parallel()
 	ctx := testContext(t)
 	st := newStack(t, ctx, testConfig(), bustest.Embedded(t))
 	var stored int64
@@ -130,6 +131,7 @@ func TestAgentsRacing(t *testing.T) {
 // Alerts over HTTP: declare (manager) and dismiss (agent), each once;
 // linking resolves an open alert.
 func TestAlertActionsOverHTTP(t *testing.T) {
+	t.Parallel()
 	ctx := testContext(t)
 	st := newStack(t, ctx, testConfig(), bustest.Embedded(t))
 	var stored int64
@@ -181,6 +183,7 @@ func TestAlertActionsOverHTTP(t *testing.T) {
 // Members page with a filter; lists page with cursors, each item once;
 // a wrong method is 405 with Allow; an unsupported locale is a 400.
 func TestMembersPagingAndMethods(t *testing.T) {
+	t.Parallel()
 	ctx := testContext(t)
 	st := newStack(t, ctx, testConfig(), bustest.Embedded(t))
 	var stored int64

@@ -188,6 +188,7 @@ func (st *stack) waitStored(t *testing.T, ctx context.Context, n int64) {
 }
 
 func TestInquiryEndToEnd(t *testing.T) {
+	t.Parallel()
 	ctx := testContext(t)
 	st := newStack(t, ctx, testConfig(), bustest.Embedded(t))
 	body := `{"source":"kakao","customer_id":"u-1","text":"앱 접속이 안 돼요ㅠㅠ","locale":"ko","reply_url":"https://gw.example/reply","metadata":{"channel":"app","n":3}}`
@@ -222,6 +223,7 @@ func TestInquiryEndToEnd(t *testing.T) {
 }
 
 func TestIdempotency(t *testing.T) {
+	t.Parallel()
 	ctx := testContext(t)
 	st := newStack(t, ctx, testConfig(), bustest.Embedded(t))
 	post := func(source, key, text string) response {
@@ -258,6 +260,7 @@ func signed(body []byte, secret string, at time.Time) map[string]string {
 }
 
 func TestBadInputChangesNothing(t *testing.T) {
+	t.Parallel()
 	ctx := testContext(t)
 	cfg := testConfig()
 	st := newStack(t, ctx, cfg, bustest.Embedded(t))
@@ -329,6 +332,7 @@ func TestBadInputChangesNothing(t *testing.T) {
 
 // An oversized body is refused from its Content-Length, before it is read.
 func TestOversizedBodyRefusedBeforeReading(t *testing.T) {
+	t.Parallel()
 	ctx := testContext(t)
 	st := newStack(t, ctx, testConfig(), bustest.Embedded(t))
 	pr, pw := io.Pipe()
@@ -348,6 +352,7 @@ func TestOversizedBodyRefusedBeforeReading(t *testing.T) {
 }
 
 func TestAuthOnReadEndpoints(t *testing.T) {
+	t.Parallel()
 	ctx := testContext(t)
 	st := newStack(t, ctx, testConfig(), bustest.Embedded(t))
 	cases := []struct {
@@ -391,6 +396,7 @@ func TestAuthOnReadEndpoints(t *testing.T) {
 // When JetStream cannot take the message the answer is a prompt 503 with
 // Retry-After, never a hang and never a 202.
 func TestUnavailableStreamAnswers503(t *testing.T) {
+	t.Parallel()
 	ctx := testContext(t)
 	ns, err := server.NewServer(&server.Options{Host: "127.0.0.1", Port: -1, JetStream: true, StoreDir: t.TempDir(), NoSigs: true, NoLog: true})
 	if err != nil {
@@ -445,6 +451,7 @@ func (s *syncWriter) Write(p []byte) (int, error) {
 // A secret typed into an inquiry reaches neither the stream, SQL, the API
 // nor the log: only its typed placeholder does.
 func TestSecretsNeverLeaveIntake(t *testing.T) {
+	t.Parallel()
 	ctx := testContext(t)
 	st := newStack(t, ctx, testConfig(), bustest.Embedded(t))
 	secrets := []string{"qwer!234", "4111 1111 1111 1111", "010-9876-5432"}

@@ -12,6 +12,7 @@ import (
 // update, however often they wrote, in their locale; answered inquiries
 // with a reply_url get their answer queued too.
 func TestFollowUpsQueuedOncePerCustomerPerUpdate(t *testing.T) {
+	t.Parallel()
 	ctx := testContext(t)
 	st := newStack(t, ctx, testConfig(), bustest.Embedded(t))
 	st.importExampleKB(t, ctx)

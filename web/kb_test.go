@@ -14,6 +14,7 @@ import (
 )
 
 func TestIncidentLifecycleOverHTTP(t *testing.T) {
+	t.Parallel()
 	ctx := testContext(t)
 	st := newStack(t, ctx, testConfig(), bustest.Embedded(t))
 	var mu sync.Mutex
@@ -103,6 +104,7 @@ func TestIncidentLifecycleOverHTTP(t *testing.T) {
 }
 
 func TestKBImportExportOverHTTP(t *testing.T) {
+	t.Parallel()
 	ctx := testContext(t)
 	st := newStack(t, ctx, testConfig(), bustest.Embedded(t))
 	example, err := os.ReadFile("../configs/kb.example.yaml")

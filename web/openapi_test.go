@@ -135,6 +135,7 @@ func registeredRoutes(t *testing.T) []string {
 }
 
 func TestOpenAPIMatchesRoutes(t *testing.T) {
+	t.Parallel()
 	routes := registeredRoutes(t)
 	ops := loadOpenAPI(t).operations(t)
 	for _, r := range routes {
@@ -153,6 +154,7 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 }
 
 func TestOpenAPIResponses(t *testing.T) {
+	t.Parallel()
 	doc := loadOpenAPI(t)
 	if _, ok := doc.Components.Schemas["Error"]; !ok {
 		t.Fatalf("web: openapi.yaml has no components.schemas.Error")
@@ -198,6 +200,7 @@ func TestOpenAPIResponses(t *testing.T) {
 // TestOpenAPIErrorSchema checks the documented Error shape against what
 // writeError actually sends.
 func TestOpenAPIErrorSchema(t *testing.T) {
+	t.Parallel()
 	schema := loadOpenAPI(t).Components.Schemas["Error"]
 	rec := httptest.NewRecorder()
 	newTestServer(config.Default()).writeError(rec, newError(http.StatusBadRequest, "missing_field", "text"))
@@ -236,6 +239,7 @@ func keys(m map[string]any) []string {
 // the server: no credentials is a 401, and a token holding every role but
 // that one (and admin) is a 403. Neither reaches a handler.
 func TestOpenAPIRoles(t *testing.T) {
+	t.Parallel()
 	cfg := config.Default()
 	tokens := map[string]string{} // role → a token lacking it
 	for _, role := range config.AllRoles {

@@ -13,6 +13,7 @@ import (
 // keeps other agents off; resolving closes the item; every action is
 // audited.
 func TestQueue(t *testing.T) {
+	t.Parallel()
 	ctx := testContext(t)
 	st := newStack(t, ctx, testConfig(), bustest.Embedded(t))
 	post := func(customer, text string) {
@@ -79,6 +80,7 @@ func TestQueue(t *testing.T) {
 // gets it at once, and a customer who had it gets nothing more when writing
 // again; a cluster takes one reply.
 func TestReplyToAll(t *testing.T) {
+	t.Parallel()
 	ctx := testContext(t)
 	st := newStack(t, ctx, testConfig(), bustest.Embedded(t))
 	post := func(customer, text string) string {

@@ -21,6 +21,7 @@ func (hangingBus) PingIntake(ctx context.Context) error { <-ctx.Done(); return c
 // A NATS check that uses up its time must not make the database check
 // fail with it: each check has a time limit of its own.
 func TestReadinessChecksHaveTheirOwnTime(t *testing.T) {
+	t.Parallel()
 	db := storagetest.Open(t, storagetest.SQLite(t))
 	s := New(Options{Config: testConfig(), Store: db, Bus: hangingBus{}, Log: slog.New(slog.DiscardHandler),
 		Registry: prometheus.NewRegistry()})

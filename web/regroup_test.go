@@ -13,6 +13,7 @@ import (
 // over HTTP; bad requests change nothing; later inquiries follow what the
 // agents decided; every action is audited.
 func TestMergeAndSplitRemembered(t *testing.T) {
+	t.Parallel()
 	ctx := testContext(t)
 	st := newStack(t, ctx, testConfig(), bustest.Embedded(t))
 	stored := int64(0)

@@ -26,6 +26,7 @@ func (s *slackRecorder) Commands(w http.ResponseWriter, _ *http.Request) {
 }
 
 func TestSlackRoutes(t *testing.T) {
+	t.Parallel()
 	paths := []string{"/slack/events", "/slack/interactivity", "/slack/commands"}
 	t.Run("disabled", func(t *testing.T) {
 		srv := newTestServer(config.Default())

@@ -14,6 +14,7 @@ import (
 )
 
 func TestClusterSuggestion(t *testing.T) {
+	t.Parallel()
 	ctx := testContext(t)
 	st := newStack(t, ctx, testConfig(), bustest.Embedded(t))
 	var first string
@@ -85,6 +86,7 @@ func TestClusterSuggestion(t *testing.T) {
 // intake answers at once from the lexical matcher, accepts every inquiry,
 // and only redacted text reaches the provider.
 func TestIntakeNeverWaitsForEmbeddings(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name string
 		mode assisttest.Mode

@@ -19,6 +19,7 @@ import (
 // A bearer token cannot post as a signed source: it would take the
 // source's idempotency keys and its follow-ups, signed with its secret.
 func TestSignedSourceNameIsReserved(t *testing.T) {
+	t.Parallel()
 	ctx := testContext(t)
 	st := newStack(t, ctx, testConfig(), bustest.Embedded(t))
 	for _, source := range []string{"webform", " webform ", "WebForm"} {
@@ -47,6 +48,7 @@ func TestSignedSourceNameIsReserved(t *testing.T) {
 // A reply URL's user info and query (a receiver's credentials) never
 // leave through the API, also not in a dead letter.
 func TestAPIHidesURLSecrets(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct{ in, want string }{
 		{"https://user:pa55@gw.example/reply/7?token=s3cret#frag", "https://gw.example/reply/7"},
 		{"https://gw.example/reply?", "https://gw.example/reply"},
@@ -81,6 +83,7 @@ func TestAPIHidesURLSecrets(t *testing.T) {
 // intake connection keeps nothing to send on reconnect. Against a NATS
 // server that is stopped and restarted on the same port and store.
 func TestTimedOutPublishIsNeverStoredLater(t *testing.T) {
+	t.Parallel()
 	ctx := testContext(t)
 	dir := t.TempDir()
 	start := func(port int) *server.Server {
@@ -150,6 +153,7 @@ func TestTimedOutPublishIsNeverStoredLater(t *testing.T) {
 // on every route and database, never a 500 from PostgreSQL; and a
 // metadata number no database can store is refused at intake.
 func TestRequestStringsValidatedOnce(t *testing.T) {
+	t.Parallel()
 	for name, dbURL := range storagetest.URLs(t) {
 		t.Run(name, func(t *testing.T) {
 			ctx := testContext(t)
@@ -214,6 +218,7 @@ func TestRequestStringsValidatedOnce(t *testing.T) {
 // (hosts, users, database names). It is ready while intake can accept
 // durably, also with the database down, when reads answer 503, not 500.
 func TestReadinessAndReadsWhileDatabaseDown(t *testing.T) {
+	t.Parallel()
 	ctx := testContext(t)
 	st := newStack(t, ctx, testConfig(), bustest.Embedded(t))
 	r := st.do(t, "GET", "/readyz", nil, nil)
@@ -241,6 +246,7 @@ func TestReadinessAndReadsWhileDatabaseDown(t *testing.T) {
 
 // With NATS gone, /readyz is not ready, and says so without error text.
 func TestReadinessWithoutNATS(t *testing.T) {
+	t.Parallel()
 	ctx := testContext(t)
 	ns, err := server.NewServer(&server.Options{Host: "127.0.0.1", Port: -1, JetStream: true, StoreDir: t.TempDir(), NoSigs: true, NoLog: true})
 	if err != nil {
@@ -269,6 +275,7 @@ func TestReadinessWithoutNATS(t *testing.T) {
 // A signed request without an idempotency key, replayed within the
 // signature's window, is one inquiry; a resend signed anew is another.
 func TestSignedReplayWithoutKeyStoredOnce(t *testing.T) {
+	t.Parallel()
 	ctx := testContext(t)
 	st := newStack(t, ctx, testConfig(), bustest.Embedded(t))
 	body := []byte(`{"source":"webform","customer_id":"u-7","text":"카드 결제가 두 번 됐어요"}`)
@@ -299,6 +306,7 @@ func TestSignedReplayWithoutKeyStoredOnce(t *testing.T) {
 
 // A template that would run without bound is a clear 400 when saved.
 func TestUnboundedTemplateRefused(t *testing.T) {
+	t.Parallel()
 	ctx := testContext(t)
 	st := newStack(t, ctx, testConfig(), bustest.Embedded(t))
 	for _, tmpl := range []string{"{{range 1000000000}}{{end}}", `{{printf "%0900000000d" 1}}`, "{{.Text}}{{.Text}}{{.Text}}"} {
@@ -316,6 +324,7 @@ func TestUnboundedTemplateRefused(t *testing.T) {
 // A NUL in any text field of a JSON or YAML body is a 400, never a 500
 // from PostgreSQL.
 func TestBodyNULRefused(t *testing.T) {
+	t.Parallel()
 	for name, dbURL := range storagetest.URLs(t) {
 		t.Run(name, func(t *testing.T) {
 			ctx := testContext(t)

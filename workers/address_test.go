@@ -10,6 +10,7 @@ import (
 // IPv4 and IPv6 registries, and IPv4 addresses embedded in IPv6 forms.
 // go test ./workers -run TestGlobalUnicast -v prints the table.
 func TestGlobalUnicast(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct {
 		addr    string
 		allowed bool

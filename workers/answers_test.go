@@ -12,6 +12,7 @@ import (
 // An answer given from update 1 while update 2 was being posted is followed
 // by update 2, queued with the answer.
 func TestCatchUpQueuesTheNewerUpdate(t *testing.T) {
+	t.Parallel()
 	ctx := testContext(t)
 	db := openStorage(t)
 	if _, err := db.CreateIncident(ctx, "test", kb.Incident{ID: "inc-v", TitleKO: "상품권 장애", Severity: kb.Major}); err != nil {

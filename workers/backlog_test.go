@@ -17,6 +17,7 @@ import (
 // After a worker dies between commit and ack, accepted (stored + pending +
 // dead-lettered) is exact at once, not only after the redelivery.
 func TestUnstoredExactAfterCrash(t *testing.T) {
+	t.Parallel()
 	for name, url := range storagetest.URLs(t) {
 		t.Run(name, func(t *testing.T) {
 			ctx := testContext(t)

@@ -46,6 +46,7 @@ func (c *fakeChannel) Send(_ context.Context, d storage.Delivery) (bool, error) 
 }
 
 func TestDeliverThroughChannel(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name         string
 		results      []error
@@ -121,6 +122,7 @@ func deliveredWeb(t *testing.T, ctx context.Context, s *storage.Storage) []stora
 // A reply URL goes to the channel of its scheme; every other one, http(s)
 // or not, to the webhook, which then fails it as before.
 func TestDeliverChoosesChannel(t *testing.T) {
+	t.Parallel()
 	slack := &fakeChannel{}
 	d := NewDeliver(nil, DeliverOptions{Channels: map[string]Channel{"slack": slack}}, slog.New(slog.DiscardHandler), nil)
 	for _, tc := range []struct {

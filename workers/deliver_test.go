@@ -97,6 +97,7 @@ func answerTo(url, inquiry string) storage.Delivery {
 }
 
 func TestDeliverRetries(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name         string
 		status       func(n int) int
@@ -154,6 +155,7 @@ func TestDeliverRetries(t *testing.T) {
 }
 
 func TestDeliverNetworkErrorRetried(t *testing.T) {
+	t.Parallel()
 	ctx := testContext(t)
 	s := openStorage(t)
 	dead := httptest.NewServer(http.NotFoundHandler())
@@ -170,6 +172,7 @@ func TestDeliverNetworkErrorRetried(t *testing.T) {
 }
 
 func TestDeliverHonoursRetryAfter(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name   string
 		header func(now time.Time) string
@@ -206,6 +209,7 @@ func verify(header string, secret string, body []byte) bool {
 }
 
 func TestDeliverSigns(t *testing.T) {
+	t.Parallel()
 	const webSecret, appSecret, fallback = "web-secret-0123456789", "app-secret-0123456789", "fallback-0123456789"
 	for _, tc := range []struct {
 		name     string
@@ -260,6 +264,7 @@ func TestDeliverSigns(t *testing.T) {
 }
 
 func TestDeliverTwoInstancesSendOnce(t *testing.T) {
+	t.Parallel()
 	for dialect, url := range storagetest.URLs(t) {
 		t.Run(dialect, func(t *testing.T) {
 			ctx := testContext(t)
@@ -335,6 +340,7 @@ func TestDeliverTwoInstancesSendOnce(t *testing.T) {
 }
 
 func TestDeliverBackoff(t *testing.T) {
+	t.Parallel()
 	d := NewDeliver(nil, DeliverOptions{MinBackoff: time.Second, MaxBackoff: time.Minute}, slog.New(slog.DiscardHandler), nil)
 	for _, tc := range []struct {
 		name    string
@@ -357,6 +363,7 @@ func TestDeliverBackoff(t *testing.T) {
 }
 
 func TestRetryAfter(t *testing.T) {
+	t.Parallel()
 	now := time.Date(2026, 11, 22, 4, 0, 0, 0, time.UTC)
 	for _, tc := range []struct {
 		name, value string
@@ -392,6 +399,7 @@ func (claimCounter) MarkAttemptFailed(context.Context, string, string, string, i
 }
 
 func TestDeliverKickClaimsAtOnce(t *testing.T) {
+	t.Parallel()
 	ctx, cancel := context.WithCancel(testContext(t))
 	db := claimCounter{claims: make(chan struct{})}
 	// With an hour between polls, only Kick can cause the second claim.
@@ -415,6 +423,7 @@ func TestDeliverKickClaimsAtOnce(t *testing.T) {
 // By default a reply never goes to a non-public address: a reply_url comes
 // from outside. The refusal is final, and the URL's token stays out of it.
 func TestDeliverRefusesPrivateAddresses(t *testing.T) {
+	t.Parallel()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	db := openStorage(t)

@@ -60,6 +60,7 @@ func (s announcingSource) OpenClusters(ctx context.Context, since int64, limit i
 // An assignment another instance announces while this one restores is
 // applied after the restore, not lost and not overwritten by it.
 func TestRestoreAndFollowHoldsAnnouncements(t *testing.T) {
+	t.Parallel()
 	ctx := testContext(t)
 	b := bustest.Embedded(t)
 	db := openStorage(t)
@@ -122,6 +123,7 @@ func (s announcingProblems) OpenClusters(ctx context.Context, since int64, limit
 // after the restore) and not overwritten by the older placement the
 // restore read from SQL (as when applying it at once).
 func TestRestoreAndFollowProblemsHoldsAnnouncements(t *testing.T) {
+	t.Parallel()
 	ctx := testContext(t)
 	b := bustest.Embedded(t)
 	db := openStorage(t)

@@ -14,6 +14,7 @@ import (
 // follow-ups is owed in SQL, and FollowUpOwed (any instance, later) queues
 // them once; a follow-up queued as usual leaves nothing owed.
 func TestFollowUpOwedAfterACrash(t *testing.T) {
+	t.Parallel()
 	for dialect, url := range storagetest.URLs(t) {
 		t.Run(dialect, func(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)

@@ -91,6 +91,7 @@ func count(t *testing.T, ctx context.Context, db *storage.Storage) int64 {
 // A worker that dies between commit and ack stores nothing twice: the
 // next worker gets the redelivery and the insert skips what is there.
 func TestIngestCrashBetweenCommitAndAck(t *testing.T) {
+	t.Parallel()
 	ctx := testContext(t)
 	b := bustest.Embedded(t)
 	db := openStorage(t)
@@ -163,6 +164,7 @@ func (f *flaky) Ping(ctx context.Context) error {
 }
 
 func TestIngestDeadLettersAfterMaxAttemptsAndReplays(t *testing.T) {
+	t.Parallel()
 	ctx := testContext(t)
 	b := bustest.Embedded(t)
 	db := &flaky{Storage: openStorage(t)}
@@ -207,6 +209,7 @@ func TestIngestDeadLettersAfterMaxAttemptsAndReplays(t *testing.T) {
 // A database outage is not the messages' fault: nothing is dead-lettered,
 // and everything is stored once the database is back.
 func TestIngestDatabaseDownDoesNotDeadLetter(t *testing.T) {
+	t.Parallel()
 	ctx := testContext(t)
 	b := bustest.Embedded(t)
 	db := &flaky{Storage: openStorage(t)}
@@ -230,6 +233,7 @@ func TestIngestDatabaseDownDoesNotDeadLetter(t *testing.T) {
 }
 
 func TestIngestDeadLettersUndecodableAtOnce(t *testing.T) {
+	t.Parallel()
 	ctx := testContext(t)
 	b := bustest.Embedded(t)
 	db := openStorage(t)
@@ -255,6 +259,7 @@ func TestIngestDeadLettersUndecodableAtOnce(t *testing.T) {
 // node) is created again: the worker keeps storing instead of accepting
 // what it would never store.
 func TestIngestRecreatesDeletedConsumer(t *testing.T) {
+	t.Parallel()
 	ctx := testContext(t)
 	b := bustest.Embedded(t)
 	db := openStorage(t)
@@ -286,6 +291,7 @@ func TestIngestRecreatesDeletedConsumer(t *testing.T) {
 // privacy, so its cluster is urgent in SQL whatever its representative and
 // newest members say: the queue ranks without reading members.
 func TestIngestMarksUrgentClusters(t *testing.T) {
+	t.Parallel()
 	ctx := testContext(t)
 	b := bustest.Embedded(t)
 	db := openStorage(t)

@@ -17,6 +17,7 @@ import (
 // second instance over NATS and come back from SQL after a restart, on
 // SQLite and PostgreSQL.
 func TestProblemsRememberedAcrossInstancesAndRestart(t *testing.T) {
+	t.Parallel()
 	for dialect, url := range storagetest.URLs(t) {
 		t.Run(dialect, func(t *testing.T) {
 			ctx := testContext(t)
@@ -115,6 +116,7 @@ func TestProblemsRememberedAcrossInstancesAndRestart(t *testing.T) {
 // An outage spread over several wordings raises one surge alert for the
 // problem, though no single cluster surges.
 func TestSurgeAlertPerProblem(t *testing.T) {
+	t.Parallel()
 	ctx := testContext(t)
 	db := openStorage(t)
 	s := &Ingest{db: db, clusters: triage.NewClusterer(triage.DefaultOptions()), alerted: map[string]bool{},

@@ -84,6 +84,7 @@ func checkRegrouped(t *testing.T, ctx context.Context, c *triage.Clusterer, sc r
 
 // A merge and a split made on instance A reach instance B's clusterer.
 func TestRegroupFollowed(t *testing.T) {
+	t.Parallel()
 	ctx := testContext(t)
 	b := bustest.Embedded(t)
 	start := time.Now().Add(-time.Minute)
@@ -119,6 +120,7 @@ func TestRegroupFollowed(t *testing.T) {
 
 // After a restart, RestoreClusters rebuilds merges and splits from SQL.
 func TestRestoreRemembersRegroups(t *testing.T) {
+	t.Parallel()
 	ctx := testContext(t)
 	db := openStorage(t)
 	start := time.Now().Add(-time.Hour)

@@ -33,6 +33,7 @@ func startNATS(t *testing.T, port int, dir string) *server.Server {
 // must not stop storing: after the reconnect, a new inquiry is stored and
 // Run is still running.
 func TestIngestResumesAfterNATSRestart(t *testing.T) {
+	t.Parallel()
 	for name, early := range map[string]bool{"while consuming": false, "as the worker starts": true} {
 		t.Run(name, func(t *testing.T) { testIngestResumesAfterNATSRestart(t, early) })
 	}
