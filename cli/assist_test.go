@@ -19,6 +19,7 @@ import (
 // /metrics shows the provider's calls, and a suggestion is drafted once it
 // is up.
 func TestServeWithAssist(t *testing.T) {
+	t.Parallel()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	fake := assisttest.New()

@@ -16,6 +16,7 @@ import (
 // A message the worker cannot store lands in the dead-letter stream;
 // `surgedesk dlq list` shows it and `surgedesk dlq replay` puts it back.
 func TestDLQCommands(t *testing.T) {
+	t.Parallel()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	natsAddr := freeAddr(t)

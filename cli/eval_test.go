@@ -16,6 +16,7 @@ import (
 const tinyData = "../eval/testdata/tiny.tsv"
 
 func TestEvalCluster(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name string
 		args []string
@@ -72,6 +73,7 @@ func TestEvalCluster(t *testing.T) {
 }
 
 func TestEvalClusterErrors(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	write := func(name, content string) string { return writeFile(t, dir, name, content) }
 	empty := write("empty.tsv", "")
@@ -117,6 +119,7 @@ func TestEvalClusterErrors(t *testing.T) {
 }
 
 func TestEvalGenSurge(t *testing.T) {
+	t.Parallel()
 	out := filepath.Join(t.TempDir(), "surge.tsv")
 	tests := []struct {
 		name string

@@ -19,6 +19,7 @@ const (
 )
 
 func TestEvalMatch(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name            string
 		args            []string
@@ -93,6 +94,7 @@ func TestEvalMatch(t *testing.T) {
 // A data row that repeats a KB example, even in another case or spacing,
 // is not scored, and the count is printed.
 func TestEvalMatchSkipsKBRows(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	data := writeFile(t, dir, "data.tsv", "label\ttext\nlogin\t로그인이  안 돼요\nlogin\tI CAN'T LOG IN\nlogin\t로그인이 안되요ㅠㅠ\noos\t오늘 날씨 어때요\n")
 	var stdout, stderr bytes.Buffer
@@ -107,6 +109,7 @@ func TestEvalMatchSkipsKBRows(t *testing.T) {
 }
 
 func TestEvalMatchErrors(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	write := func(name, content string) string { return writeFile(t, dir, name, content) }
 	headerOnly := write("header.tsv", "label\texample\n")

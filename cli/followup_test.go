@@ -70,6 +70,7 @@ const replySecret = "reply-secret-0123456789"
 // per update however often they wrote, in their locale, although the
 // receiver fails at first.
 func TestAnswersAndFollowUpsReachReplyURLs(t *testing.T) {
+	t.Parallel()
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
 	rc := &receiver{failures: 3, got: map[string][]map[string]any{}}

@@ -13,6 +13,7 @@ import (
 )
 
 func TestIncidentAndKBCommands(t *testing.T) {
+	t.Parallel()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	cfg := config.Default()

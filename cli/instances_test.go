@@ -19,6 +19,7 @@ import (
 // Instance A runs the embedded NATS with a TCP port and B connects to it as
 // an external server; both use one SQLite file.
 func TestTwoInstancesShareState(t *testing.T) {
+	t.Parallel()
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
 	natsAddr := freeAddr(t)
@@ -126,6 +127,7 @@ func TestTwoInstancesShareState(t *testing.T) {
 // Clusters persist in SQL and the index is rebuilt on restart: a variant
 // arriving after the restart joins the cluster started before it.
 func TestClustersSurviveRestart(t *testing.T) {
+	t.Parallel()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	cfg := config.Default()

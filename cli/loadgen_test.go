@@ -14,6 +14,7 @@ import (
 )
 
 func TestLoadgenFlags(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name    string
 		args    []string
@@ -92,6 +93,7 @@ func (f *fakeIntake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 func TestLoadgenRun(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name     string
 		lose     bool

@@ -176,6 +176,7 @@ func clusterOf(t *testing.T, base, inquiryID string) string {
 // TestPagesInBrowser drives both pages in headless Chromium against a
 // whole server (serve, embedded NATS and SQLite).
 func TestPagesInBrowser(t *testing.T) {
+	t.Parallel()
 	ctx := browser(t)
 	cfg := config.Default()
 	cfg.DataDir = t.TempDir()

@@ -110,6 +110,7 @@ func (c client) waitReady(t *testing.T, ctx context.Context) {
 // The whole server process is killed (SIGKILL) mid-load and restarted:
 // every inquiry that got a 202 is stored, and none twice.
 func TestKilledMidLoadLosesNothing(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("builds and kills the binary; skipped with -short")
 	}
@@ -256,6 +257,7 @@ func serveInProcess(t *testing.T, cfg config.Config) client {
 // The production path: external NATS and PostgreSQL, chosen by
 // configuration alone. Each part runs when its variable is set.
 func TestServeProductionBackends(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name             string
 		postgres, extern bool
@@ -305,6 +307,7 @@ func TestServeProductionBackends(t *testing.T) {
 }
 
 func TestCheckConfig(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	bad := filepath.Join(dir, "bad.yaml")
 	os.WriteFile(bad, []byte("log:\n  level: loud\nworkers:\n  batch_size: 0\nnats:\n  url: \"::\"\n"), 0o600)

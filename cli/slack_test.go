@@ -17,6 +17,7 @@ import (
 // URL check is answered, a customer's direct message gets the instant answer
 // in its thread, and an unsigned event is refused.
 func TestServeWithSlack(t *testing.T) {
+	t.Parallel()
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
 	fake := slackfake.New(t)
