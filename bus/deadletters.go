@@ -66,28 +66,41 @@ func (d *DeadLetters) Count(ctx context.Context) (uint64, error) {
 	return st.CachedInfo().State.Msgs, nil
 }
 
-// List returns up to limit dead letters, oldest first.
-func (d *DeadLetters) List(ctx context.Context, limit int) ([]DeadLetter, error) {
+// List returns up to limit dead letters after the dead-letter stream's
+// sequence after (0: from the first), oldest first, and whether there are
+// more after the last one returned (page on from its Seq).
+func (d *DeadLetters) List(ctx context.Context, after uint64, limit int) ([]DeadLetter, bool, error) {
 	st, err := d.js.Stream(ctx, DeadLetterStream)
 	if err != nil {
-		return nil, fmt.Errorf("bus: unable to read dead-letter stream: %w", err)
+		return nil, false, fmt.Errorf("bus: unable to read dead-letter stream: %w", err)
 	}
 	state := st.CachedInfo().State
 	out := []DeadLetter{}
 	if state.Msgs == 0 {
-		return out, nil
+		return out, false, nil
 	}
-	for seq := state.FirstSeq; seq <= state.LastSeq && len(out) < limit; seq++ {
+	seq := max(state.FirstSeq, after+1)
+	for ; seq <= state.LastSeq && len(out) < limit; seq++ {
 		raw, err := st.GetMsg(ctx, seq)
 		if errors.Is(err, jetstream.ErrMsgNotFound) {
 			continue // replayed and deleted
 		}
 		if err != nil {
-			return nil, fmt.Errorf("bus: unable to read dead letter %d: %w", seq, err)
+			return nil, false, fmt.Errorf("bus: unable to read dead letter %d: %w", seq, err)
 		}
 		out = append(out, deadLetter(raw))
 	}
-	return out, nil
+	// Deleted (replayed) messages can leave holes: more means a message is
+	// stored past the last one returned.
+	more := false
+	if len(out) == limit && seq <= state.LastSeq {
+		if last, err := st.GetLastMsgForSubject(ctx, DeadLetterSubject); err == nil {
+			more = last.Sequence >= seq
+		} else {
+			more = true
+		}
+	}
+	return out, more, nil
 }
 
 func deadLetter(raw *jetstream.RawStreamMsg) DeadLetter {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 )
 
 func runDLQ(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -29,20 +30,29 @@ func runDLQ(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		fmt.Fprintf(stdout, "replayed %d dead letter(s) onto the inquiry stream\n", out.Replayed)
 		return nil
 	}
-	var out struct {
-		DeadLetters []struct {
-			Seq      uint64 `json:"seq"`
-			Attempts int    `json:"attempts"`
-			Error    string `json:"error"`
-			FailedAt string `json:"failed_at"`
-		} `json:"dead_letters"`
+	// Every page, following next_cursor.
+	n, next := 0, ""
+	for {
+		var out struct {
+			DeadLetters []struct {
+				Seq      uint64 `json:"seq"`
+				Attempts int    `json:"attempts"`
+				Error    string `json:"error"`
+				FailedAt string `json:"failed_at"`
+			} `json:"dead_letters"`
+			NextCursor string `json:"next_cursor"`
+		}
+		if err := api.do(ctx, http.MethodGet, "/v1/dead-letters?limit=1000&cursor="+url.QueryEscape(next), nil, &out); err != nil {
+			return err
+		}
+		for _, d := range out.DeadLetters {
+			fmt.Fprintf(stdout, "%d\tattempts=%d\t%s\t%s\n", d.Seq, d.Attempts, d.FailedAt, d.Error)
+		}
+		n += len(out.DeadLetters)
+		if next = out.NextCursor; next == "" {
+			break
+		}
 	}
-	if err := api.do(ctx, http.MethodGet, "/v1/dead-letters?limit=1000", nil, &out); err != nil {
-		return err
-	}
-	for _, d := range out.DeadLetters {
-		fmt.Fprintf(stdout, "%d\tattempts=%d\t%s\t%s\n", d.Seq, d.Attempts, d.FailedAt, d.Error)
-	}
-	fmt.Fprintf(stdout, "%d dead letter(s)\n", len(out.DeadLetters))
+	fmt.Fprintf(stdout, "%d dead letter(s)\n", n)
 	return nil
 }

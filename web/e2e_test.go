@@ -365,6 +365,7 @@ func TestAuthOnReadEndpoints(t *testing.T) {
 		{"dead letters need admin", "GET", "/v1/dead-letters", readToken, 403},
 		{"dead letters with admin", "GET", "/v1/dead-letters", adminToken, 200},
 		{"dead letters bad limit", "GET", "/v1/dead-letters?limit=0", adminToken, 400},
+		{"dead letters bad cursor", "GET", "/v1/dead-letters?cursor=not-ours", adminToken, 400},
 		{"replay needs admin", "POST", "/v1/dead-letters/replay", readToken, 403},
 		{"replay with admin", "POST", "/v1/dead-letters/replay", adminToken, 200},
 		{"health is open", "GET", "/healthz", "", 200},

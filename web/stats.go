@@ -67,12 +67,13 @@ type deadLetterResponse struct {
 }
 
 func (s *Server) getDeadLetters(w http.ResponseWriter, r *http.Request) {
-	limit, aerr := limitParam(r, 100, 1000)
+	var after deadLetterKey
+	limit, _, aerr := pageParams(r, 100, 1000, &after)
 	if aerr != nil {
 		s.writeError(w, aerr)
 		return
 	}
-	list, err := s.DeadLetters.List(r.Context(), limit)
+	list, more, err := s.DeadLetters.List(r.Context(), after.Seq, limit)
 	if err != nil {
 		s.Log.Error("dead letters", "err", err)
 		s.writeError(w, newError(http.StatusServiceUnavailable, "unavailable", "unable to read the dead-letter stream"))
@@ -87,7 +88,17 @@ func (s *Server) getDeadLetters(w http.ResponseWriter, r *http.Request) {
 		}
 		out = append(out, deadLetterResponse{DeadLetter: dl, Inquiry: raw})
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"dead_letters": out})
+	next := ""
+	if more && len(list) > 0 {
+		next = cursor(deadLetterKey{list[len(list)-1].Seq})
+	}
+	writeJSON(w, http.StatusOK, listBody("dead_letters", out, next, -1))
+}
+
+// deadLetterKey is the dead-letter list's cursor: the last sequence shown
+// in the dead-letter stream.
+type deadLetterKey struct {
+	Seq uint64 `json:"s"`
 }
 
 func (s *Server) replayDeadLetters(w http.ResponseWriter, r *http.Request) {

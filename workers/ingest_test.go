@@ -180,7 +180,7 @@ func TestIngestDeadLettersAfterMaxAttemptsAndReplays(t *testing.T) {
 	eventually(t, ctx, "one dead letter", func() bool { n, _ := dead.Count(ctx); return n == 1 })
 	eventually(t, ctx, "the rest stored", func() bool { return count(t, ctx, db.Storage) == int64(len(ids)-1) })
 
-	list, err := dead.List(ctx, 10)
+	list, _, err := dead.List(ctx, 0, 10)
 	if err != nil || len(list) != 1 {
 		t.Fatalf("List = %v, %v", list, err)
 	}
@@ -247,7 +247,7 @@ func TestIngestDeadLettersUndecodableAtOnce(t *testing.T) {
 	run(t, ctx, NewIngest(b.JetStream, db, triage.NewClusterer(triage.DefaultOptions()), dead, options(), slog.New(slog.DiscardHandler), nil))
 	eventually(t, ctx, "two dead letters", func() bool { n, _ := dead.Count(ctx); return n == 2 })
 	eventually(t, ctx, "the good ones stored", func() bool { return count(t, ctx, db) == 3 })
-	list, _ := dead.List(ctx, 10)
+	list, _, _ := dead.List(ctx, 0, 10)
 	for _, dl := range list {
 		if dl.Attempts != 1 {
 			t.Errorf("undecodable message retried: attempts = %d", dl.Attempts)
