@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/surgedesk/surgedesk/storage"
 	"github.com/surgedesk/surgedesk/workers"
@@ -17,6 +18,8 @@ type ProblemStore interface {
 	Problems(ctx context.Context, since int64, limit int) ([]storage.Problem, error)
 	Problem(ctx context.Context, id string) (storage.Problem, error)
 	ProblemClusters(ctx context.Context, problemID string) ([]storage.Cluster, error)
+	ClaimProblem(ctx context.Context, agent, problemID string, now, until int64) ([]string, error)
+	TakeOverProblem(ctx context.Context, manager, problemID string, now, until int64) ([]string, error)
 }
 
 // Problems is this instance's problem grouper (triage.Grouper), which
@@ -53,6 +56,52 @@ func (d *Desk) MoveCluster(ctx context.Context, actor, clusterID, problemID stri
 		}
 	}
 	return problemID, nil
+}
+
+// heldByOther is the ClaimedError of the first of clusters another
+// agent's live claim holds, or nil: a problem's reply and resolve act on
+// all of its clusters or, while someone else works on one, on none.
+func (d *Desk) heldByOther(clusters []storage.Cluster, agent string) error {
+	now := d.Now().UnixMilli()
+	for _, c := range clusters {
+		if c.ClaimedBy != "" && c.ClaimedBy != agent && c.ClaimedUntil >= now {
+			return &storage.ClaimedError{ClusterID: c.ID, Holder: c.ClaimedBy, Until: c.ClaimedUntil}
+		}
+	}
+	return nil
+}
+
+// ClaimProblem gives agent every open cluster of a problem for ClaimLease,
+// all or none, so that another agent's reply, resolve, link, merge, split
+// or move on the problem or any of its clusters is refused (409 claimed)
+// until it expires or a manager takes it over. It returns the clusters
+// claimed and until when.
+func (d *Desk) ClaimProblem(ctx context.Context, agent, problemID string) ([]string, time.Time, error) {
+	if d.ProblemStore == nil {
+		return nil, time.Time{}, ErrNoProblems
+	}
+	now := d.Now()
+	until := now.Add(ClaimLease)
+	ids, err := d.ProblemStore.ClaimProblem(ctx, agent, problemID, now.UnixMilli(), until.UnixMilli())
+	if err != nil {
+		return nil, time.Time{}, err
+	}
+	return ids, until, nil
+}
+
+// TakeOverProblem is a manager's ClaimProblem, whoever holds its clusters
+// (audited, naming the previous holders).
+func (d *Desk) TakeOverProblem(ctx context.Context, manager, problemID string) ([]string, time.Time, error) {
+	if d.ProblemStore == nil {
+		return nil, time.Time{}, ErrNoProblems
+	}
+	now := d.Now()
+	until := now.Add(ClaimLease)
+	ids, err := d.ProblemStore.TakeOverProblem(ctx, manager, problemID, now.UnixMilli(), until.UnixMilli())
+	if err != nil {
+		return nil, time.Time{}, err
+	}
+	return ids, until, nil
 }
 
 // MergeProblems merges problem from into problem into: all of from's
@@ -175,6 +224,9 @@ func (d *Desk) ReplyToProblem(ctx context.Context, agent, problemID, text string
 	if err != nil {
 		return 0, 0, err
 	}
+	if err := d.heldByOther(clusters, agent); err != nil {
+		return 0, 0, err
+	}
 	for _, c := range clusters {
 		n, err := d.Store.ReplyToCluster(ctx, agent, c.ID, text)
 		if errors.Is(err, storage.ErrExists) {
@@ -191,11 +243,15 @@ func (d *Desk) ReplyToProblem(ctx context.Context, agent, problemID, text string
 }
 
 // ResolveProblem resolves every open cluster of a problem (Resolve on
-// each); a cluster another agent's claim holds is left open and counted
-// in skipped.
+// each). While another agent's claim holds one of them nothing is done
+// (ErrClaimed); a cluster claimed meanwhile is left open and counted in
+// skipped.
 func (d *Desk) ResolveProblem(ctx context.Context, agent, problemID string) (resolved, skipped int, err error) {
 	clusters, err := d.problemClusters(ctx, problemID)
 	if err != nil {
+		return 0, 0, err
+	}
+	if err := d.heldByOther(clusters, agent); err != nil {
 		return 0, 0, err
 	}
 	var closed []string

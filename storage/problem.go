@@ -206,13 +206,16 @@ func (s *Storage) ProblemClusters(ctx context.Context, problemID string) ([]Clus
 // opened (titled after the cluster) if it does not exist yet — a fresh id
 // takes the cluster out into a problem of its own. The cluster is pinned
 // there. An unknown or not open cluster, or a merged problem, is
-// ErrNotFound.
+// ErrNotFound; another agent's live claim on the cluster is ErrClaimed.
 func (s *Storage) MoveCluster(ctx context.Context, actor, clusterID, problemID string, now int64) error {
 	tx, err := s.db.BeginTxx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("storage: unable to begin transaction: %w", err)
 	}
 	defer tx.Rollback()
+	if err := lockClusters(ctx, tx, s.postgres, []string{clusterID}); err != nil {
+		return err
+	}
 	var c Cluster
 	err = tx.GetContext(ctx, &c, tx.Rebind(`SELECT `+clusterColumns+` FROM clusters WHERE id = ? AND status = 'open'`), clusterID)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -220,6 +223,9 @@ func (s *Storage) MoveCluster(ctx context.Context, actor, clusterID, problemID s
 	}
 	if err != nil {
 		return fmt.Errorf("storage: unable to load cluster %s: %w", clusterID, err)
+	}
+	if c.ClaimedBy != "" && c.ClaimedBy != actor && c.ClaimedUntil >= now {
+		return &ClaimedError{ClusterID: clusterID, Holder: c.ClaimedBy, Until: c.ClaimedUntil}
 	}
 	var status string
 	err = tx.GetContext(ctx, &status, tx.Rebind(`SELECT status FROM problems WHERE id = ?`), problemID)
@@ -250,7 +256,8 @@ func (s *Storage) MoveCluster(ctx context.Context, actor, clusterID, problemID s
 // every cluster of from moves (pinned), from is left merged with a pointer
 // to into, and earlier merges into from now point at into. Unknown or
 // merged problems are ErrNotFound; merging a problem into itself is
-// ErrInvalid.
+// ErrInvalid; another agent's live claim on an open cluster of either is
+// ErrClaimed.
 func (s *Storage) MergeProblems(ctx context.Context, actor, from, into string, now int64) error {
 	if from == into {
 		return fmt.Errorf("storage: a problem cannot be merged into itself: %w", ErrInvalid)
@@ -261,14 +268,16 @@ func (s *Storage) MergeProblems(ctx context.Context, actor, from, into string, n
 	}
 	defer tx.Rollback()
 	for _, id := range []string{from, into} {
-		var status string
-		err := tx.GetContext(ctx, &status, tx.Rebind(`SELECT status FROM problems WHERE id = ?`), id)
-		if errors.Is(err, sql.ErrNoRows) || (err == nil && status != ProblemOpen) {
-			return fmt.Errorf("storage: problem %s: %w", id, ErrNotFound)
+		if err := openProblem(ctx, tx, id); err != nil {
+			return err
 		}
-		if err != nil {
-			return fmt.Errorf("storage: unable to load problem %s: %w", id, err)
-		}
+	}
+	states, err := problemClaims(ctx, tx, s.postgres, from, into)
+	if err != nil {
+		return err
+	}
+	if err := heldByOther(states, actor, now); err != nil {
+		return err
 	}
 	stmts := []struct {
 		q    string

@@ -251,3 +251,67 @@ func TestMembersPagingAndMethods(t *testing.T) {
 		t.Errorf("a forged cursor = %d %s, want 400", r.status, r.raw)
 	}
 }
+
+// A problem's claim over HTTP: two agents racing, one wins; the other is
+// refused on the problem and on each of its clusters; a takeover needs a
+// manager.
+func TestProblemClaim(t *testing.T) {
+	t.Parallel()
+	ctx := testContext(t)
+	st := newStack(t, ctx, testConfig(), bustest.Embedded(t))
+	var stored int64
+	refund := st.clusterOf(t, "r", "결제 취소했는데 환불은 언제 되나요", 2, &stored)
+	login := st.clusterOf(t, "l", "앱 로그인이 안 돼요 비밀번호 오류", 2, &stored)
+	if refund == login {
+		t.Fatal("the two texts share a cluster; the test needs two")
+	}
+	moved := st.do(t, "POST", "/v1/clusters/"+refund+"/move", []byte(`{}`), bearer(leadToken))
+	if moved.status != 200 {
+		t.Fatalf("move out = %d %s", moved.status, moved.raw)
+	}
+	problem, _ := moved.body["id"].(string)
+	if problem == "" {
+		t.Fatalf("move answered no problem id: %s", moved.raw)
+	}
+	if r := st.do(t, "POST", "/v1/clusters/"+login+"/move", fmt.Appendf(nil, `{"problem_id":%q}`, problem), bearer(leadToken)); r.status != 200 {
+		t.Fatalf("move in = %d %s", r.status, r.raw)
+	}
+
+	if got := st.race(t, "POST", "/v1/problems/"+problem+"/claim", ""); got != [2]int{200, 409} {
+		t.Fatalf("racing problem claims = %v, want one 200 and one 409", got)
+	}
+	var holder string
+	for _, tok := range []string{agentToken, agent2Token} {
+		if r := st.do(t, "POST", "/v1/problems/"+problem+"/claim", nil, bearer(tok)); r.status == 200 {
+			holder, _ = r.body["claimed_by"].(string)
+			if ids, _ := r.body["cluster_ids"].([]any); len(ids) != 2 {
+				t.Errorf("the holder's renewal claimed %v, want both clusters", r.body["cluster_ids"])
+			}
+		}
+	}
+	other := map[string]string{"lee.agent": agent2Token, "park.agent": agentToken}[holder]
+	if other == "" {
+		t.Fatalf("holder %q", holder)
+	}
+	for _, req := range []struct{ path, body string }{
+		{"/v1/problems/" + problem + "/claim", ""},
+		{"/v1/problems/" + problem + "/reply", `{"text":"확인 중입니다"}`},
+		{"/v1/problems/" + problem + "/resolve", ""},
+		{"/v1/queue/" + login + "/reply", `{"text":"확인 중입니다"}`},
+		{"/v1/clusters/" + login + "/move", `{}`},
+	} {
+		r := st.do(t, "POST", req.path, []byte(req.body), bearer(other))
+		if r.status != 409 || r.errorCode() != "claimed" || !strings.Contains(r.raw, holder) {
+			t.Errorf("%s by the other agent = %d %s, want 409 claimed naming %s", req.path, r.status, r.raw, holder)
+		}
+	}
+	if r := st.do(t, "POST", "/v1/problems/"+problem+"/claim", []byte(`{"takeover":true}`), bearer(other)); r.status != 403 {
+		t.Errorf("an agent's takeover = %d %s, want 403", r.status, r.raw)
+	}
+	if r := st.do(t, "POST", "/v1/problems/"+problem+"/claim", []byte(`{"takeover":true}`), bearer(leadToken)); r.status != 200 || r.body["claimed_by"] != "choi.lead" {
+		t.Errorf("the manager's takeover = %d %s", r.status, r.raw)
+	}
+	if r := st.do(t, "POST", "/v1/problems/p-none/claim", nil, bearer(agentToken)); r.status != 404 {
+		t.Errorf("claim of an unknown problem = %d %s, want 404", r.status, r.raw)
+	}
+}

@@ -105,12 +105,12 @@ func newStackOn(t *testing.T, ctx context.Context, cfg config.Config, b *bus.Bus
 	if err := knowledge.Follow(wctx, b.Conn); err != nil {
 		t.Fatal(err)
 	}
-	dk := desk.New(desk.Options{Store: db, Clusters: clusters, Conn: b.Conn, Instance: "test-instance",
-		IdleWindow: cfg.Triage.IdleWindow, Log: log})
+	dk := desk.New(desk.Options{Store: db, Clusters: clusters, ProblemStore: db, Problems: triage.NewGrouper(triage.DefaultProblemOptions()),
+		Conn: b.Conn, Instance: "test-instance", IdleWindow: cfg.Triage.IdleWindow, Log: log})
 	t.Cleanup(dk.Wait)
 	s := New(Options{Config: cfg, Intake: bot.NewIntake(b, bot.Limits{MaxTextBytes: cfg.Intake.MaxTextBytes}, cfg.NATS.PublishTimeout).WithAnswers(knowledge),
 		Store: db, Bus: b, JetStream: b.JetStream, DeadLetters: dead, Clusters: clusters, Knowledge: db, Log: log, Registry: reg,
-		Desk: dk})
+		Desk: dk, ProblemStore: db})
 	hs := httptest.NewServer(s)
 	t.Cleanup(hs.Close)
 	return &stack{url: hs.URL, bus: b, db: db, srv: s, log: &logs, knowledge: knowledge}

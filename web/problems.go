@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/surgedesk/surgedesk/config"
 	"github.com/surgedesk/surgedesk/desk"
 	"github.com/surgedesk/surgedesk/storage"
 )
@@ -124,6 +125,35 @@ func (s *Server) mergeProblem(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.writeProblem(w, r, http.StatusOK, body.Into)
+}
+
+// claimProblem claims every open cluster of problem {id} for the agent, or
+// with {"takeover": true} takes a manager's claim over whoever holds them
+// (audited).
+func (s *Server) claimProblem(w http.ResponseWriter, r *http.Request) {
+	var body struct {
+		Takeover bool `json:"takeover"`
+	}
+	if r.ContentLength != 0 {
+		if aerr := decodeJSON(w, r, &body); aerr != nil {
+			s.writeError(w, aerr)
+			return
+		}
+	}
+	claim := s.Desk.ClaimProblem
+	if body.Takeover {
+		if p, _ := r.Context().Value(principalKey{}).(principal); !p.has(config.RoleManager) {
+			s.writeError(w, newError(http.StatusForbidden, "forbidden", "only a manager can take a claim over"))
+			return
+		}
+		claim = s.Desk.TakeOverProblem
+	}
+	id := r.PathValue("id")
+	ids, until, err := claim(r.Context(), actor(r), id)
+	if s.problemError(w, err) {
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"problem_id": id, "claimed_by": actor(r), "claimed_until": until.UTC(), "cluster_ids": ids})
 }
 
 // moveCluster moves cluster {id} to the problem named by "problem_id", or,

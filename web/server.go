@@ -198,6 +198,7 @@ func (s *Server) apiRoutes() []route {
 		{"POST /v1/clusters/{id}/move", s.require(config.RoleAgent, s.moveCluster)},
 		{"GET /v1/problems", s.require(config.RoleRead, s.getProblems)},
 		{"GET /v1/problems/{id}", s.require(config.RoleRead, s.getProblem)},
+		{"POST /v1/problems/{id}/claim", s.require(config.RoleAgent, s.claimProblem)},
 		{"POST /v1/problems/{id}/merge", s.require(config.RoleAgent, s.mergeProblem)},
 		{"POST /v1/problems/{id}/reply", s.require(config.RoleAgent, s.replyToProblem)},
 		{"POST /v1/problems/{id}/resolve", s.require(config.RoleAgent, s.resolveProblem)},
