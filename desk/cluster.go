@@ -140,24 +140,68 @@ func (d *Desk) Split(ctx context.Context, agent, from string, inquiryIDs []strin
 // filter matching none or more is ErrInvalid, and one selecting nothing
 // ErrMissing.
 func (d *Desk) SplitMatching(ctx context.Context, agent, from string, f storage.MemberFilter) (storage.Cluster, error) {
-	if f == (storage.MemberFilter{}) {
-		return storage.Cluster{}, missing("the filter selects every member: give q, customer, since or until")
-	}
-	rows, total, err := d.Store.ClusterMembers(ctx, from, f, nil, MaxSplit)
+	ids, err := d.matching(ctx, from, f)
 	if err != nil {
 		return storage.Cluster{}, err
 	}
+	return d.Split(ctx, agent, from, ids)
+}
+
+// matching returns the ids of the members of cluster from that match f,
+// at most MaxSplit of them, for a split or a move.
+func (d *Desk) matching(ctx context.Context, from string, f storage.MemberFilter) ([]string, error) {
+	if f == (storage.MemberFilter{}) {
+		return nil, missing("the filter selects every member: give q, customer, since or until")
+	}
+	rows, total, err := d.Store.ClusterMembers(ctx, from, f, nil, MaxSplit)
+	if err != nil {
+		return nil, err
+	}
 	switch {
 	case total == 0:
-		return storage.Cluster{}, invalid("the filter matches no member of the cluster")
+		return nil, invalid("the filter matches no member of the cluster")
 	case total > MaxSplit:
-		return storage.Cluster{}, invalid("the filter matches " + strconv.FormatInt(total, 10) + " members; at most " + strconv.Itoa(MaxSplit) + " per split")
+		return nil, invalid("the filter matches " + strconv.FormatInt(total, 10) + " members; at most " + strconv.Itoa(MaxSplit) + " per split")
 	}
 	ids := make([]string, len(rows))
 	for i, r := range rows {
 		ids[i] = r.ID
 	}
-	return d.Split(ctx, agent, from, ids)
+	return ids, nil
+}
+
+// MoveMembers moves members of cluster from into the open cluster into,
+// as Split does into a new one: by ids (at most MaxSplit), or by filter
+// when ids is empty and f is not. Every instance's clustering learns it
+// (into rebuilt from its members, the two kept apart), and into's reply to
+// all, if any, reaches the moved members that had none.
+func (d *Desk) MoveMembers(ctx context.Context, agent, from, into string, ids []string, f storage.MemberFilter) (storage.Cluster, error) {
+	switch {
+	case into == "":
+		return storage.Cluster{}, missing("into is required: the cluster to move the members into")
+	case into == from:
+		return storage.Cluster{}, invalid("members cannot be moved into their own cluster")
+	case len(ids) > MaxSplit:
+		return storage.Cluster{}, invalid("at most " + strconv.Itoa(MaxSplit) + " inquiry_ids per move")
+	}
+	if len(ids) == 0 {
+		var err error
+		if ids, err = d.matching(ctx, from, f); err != nil {
+			return storage.Cluster{}, err
+		}
+	}
+	for _, id := range ids {
+		if id == "" {
+			return storage.Cluster{}, invalid("inquiry_ids must not contain an empty id")
+		}
+	}
+	c, err := d.Store.MoveMembers(ctx, agent, from, into, ids, d.Now().UnixMilli())
+	if err != nil {
+		return storage.Cluster{}, err
+	}
+	d.split(context.WithoutCancel(ctx), from, into)
+	d.Kick()
+	return c, nil
 }
 
 func items(rows []storage.Inquiry) []triage.Item {

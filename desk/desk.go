@@ -50,6 +50,7 @@ type Store interface {
 	ReplyToCluster(ctx context.Context, agent, clusterID, text string) (int, error)
 	MergeCluster(ctx context.Context, agent, from, into string, now int64) (storage.Cluster, int, error)
 	SplitCluster(ctx context.Context, agent, from, newID string, ids []string, now int64) (storage.Cluster, error)
+	MoveMembers(ctx context.Context, agent, from, into string, ids []string, now int64) (storage.Cluster, error)
 
 	Alert(ctx context.Context, clusterID string) (storage.Alert, error)
 	ResolveIdleAlerts(ctx context.Context, before, now int64) ([]string, error)

@@ -182,6 +182,26 @@ func queueClusterReply(ctx context.Context, tx *sqlx.Tx, clusterID string) (int,
 // members keep whatever they were sent. from's representative is replaced
 // when it was one of the moved texts. It returns the new cluster.
 func (s *Storage) SplitCluster(ctx context.Context, agent, from, newID string, ids []string, now int64) (Cluster, error) {
+	return s.regroupMembers(ctx, agent, from, newID, ids, now, false)
+}
+
+// MoveMembers moves the inquiries ids of cluster from into the existing
+// open cluster into, for agent: SplitCluster's rules, but into must be
+// open and not claimed by another agent as well (ErrNotFound,
+// ErrClaimed), and from == into is ErrInvalid. into's reply to all, if
+// any, is queued for the moved members that had none, and it stays as
+// urgent as either was. It returns into.
+func (s *Storage) MoveMembers(ctx context.Context, agent, from, into string, ids []string, now int64) (Cluster, error) {
+	if from == into {
+		return Cluster{}, fmt.Errorf("storage: members of cluster %s cannot be moved into it: %w", from, ErrInvalid)
+	}
+	return s.regroupMembers(ctx, agent, from, into, ids, now, true)
+}
+
+// regroupMembers moves members ids of from to cluster to, new or
+// (existing) already open.
+func (s *Storage) regroupMembers(ctx context.Context, agent, from, to string, ids []string, now int64, existing bool) (Cluster, error) {
+	newID := to
 	ids = slices.Compact(slices.Sorted(slices.Values(ids)))
 	if len(ids) == 0 {
 		return Cluster{}, fmt.Errorf("storage: no inquiries to split off cluster %s: %w", from, ErrInvalid)
@@ -191,7 +211,11 @@ func (s *Storage) SplitCluster(ctx context.Context, agent, from, newID string, i
 		return Cluster{}, fmt.Errorf("storage: unable to begin transaction: %w", err)
 	}
 	defer tx.Rollback()
-	if _, err := s.regroupTargets(ctx, tx, agent, now, from); err != nil {
+	targets := []string{from}
+	if existing {
+		targets = append(targets, to)
+	}
+	if _, err := s.regroupTargets(ctx, tx, agent, now, targets...); err != nil {
 		return Cluster{}, err
 	}
 	q, args, err := sqlx.In(`SELECT id, text, received_at FROM inquiries WHERE cluster_id = ? AND id IN (?) ORDER BY received_at, id`, from, ids)
@@ -226,13 +250,15 @@ func (s *Storage) SplitCluster(ctx context.Context, agent, from, newID string, i
 	if len(ids) >= total {
 		return Cluster{}, fmt.Errorf("storage: a split must leave cluster %s at least one member: %w", from, ErrInvalid)
 	}
-	res, err := tx.ExecContext(ctx, tx.Rebind(`INSERT INTO clusters (id, representative, label, inquiries, customers, first_seen, last_seen, status)
-		VALUES (?, ?, '[]', 0, 0, ?, ?, 'open') ON CONFLICT DO NOTHING`), newID, members[0].Text, members[0].ReceivedAt, members[0].ReceivedAt)
-	if err != nil {
-		return Cluster{}, fmt.Errorf("storage: unable to create cluster %s: %w", newID, err)
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return Cluster{}, fmt.Errorf("storage: cluster %s: %w", newID, ErrExists)
+	if !existing {
+		res, err := tx.ExecContext(ctx, tx.Rebind(`INSERT INTO clusters (id, representative, label, inquiries, customers, first_seen, last_seen, status)
+			VALUES (?, ?, '[]', 0, 0, ?, ?, 'open') ON CONFLICT DO NOTHING`), newID, members[0].Text, members[0].ReceivedAt, members[0].ReceivedAt)
+		if err != nil {
+			return Cluster{}, fmt.Errorf("storage: unable to create cluster %s: %w", newID, err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return Cluster{}, fmt.Errorf("storage: cluster %s: %w", newID, ErrExists)
+		}
 	}
 	q, args, err = sqlx.In(`UPDATE inquiries SET cluster_id = ?, merged_from = NULL WHERE id IN (?)`, newID, ids)
 	if err != nil {
@@ -252,7 +278,7 @@ func (s *Storage) SplitCluster(ctx context.Context, agent, from, newID string, i
 			WHERE id = ? AND representative NOT IN (SELECT text FROM inquiries WHERE cluster_id = ?)`, []any{from, from, from}},
 		// Which members were urgent is not kept: both halves stay as urgent
 		// as the whole was.
-		{"keep the urgency", `UPDATE clusters SET urgent = (SELECT urgent FROM clusters WHERE id = ?) WHERE id = ?`, []any{from, newID}},
+		{"keep the urgency", `UPDATE clusters SET urgent = (SELECT MAX(urgent) FROM clusters WHERE id IN (?, ?)) WHERE id = ?`, []any{from, newID, newID}},
 		{"record the split", `INSERT INTO cluster_splits (cluster_id, split_id, at, actor) VALUES (?, ?, ?, ?)`, []any{from, newID, now, agent}},
 	}
 	for _, st := range steps {
@@ -265,6 +291,13 @@ func (s *Storage) SplitCluster(ctx context.Context, agent, from, newID string, i
 			return Cluster{}, err
 		}
 	}
+	action := "cluster.split"
+	if existing {
+		action = "cluster.move_members"
+		if _, err := queueClusterReply(ctx, tx, newID); err != nil {
+			return Cluster{}, err
+		}
+	}
 	for _, a := range []struct {
 		subject string
 		detail  map[string]any
@@ -272,7 +305,7 @@ func (s *Storage) SplitCluster(ctx context.Context, agent, from, newID string, i
 		{"cluster:" + from, map[string]any{"into": newID, "inquiry_ids": ids}},
 		{"cluster:" + newID, map[string]any{"from": from, "inquiry_ids": ids}},
 	} {
-		if err := addAudit(ctx, tx, agent, "cluster.split", a.subject, a.detail); err != nil {
+		if err := addAudit(ctx, tx, agent, action, a.subject, a.detail); err != nil {
 			return Cluster{}, err
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -363,6 +364,85 @@ func TestMergedClusterStaysMerged(t *testing.T) {
 			}
 			if c, err := s.Cluster(ctx, "ma"); err != nil || c.Status != storage.ClusterMerged || c.IncidentID != "" {
 				t.Fatalf("cluster after stale actions: %+v, %v; want merged, unlinked", c, err)
+			}
+		})
+	}
+}
+
+// TestMoveMembers moves members into an existing cluster: counts,
+// customers and the split record follow; every refusal changes nothing.
+func TestMoveMembers(t *testing.T) {
+	for dialect, url := range storagetest.URLs(t) {
+		t.Run(dialect, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			s := storagetest.Open(t, url)
+			rows := []storage.Inquiry{
+				regroupMember("p1", "cl-pay", "kim", "카드 결제가 안 돼요", 1000, ""),
+				regroupMember("p2", "cl-pay", "kim", "카드 결제 안됩니다", 2000, ""),
+				regroupMember("p3", "cl-pay", "lee", "결제 취소가 안 돼요", 3000, "https://gw.example/lee"),
+				regroupMember("p4", "cl-pay", "park", "결제 취소 안됩니다", 4000, ""),
+				regroupMember("c1", "cl-cancel", "choi", "결제 취소 어떻게 해요", 1500, ""),
+				regroupMember("o1", "cl-other", "jung", "배송 조회", 1000, ""),
+			}
+			if _, err := s.StoreInquiries(ctx, rows, nil); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := s.ReplyToCluster(ctx, "lee.agent", "cl-cancel", "취소는 앱에서 됩니다"); err != nil {
+				t.Fatal(err)
+			}
+			if err := s.ClaimCluster(ctx, "park.agent", "cl-other", 5000, 1<<50); err != nil {
+				t.Fatal(err)
+			}
+			before := takeSnapshot(t, ctx, s, "cl-pay", "cl-cancel", "cl-other")
+			for _, tc := range []struct {
+				name, from, into string
+				ids              []string
+				want             error
+			}{
+				{"into itself", "cl-pay", "cl-pay", []string{"p3"}, storage.ErrInvalid},
+				{"unknown target", "cl-pay", "cl-none", []string{"p3"}, storage.ErrNotFound},
+				{"target claimed by another agent", "cl-pay", "cl-other", []string{"p3"}, storage.ErrClaimed},
+				{"every member", "cl-pay", "cl-cancel", []string{"p1", "p2", "p3", "p4"}, storage.ErrInvalid},
+				{"a foreign member", "cl-pay", "cl-cancel", []string{"p3", "o1"}, storage.ErrInvalid},
+			} {
+				if _, err := s.MoveMembers(ctx, "lee.agent", tc.from, tc.into, tc.ids, 5000); !errors.Is(err, tc.want) {
+					t.Errorf("%s: %v, want %v", tc.name, err, tc.want)
+				}
+			}
+			if after := takeSnapshot(t, ctx, s, "cl-pay", "cl-cancel", "cl-other"); !reflect.DeepEqual(before, after) {
+				t.Fatalf("a refused move changed something:\nbefore %+v\nafter  %+v", before, after)
+			}
+
+			into, err := s.MoveMembers(ctx, "lee.agent", "cl-pay", "cl-cancel", []string{"p3", "p4"}, 5000)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if into.ID != "cl-cancel" || into.Inquiries != 3 || into.Customers != 3 || into.FirstSeen != 1500 || into.LastSeen != 4000 {
+				t.Errorf("cl-cancel after the move: %+v, want 3 inquiries from 3 customers, 1500…4000", into)
+			}
+			pay, err := s.Cluster(ctx, "cl-pay")
+			if err != nil || pay.Inquiries != 2 || pay.Customers != 1 {
+				t.Errorf("cl-pay after the move: %+v (%v), want kim's 2 inquiries", pay, err)
+			}
+			// lee, moved in with a reply channel, gets cl-cancel's reply.
+			_, ds, err := s.ClusterReply(ctx, "cl-cancel")
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := false
+			for _, d := range ds {
+				got = got || d.InquiryID == "p3"
+			}
+			if !got {
+				t.Errorf("deliveries of cl-cancel's reply %+v, want one to p3", ds)
+			}
+			reg, err := s.ClusterRegroupings(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !slices.Contains(reg.Apart, [2]string{"cl-pay", "cl-cancel"}) {
+				t.Errorf("apart = %v, want cl-pay and cl-cancel kept apart", reg.Apart)
 			}
 		})
 	}

@@ -315,3 +315,36 @@ func TestProblemClaim(t *testing.T) {
 		t.Errorf("claim of an unknown problem = %d %s, want 404", r.status, r.raw)
 	}
 }
+
+// Members selected by a filter move into another cluster over HTTP.
+func TestMoveMembersByFilter(t *testing.T) {
+	t.Parallel()
+	ctx := testContext(t)
+	st := newStack(t, ctx, testConfig(), bustest.Embedded(t))
+	var stored int64
+	refund := st.clusterOf(t, "r", "결제 취소했는데 환불은 언제 되나요", 3, &stored)
+	login := st.clusterOf(t, "l", "앱 로그인이 안 돼요 비밀번호 오류", 2, &stored)
+	if refund == login {
+		t.Fatal("the two texts share a cluster; the test needs two")
+	}
+	for _, tc := range []struct {
+		body   string
+		status int
+	}{
+		{fmt.Sprintf(`{"into":%q,"filter":{"customer":"r0"}}`, refund), 400},
+		{`{"into":"cl-none","filter":{"customer":"r0"}}`, 404},
+		{fmt.Sprintf(`{"into":%q}`, login), 400},
+		{fmt.Sprintf(`{"into":%q,"filter":{"customer":"nobody"}}`, login), 400},
+	} {
+		if r := st.do(t, "POST", "/v1/clusters/"+refund+"/split", []byte(tc.body), bearer(agentToken)); r.status != tc.status {
+			t.Errorf("%s: %d %s, want %d", tc.body, r.status, r.raw, tc.status)
+		}
+	}
+	r := st.do(t, "POST", "/v1/clusters/"+refund+"/split", fmt.Appendf(nil, `{"into":%q,"filter":{"customer":"kakao:r0"}}`, login), bearer(agentToken))
+	if r.status != 200 || r.body["id"] != login || r.body["inquiries"] != float64(3) {
+		t.Fatalf("move = %d %s, want 200 with %s holding 3", r.status, r.raw, login)
+	}
+	if c := st.do(t, "GET", "/v1/clusters/"+refund, nil, bearer(readToken)); c.body["inquiries"] != float64(2) {
+		t.Errorf("the cluster moved from holds %v inquiries, want 2", c.body["inquiries"])
+	}
+}

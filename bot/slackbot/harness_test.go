@@ -201,6 +201,19 @@ func (s *syncBuffer) String() string {
 // waitTicks waits until each app's board (h.app's without apps) has
 // finished n more ticks: a check that nothing more happened then gave the
 // board n chances to do it, however slow the machine.
+// waitQuiet waits until the board made no chat.update for n ticks in a
+// row: every update due has gone out, however slow the machine.
+func (h *harness) waitQuiet(n int64) {
+	h.t.Helper()
+	for {
+		before := len(h.fake.Calls("chat.update"))
+		h.waitTicks(n)
+		if len(h.fake.Calls("chat.update")) == before {
+			return
+		}
+	}
+}
+
 func (h *harness) waitTicks(n int64, apps ...*App) {
 	h.t.Helper()
 	if len(apps) == 0 {
