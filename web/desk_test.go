@@ -348,3 +348,50 @@ func TestMoveMembersByFilter(t *testing.T) {
 		t.Errorf("the cluster moved from holds %v inquiries, want 2", c.body["inquiries"])
 	}
 }
+
+// Paging through GET /v1/problems returns each problem once, with the
+// total.
+func TestProblemsPage(t *testing.T) {
+	t.Parallel()
+	ctx := testContext(t)
+	st := newStack(t, ctx, testConfig(), bustest.Embedded(t))
+	var stored int64
+	want := map[string]bool{}
+	for i, text := range []string{"결제 취소했는데 환불은 언제 되나요", "앱 로그인이 안 돼요 비밀번호 오류", "배송 조회 화면이 하얗게 나와요"} {
+		c := st.clusterOf(t, fmt.Sprintf("p%d-", i), text, i+1, &stored)
+		r := st.do(t, "POST", "/v1/clusters/"+c+"/move", []byte(`{}`), bearer(agentToken))
+		if r.status != 200 {
+			t.Fatalf("move = %d %s", r.status, r.raw)
+		}
+		want[r.body["id"].(string)] = true
+	}
+	seen := map[string]int{}
+	path := "/v1/problems?limit=1"
+	for pages := 0; path != ""; pages++ {
+		if pages > 5 {
+			t.Fatal("more than 5 pages of 1 for 3 problems")
+		}
+		r := st.do(t, "GET", path, nil, bearer(readToken))
+		if r.status != 200 || r.body["total"] != float64(len(want)) {
+			t.Fatalf("GET %s = %d %s, want total %d", path, r.status, r.raw, len(want))
+		}
+		for _, p := range r.body["problems"].([]any) {
+			seen[p.(map[string]any)["id"].(string)]++
+		}
+		path = ""
+		if next, ok := r.body["next_cursor"].(string); ok {
+			path = "/v1/problems?limit=1&cursor=" + next
+		}
+	}
+	for id := range want {
+		if seen[id] != 1 {
+			t.Errorf("problem %s seen %d times, want once (seen %v)", id, seen[id], seen)
+		}
+	}
+	if len(seen) != len(want) {
+		t.Errorf("pages gave %v, want %v", seen, want)
+	}
+	if r := st.do(t, "GET", "/v1/problems?cursor=nope", nil, bearer(readToken)); r.status != 400 {
+		t.Errorf("a bad cursor = %d, want 400", r.status)
+	}
+}

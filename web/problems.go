@@ -42,27 +42,44 @@ func toProblemResponse(p storage.Problem) problemResponse {
 }
 
 // getProblems lists the problems with open clusters, most inquiries first.
+// Their order changes as they grow, so, as the queue's, its cursor is a
+// position in the order of the moment; a page reads the problems up to
+// its end, no further.
 func (s *Server) getProblems(w http.ResponseWriter, r *http.Request) {
-	limit, aerr := limitParam(r, 50, 1000)
+	var at offsetKey
+	limit, _, aerr := pageParams(r, 50, 1000, &at)
+	if aerr == nil && at.Offset < 0 {
+		aerr = newError(http.StatusBadRequest, "invalid_parameter", "cursor is not one this API returned (pass next_cursor as it is)")
+	}
 	if aerr != nil {
 		s.writeError(w, aerr)
 		return
 	}
 	if s.ProblemStore == nil {
-		writeJSON(w, http.StatusOK, map[string]any{"problems": []problemResponse{}})
+		writeJSON(w, http.StatusOK, listBody("problems", []problemResponse{}, "", 0))
 		return
 	}
-	list, err := s.ProblemStore.Problems(r.Context(), time.Now().Add(-s.Config.Triage.IdleWindow).UnixMilli(), limit)
+	since := time.Now().Add(-s.Config.Triage.IdleWindow).UnixMilli()
+	list, err := s.ProblemStore.Problems(r.Context(), since, at.Offset+limit+1)
+	var total int
+	if err == nil {
+		total, err = s.ProblemStore.OpenProblems(r.Context(), since)
+	}
 	if err != nil {
 		s.Log.Error("list problems", "err", err)
 		s.writeError(w, newError(http.StatusInternalServerError, "internal", "unable to list problems"))
 		return
 	}
+	next := ""
+	if len(list) > at.Offset+limit {
+		next = cursor(offsetKey{at.Offset + limit})
+	}
+	list = list[min(at.Offset, len(list)):min(at.Offset+limit, len(list))]
 	out := make([]problemResponse, 0, len(list))
 	for _, p := range list {
 		out = append(out, toProblemResponse(p))
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"problems": out})
+	writeJSON(w, http.StatusOK, listBody("problems", out, next, int64(total)))
 }
 
 // getProblem responds with one problem, its open clusters with their
