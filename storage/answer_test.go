@@ -21,6 +21,7 @@ func loginAnswer() kb.Answer {
 }
 
 func TestAnswers(t *testing.T) {
+	t.Parallel()
 	for dialect, url := range storagetest.URLs(t) {
 		t.Run(dialect, func(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -83,6 +84,7 @@ func TestAnswers(t *testing.T) {
 }
 
 func TestAnswerBadInput(t *testing.T) {
+	t.Parallel()
 	for dialect, url := range storagetest.URLs(t) {
 		t.Run(dialect, func(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)

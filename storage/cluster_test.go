@@ -13,6 +13,7 @@ import (
 )
 
 func TestClusterCounts(t *testing.T) {
+	t.Parallel()
 	for dialect, url := range storagetest.URLs(t) {
 		t.Run(dialect, func(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -75,6 +76,7 @@ func TestClusterCounts(t *testing.T) {
 // Two copies of one inquiry in a batch (a redelivery beside the original)
 // are stored and counted once, even if they were assigned apart.
 func TestClusterCountsIgnoreCopiesInABatch(t *testing.T) {
+	t.Parallel()
 	for dialect, url := range storagetest.URLs(t) {
 		t.Run(dialect, func(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -100,6 +102,7 @@ func TestClusterCountsIgnoreCopiesInABatch(t *testing.T) {
 // A member answered about an incident links its cluster to that incident;
 // a link once made is kept.
 func TestAnsweredMembersLinkTheirCluster(t *testing.T) {
+	t.Parallel()
 	for dialect, url := range storagetest.URLs(t) {
 		t.Run(dialect, func(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)

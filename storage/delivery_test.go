@@ -19,6 +19,7 @@ func followup(customer, incident string, version int) storage.Delivery {
 }
 
 func TestEnqueueDeliveriesDeduplicates(t *testing.T) {
+	t.Parallel()
 	for dialect, url := range storagetest.URLs(t) {
 		t.Run(dialect, func(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -62,6 +63,7 @@ func TestEnqueueDeliveriesDeduplicates(t *testing.T) {
 }
 
 func TestClaimDeliveries(t *testing.T) {
+	t.Parallel()
 	for dialect, url := range storagetest.URLs(t) {
 		t.Run(dialect, func(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -126,6 +128,7 @@ func TestClaimDeliveries(t *testing.T) {
 }
 
 func TestClaimDeliveriesConcurrently(t *testing.T) {
+	t.Parallel()
 	for dialect, url := range storagetest.URLs(t) {
 		t.Run(dialect, func(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)

@@ -41,6 +41,7 @@ func auditCount(t *testing.T, ctx context.Context, s *storage.Storage, subject, 
 // a manager's takeover moves the claim, audited; repeating a resolve or a
 // link changes nothing and audits nothing.
 func TestClaimsHold(t *testing.T) {
+	t.Parallel()
 	for dialect, url := range storagetest.URLs(t) {
 		t.Run(dialect, func(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -94,6 +95,7 @@ func TestClaimsHold(t *testing.T) {
 // A reply goes once to each distinct customer, to their latest inquiry;
 // a customer writing again later gets nothing more, a new one gets it once.
 func TestReplyOncePerCustomer(t *testing.T) {
+	t.Parallel()
 	for dialect, url := range storagetest.URLs(t) {
 		t.Run(dialect, func(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -146,6 +148,7 @@ func TestReplyOncePerCustomer(t *testing.T) {
 // An open alert resolves when its cluster is linked, resolved, merged
 // away, closed with its incident, or idle; a decided one stays decided.
 func TestAlertsFollowTheirCluster(t *testing.T) {
+	t.Parallel()
 	for dialect, url := range storagetest.URLs(t) {
 		t.Run(dialect, func(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -201,6 +204,7 @@ func TestAlertsFollowTheirCluster(t *testing.T) {
 
 // Paging through 1,000 open clusters returns each exactly once.
 func TestOpenClustersPageEachOnce(t *testing.T) {
+	t.Parallel()
 	for dialect, url := range storagetest.URLs(t) {
 		t.Run(dialect, func(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
@@ -254,6 +258,7 @@ func TestOpenClustersPageEachOnce(t *testing.T) {
 // Two agents racing on claim, reply and resolve: exactly one wins each,
 // the other is refused, and the reply is queued once per customer.
 func TestAgentsRaceInSQL(t *testing.T) {
+	t.Parallel()
 	for dialect, url := range storagetest.URLs(t) {
 		t.Run(dialect, func(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)

@@ -24,6 +24,7 @@ func update(status kb.Status, text string) kb.Update {
 }
 
 func TestIncidentLifecycle(t *testing.T) {
+	t.Parallel()
 	for dialect, url := range storagetest.URLs(t) {
 		t.Run(dialect, func(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -133,6 +134,7 @@ func TestIncidentLifecycle(t *testing.T) {
 }
 
 func TestIncidentsActive(t *testing.T) {
+	t.Parallel()
 	for dialect, url := range storagetest.URLs(t) {
 		t.Run(dialect, func(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -161,6 +163,7 @@ func TestIncidentsActive(t *testing.T) {
 }
 
 func TestIncidentBadInput(t *testing.T) {
+	t.Parallel()
 	for dialect, url := range storagetest.URLs(t) {
 		t.Run(dialect, func(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -213,6 +216,7 @@ func TestIncidentBadInput(t *testing.T) {
 }
 
 func TestAudit(t *testing.T) {
+	t.Parallel()
 	for dialect, url := range storagetest.URLs(t) {
 		t.Run(dialect, func(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -244,6 +248,7 @@ func TestAudit(t *testing.T) {
 // Concurrent updates of one incident, as from several instances, get
 // versions 1..n with no gap and no duplicate.
 func TestIncidentUpdateVersionsConcurrent(t *testing.T) {
+	t.Parallel()
 	for dialect, url := range storagetest.URLs(t) {
 		t.Run(dialect, func(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)

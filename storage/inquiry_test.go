@@ -18,6 +18,7 @@ func inquiry(id, key, text string) storage.Inquiry {
 }
 
 func TestInquiries(t *testing.T) {
+	t.Parallel()
 	for dialect, url := range storagetest.URLs(t) {
 		t.Run(dialect, func(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -64,6 +65,7 @@ func TestInquiries(t *testing.T) {
 }
 
 func TestStoreManyInquiries(t *testing.T) {
+	t.Parallel()
 	for dialect, url := range storagetest.URLs(t) {
 		t.Run(dialect, func(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
@@ -84,6 +86,7 @@ func TestStoreManyInquiries(t *testing.T) {
 }
 
 func TestMigrateTwice(t *testing.T) {
+	t.Parallel()
 	for dialect, url := range storagetest.URLs(t) {
 		t.Run(dialect, func(t *testing.T) {
 			storagetest.Open(t, url)
@@ -97,12 +100,14 @@ func TestMigrateTwice(t *testing.T) {
 }
 
 func TestOpenRejectsUnknownURL(t *testing.T) {
+	t.Parallel()
 	if _, err := storage.Open(context.Background(), "mysql://x", 1); err == nil {
 		t.Fatal("Open(mysql://) succeeded")
 	}
 }
 
 func TestStoredIDs(t *testing.T) {
+	t.Parallel()
 	for dialect, url := range storagetest.URLs(t) {
 		t.Run(dialect, func(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)

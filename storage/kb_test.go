@@ -37,6 +37,7 @@ func stable(d kb.Document) kb.Document {
 }
 
 func TestImportKB(t *testing.T) {
+	t.Parallel()
 	for dialect, url := range storagetest.URLs(t) {
 		t.Run(dialect, func(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -79,6 +80,7 @@ func TestImportKB(t *testing.T) {
 }
 
 func TestImportKBBadInput(t *testing.T) {
+	t.Parallel()
 	for dialect, url := range storagetest.URLs(t) {
 		t.Run(dialect, func(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)

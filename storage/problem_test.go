@@ -22,6 +22,7 @@ func placed(t *testing.T, ctx context.Context, s *storage.Storage, id, cluster, 
 }
 
 func TestProblems(t *testing.T) {
+	t.Parallel()
 	for dialect, url := range storagetest.URLs(t) {
 		t.Run(dialect, func(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -118,6 +119,7 @@ func TestProblems(t *testing.T) {
 // An incident's volume counts every wording grouped in its problem, also
 // clusters the matcher never linked to it.
 func TestIncidentVolumeCountsItsProblem(t *testing.T) {
+	t.Parallel()
 	for dialect, url := range storagetest.URLs(t) {
 		t.Run(dialect, func(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)

@@ -15,6 +15,7 @@ import (
 // TestClaimProblem: a problem's claim holds every action on its clusters
 // by another agent, is all or none, and a manager can take it over.
 func TestClaimProblem(t *testing.T) {
+	t.Parallel()
 	for dialect, url := range storagetest.URLs(t) {
 		t.Run(dialect, func(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -102,6 +103,7 @@ func TestClaimProblem(t *testing.T) {
 // TestClaimProblemRace: two agents claiming one problem at once; exactly
 // one wins, every cluster ends with the winner.
 func TestClaimProblemRace(t *testing.T) {
+	t.Parallel()
 	for dialect, url := range storagetest.URLs(t) {
 		t.Run(dialect, func(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)

@@ -11,6 +11,7 @@ import (
 )
 
 func TestClaimResolveAudited(t *testing.T) {
+	t.Parallel()
 	for dialect, url := range storagetest.URLs(t) {
 		t.Run(dialect, func(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -57,6 +58,7 @@ func TestClaimResolveAudited(t *testing.T) {
 }
 
 func TestReplyToCluster(t *testing.T) {
+	t.Parallel()
 	for dialect, url := range storagetest.URLs(t) {
 		t.Run(dialect, func(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)

@@ -14,6 +14,7 @@ import (
 // A store batch in flight while an agent merges its cluster: no inquiry may
 // end up in a merged cluster.
 func TestStoreDuringMergeLosesNothing(t *testing.T) {
+	t.Parallel()
 	for dialect, url := range storagetest.URLs(t) {
 		t.Run(dialect, func(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)

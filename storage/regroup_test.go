@@ -58,6 +58,7 @@ func takeSnapshot(t *testing.T, ctx context.Context, s *storage.Storage, ids ...
 }
 
 func TestMergeCluster(t *testing.T) {
+	t.Parallel()
 	for dialect, url := range storagetest.URLs(t) {
 		t.Run(dialect, func(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -157,6 +158,7 @@ func TestMergeCluster(t *testing.T) {
 }
 
 func TestSplitCluster(t *testing.T) {
+	t.Parallel()
 	for dialect, url := range storagetest.URLs(t) {
 		t.Run(dialect, func(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -224,6 +226,7 @@ func TestSplitCluster(t *testing.T) {
 // Merges and splits come back resolved for a restart: chains followed,
 // pairs joined again by a merge dropped.
 func TestClusterRegroupings(t *testing.T) {
+	t.Parallel()
 	for dialect, url := range storagetest.URLs(t) {
 		t.Run(dialect, func(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -266,6 +269,7 @@ func TestClusterRegroupings(t *testing.T) {
 // An instance that had not heard of a merge stores its members in the
 // target all the same.
 func TestStoreAfterMergeRedirects(t *testing.T) {
+	t.Parallel()
 	for dialect, url := range storagetest.URLs(t) {
 		t.Run(dialect, func(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -303,6 +307,7 @@ func TestStoreAfterMergeRedirects(t *testing.T) {
 // Two agents merging two clusters into each other at once: one wins, the
 // other finds its cluster merged; neither deadlocks nor half-applies.
 func TestMergeOppositeDirectionsAtOnce(t *testing.T) {
+	t.Parallel()
 	for dialect, url := range storagetest.URLs(t) {
 		t.Run(dialect, func(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -344,6 +349,7 @@ func cmpOr(errs ...error) error {
 // A stale Resolve or Link (a button on an old Slack message) must leave a
 // merged cluster merged.
 func TestMergedClusterStaysMerged(t *testing.T) {
+	t.Parallel()
 	for dialect, url := range storagetest.URLs(t) {
 		t.Run(dialect, func(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -372,6 +378,7 @@ func TestMergedClusterStaysMerged(t *testing.T) {
 // TestMoveMembers moves members into an existing cluster: counts,
 // customers and the split record follow; every refusal changes nothing.
 func TestMoveMembers(t *testing.T) {
+	t.Parallel()
 	for dialect, url := range storagetest.URLs(t) {
 		t.Run(dialect, func(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)

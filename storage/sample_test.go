@@ -17,6 +17,7 @@ import (
 // clusters' urgency after every step: batches out of time order and with
 // ties, redelivered rows, a merge and a split.
 func TestClusterSamplesFollowMembers(t *testing.T) {
+	t.Parallel()
 	for dialect, url := range storagetest.URLs(t) {
 		t.Run(dialect, func(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)

@@ -12,6 +12,7 @@ import (
 )
 
 func TestAcquireLease(t *testing.T) {
+	t.Parallel()
 	for dialect, url := range storagetest.URLs(t) {
 		t.Run(dialect, func(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -99,6 +100,7 @@ func testLeaseDatabaseClock(ctx context.Context, t *testing.T, s *storage.Storag
 }
 
 func TestSlackMessages(t *testing.T) {
+	t.Parallel()
 	for dialect, url := range storagetest.URLs(t) {
 		t.Run(dialect, func(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -139,6 +141,7 @@ func TestSlackMessages(t *testing.T) {
 }
 
 func TestDecideAlert(t *testing.T) {
+	t.Parallel()
 	for dialect, url := range storagetest.URLs(t) {
 		t.Run(dialect, func(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -208,6 +211,7 @@ func TestDecideAlert(t *testing.T) {
 }
 
 func TestSlackMessageReservation(t *testing.T) {
+	t.Parallel()
 	for dialect, url := range storagetest.URLs(t) {
 		t.Run(dialect, func(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -286,6 +290,7 @@ func TestSlackMessageReservation(t *testing.T) {
 }
 
 func TestSaveSlackMessageAfterRefresh(t *testing.T) {
+	t.Parallel()
 	for dialect, url := range storagetest.URLs(t) {
 		t.Run(dialect, func(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -322,6 +327,7 @@ func TestSaveSlackMessageAfterRefresh(t *testing.T) {
 }
 
 func TestDeclareAlertOnce(t *testing.T) {
+	t.Parallel()
 	for dialect, url := range storagetest.URLs(t) {
 		t.Run(dialect, func(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -376,6 +382,7 @@ func TestDeclareAlertOnce(t *testing.T) {
 }
 
 func TestRecentCounts(t *testing.T) {
+	t.Parallel()
 	for dialect, url := range storagetest.URLs(t) {
 		t.Run(dialect, func(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)

@@ -12,6 +12,7 @@ import (
 )
 
 func TestIncidentVolumeRecipientsAndClosing(t *testing.T) {
+	t.Parallel()
 	for dialect, url := range storagetest.URLs(t) {
 		t.Run(dialect, func(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
