@@ -59,6 +59,11 @@ func (f *fakeStore) OpenClusters(context.Context, int64, int) ([]storage.Cluster
 	return []storage.Cluster{{ID: "cl-login", Label: []string{"로그인"}, Representative: "로그인이 안 돼요", Inquiries: 40, Customers: 30}}, f.read()
 }
 
+func (f *fakeStore) Problems(context.Context, int64, int) ([]storage.Problem, error) {
+	return []storage.Problem{{ID: "p-login", Title: "로그인이 계속 실패해요", TitleLang: "ko", OtherTitle: "login keeps failing", OtherLang: "en",
+		Clusters: 7, Inquiries: 312, Customers: 280}}, f.read()
+}
+
 func (f *fakeStore) RecentCounts(context.Context, []string, int64) (map[string]storage.Recent, error) {
 	return map[string]storage.Recent{"cl-login": {Last5m: 20, Last15m: 25}}, f.read()
 }
@@ -196,6 +201,7 @@ func TestPageAndLive(t *testing.T) {
 		t.Fatalf("page: %d %v", rec.Code, rec.Header())
 	}
 	for _, want := range []string{`lang="ko"`, "모바일 상품권 결제 장애", "원인 확인", "데스크 전체", "75%", "3분", "로그인이 안 돼요", "▲ 증가",
+		"상위 문제", "로그인이 계속 실패해요", "login keeps failing", `data-label="묶음">7<`, `data-label="문의">312<`,
 		`class="f-sent">5<`, `class="f-failed">2<`, `class="f-replied">1<`, `class="f-customers">9<`, `class="f-inquiries">10<`, `class="f-queued">2<`, "선언과 무시는 manager 권한이 필요합니다."} {
 		if !strings.Contains(body, want) {
 			t.Errorf("the page lacks %q", want)

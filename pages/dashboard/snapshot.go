@@ -19,6 +19,7 @@ type Store interface {
 	IncidentReach(ctx context.Context, incidentID string) (storage.IncidentReach, error)
 	DeskVolume(ctx context.Context, bucketMS, since int64) ([]storage.VolumeBucket, error)
 	OpenClusters(ctx context.Context, since int64, limit int) ([]storage.Cluster, error)
+	Problems(ctx context.Context, since int64, limit int) ([]storage.Problem, error)
 	RecentCounts(ctx context.Context, clusterIDs []string, now int64) (map[string]storage.Recent, error)
 	Alerts(ctx context.Context, status string, limit int) ([]storage.Alert, error)
 	OldestWaiting(ctx context.Context, since int64) (storage.Cluster, error)
@@ -31,6 +32,7 @@ type snapshot struct {
 	At        time.Time
 	Desk      deskFigures
 	Incidents []incidentFigures
+	Problems  []storage.Problem // the biggest problems, most inquiries first
 	Clusters  []clusterFigures
 	Alerts    []storage.Alert
 }
@@ -249,6 +251,9 @@ func (d *Dashboard) compute(ctx context.Context) (*snapshot, error) {
 	}
 	lap("incidents")
 
+	if snap.Problems, err = d.opts.Store.Problems(ctx, since, maxClusters); err != nil {
+		return nil, err
+	}
 	open, err := d.opts.Store.OpenClusters(ctx, since, maxClusters)
 	if err != nil {
 		return nil, err
@@ -267,7 +272,7 @@ func (d *Dashboard) compute(ctx context.Context) (*snapshot, error) {
 	if snap.Alerts, err = d.opts.Store.Alerts(ctx, storage.AlertOpen, maxAlerts); err != nil {
 		return nil, err
 	}
-	lap("clusters and alerts")
+	lap("problems, clusters and alerts")
 	return snap, nil
 }
 

@@ -66,6 +66,10 @@ var messages = pages.Messages{
 	"started":        {"시작", "Started"},
 	"updates":        {"상태 안내", "Status updates"},
 	"chart_inc":      {"분당 문의 (시작 이후)", "Inquiries per minute since it started"},
+	"problems":       {"상위 문제", "Top problems"},
+	"no_problems":    {"열린 문제가 없습니다.", "No open problems."},
+	"problem":        {"문제", "Problem"},
+	"n_clusters":     {"묶음", "Clusters"},
 	"clusters":       {"상위 문의 묶음", "Top clusters"},
 	"no_clusters":    {"열린 묶음이 없습니다.", "No open clusters."},
 	"label":          {"내용", "About"},
@@ -160,6 +164,7 @@ type liveView struct {
 	Desk                deskView
 	Alerts              []alertView
 	Incidents           []incidentView
+	Problems            []problemView
 	Clusters            []clusterView
 }
 
@@ -192,6 +197,13 @@ type updateView struct {
 	Version          int
 	StatusName, At   string
 	Text, AtISOFixed string
+}
+
+// problemView is one problem: its title in the language of most of its
+// members, the other language's beside it.
+type problemView struct {
+	ID, Title, OtherTitle, IncidentID string
+	Clusters, Inquiries, Customers    int64
 }
 
 type clusterView struct {
@@ -277,6 +289,10 @@ func (d *Dashboard) newLiveView(locale string, sess session, snap *snapshot) liv
 		}
 		iv.Chart = b.chart("chart-"+inc.ID, t("chart_inc")+": "+iv.Title, f.Volume, marks, []string{t("s_total"), t("s_answered"), t("s_queued")})
 		v.Incidents = append(v.Incidents, iv)
+	}
+	for _, p := range snap.Problems {
+		v.Problems = append(v.Problems, problemView{ID: p.ID, Title: p.Title, OtherTitle: p.OtherTitle, IncidentID: p.IncidentID,
+			Clusters: p.Clusters, Inquiries: p.Inquiries, Customers: p.Customers})
 	}
 	for _, c := range snap.Clusters {
 		v.Clusters = append(v.Clusters, clusterView{ID: c.ID, Label: clusterLabel(c.Cluster), Representative: c.Representative,
