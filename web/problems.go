@@ -7,7 +7,6 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/surgedesk/surgedesk/config"
 	"github.com/surgedesk/surgedesk/desk"
 	"github.com/surgedesk/surgedesk/storage"
 )
@@ -148,21 +147,12 @@ func (s *Server) mergeProblem(w http.ResponseWriter, r *http.Request) {
 // with {"takeover": true} takes a manager's claim over whoever holds them
 // (audited).
 func (s *Server) claimProblem(w http.ResponseWriter, r *http.Request) {
-	var body struct {
-		Takeover bool `json:"takeover"`
-	}
-	if r.ContentLength != 0 {
-		if aerr := decodeJSON(w, r, &body); aerr != nil {
-			s.writeError(w, aerr)
-			return
-		}
+	takeover, ok := s.claimBody(w, r)
+	if !ok {
+		return
 	}
 	claim := s.Desk.ClaimProblem
-	if body.Takeover {
-		if p, _ := r.Context().Value(principalKey{}).(principal); !p.has(config.RoleManager) {
-			s.writeError(w, newError(http.StatusForbidden, "forbidden", "only a manager can take a claim over"))
-			return
-		}
+	if takeover {
 		claim = s.Desk.TakeOverProblem
 	}
 	id := r.PathValue("id")

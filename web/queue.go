@@ -78,29 +78,40 @@ func (s *Server) queueItem(q desk.QueueItem, now time.Time) queueItem {
 	return item
 }
 
-// claimQueueItem claims a cluster for the agent, or with {"takeover": true}
-// takes a manager's claim over whoever holds it (audited).
-func (s *Server) claimQueueItem(w http.ResponseWriter, r *http.Request) {
+// claimBody reads a claim's optional {"takeover": bool}; a takeover needs
+// the manager role. It answers the error itself and reports whether to go
+// on.
+func (s *Server) claimBody(w http.ResponseWriter, r *http.Request) (takeover, ok bool) {
 	var body struct {
 		Takeover bool `json:"takeover"`
 	}
 	if r.ContentLength != 0 {
 		if aerr := decodeJSON(w, r, &body); aerr != nil {
 			s.writeError(w, aerr)
-			return
+			return false, false
 		}
 	}
+	if p, _ := r.Context().Value(principalKey{}).(principal); body.Takeover && !p.has(config.RoleManager) {
+		s.writeError(w, newError(http.StatusForbidden, "forbidden", "only a manager can take a claim over"))
+		return false, false
+	}
+	return body.Takeover, true
+}
+
+// claimQueueItem claims a cluster for the agent, or with {"takeover": true}
+// takes a manager's claim over whoever holds it (audited).
+func (s *Server) claimQueueItem(w http.ResponseWriter, r *http.Request) {
+	takeover, ok := s.claimBody(w, r)
+	if !ok {
+		return
+	}
 	id := r.PathValue("cluster")
-	if !body.Takeover {
+	if !takeover {
 		until, err := s.Desk.Claim(r.Context(), actor(r), id)
 		if s.queueError(w, err) {
 			return
 		}
 		writeJSON(w, http.StatusOK, map[string]any{"cluster_id": id, "claimed_by": actor(r), "claimed_until": until.UTC()})
-		return
-	}
-	if p, _ := r.Context().Value(principalKey{}).(principal); !p.has(config.RoleManager) {
-		s.writeError(w, newError(http.StatusForbidden, "forbidden", "only a manager can take a claim over"))
 		return
 	}
 	until, previous, err := s.Desk.TakeOver(r.Context(), actor(r), id)

@@ -97,7 +97,7 @@ func TestMergeAndSplitRemembered(t *testing.T) {
 		{"split without ids", split, `{}`, agentToken, 400, "missing_field", ""},
 		{"split of none", split, `{"inquiry_ids":[]}`, agentToken, 400, "missing_field", ""},
 		{"split with an empty id", split, `{"inquiry_ids":[""]}`, agentToken, 400, "invalid_field", ""},
-		{"split with an unknown field", split, `{"inquiry_ids":["` + cancel[0] + `"],"into":"x"}`, agentToken, 400, "invalid_json", ""},
+		{"split with an unknown field", split, `{"inquiry_ids":["` + cancel[0] + `"],"target":"x"}`, agentToken, 400, "invalid_json", ""},
 		{"split of another cluster's members", split, `{"inquiry_ids":["` + cancel[0] + `","` + login[0] + `","inq_nope"]}`, agentToken, 400, "invalid_field", login[0]},
 		{"split of every member", split, `{"inquiry_ids":["` + strings.Join(append(slices.Clone(pay), cancel...), `","`) + `"]}`, agentToken, 400, "invalid_field", ""},
 		{"split of an unknown cluster", "/v1/clusters/nope/split", `{"inquiry_ids":["` + cancel[0] + `"]}`, agentToken, 404, "not_found", ""},
