@@ -174,19 +174,22 @@ func (s *Storage) ClaimDeliveries(ctx context.Context, owner string, now int64, 
 		return nil, errors.New("storage: claiming deliveries needs an owner")
 	}
 	// PostgreSQL: SKIP LOCKED lets concurrent claimers take different rows
-	// instead of queueing behind each other. SQLite has one writer anyway.
-	lock := ""
+	// instead of queueing behind each other, and the rows are picked in a
+	// WITH, which PostgreSQL runs once: as a subquery of the UPDATE it could
+	// be run again on a concurrent update's re-check and lock rows this
+	// claim then did not take, leaving the other claimers to skip them.
+	// SQLite has one writer anyway.
+	pick := `SELECT id FROM deliveries WHERE status = ? AND next_at <= ? AND lease_until < ? ORDER BY next_at, id LIMIT ?`
 	if s.postgres {
-		lock = " FOR UPDATE SKIP LOCKED"
+		pick += " FOR UPDATE SKIP LOCKED"
 	}
-	q := s.db.Rebind(`UPDATE deliveries SET lease_owner = ?, lease_until = ?
-		WHERE id IN (SELECT id FROM deliveries WHERE status = ? AND next_at <= ? AND lease_until < ?
-			ORDER BY next_at, id LIMIT ?` + lock + `)
-		AND status = ? AND next_at <= ? AND lease_until < ?
+	q := s.db.Rebind(`WITH picked AS (` + pick + `)
+		UPDATE deliveries SET lease_owner = ?, lease_until = ?
+		WHERE id IN (SELECT id FROM picked) AND status = ? AND next_at <= ? AND lease_until < ?
 		RETURNING ` + deliveryColumns)
 	var out []Delivery
 	until := now + lease.Milliseconds()
-	err := s.db.SelectContext(ctx, &out, q, owner, until, DeliveryPending, now, now, limit, DeliveryPending, now, now)
+	err := s.db.SelectContext(ctx, &out, q, DeliveryPending, now, now, limit, owner, until, DeliveryPending, now, now)
 	if err != nil {
 		return nil, fmt.Errorf("storage: unable to claim deliveries: %w", err)
 	}
