@@ -116,9 +116,10 @@ func clusterBlocks(it boardItem, final string, now time.Time) (blocks []slack.Bl
 // alertBlocks renders a surge alert; once decided it drops the buttons and
 // says who decided what.
 func alertBlocks(a storage.Alert) (blocks []slack.Block, fallback string) {
-	label := strings.Join(a.Label, " ")
+	// The problem's title (a member text) rather than keywords.
+	label := truncate(oneLine(a.Representative), 80)
 	if label == "" {
-		label = truncate(oneLine(a.Representative), 80)
+		label = strings.Join(a.Label, " ")
 	}
 	text := fmt.Sprintf(":rotating_light: *Possible incident: %s*\n%.1f inquiries a minute · %d inquiries · %d customers · no incident linked",
 		escape(label), a.PerMinute, a.Inquiries, a.Customers)
@@ -195,12 +196,14 @@ func digest(blocks []slack.Block) string {
 	return hex.EncodeToString(sum[:8])
 }
 
+// clusterLabel names a cluster by a real member text (its representative,
+// redacted at intake), its keywords only when it has none.
 func clusterLabel(c storage.Cluster) string {
-	if l := strings.Join(c.Label, " "); l != "" {
-		return l
-	}
 	if r := truncate(oneLine(c.Representative), 80); r != "" {
 		return r
+	}
+	if l := strings.Join(c.Label, " "); l != "" {
+		return l
 	}
 	return c.ID
 }

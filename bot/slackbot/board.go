@@ -152,7 +152,7 @@ func (a *App) refreshBoard(ctx context.Context, hold func(ctx context.Context) e
 	if err != nil {
 		return err
 	}
-	items, err := a.boardItems(ctx, now)
+	cards, err := a.boardCards(ctx, now)
 	if err != nil {
 		return err
 	}
@@ -163,9 +163,9 @@ func (a *App) refreshBoard(ctx context.Context, hold func(ctx context.Context) e
 	if err != nil {
 		return err
 	}
-	subjects := make([]string, 0, len(items)+len(alerts))
-	for _, it := range items {
-		subjects = append(subjects, clusterSubject(it.ID))
+	subjects := make([]string, 0, len(cards)+len(alerts))
+	for _, c := range cards {
+		subjects = append(subjects, c.subject())
 	}
 	for _, al := range alerts {
 		subjects = append(subjects, alertSubject(al.ClusterID))
@@ -185,12 +185,12 @@ func (a *App) refreshBoard(ctx context.Context, hold func(ctx context.Context) e
 	// A tick may end early (a third of the lease, a 429), and the next
 	// starts again from the top, so the order is what must not starve:
 	// alerts first (rare, and what a surge needs declared), then the last
-	// updates of clusters that left the queue (below), then clusters not
-	// on the board yet by priority, then updates, the longest-waiting
-	// first.
+	// updates of problems and clusters that left the queue (below), then
+	// cards not on the board yet by priority, then updates, the
+	// longest-waiting first.
 	shown := map[string]bool{}
-	for _, it := range items {
-		shown[clusterSubject(it.ID)] = true
+	for _, c := range cards {
+		shown[c.subject()] = true
 	}
 	if err := b.showAlerts(ctx, alerts, now, shown); err != nil {
 		return err
@@ -198,9 +198,9 @@ func (a *App) refreshBoard(ctx context.Context, hold func(ctx context.Context) e
 	if err := b.finalise(ctx, msgs, shown, now); err != nil {
 		return err
 	}
-	slices.SortStableFunc(items, func(x, y boardItem) int {
-		mx, okx := msgs[clusterSubject(x.ID)]
-		my, oky := msgs[clusterSubject(y.ID)]
+	slices.SortStableFunc(cards, func(x, y card) int {
+		mx, okx := msgs[x.subject()]
+		my, oky := msgs[y.subject()]
 		switch {
 		case !okx || !oky: // not on the board yet: first, by priority
 			return cmp.Compare(boolRank(okx), boolRank(oky))
@@ -208,9 +208,9 @@ func (a *App) refreshBoard(ctx context.Context, hold func(ctx context.Context) e
 			return cmp.Compare(mx.UpdatedAt, my.UpdatedAt)
 		}
 	})
-	for _, it := range items {
-		blocks, text := clusterBlocks(it, "", now)
-		if err := b.show(ctx, clusterSubject(it.ID), blocks, text, false); err != nil {
+	for _, c := range cards {
+		blocks, text := c.blocks("", now)
+		if err := b.show(ctx, c.subject(), blocks, text, false); err != nil {
 			return err
 		}
 	}
@@ -248,6 +248,12 @@ func (b *board) finalise(ctx context.Context, msgs map[string]storage.SlackMessa
 			}
 			continue
 		}
+		if id, ok := strings.CutPrefix(subject, "problem:"); ok {
+			if err := b.finaliseProblem(ctx, subject, id, since, now); err != nil {
+				return err
+			}
+			continue
+		}
 		id, ok := strings.CutPrefix(subject, "cluster:")
 		if !ok {
 			continue
@@ -260,6 +266,9 @@ func (b *board) finalise(ctx context.Context, msgs map[string]storage.SlackMessa
 		}
 		it := boardItem{QueueItem: desk.QueueItem{Cluster: c}}
 		final := it.done(c.LastSeen < since)
+		if final == "" && c.ProblemID != "" && shown[problemSubject(c.ProblemID)] {
+			final = "Shown with its problem"
+		}
 		if final == "" {
 			// Still open, out of the top BoardSize: it stays as it was
 			// until it comes back or is done.
@@ -278,77 +287,132 @@ func (b *board) finalise(ctx context.Context, msgs map[string]storage.SlackMessa
 	return nil
 }
 
-// boardItems reads the queue from SQL as the HTTP API's does, ordered by
-// triage.Priority: the clusters of at least BoardMinInquiries, at most
-// BoardSize of them, plus those already on the board and still open.
-func (a *App) boardItems(ctx context.Context, now time.Time) ([]boardItem, error) {
+// finaliseProblem gives the card of a problem that left the queue (merged
+// into another, no open cluster left, or idle) its last update.
+func (b *board) finaliseProblem(ctx context.Context, subject, id string, since int64, now time.Time) error {
+	a := b.App
+	if a.Desk.ProblemStore == nil {
+		return nil
+	}
+	p, err := a.Desk.ProblemStore.Problem(ctx, id)
+	if errors.Is(err, storage.ErrNotFound) {
+		p = storage.Problem{ID: id}
+	} else if err != nil {
+		return err
+	}
+	var final string
+	switch {
+	case p.Status == storage.ProblemMerged:
+		final = "Merged into another problem"
+	case p.Clusters == 0:
+		final = "Done: no open cluster left"
+	case p.LastSeen < since:
+		final = "Closed: no inquiry for a while"
+	default:
+		// Still open, out of the top BoardSize or under
+		// BoardMinInquiries: it stays as it was until it comes back or
+		// is done.
+		return nil
+	}
+	c := card{Problem: desk.ProblemItem{ProblemID: p.ID, Title: p.Title, OtherTitle: p.OtherTitle,
+		Inquiries: p.Inquiries, Customers: p.Customers}}
+	blocks, text := problemBlocks(c, final, now)
+	return b.show(ctx, subject, blocks, text, true)
+}
+
+// boardCards reads the queue from SQL as the HTTP API's does, grouped by
+// problem and ordered by triage.Priority: the problems (and clusters not
+// placed in one) of at least BoardMinInquiries, at most BoardSize of them,
+// plus those already on the board and still open.
+func (a *App) boardCards(ctx context.Context, now time.Time) ([]card, error) {
 	queue, err := a.Desk.Queue(ctx)
 	if err != nil {
 		return nil, err
 	}
-	items := make([]boardItem, 0, len(queue))
-	for _, q := range queue {
-		if q.Inquiries >= int64(a.Config.BoardMinInquiries) {
-			items = append(items, boardItem{QueueItem: q})
+	problems, err := a.Desk.ByProblem(ctx, queue)
+	if err != nil {
+		return nil, err
+	}
+	cards := make([]card, 0, len(problems))
+	for _, p := range problems {
+		if p.Inquiries >= int64(a.Config.BoardMinInquiries) {
+			c := card{Problem: p, Clusters: make([]boardItem, len(p.Clusters))}
+			for i, q := range p.Clusters {
+				c.Clusters[i] = boardItem{QueueItem: q}
+			}
+			cards = append(cards, c)
 		}
 	}
-	if len(items) == 0 {
+	if len(cards) == 0 {
 		return nil, nil
 	}
 
 	// Beyond the first BoardSize, only those already shown stay.
-	if len(items) > a.Config.BoardSize && a.Config.BoardSize > 0 {
-		rest := make([]string, 0, len(items)-a.Config.BoardSize)
-		for _, it := range items[a.Config.BoardSize:] {
-			rest = append(rest, clusterSubject(it.ID))
+	if len(cards) > a.Config.BoardSize && a.Config.BoardSize > 0 {
+		rest := make([]string, 0, len(cards)-a.Config.BoardSize)
+		for _, c := range cards[a.Config.BoardSize:] {
+			rest = append(rest, c.subject())
 		}
 		msgs, err := a.Store.SlackMessages(ctx, rest)
 		if err != nil {
 			return nil, err
 		}
-		kept := items[:a.Config.BoardSize]
-		for _, it := range items[a.Config.BoardSize:] {
-			if m, ok := msgs[clusterSubject(it.ID)]; ok && !m.Done && m.Channel == a.Config.AgentsChannel {
-				kept = append(kept, it)
+		kept := cards[:a.Config.BoardSize]
+		for _, c := range cards[a.Config.BoardSize:] {
+			if m, ok := msgs[c.subject()]; ok && !m.Done && m.Channel == a.Config.AgentsChannel {
+				kept = append(kept, c)
 			}
 		}
-		items = kept
+		cards = kept
 	}
 
-	ids := make([]string, 0, len(items))
+	// Replies and incidents for every cluster shown, samples for those
+	// listed on their card.
+	var ids []string
+	var listed []desk.QueueItem
 	titles := map[string]string{}
-	for _, it := range items {
-		ids = append(ids, it.ID)
-		if it.IncidentID != "" {
-			titles[it.IncidentID] = ""
+	for _, c := range cards {
+		for i, it := range c.Clusters {
+			ids = append(ids, it.ID)
+			if i < cardClusters {
+				listed = append(listed, it.QueueItem)
+			}
+			if it.IncidentID != "" {
+				titles[it.IncidentID] = ""
+			}
 		}
 	}
 	replies, err := a.Store.ClusterReplies(ctx, ids)
 	if err != nil {
 		return nil, err
 	}
-	shown := make([]desk.QueueItem, len(items))
-	for i := range items {
-		shown[i] = items[i].QueueItem
+	perCluster := 3
+	if a.Desk.ProblemStore != nil {
+		perCluster = 2 // a problem's card lists up to cardClusters clusters
 	}
-	if err := a.Desk.Samples(ctx, shown, 3); err != nil {
+	if err := a.Desk.Samples(ctx, listed, perCluster); err != nil {
 		return nil, err
 	}
-	for i := range items {
-		items[i].Samples = shown[i].Samples
+	samples := make(map[string][]storage.Inquiry, len(listed))
+	for _, it := range listed {
+		samples[it.ID] = it.Samples
 	}
 	for id := range titles {
 		if inc, err := a.Store.Incident(ctx, id); err == nil {
 			titles[id] = inc.Title("ko")
 		}
 	}
-	for i := range items {
-		if r, ok := replies[items[i].ID]; ok {
-			items[i].Reply = &r
+	for _, c := range cards {
+		for i := range c.Clusters {
+			it := &c.Clusters[i]
+			it.Samples = samples[it.ID]
+			if r, ok := replies[it.ID]; ok {
+				it.Reply = &r
+			}
+			it.Incident = titles[it.IncidentID]
 		}
-		items[i].Incident = titles[items[i].IncidentID]
 	}
-	return items, nil
+	return cards, nil
 }
 
 // board is one tick's work: the messages as read at its start, kept up

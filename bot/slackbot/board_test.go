@@ -172,7 +172,7 @@ func TestBoardOneMessagePerClusterUpdatedInPlace(t *testing.T) {
 		msg   message
 		c     storage.Cluster
 		label string
-	}{{payMsg, pay, strings.Join(pay.Label, " ")}, {loginMsg, login, strings.Join(login.Label, " ")}} {
+	}{{payMsg, pay, pay.Representative}, {loginMsg, login, login.Representative}} {
 		if m.label == "" || !strings.Contains(m.msg.text, m.label) {
 			t.Errorf("message %q lacks the label %q", m.msg.text, m.label)
 		}

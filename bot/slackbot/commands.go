@@ -352,6 +352,11 @@ func (a *App) cmdVolume(ctx context.Context, inc kb.Incident) (string, error) {
 // cmdQueueShown is how many queue items the command lists.
 const cmdQueueShown = 10
 
+// cmdQueueClusters is how many of a problem's clusters the command names.
+const cmdQueueClusters = 3
+
+// cmdQueue lists the first problems of the agents' queue (desk.ByProblem),
+// each with its counts and its first clusters.
 func (a *App) cmdQueue(ctx context.Context) (slack.Msg, error) {
 	now := a.Now()
 	ranked, err := a.Desk.Queue(ctx)
@@ -361,38 +366,46 @@ func (a *App) cmdQueue(ctx context.Context) (slack.Msg, error) {
 	if len(ranked) == 0 {
 		return cmdEphemeral("The queue is empty."), nil
 	}
-	var b strings.Builder
-	problems := map[string]bool{}
-	for _, c := range ranked {
-		if c.ProblemID != "" {
-			problems[c.ProblemID] = true
-		} else {
-			problems["cluster:"+c.ID] = true
-		}
+	problems, err := a.Desk.ByProblem(ctx, ranked)
+	if err != nil {
+		return slack.Msg{}, err
 	}
-	fmt.Fprintf(&b, "*Agents' queue* — top %d of %s in %s", min(cmdQueueShown, len(ranked)), cmdCount(len(ranked), "open cluster"),
-		cmdCount(len(problems), "problem"))
-	for n, c := range ranked[:min(cmdQueueShown, len(ranked))] {
-		label := strings.Join(c.Label, " · ")
-		if label == "" {
-			label = truncate(c.Representative, 60)
+	var b strings.Builder
+	fmt.Fprintf(&b, "*Agents' queue* — top %d of %s (%s)", min(cmdQueueShown, len(problems)), cmdCount(len(problems), "problem"),
+		cmdCount(len(ranked), "open cluster"))
+	for n, p := range problems[:min(cmdQueueShown, len(problems))] {
+		fmt.Fprintf(&b, "\n\n%d. *%s*", n+1, escape(truncate(problemLabel(p), 120)))
+		if p.ProblemID != "" {
+			fmt.Fprintf(&b, " `%s`", p.ProblemID)
 		}
-		fmt.Fprintf(&b, "\n\n%d. *%s* `%s`", n+1, escape(label), c.ID)
-		if c.Urgent {
+		if p.Urgent {
 			b.WriteString(" :rotating_light: urgent")
 		}
-		fmt.Fprintf(&b, "\n   %s from %s · waiting %s", cmdCount(int(c.Inquiries), "inquiry"),
-			cmdCount(int(c.Customers), "customer"), cmdWaiting(now.Sub(time.UnixMilli(c.FirstSeen))))
-		if c.ClaimedBy != "" && c.ClaimedUntil > now.UnixMilli() {
-			fmt.Fprintf(&b, " · claimed by %s", who(c.ClaimedBy))
+		firstSeen := p.Clusters[0].FirstSeen
+		var claimed, incidents []string
+		for _, c := range p.Clusters {
+			firstSeen = min(firstSeen, c.FirstSeen)
+			if h := who(c.ClaimedBy); c.ClaimedBy != "" && c.ClaimedUntil > now.UnixMilli() && !slices.Contains(claimed, h) {
+				claimed = append(claimed, h)
+			}
+			if inc := "`" + c.IncidentID + "`"; c.IncidentID != "" && !slices.Contains(incidents, inc) {
+				incidents = append(incidents, inc)
+			}
 		}
-		if c.IncidentID != "" {
-			fmt.Fprintf(&b, " · incident `%s`", c.IncidentID)
+		fmt.Fprintf(&b, "\n   %s from %s in %s · waiting %s", cmdCount(int(p.Inquiries), "inquiry"),
+			cmdCount(int(p.Customers), "customer"), cmdCount(len(p.Clusters), "cluster"), cmdWaiting(now.Sub(time.UnixMilli(firstSeen))))
+		if len(claimed) > 0 {
+			fmt.Fprintf(&b, " · claimed by %s", strings.Join(claimed, ", "))
 		}
-		if c.ProblemID != "" {
-			fmt.Fprintf(&b, " · problem `%s`", c.ProblemID)
+		if len(incidents) > 0 {
+			fmt.Fprintf(&b, " · incident %s", strings.Join(incidents, ", "))
 		}
-		fmt.Fprintf(&b, "\n   > %s", escape(truncate(c.Representative, 150)))
+		for _, c := range p.Clusters[:min(cmdQueueClusters, len(p.Clusters))] {
+			fmt.Fprintf(&b, "\n   > `%s` %s: %s", c.ID, cmdCount(int(c.Inquiries), "inquiry"), escape(truncate(oneLine(c.Representative), 150)))
+		}
+		if more := len(p.Clusters) - cmdQueueClusters; more > 0 {
+			fmt.Fprintf(&b, "\n   > and %s", cmdCount(more, "more cluster"))
+		}
 	}
 	return cmdEphemeral(b.String()), nil
 }

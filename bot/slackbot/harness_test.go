@@ -57,6 +57,18 @@ type harness struct {
 // configuration first.
 func newHarness(t *testing.T, edit func(*config.Slack)) *harness {
 	t.Helper()
+	return startHarness(t, edit, false)
+}
+
+// newProblemHarness is newHarness with the triage engine grouping clusters
+// into problems, as serve runs it: the board shows one card per problem.
+func newProblemHarness(t *testing.T, edit func(*config.Slack)) *harness {
+	t.Helper()
+	return startHarness(t, edit, true)
+}
+
+func startHarness(t *testing.T, edit func(*config.Slack), problems bool) *harness {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	t.Cleanup(cancel)
 	fake := slackfake.New(t)
@@ -90,7 +102,13 @@ func newHarness(t *testing.T, edit func(*config.Slack)) *harness {
 	if err := knowledge.Load(ctx); err != nil {
 		t.Fatal(err)
 	}
-	dk := desk.New(desk.Options{Store: db, Clusters: clusters, Conn: b.Conn, Instance: "test", Kick: deliver.Kick, Log: log})
+	dopts := desk.Options{Store: db, Clusters: clusters, Conn: b.Conn, Instance: "test", Kick: deliver.Kick, Log: log}
+	if problems {
+		grouper := triage.NewGrouper(triage.DefaultProblemOptions())
+		store.GroupProblems(grouper)
+		dopts.ProblemStore, dopts.Problems = db, grouper
+	}
+	dk := desk.New(dopts)
 	app := New(Options{
 		Config: cfg, Intake: bot.NewIntake(b, bot.Limits{MaxTextBytes: 8 << 10}, 2*time.Second).WithAnswers(knowledge),
 		Store: db, Sender: sender, Owner: "test", Log: log, Kick: deliver.Kick,

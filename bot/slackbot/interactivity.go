@@ -164,6 +164,8 @@ func (a *App) blockAction(ctx context.Context, cb slack.InteractionCallback, act
 		}
 	case actionReply, actionLink:
 		return a.openModal(ctx, cb, act.ActionID, id)
+	case actionProblemClaim, actionProblemResolve, actionProblemReply:
+		return a.problemAction(ctx, cb, act.ActionID, id, manager)
 	case actionDeclare:
 		return a.declare(ctx, channel, user, id)
 	case actionDismiss:
@@ -180,8 +182,82 @@ func (a *App) blockAction(ctx context.Context, cb slack.InteractionCallback, act
 	default:
 		return nil
 	}
-	a.refresh(ctx, clusterSubject(id))
+	a.refreshCluster(ctx, id)
 	return nil
+}
+
+// refreshCluster refreshes a cluster's card and its problem's.
+func (a *App) refreshCluster(ctx context.Context, id string) {
+	subjects := []string{clusterSubject(id)}
+	if c, err := a.Store.Cluster(ctx, id); err == nil && c.ProblemID != "" {
+		subjects = append(subjects, problemSubject(c.ProblemID))
+	}
+	a.refresh(ctx, subjects...)
+}
+
+// problemAction acts on one button of a problem's card: the same desk
+// actions as POST /v1/problems/{id}/claim, /resolve and /reply.
+func (a *App) problemAction(ctx context.Context, cb slack.InteractionCallback, action, id string, manager bool) error {
+	user, channel := cb.User.ID, cb.Channel.ID
+	if channel == "" {
+		channel = cb.Container.ChannelID
+	}
+	actor := Actor(user)
+	var err error
+	switch action {
+	case actionProblemClaim:
+		_, _, err = a.Desk.ClaimProblem(ctx, actor, id)
+		var held *storage.ClaimedError
+		if errors.As(err, &held) && manager {
+			// A manager's click takes the claim over (audited).
+			if _, _, err = a.Desk.TakeOverProblem(ctx, actor, id); err == nil {
+				a.ephemeral(ctx, channel, user, "You took the problem's claim over from "+who(held.Holder)+".")
+			}
+		}
+	case actionProblemResolve:
+		var skipped int
+		_, skipped, err = a.Desk.ResolveProblem(ctx, actor, id)
+		if err == nil && skipped > 0 {
+			a.ephemeral(ctx, channel, user, fmt.Sprintf("%d of its clusters were claimed meanwhile and stay open.", skipped))
+		}
+	case actionProblemReply:
+		if a.Desk.ProblemStore == nil {
+			return a.problemError(ctx, channel, user, desk.ErrNoProblems)
+		}
+		p, perr := a.Desk.ProblemStore.Problem(ctx, id)
+		switch {
+		case errors.Is(perr, storage.ErrNotFound) || perr == nil && (p.Status != storage.ProblemOpen || p.Clusters == 0):
+			a.ephemeral(ctx, channel, user, "This problem is no longer in the queue.")
+			return nil
+		case perr != nil:
+			return perr
+		}
+		if err := a.Sender.OpenView(ctx, cb.TriggerID, problemReplyModal(p)); err != nil {
+			a.Log.Warn("modal not opened", "action", action, "problem", id, "err", err)
+			a.ephemeral(ctx, channel, user, "Slack did not open the form; try again.")
+		}
+		return nil
+	}
+	if err := a.problemError(ctx, channel, user, err); err != nil {
+		return err
+	}
+	a.refresh(ctx, problemSubject(id))
+	return nil
+}
+
+// problemError tells the user when the problem is gone or another agent
+// holds one of its clusters, and returns the other errors.
+func (a *App) problemError(ctx context.Context, channel, user string, err error) error {
+	var held *storage.ClaimedError
+	switch {
+	case errors.Is(err, storage.ErrNotFound) || errors.Is(err, desk.ErrNoProblems):
+		a.ephemeral(ctx, channel, user, "This problem is no longer in the queue.")
+		return nil
+	case errors.As(err, &held):
+		a.ephemeral(ctx, channel, user, "Claimed by "+who(held.Holder)+": only they can act on its clusters until the claim expires (a manager can take it over).")
+		return nil
+	}
+	return err
 }
 
 // queueError tells the user when the cluster is gone or another agent
@@ -301,10 +377,29 @@ func (a *App) viewSubmission(ctx context.Context, cb slack.InteractionCallback) 
 		if err != nil {
 			return nil, err
 		}
+	case viewProblemReply:
+		queued, replied, err := a.Desk.ReplyToProblem(ctx, actor, id, value(blockReply, inputReply).Value)
+		if msg, ok := heldText(err); ok {
+			return fail(blockReply, msg)
+		}
+		switch {
+		case errors.Is(err, desk.ErrMissing):
+			return fail(blockReply, "Write the reply first.")
+		case errors.Is(err, desk.ErrInvalid):
+			return fail(blockReply, fmt.Sprintf("The reply is longer than %d bytes.", maxReply))
+		case errors.Is(err, storage.ErrNotFound) || errors.Is(err, desk.ErrNoProblems):
+			return fail(blockReply, "This problem is no longer in the queue.")
+		case err != nil:
+			return nil, err
+		case replied == 0 && queued == 0:
+			return fail(blockReply, "Every cluster of this problem was already replied to.")
+		}
+		a.refresh(ctx, problemSubject(id))
+		return nil, nil
 	default:
 		return nil, nil
 	}
-	a.refresh(ctx, clusterSubject(id))
+	a.refreshCluster(ctx, id)
 	return nil, nil
 }
 
@@ -320,7 +415,9 @@ func (a *App) declare(ctx context.Context, channel, user, clusterID string) erro
 		return err
 	}
 	// Committed: what follows must happen even if Slack hangs up now.
-	a.refresh(context.WithoutCancel(ctx), alertSubject(clusterID), clusterSubject(clusterID))
+	ctx = context.WithoutCancel(ctx)
+	a.refresh(ctx, alertSubject(clusterID))
+	a.refreshCluster(ctx, clusterID)
 	return nil
 }
 

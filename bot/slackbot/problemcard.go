@@ -1,0 +1,193 @@
+package slackbot
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/slack-go/slack"
+
+	"github.com/surgedesk/surgedesk/desk"
+	"github.com/surgedesk/surgedesk/storage"
+)
+
+// Action IDs of a problem card's buttons and callback ID of its reply
+// modal. A button's value is the problem's id.
+const (
+	actionProblemClaim   = "problem_claim"
+	actionProblemReply   = "problem_reply"
+	actionProblemResolve = "problem_resolve"
+
+	viewProblemReply = "problem_reply"
+)
+
+// cardClusters is how many of a problem's clusters its card lists, each
+// with its samples; the rest are counted.
+const cardClusters = 5
+
+func problemSubject(id string) string { return "problem:" + id }
+
+// card is one message of the board: a problem with its clusters, or a
+// cluster not placed in any problem (yet).
+type card struct {
+	Problem  desk.ProblemItem
+	Clusters []boardItem // in the queue's order; the cluster itself for a cluster card
+}
+
+// subject names the card's message in storage.
+func (c card) subject() string {
+	if c.Problem.ProblemID == "" {
+		return clusterSubject(c.Clusters[0].ID)
+	}
+	return problemSubject(c.Problem.ProblemID)
+}
+
+// blocks renders the card; final (non-empty: why it is done) drops the
+// buttons.
+func (c card) blocks(final string, now time.Time) ([]slack.Block, string) {
+	if c.Problem.ProblemID == "" {
+		return clusterBlocks(c.Clusters[0], final, now)
+	}
+	return problemBlocks(c, final, now)
+}
+
+// problemLabel is a problem's title with the other language's beside it.
+func problemLabel(p desk.ProblemItem) string {
+	label := truncate(oneLine(p.Title), 80)
+	if label == "" {
+		label = p.ProblemID
+	}
+	if o := truncate(oneLine(p.OtherTitle), 80); o != "" && o != label {
+		label += " / " + o
+	}
+	return label
+}
+
+// problemBlocks renders a problem's card: its counts over all its open
+// clusters, then its first clusters, each with its counts and samples, the
+// state of claims and replies over all of them, and buttons acting on the
+// whole problem.
+func problemBlocks(c card, final string, now time.Time) (blocks []slack.Block, fallback string) {
+	p := c.Problem
+	label := problemLabel(p)
+	var last5, last15 int
+	for _, it := range c.Clusters {
+		last5, last15 = last5+it.Last5m, last15+it.Last15m
+	}
+	counts := fmt.Sprintf("%s · %d inquiries · %d customers · %d in 5 min · %d in 15 min",
+		cmdCount(len(c.Clusters), "cluster"), p.Inquiries, p.Customers, last5, last15)
+	title := "*" + escape(label) + "*"
+	if p.Urgent {
+		title = ":exclamation: " + title
+	}
+	if final != "" {
+		title = "~" + escape(label) + "~ :white_check_mark: " + final
+		counts = ""
+		if p.Inquiries > 0 {
+			counts = fmt.Sprintf("%d inquiries · %d customers", p.Inquiries, p.Customers)
+		}
+	}
+	blocks = append(blocks, slack.NewSectionBlock(mrkdwn(strings.TrimSpace(title+"\n"+counts)), nil, nil, slack.SectionBlockOptionBlockID("summary")))
+	if final == "" {
+		for i, it := range c.Clusters[:min(len(c.Clusters), cardClusters)] {
+			els := []slack.MixedElement{mrkdwn(fmt.Sprintf("*%d inquiries* · %d customers", it.Inquiries, it.Customers))}
+			seen := map[string]bool{}
+			for _, s := range it.Samples {
+				text := truncate(oneLine(s.Text), 150)
+				if !seen[text] {
+					seen[text] = true
+					els = append(els, mrkdwn("> "+escape(text)))
+				}
+			}
+			blocks = append(blocks, slack.NewContextBlock(fmt.Sprintf("cluster-%d", i), els...))
+		}
+		if more := len(c.Clusters) - cardClusters; more > 0 {
+			blocks = append(blocks, slack.NewContextBlock("more", mrkdwn("and "+cmdCount(more, "more cluster"))))
+		}
+	}
+	if state := problemState(c, final != "", now); len(state) > 0 {
+		var els []slack.MixedElement
+		for _, s := range state {
+			els = append(els, mrkdwn(s))
+		}
+		blocks = append(blocks, slack.NewContextBlock("state", els...))
+	}
+	if final == "" {
+		blocks = append(blocks, slack.NewActionBlock("actions",
+			slack.NewButtonBlockElement(actionProblemClaim, p.ProblemID, plain("Claim")),
+			slack.NewButtonBlockElement(actionProblemReply, p.ProblemID, plain("Reply to all")).WithStyle(slack.StylePrimary),
+			slack.NewButtonBlockElement(actionProblemResolve, p.ProblemID, plain("Resolve")),
+		))
+	}
+	fallback = escape(label)
+	if counts != "" {
+		fallback += " — " + counts
+	}
+	return blocks, fallback
+}
+
+// problemState says what is true of a problem's clusters: the incident
+// answering them, who holds them, and who replied to all of them.
+func problemState(c card, final bool, now time.Time) []string {
+	var state, incidents, holders []string
+	claimed, replied := 0, 0
+	var reply *storage.Reply
+	for _, it := range c.Clusters {
+		if it.IncidentID != "" {
+			inc := "Incident `" + it.IncidentID + "`"
+			if it.Incident != "" {
+				inc += " " + escape(it.Incident)
+			}
+			if !slices.Contains(incidents, inc) {
+				incidents = append(incidents, inc)
+			}
+		}
+		if it.ClaimedBy != "" && it.ClaimedUntil > now.UnixMilli() {
+			claimed++
+			if h := who(it.ClaimedBy); !slices.Contains(holders, h) {
+				holders = append(holders, h)
+			}
+		}
+		if it.Reply != nil {
+			replied++
+			if reply == nil {
+				reply = it.Reply
+			}
+		}
+	}
+	if len(incidents) > 0 {
+		state = append(state, strings.Join(incidents, ", ")+" (answered automatically)")
+	}
+	n := len(c.Clusters)
+	if !final && claimed > 0 {
+		if claimed == n {
+			state = append(state, "Claimed by "+strings.Join(holders, ", "))
+		} else {
+			state = append(state, fmt.Sprintf("%d of %d clusters claimed by %s", claimed, n, strings.Join(holders, ", ")))
+		}
+	}
+	switch {
+	case reply != nil && replied == n:
+		state = append(state, "Replied to all by "+who(reply.By)+": "+escape(truncate(oneLine(reply.Text), 150)))
+	case reply != nil:
+		state = append(state, fmt.Sprintf("%d of %d clusters replied to", replied, n))
+	}
+	return state
+}
+
+// problemReplyModal asks for the reply to everyone in a problem.
+func problemReplyModal(p storage.Problem) slack.ModalViewRequest {
+	input := slack.NewPlainTextInputBlockElement(plain("모두에게 보낼 답변 / The reply everyone gets"), inputReply).WithMultiline(true)
+	input.MaxLength = maxReplyChars
+	label := problemLabel(desk.ProblemItem{ProblemID: p.ID, Title: p.Title, OtherTitle: p.OtherTitle})
+	return slack.ModalViewRequest{
+		Type: slack.VTModal, CallbackID: viewProblemReply, PrivateMetadata: p.ID,
+		Title: plain("Reply to all"), Submit: plain("Send"), Close: plain("Cancel"),
+		Blocks: slack.Blocks{BlockSet: []slack.Block{
+			slack.NewSectionBlock(mrkdwn(fmt.Sprintf("*%s*\nGoes once to each of the %d customers of its %d clusters, in their own channel. Clusters replied to already keep their reply.",
+				escape(label), p.Customers, p.Clusters)), nil, nil),
+			slack.NewInputBlock(blockReply, plain("Reply"), nil, input),
+		}},
+	}
+}
