@@ -7,12 +7,15 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/surgedesk/surgedesk/assist"
 	"github.com/surgedesk/surgedesk/assist/assisttest"
 	"github.com/surgedesk/surgedesk/config"
+	"github.com/surgedesk/surgedesk/eval"
 )
 
 // serve with the assist block on: intake works with the provider down,
@@ -86,5 +89,74 @@ func TestServeWithAssist(t *testing.T) {
 	}
 	if strings.Contains(strings.Join(fake.Received(), "\n"), "4111") {
 		t.Error("the provider received a card number")
+	}
+}
+
+// eval cluster --level problem with --embeddings-url groups, through the
+// real go-openai client, wordings that share no word but mean one thing
+// (here: the fake server gives them one vector); without it they are two
+// problems.
+func TestEvalProblemEmbeddings(t *testing.T) {
+	t.Parallel()
+	fake := assisttest.New()
+	t.Cleanup(fake.Close)
+	login := []string{"로그인이 안 돼요", "로그인이 안 돼요 확인 부탁드려요", "로그인이 안 됩니다"}
+	signIn := []string{"I cannot sign in", "I cannot sign in please help", "cannot sign in"}
+	refund := []string{"환불은 언제 되나요", "환불 언제 되나요", "환불은 언제쯤 되나요"}
+	var rows strings.Builder
+	rows.WriteString("label\ttext\n")
+	for i := range 3 {
+		fmt.Fprintf(&rows, "login\t%s\nlogin\t%s\nrefund\t%s\n", login[i], signIn[i], refund[i])
+	}
+	data := writeFile(t, t.TempDir(), "data.tsv", rows.String())
+	vector := func(axis int) []float32 {
+		v := make([]float32, 8)
+		v[axis] = 1
+		return v
+	}
+	for _, text := range append(login, signIn...) {
+		fake.SetVector(assist.Canonical(eval.Prepare(text)), vector(0))
+	}
+	for _, text := range refund {
+		fake.SetVector(assist.Canonical(eval.Prepare(text)), vector(1))
+	}
+
+	problems := func(args ...string) map[string]int {
+		t.Helper()
+		out := filepath.Join(t.TempDir(), "assignments")
+		var stdout, stderr bytes.Buffer
+		args = append([]string{"cluster", "--level", "problem", "--data", data, "--assignments", out}, args...)
+		if err := runEval(context.Background(), args, &stdout, &stderr); err != nil {
+			t.Fatalf("eval %v: %v\n%s", args, err, stderr.String())
+		}
+		b, err := os.ReadFile(out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids := strings.Fields(string(b))
+		labels := []string{"login", "login", "refund"}
+		seen := map[string]map[string]bool{}
+		for i, id := range ids {
+			l := labels[i%3]
+			if seen[l] == nil {
+				seen[l] = map[string]bool{}
+			}
+			seen[l][id] = true
+		}
+		n := map[string]int{}
+		for l, ids := range seen {
+			n[l] = len(ids)
+		}
+		return n
+	}
+	if got := problems(); got["login"] != 2 {
+		t.Fatalf("lexical: the Korean and English login wordings are in %d problems, want 2 (they share no word)", got["login"])
+	}
+	got := problems("--embeddings-url", fake.URL, "--embedding-model", "fake-model")
+	if got["login"] != 1 || got["refund"] != 1 {
+		t.Fatalf("with embeddings: login in %d problems, refund in %d; want 1 each", got["login"], got["refund"])
+	}
+	if fake.Calls("embeddings") == 0 {
+		t.Fatal("the embeddings server was never called")
 	}
 }

@@ -53,7 +53,12 @@ func runEvalCluster(ctx context.Context, args []string, stdout, stderr io.Writer
 	fs.BoolVar(&pf.NoTopics, "no-topics", false, "switch topic similarity between clusters off (--level problem)")
 	fs.BoolVar(&pf.NoAnchoring, "no-anchoring", false, "switch incident anchoring off (--level problem)")
 	fs.BoolVar(&pf.NoSeeds, "no-seeds", false, "anchor only inquiries the matcher answered; the KB examples do not join their incident's topic (--level problem)")
+	var embeddings embeddingFlags
+	embeddings.registerProblem(fs)
 	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if err := embeddings.validate(); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
@@ -67,6 +72,8 @@ func runEvalCluster(ctx context.Context, args []string, stdout, stderr io.Writer
 		return fmt.Errorf("cluster: --level %q is not cluster or problem", *level)
 	case *level == "cluster" && pf.KBPath != "":
 		return errors.New("cluster: --kb needs --level problem")
+	case *level == "cluster" && embeddings.on():
+		return errors.New("cluster: --embeddings-url needs --level problem (embeddings group clusters into problems)")
 	case *level == "problem" && (*sweep || *withBaseline):
 		return errors.New("cluster: --sweep and --baseline score clusters; leave them out with --level problem")
 	case pf.Threshold < 0 || pf.Threshold > 1:
@@ -89,6 +96,14 @@ func runEvalCluster(ctx context.Context, args []string, stdout, stderr io.Writer
 		texts[i], truth[i] = ex.Text, ex.Label
 	}
 	if *level == "problem" {
+		vectors, err := embeddings.clusterVectors(ctx, eval.PrepareAll(texts))
+		if err != nil {
+			return err
+		}
+		if vectors != nil {
+			pf.Embeddings, pf.EmbeddingWeight = vectors, embeddings.weight
+			fmt.Fprintf(stdout, "embeddings %s (problem weight %.2f)\n", embeddings.describe(), embeddings.weight)
+		}
 		return runEvalProblem(ctx, stdout, *data, texts, truth, *noise, *threshold, pf, *assignmentsPath)
 	}
 	var baseline *eval.Baseline

@@ -18,6 +18,20 @@ type ProblemFlags struct {
 	NoTopics    bool
 	NoAnchoring bool
 	NoSeeds     bool
+
+	// Embeddings, when set, is the semantic signal: it learns each
+	// cluster's members (Observe) and gives the grouper cluster vectors,
+	// blended with the topic similarity at EmbeddingWeight.
+	Embeddings      ClusterEmbeddings
+	EmbeddingWeight float64
+}
+
+// ClusterEmbeddings is what problem grouping's semantic path needs: the
+// members each cluster got, and an embedding per cluster
+// (assist.ClusterVectors).
+type ClusterEmbeddings interface {
+	triage.Embedder
+	Observe(clusterID, text string)
 }
 
 // ProblemRun is one online pass at both levels, as the store worker runs
@@ -44,6 +58,9 @@ func GroupProblems(ctx context.Context, texts []string, threshold float64, pf Pr
 	popts.Threshold = pf.Threshold
 	popts.Topics = !pf.NoTopics
 	popts.Anchoring = !pf.NoAnchoring
+	if pf.Embeddings != nil {
+		popts.Embedder, popts.EmbeddingWeight = pf.Embeddings, pf.EmbeddingWeight
+	}
 	nextProblem := 0
 	popts.NewID = func() string {
 		nextProblem++
@@ -67,10 +84,7 @@ func GroupProblems(ctx context.Context, texts []string, threshold float64, pf Pr
 	}
 	at := time.Date(2026, 1, 1, 9, 0, 0, 0, time.UTC)
 	run := ProblemRun{Clusters: make([]string, len(texts)), Problems: make([]string, len(texts))}
-	prepared := make([]string, len(texts))
-	for i, t := range texts {
-		prepared[i] = Prepare(t)
-	}
+	prepared := PrepareAll(texts)
 	start := time.Now()
 	for i, text := range prepared {
 		if i%1024 == 0 && ctx.Err() != nil {
@@ -85,6 +99,9 @@ func GroupProblems(ctx context.Context, texts []string, threshold float64, pf Pr
 			}
 		}
 		run.Clusters[i] = a.ClusterID
+		if pf.Embeddings != nil {
+			pf.Embeddings.Observe(a.ClusterID, text)
+		}
 		grouper.ObserveAssigned(a, text, incident)
 	}
 	run.Elapsed = time.Since(start)
@@ -94,6 +111,16 @@ func GroupProblems(ctx context.Context, texts []string, threshold float64, pf Pr
 		run.Problems[i] = grouper.ProblemOf(c)
 	}
 	return run, nil
+}
+
+// PrepareAll is Prepare of each text: what the clusterer, the grouper
+// and the embeddings see.
+func PrepareAll(texts []string) []string {
+	out := make([]string, len(texts))
+	for i, t := range texts {
+		out[i] = Prepare(t)
+	}
+	return out
 }
 
 // kbExampleRows lists the data rows whose text is also a KB example: the

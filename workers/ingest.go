@@ -142,12 +142,28 @@ func (s *Ingest) Run(ctx context.Context) error {
 	// Storing must finish even while shutting down, so it gets its own
 	// context, bounded per database call.
 	work := context.WithoutCancel(ctx)
+	// Two stages: a batch is decoded and clustered (CPU) while the one
+	// before it is committed (the database), in order, one at a time.
+	prepared := make(chan preparedBatch, 1)
+	stored := make(chan struct{})
+	go func() {
+		defer close(stored)
+		for b := range prepared {
+			s.store(work, ctx.Done(), b)
+		}
+	}()
+	defer func() {
+		close(prepared)
+		<-stored
+	}()
 	batch := make([]jetstream.Msg, 0, s.opts.BatchSize)
 	for {
 		select {
 		case m := <-msgs:
 			batch = s.collect(append(batch[:0], m), msgs)
-			s.process(work, ctx.Done(), batch)
+			if b, ok := s.prepare(work, batch); ok {
+				prepared <- b
+			}
 		case <-done:
 			for {
 				batch = batch[:0]
@@ -157,11 +173,20 @@ func (s *Ingest) Run(ctx context.Context) error {
 				if len(batch) == 0 {
 					break
 				}
-				s.process(work, ctx.Done(), batch)
+				if b, ok := s.prepare(work, batch); ok {
+					prepared <- b
+				}
 			}
 			return nil
 		}
 	}
+}
+
+// preparedBatch is a batch decoded and clustered, waiting for its commit.
+type preparedBatch struct {
+	rows     []storage.Inquiry
+	msgs     []jetstream.Msg // rows[i] came in msgs[i]
+	clusters []storage.Cluster
 }
 
 // consume feeds msgs from the durable consumer until ctx ends, creating
@@ -296,19 +321,27 @@ func (s *Ingest) collect(batch []jetstream.Msg, msgs <-chan jetstream.Msg) []jet
 	return batch
 }
 
-// process takes one batch through the pipeline: decode → dedupe → skip
-// stored → assign → commit → queue replies → ack → announce → raise surges.
-// Nothing is acknowledged before it is committed and its replies queued.
-func (s *Ingest) process(ctx context.Context, stop <-chan struct{}, msgs []jetstream.Msg) {
+// prepare is the pipeline's first stage: decode → dedupe → skip stored →
+// assign. false: nothing is left to store.
+func (s *Ingest) prepare(ctx context.Context, msgs []jetstream.Msg) (preparedBatch, bool) {
 	rows, ok := s.decodeAll(ctx, msgs)
 	rows, ok, copies := dedupe(rows, ok)
-	defer s.ackAll(copies)
+	// Copies are acknowledged now: the first copy of each is still
+	// unacknowledged until it is stored, and is redelivered if it is not.
+	s.ackAll(copies)
 	rows, ok = s.skipStored(ctx, rows, ok)
 	if len(rows) == 0 {
-		return
+		return preparedBatch{}, false
 	}
 	// Assigned once per batch: a retried commit stores the same decision.
-	clusters := s.assign(rows)
+	return preparedBatch{rows: rows, msgs: ok, clusters: s.assign(rows)}, true
+}
+
+// store is the pipeline's second stage: commit → queue replies → ack →
+// announce → raise surges. Nothing is acknowledged before it is committed
+// and its replies queued.
+func (s *Ingest) store(ctx context.Context, stop <-chan struct{}, b preparedBatch) {
+	rows, ok, clusters := b.rows, b.msgs, b.clusters
 	inserted, err := s.commit(ctx, stop, rows, ok, clusters)
 	switch {
 	case errors.Is(err, errStopping):
@@ -377,7 +410,7 @@ var errStopping = errors.New("workers: stopping with the database unreachable")
 func (s *Ingest) commit(ctx context.Context, stop <-chan struct{}, rows []storage.Inquiry, msgs []jetstream.Msg, clusters []storage.Cluster) (map[string]bool, error) {
 	for outage := 0; ; outage++ {
 		start := time.Now()
-		inserted, err := s.store(ctx, rows, clusters)
+		inserted, err := s.storeRows(ctx, rows, clusters)
 		if err == nil {
 			s.metrics.commit.Observe(time.Since(start).Seconds())
 			s.metrics.batchSize.Observe(float64(len(rows)))
@@ -409,7 +442,7 @@ func (s *Ingest) commit(ctx context.Context, stop <-chan struct{}, rows []storag
 // the rest; each is acknowledged once stored and its replies queued.
 func (s *Ingest) commitEach(ctx context.Context, rows []storage.Inquiry, msgs []jetstream.Msg, clusters []storage.Cluster) {
 	for i, m := range msgs {
-		inserted, err := s.store(ctx, rows[i:i+1], clusters)
+		inserted, err := s.storeRows(ctx, rows[i:i+1], clusters)
 		if err != nil {
 			s.metrics.failures.WithLabelValues("row").Inc()
 			s.retryOrDeadLetter(ctx, m, err)
@@ -476,8 +509,8 @@ func (s *Ingest) skipStored(ctx context.Context, rows []storage.Inquiry, msgs []
 	return keptRows, keptMsgs
 }
 
-// store and ping bound each database call well inside AckWait.
-func (s *Ingest) store(ctx context.Context, rows []storage.Inquiry, clusters []storage.Cluster) (map[string]bool, error) {
+// storeRows and ping bound each database call well inside AckWait.
+func (s *Ingest) storeRows(ctx context.Context, rows []storage.Inquiry, clusters []storage.Cluster) (map[string]bool, error) {
 	ctx, cancel := context.WithTimeout(ctx, s.callTimeout())
 	defer cancel()
 	return s.db.StoreInquiries(ctx, rows, clusters)
