@@ -179,6 +179,12 @@ type Grouper struct {
 	holds      uint64      // centroid changes so far, for norm caching
 	ticks      uint64      // Observe calls so far, for forgetting idle clusters
 	recent     []*gproblem // most recently placed-into problems, for embeddings
+	// embMean sums the cluster vectors placed so far (embSeen of them):
+	// their mean is the direction every sentence of a model shares, taken
+	// out before comparing, so that cosines of unrelated texts sit near 0
+	// whatever the model.
+	embMean []float64
+	embSeen int
 	scratch    []feature
 	heavy      []feature // heaviestTerms' buffer
 	weighed    []weighedTerm
@@ -576,6 +582,15 @@ func (g *Grouper) place(cl *gcluster, p *gproblem) Placement {
 	cl.placed = slices.Clone(cl.live)
 	g.hold(p, cl.placed, +1)
 	if cl.emb != nil {
+		if g.embMean == nil {
+			g.embMean = make([]float64, len(cl.emb))
+		}
+		if len(g.embMean) == len(cl.emb) {
+			for i, x := range cl.emb {
+				g.embMean[i] += float64(x)
+			}
+			g.embSeen++
+		}
 		if p.embSum == nil {
 			p.embSum = make([]float32, len(cl.emb))
 		}
@@ -774,7 +789,7 @@ func (g *Grouper) similarityOf(v []weighedTerm, emb []float32, p *gproblem) floa
 	if emb == nil || p.embN == 0 {
 		return topic
 	}
-	e := cosine32(emb, p.embSum)
+	e := g.centeredCosine(emb, p)
 	if !g.opts.Topics {
 		return e
 	}
@@ -808,6 +823,25 @@ func (g *Grouper) seedOnly(p *gproblem, topic float64) float64 {
 		return topic
 	}
 	return 0
+}
+
+// centeredCosine is the cosine of a cluster's vector with p's mean
+// vector, both taken relative to the mean of every cluster vector placed.
+func (g *Grouper) centeredCosine(emb []float32, p *gproblem) float64 {
+	if len(g.embMean) != len(emb) || len(p.embSum) != len(emb) || g.embSeen < 2 {
+		return cosine32(emb, p.embSum)
+	}
+	seen, n := float64(g.embSeen), float64(p.embN)
+	var dot, na, nb float64
+	for i, x := range emb {
+		mu := g.embMean[i] / seen
+		a, b := float64(x)-mu, float64(p.embSum[i])/n-mu
+		dot, na, nb = dot+a*b, na+a*a, nb+b*b
+	}
+	if na == 0 || nb == 0 {
+		return 0
+	}
+	return dot / math.Sqrt(na*nb)
 }
 
 func cosine32(a, b []float32) float64 {

@@ -186,6 +186,48 @@ func TestGrouperEmbeddingsJoinLanguages(t *testing.T) {
 	}
 }
 
+// Real models put every sentence near one shared direction, so raw cosines
+// of unrelated texts are high; the grouper compares vectors relative to
+// their mean, and a shared component must not join unrelated topics.
+func TestGrouperEmbeddingsIgnoreTheSharedDirection(t *testing.T) {
+	texts := []struct{ id, text string }{
+		{"ko-app", "앱이 안 열려요"}, {"en-refund", "when do I get my refund"}, {"ko-delivery", "배송이 안 와요"},
+		{"en-address", "how do I change my address"}, {"ko-points", "포인트 적립이 안 됐어요"},
+		// Payment and verification codes share a word, not a topic.
+		{"ko-pay", "카드 결제가 안 돼요"}, {"ko-otp", "카드 인증번호가 안 와요"},
+		{"en-app", "the app won't open"},
+	}
+	emb := fakeEmbedder{}
+	for i, tc := range texts {
+		v := make([]float32, len(texts)+1)
+		v[0], v[1+i] = 10, 1
+		emb[tc.id] = v
+	}
+	emb["en-app"] = emb["ko-app"]
+	if c := cosine32(emb["ko-pay"], emb["ko-otp"]); c < 0.9 {
+		t.Fatalf("the fixture's unrelated vectors have a raw cosine of %.2f; want a high one", c)
+	}
+	opts := DefaultProblemOptions()
+	opts.Embedder = emb
+	g := NewGrouper(opts)
+	for _, tc := range texts {
+		g.Observe(tc.id, tc.text, 1, "")
+	}
+	if g.ProblemOf("en-app") != g.ProblemOf("ko-app") {
+		t.Error("the English app cluster did not join the Korean one")
+	}
+	if g.ProblemOf("ko-pay") == g.ProblemOf("ko-otp") {
+		t.Error("payment and verification codes, one shared word and one shared direction apart, are one problem")
+	}
+	pay := g.problems[g.ProblemOf("ko-pay")]
+	if c := g.centeredCosine(emb["ko-otp"], pay); c > 0.2 {
+		t.Errorf("verification codes' vector scores %.2f against the payment problem; want near 0 once the shared direction is taken out", c)
+	}
+	if c := g.centeredCosine(emb["en-app"], g.problems[g.ProblemOf("ko-app")]); c < 0.8 {
+		t.Errorf("the English app vector scores %.2f against the app problem; want near 1", c)
+	}
+}
+
 // A cluster follows the incident that answers most of its members, not the
 // last stray match: an impure cluster must not flip an outage's cluster
 // into another incident's problem.
