@@ -66,9 +66,14 @@ func Open(ctx context.Context, url string, maxOpenConns int) (*Storage, error) {
 		// JetStream before it reaches SQL anyway. A 64 MiB page cache (the
 		// default is 2 MiB) keeps a surge's random-id index pages in memory
 		// instead of re-reading them for every batch (BenchmarkStoreSurge:
-		// about 15% less per inquiry at 100,000 rows).
+		// about 15% less per inquiry at 100,000 rows). The WAL is copied
+		// back into the database every 16,000 pages (64 MiB) rather than
+		// 1,000: the pages every batch touches (cluster rows, the ends of
+		// the time indexes) are then copied once per many batches
+		// (BenchmarkStoreSurge: about 29% less per inquiry).
 		dsn := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)" +
-			"&_pragma=synchronous(NORMAL)&_pragma=foreign_keys(1)&_txlock=immediate&_pragma=cache_size(-65536)"
+			"&_pragma=synchronous(NORMAL)&_pragma=foreign_keys(1)&_txlock=immediate&_pragma=cache_size(-65536)" +
+			"&_pragma=wal_autocheckpoint(16000)"
 		db, err = sqlx.Open("sqlite", dsn)
 	default:
 		return nil, fmt.Errorf("storage: unsupported database url %q", url)
