@@ -82,8 +82,11 @@ type Ingest struct {
 	dead     *bus.DeadLetters
 
 	// alerted holds clusters that need no more surge checks; only the
-	// worker's goroutine touches it.
+	// store stage's goroutine touches it.
 	alerted map[string]bool
+	// written remembers the placements committed, so that a batch writes
+	// only those that changed.
+	written placements
 
 	// afterCommit, when set (tests), runs between commit and ack; returning
 	// false skips the acks, as a crash at that point would.
@@ -350,6 +353,7 @@ func (s *Ingest) store(ctx context.Context, stop <-chan struct{}, b preparedBatc
 		s.commitEach(ctx, rows, ok, clusters)
 		return
 	}
+	s.written.record(clusters)
 	if s.afterCommit != nil && !s.afterCommit(len(inserted)) {
 		return
 	}

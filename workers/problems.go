@@ -3,6 +3,7 @@ package workers
 import (
 	"context"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -47,6 +48,9 @@ func (s *Ingest) place(rows []storage.Inquiry, assigned []triage.Assignment, clu
 		p := &storage.Problem{ID: id, IncidentID: s.problems.Incident(id)}
 		if t, ok := s.problems.ProblemTitle(id); ok {
 			p.Title, p.TitleLang, p.OtherTitle, p.OtherLang = t.Text, t.Lang, t.Other, t.OtherLang
+		}
+		if !s.written.changed(clusters[i].ID, p) {
+			continue // as committed before: nothing to write
 		}
 		clusters[i].Placement = p
 	}
@@ -186,4 +190,48 @@ func RestoreProblems(ctx context.Context, src problemSource, g Grouper, now time
 		g.Anchor(problem, incident)
 	}
 	return placed, nil
+}
+
+// placements remembers the placements the ingest worker committed: a
+// cluster's problem and that problem's title and incident. Most batches
+// place a cluster where it already is, under the same title; those are not
+// written again. It is only a saving: forgetting (a restart, the bound)
+// writes again, and another instance's writes are written over only when
+// this instance decides differently, as without it.
+type placements struct {
+	mu       sync.Mutex
+	clusters map[string]string          // cluster → problem
+	problems map[string]storage.Problem // problem → its titles and incident
+}
+
+// maxPlacements bounds what placements remembers; beyond it, it starts
+// over.
+const maxPlacements = 200000
+
+// changed says whether p for cluster differs from what was committed.
+func (w *placements) changed(cluster string, p *storage.Problem) bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.clusters[cluster] != p.ID {
+		return true
+	}
+	old, ok := w.problems[p.ID]
+	return !ok || old.Title != p.Title || old.TitleLang != p.TitleLang || old.OtherTitle != p.OtherTitle ||
+		old.OtherLang != p.OtherLang || old.IncidentID != p.IncidentID
+}
+
+// record notes the placements of clusters, just committed.
+func (w *placements) record(clusters []storage.Cluster) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.clusters == nil || len(w.clusters) > maxPlacements || len(w.problems) > maxPlacements {
+		w.clusters, w.problems = map[string]string{}, map[string]storage.Problem{}
+	}
+	for _, c := range clusters {
+		if p := c.Placement; p != nil && p.ID != "" {
+			w.clusters[c.ID] = p.ID
+			w.problems[p.ID] = storage.Problem{ID: p.ID, Title: p.Title, TitleLang: p.TitleLang,
+				OtherTitle: p.OtherTitle, OtherLang: p.OtherLang, IncidentID: p.IncidentID}
+		}
+	}
 }
