@@ -206,21 +206,55 @@ type problemQueueItem struct {
 	Priority   float64  `json:"priority"`
 	Urgent     bool     `json:"urgent"`
 	ClusterIDs []string `json:"cluster_ids"`
+	// Clusters shows the first queueProblemClusters of them.
+	Clusters []problemQueueCluster `json:"clusters"`
 }
 
-// problemQueueItems shows at most limit of the queue grouped by problem.
-func problemQueueItems(items []desk.ProblemItem, limit int) []problemQueueItem {
-	out := make([]problemQueueItem, 0, min(limit, len(items)))
-	for _, it := range items[:min(limit, len(items))] {
+// problemQueueCluster is one cluster of a problem in the queue.
+type problemQueueCluster struct {
+	ID             string     `json:"id"`
+	Representative string     `json:"representative"`
+	Inquiries      int64      `json:"inquiries"`
+	Customers      int64      `json:"customers"`
+	Samples        []sampleIn `json:"samples"`
+}
+
+// queueProblemClusters is how many clusters of each problem the queue
+// shows with their counts and samples (all are in cluster_ids).
+const queueProblemClusters = 5
+
+// problemQueueItems shows at most limit of the queue grouped by problem,
+// each with its first clusters' counts and two samples of each.
+func (s *Server) problemQueueItems(ctx context.Context, items []desk.ProblemItem, limit int) ([]problemQueueItem, error) {
+	items = items[:min(limit, len(items))]
+	var shown []desk.QueueItem
+	for _, it := range items {
+		shown = append(shown, it.Clusters[:min(queueProblemClusters, len(it.Clusters))]...)
+	}
+	if err := s.Desk.Samples(ctx, shown, 2); err != nil {
+		return nil, err
+	}
+	out := make([]problemQueueItem, 0, len(items))
+	for _, it := range items {
 		q := problemQueueItem{ProblemID: it.ProblemID, Title: it.Title, TitleLang: it.TitleLang, OtherTitle: it.OtherTitle,
 			OtherLang: it.OtherLang, Inquiries: it.Inquiries, Customers: it.Customers, Priority: it.Priority, Urgent: it.Urgent,
-			ClusterIDs: []string{}}
+			ClusterIDs: []string{}, Clusters: []problemQueueCluster{}}
 		for _, c := range it.Clusters {
 			q.ClusterIDs = append(q.ClusterIDs, c.ID)
 		}
+		for _, c := range shown[:min(queueProblemClusters, len(it.Clusters))] {
+			pc := problemQueueCluster{ID: c.ID, Representative: c.Representative, Inquiries: c.Inquiries,
+				Customers: c.Customers, Samples: []sampleIn{}}
+			for _, m := range c.Samples {
+				pc.Samples = append(pc.Samples, sampleIn{ID: m.ID, CustomerID: m.CustomerID, Source: m.Source, Text: m.Text,
+					ReceivedAt: time.UnixMilli(m.ReceivedAt).UTC()})
+			}
+			q.Clusters = append(q.Clusters, pc)
+		}
+		shown = shown[min(queueProblemClusters, len(it.Clusters)):]
 		out = append(out, q)
 	}
-	return out
+	return out, nil
 }
 
 // replyToProblem sends one reply to every member of every open cluster of

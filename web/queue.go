@@ -56,7 +56,13 @@ func (s *Server) getQueue(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, newError(http.StatusInternalServerError, "internal", "unable to read the queue"))
 		return
 	}
-	body["problems"] = problemQueueItems(grouped, max(len(items), 1))
+	problems, err := s.problemQueueItems(r.Context(), grouped, max(len(items), 1))
+	if err != nil {
+		s.Log.Error("queue by problem", "err", err)
+		s.writeError(w, newError(http.StatusInternalServerError, "internal", "unable to read the queue"))
+		return
+	}
+	body["problems"] = problems
 	writeJSON(w, http.StatusOK, body)
 }
 

@@ -42,6 +42,36 @@ func TestQueue(t *testing.T) {
 		t.Errorf("last item = %v; want the single small inquiry", last)
 	}
 	id := first["id"].(string)
+	// The same queue by problem: each problem lists its clusters with
+	// their counts and samples, adding up to the problem's inquiries.
+	problems, _ := q.body["problems"].([]any)
+	if len(problems) == 0 {
+		t.Fatalf("queue = %s; want problems beside the items", q.raw)
+	}
+	clustersSeen := 0
+	for _, p := range problems {
+		p := p.(map[string]any)
+		clusters, _ := p["clusters"].([]any)
+		if len(clusters) == 0 || len(clusters) != len(p["cluster_ids"].([]any)) {
+			t.Fatalf("problem %v: want each of its clusters shown", p)
+		}
+		sum := 0.0
+		for _, c := range clusters {
+			c := c.(map[string]any)
+			sum += c["inquiries"].(float64)
+			samples, _ := c["samples"].([]any)
+			if want := min(2, int(c["inquiries"].(float64))); len(samples) != want {
+				t.Errorf("cluster %v of problem %v has %d samples, want %d", c["id"], p["title"], len(samples), want)
+			}
+			clustersSeen++
+		}
+		if sum != p["inquiries"].(float64) {
+			t.Errorf("problem %v: its clusters hold %v inquiries, the problem %v", p["title"], sum, p["inquiries"])
+		}
+	}
+	if clustersSeen != len(items) {
+		t.Errorf("the problems show %d clusters, want the queue's %d", clustersSeen, len(items))
+	}
 
 	steps := []struct {
 		name, method, path, body, token string
