@@ -95,11 +95,7 @@ func clusterBlocks(it boardItem, final string, now time.Time) (blocks []slack.Bl
 		state = append(state, "Replied to all by "+who(it.Reply.By)+": "+escape(truncate(oneLine(it.Reply.Text), 150)))
 	}
 	if len(state) > 0 {
-		var els []slack.MixedElement
-		for _, s := range state {
-			els = append(els, mrkdwn(s))
-		}
-		blocks = append(blocks, slack.NewContextBlock("state", els...))
+		blocks = append(blocks, contextBlock("state", state))
 	}
 	if final == "" {
 		blocks = append(blocks, slack.NewActionBlock("actions",
@@ -219,6 +215,15 @@ func who(actor string) string {
 // slackTime shows t in each reader's own time zone, with a UTC fallback.
 func slackTime(t time.Time) string {
 	return fmt.Sprintf("<!date^%d^{time}|%s>", t.Unix(), t.UTC().Format("15:04 UTC"))
+}
+
+// contextBlock shows texts (mrkdwn) side by side in small print.
+func contextBlock(id string, texts []string) *slack.ContextBlock {
+	els := make([]slack.MixedElement, 0, len(texts))
+	for _, s := range texts {
+		els = append(els, mrkdwn(s))
+	}
+	return slack.NewContextBlock(id, els...)
 }
 
 func plain(s string) *slack.TextBlockObject {

@@ -275,6 +275,23 @@ func (a *App) queueError(ctx context.Context, channel, user string, err error) e
 	return err
 }
 
+// replyRefused is what the reply modal says when a reply to all of a
+// cluster or problem (what) is refused for its input or its state.
+func replyRefused(err error, what string) (string, bool) {
+	if msg, ok := heldText(err); ok {
+		return msg, true
+	}
+	switch {
+	case errors.Is(err, desk.ErrMissing):
+		return "Write the reply first.", true
+	case errors.Is(err, desk.ErrInvalid):
+		return fmt.Sprintf("The reply is longer than %d bytes.", maxReply), true
+	case errors.Is(err, storage.ErrNotFound) || errors.Is(err, desk.ErrNoProblems):
+		return "This " + what + " is no longer in the queue.", true
+	}
+	return "", false
+}
+
 // heldText is what a modal says when another agent's claim holds the cluster.
 func heldText(err error) (string, bool) {
 	var held *storage.ClaimedError
@@ -344,18 +361,12 @@ func (a *App) viewSubmission(ctx context.Context, cb slack.InteractionCallback) 
 	switch cb.View.CallbackID {
 	case viewReply:
 		_, err := a.Desk.Reply(ctx, actor, id, value(blockReply, inputReply).Value)
-		if msg, ok := heldText(err); ok {
+		if msg, ok := replyRefused(err, "cluster"); ok {
 			return fail(blockReply, msg)
 		}
 		switch {
-		case errors.Is(err, desk.ErrMissing):
-			return fail(blockReply, "Write the reply first.")
-		case errors.Is(err, desk.ErrInvalid):
-			return fail(blockReply, fmt.Sprintf("The reply is longer than %d bytes.", maxReply))
 		case errors.Is(err, storage.ErrExists):
 			return fail(blockReply, "This cluster was already replied to.")
-		case errors.Is(err, storage.ErrNotFound):
-			return fail(blockReply, "This cluster is no longer in the queue.")
 		case err != nil:
 			return nil, err
 		}
@@ -379,16 +390,10 @@ func (a *App) viewSubmission(ctx context.Context, cb slack.InteractionCallback) 
 		}
 	case viewProblemReply:
 		queued, replied, err := a.Desk.ReplyToProblem(ctx, actor, id, value(blockReply, inputReply).Value)
-		if msg, ok := heldText(err); ok {
+		if msg, ok := replyRefused(err, "problem"); ok {
 			return fail(blockReply, msg)
 		}
 		switch {
-		case errors.Is(err, desk.ErrMissing):
-			return fail(blockReply, "Write the reply first.")
-		case errors.Is(err, desk.ErrInvalid):
-			return fail(blockReply, fmt.Sprintf("The reply is longer than %d bytes.", maxReply))
-		case errors.Is(err, storage.ErrNotFound) || errors.Is(err, desk.ErrNoProblems):
-			return fail(blockReply, "This problem is no longer in the queue.")
 		case err != nil:
 			return nil, err
 		case replied == 0 && queued == 0:

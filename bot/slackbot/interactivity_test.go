@@ -151,24 +151,7 @@ func TestInteractionReply(t *testing.T) {
 		t.Fatalf("reply answered %q, want an empty 200 (the modal closes)", body)
 	}
 	// Each member gets the reply in their own thread, once.
-	posted := h.fake.WaitFor(t, "chat.postMessage", 10*time.Second, func(cs []slackfake.Call) bool {
-		n := 0
-		for _, c := range slackfake.OK(cs) {
-			if c.Form.Get("channel") == testSupport && c.Form.Get("text") == text {
-				n++
-			}
-		}
-		return n == len(threads)
-	})
-	var got []string
-	for _, p := range posted {
-		if p.Form.Get("channel") == testSupport {
-			got = append(got, p.Form.Get("thread_ts"))
-		}
-	}
-	slices.Sort(got)
-	slices.Sort(threads)
-	if !slices.Equal(got, threads) {
+	if got := h.repliedThreads(text, len(threads)); !slices.Equal(got, slices.Sorted(slices.Values(threads))) {
 		t.Fatalf("replies went to threads %v, want %v", got, threads)
 	}
 	r, ds, err := h.db.ClusterReply(h.ctx, c.ID)

@@ -17,6 +17,29 @@ import (
 // loginText's.
 const loginText2 = "앱에서 로그인하면 계속 튕겨요 로그인 화면에서 멈춰요"
 
+// repliedThreads waits until n replies with text are posted in the support
+// channel and returns the threads they went to, sorted.
+func (h *harness) repliedThreads(text string, n int) []string {
+	h.t.Helper()
+	posted := h.fake.WaitFor(h.t, "chat.postMessage", 10*time.Second, func(cs []slackfake.Call) bool {
+		return len(repliesWith(cs, text)) >= n
+	})
+	return repliesWith(posted, text)
+}
+
+// repliesWith lists the threads of the posts of text in the support
+// channel, sorted.
+func repliesWith(cs []slackfake.Call, text string) []string {
+	var threads []string
+	for _, c := range slackfake.OK(cs) {
+		if c.Form.Get("channel") == testSupport && c.Form.Get("text") == text {
+			threads = append(threads, c.Form.Get("thread_ts"))
+		}
+	}
+	slices.Sort(threads)
+	return threads
+}
+
 // cardCalls returns the posts and updates of subject's board message in
 // the agents' channel, oldest first.
 func (h *harness) cardCalls(subject string) []slackfake.Call {
@@ -191,24 +214,7 @@ func TestBoardProblemActions(t *testing.T) {
 	if body := h.mustInteract(reply(text)); body != "" {
 		t.Fatalf("reply answered %q, want an empty 200", body)
 	}
-	posted := h.fake.WaitFor(t, "chat.postMessage", 10*time.Second, func(cs []slackfake.Call) bool {
-		n := 0
-		for _, c := range slackfake.OK(cs) {
-			if c.Form.Get("channel") == testSupport && c.Form.Get("text") == text {
-				n++
-			}
-		}
-		return n >= len(threads)
-	})
-	var got []string
-	for _, p := range slackfake.OK(posted) {
-		if p.Form.Get("channel") == testSupport && p.Form.Get("text") == text {
-			got = append(got, p.Form.Get("thread_ts"))
-		}
-	}
-	slices.Sort(got)
-	slices.Sort(threads)
-	if !slices.Equal(got, threads) {
+	if got := h.repliedThreads(text, len(threads)); !slices.Equal(got, slices.Sorted(slices.Values(threads))) {
 		t.Fatalf("replies went to threads %v, want %v", got, threads)
 	}
 	h.waitCard(problemSubject(problem), "the reply on the card", func(m message) bool {

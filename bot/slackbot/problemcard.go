@@ -107,11 +107,7 @@ func problemBlocks(c card, final string, now time.Time) (blocks []slack.Block, f
 		}
 	}
 	if state := problemState(c, final != "", now); len(state) > 0 {
-		var els []slack.MixedElement
-		for _, s := range state {
-			els = append(els, mrkdwn(s))
-		}
-		blocks = append(blocks, slack.NewContextBlock("state", els...))
+		blocks = append(blocks, contextBlock("state", state))
 	}
 	if final == "" {
 		blocks = append(blocks, slack.NewActionBlock("actions",
