@@ -185,11 +185,11 @@ type Grouper struct {
 	// whatever the model.
 	embMean []float64
 	embSeen int
-	scratch    []feature
-	heavy      []feature // heaviestTerms' buffer
-	weighed    []weighedTerm
-	found      []*gproblem // candidates' buffer
-	epoch      uint64      // candidates lookups so far
+	scratch []feature
+	heavy   []feature // heaviestTerms' buffer
+	weighed []weighedTerm
+	found   []*gproblem // candidates' buffer
+	epoch   uint64      // candidates lookups so far
 }
 
 // NewGrouper returns an empty Grouper.
