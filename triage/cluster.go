@@ -188,6 +188,9 @@ type Clusterer struct {
 	apart      map[string][]string
 
 	tokens sync.Pool
+	// words learns the English words of the traffic, to split runs typed
+	// without spaces.
+	words *segmenter
 }
 
 // repeatsCap bounds the repeat cache; it is simply cleared when full.
@@ -208,6 +211,7 @@ func NewClusterer(opts Options) *Clusterer {
 		byID:     map[string]int32{},
 		postings: map[uint32][]int32{},
 		repeats:  map[uint64]*cluster{},
+		words:    newSegmenter(),
 		head:     -1,
 		tail:     -1,
 	}
@@ -225,7 +229,7 @@ func (c *Clusterer) profileOf(text string) profile {
 	if scratch == nil {
 		scratch = new([]token)
 	}
-	p, toks := extract(text, c.tune.weights, *scratch)
+	p, toks := extractWith(text, c.tune.weights, *scratch, c.words)
 	if c.tune.minTopic > 0 {
 		p.topic = topicOfTokens(toks)
 	}

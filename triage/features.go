@@ -61,7 +61,13 @@ var koreanNegations = []string{"안되", "안하", "안돼", "못", "않", "지�
 // boundaries) and 3-grams over each spacing-free Hangul run, and stemmed
 // English words and adjacent word pairs (stopwords skipped).
 func extract(text string, w featureWeights, scratch []token) (profile, []token) {
-	toks := tokenize(text, scratch[:0])
+	return extractWith(text, w, scratch, nil)
+}
+
+// extractWith is extract with seg splitting English runs typed without
+// spaces (tokenizeWith).
+func extractWith(text string, w featureWeights, scratch []token, seg *segmenter) (profile, []token) {
+	toks := tokenizeWith(text, scratch[:0], seg)
 	feats := make([]feature, 0, 2*len(text)/3+8)
 	var p profile
 	var run []rune

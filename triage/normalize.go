@@ -35,7 +35,11 @@ type token struct {
 }
 
 // tokenize appends the normalised tokens of text to dst.
-func tokenize(text string, dst []token) []token {
+func tokenize(text string, dst []token) []token { return tokenizeWith(text, dst, nil) }
+
+// tokenizeWith is tokenize with seg, when not nil, learning the English
+// words of text and splitting the runs typed without spaces.
+func tokenizeWith(text string, dst []token, seg *segmenter) []token {
 	text = foldEmotiveJamo(text)
 	if !nfkcStable(text) && !norm.NFKC.IsNormalString(text) {
 		text = norm.NFKC.String(text)
@@ -50,6 +54,10 @@ func tokenize(text string, dst []token) []token {
 		if wordHangul {
 			if w := foldKorean(string(word)); w != "" {
 				dst = append(dst, token{text: w, hangul: true})
+			}
+		} else if parts, ok := seg.word(string(word)); ok {
+			for _, w := range parts {
+				dst = appendEnglish(dst, w)
 			}
 		} else {
 			dst = appendEnglish(dst, string(word))
