@@ -145,28 +145,43 @@ func (s *Ingest) Run(ctx context.Context) error {
 	// Storing must finish even while shutting down, so it gets its own
 	// context, bounded per database call.
 	work := context.WithoutCancel(ctx)
-	// Two stages: a batch is decoded and clustered (CPU) while the one
-	// before it is committed (the database), in order, one at a time.
-	prepared := make(chan preparedBatch, 1)
+	// Two stages: a full batch is decoded and clustered (CPU) while the
+	// one before it is committed (the database), in order, one at a time.
+	// A batch short of full waits for the commit instead, filling up
+	// meanwhile: under a light load batches grow while a commit runs, as
+	// with one stage, and fewer, larger commits leave intake more CPU.
+	prepared := make(chan preparedBatch)
+	free := make(chan struct{}, 1) // the store stage's turn, held by whoever may hand it a batch
+	free <- struct{}{}
 	stored := make(chan struct{})
 	go func() {
 		defer close(stored)
 		for b := range prepared {
 			s.store(work, ctx.Done(), b)
+			free <- struct{}{}
 		}
 	}()
 	defer func() {
 		close(prepared)
 		<-stored
 	}()
+	handOver := func(batch []jetstream.Msg) {
+		batch, turn := s.fill(batch, msgs, free)
+		b, ok := s.prepare(work, batch)
+		if !turn {
+			<-free
+		}
+		if !ok {
+			free <- struct{}{}
+			return
+		}
+		prepared <- b
+	}
 	batch := make([]jetstream.Msg, 0, s.opts.BatchSize)
 	for {
 		select {
 		case m := <-msgs:
-			batch = s.collect(append(batch[:0], m), msgs)
-			if b, ok := s.prepare(work, batch); ok {
-				prepared <- b
-			}
+			handOver(s.collect(append(batch[:0], m), msgs))
 		case <-done:
 			for {
 				batch = batch[:0]
@@ -176,13 +191,25 @@ func (s *Ingest) Run(ctx context.Context) error {
 				if len(batch) == 0 {
 					break
 				}
-				if b, ok := s.prepare(work, batch); ok {
-					prepared <- b
-				}
+				handOver(batch)
 			}
 			return nil
 		}
 	}
+}
+
+// fill adds messages to batch until it is full or the store stage is free;
+// turn says whether it took the store stage's turn.
+func (s *Ingest) fill(batch []jetstream.Msg, msgs <-chan jetstream.Msg, free <-chan struct{}) ([]jetstream.Msg, bool) {
+	for len(batch) < s.opts.BatchSize {
+		select {
+		case <-free:
+			return batch, true
+		case m := <-msgs:
+			batch = append(batch, m)
+		}
+	}
+	return batch, false
 }
 
 // preparedBatch is a batch decoded and clustered, waiting for its commit.

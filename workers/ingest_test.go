@@ -263,7 +263,9 @@ func TestIngestRecreatesDeletedConsumer(t *testing.T) {
 	ctx := testContext(t)
 	b := bustest.Embedded(t)
 	db := openStorage(t)
-	w := NewIngest(b.JetStream, db, triage.NewClusterer(triage.DefaultOptions()), bus.NewDeadLetters(b.JetStream), options(), slog.New(slog.DiscardHandler), nil)
+	opts := options()
+	opts.BatchSize = 100
+	w := NewIngest(b.JetStream, db, triage.NewClusterer(triage.DefaultOptions()), bus.NewDeadLetters(b.JetStream), opts, slog.New(slog.DiscardHandler), nil)
 	done := make(chan error, 1)
 	wctx, stop := context.WithCancel(ctx)
 	go func() { done <- w.Run(wctx) }()
@@ -329,5 +331,54 @@ func TestIngestMarksUrgentClusters(t *testing.T) {
 	}
 	if c, err := db.Cluster(ctx, row.ClusterID); err != nil || c.Urgent || urgent[c.ID] {
 		t.Errorf("cluster %s of %q: urgent %v, %v; want a cluster of its own, not urgent", c.ID, row.Text, c.Urgent, err)
+	}
+}
+
+// Inquiries arriving while a commit runs wait for it and go into one
+// batch, not one small commit each: fewer, larger commits under a light
+// load, as with a single stage.
+func TestIngestBatchesGrowWhileACommitRuns(t *testing.T) {
+	t.Parallel()
+	ctx := testContext(t)
+	b := bustest.Embedded(t)
+	db := openStorage(t)
+	release := make(chan struct{})
+	var sizes []int
+	var mu sync.Mutex
+	opts := options()
+	opts.BatchSize = 100
+	w := NewIngest(b.JetStream, db, triage.NewClusterer(triage.DefaultOptions()), bus.NewDeadLetters(b.JetStream), opts, slog.New(slog.DiscardHandler), nil)
+	w.afterCommit = func(n int) bool {
+		mu.Lock()
+		sizes = append(sizes, n)
+		first := len(sizes) == 1
+		mu.Unlock()
+		if first {
+			<-release // the first commit is slow
+		}
+		return true
+	}
+	run(t, ctx, w)
+	send := func(i int) {
+		data, _ := json.Marshal(bus.Inquiry{ID: fmt.Sprintf("iq_trickle_%04d", i), Source: "web", CustomerID: fmt.Sprintf("c%d", i),
+			Text: fmt.Sprintf("결제가 안 돼요 %d", i), ReceivedAt: time.Now().UnixMilli()})
+		if _, err := b.JetStream.Publish(ctx, bus.InquirySubject, data); err != nil {
+			t.Fatal(err)
+		}
+	}
+	send(0)
+	eventually(t, ctx, "the first commit", func() bool { mu.Lock(); defer mu.Unlock(); return len(sizes) == 1 })
+	const more = 30
+	for i := range more {
+		send(1 + i)
+		time.Sleep(5 * time.Millisecond) // a trickle, slower than the batch linger
+	}
+	time.Sleep(50 * time.Millisecond)
+	close(release)
+	eventually(t, ctx, "everything stored", func() bool { return count(t, ctx, db) == 1+more })
+	mu.Lock()
+	defer mu.Unlock()
+	if len(sizes) > 3 {
+		t.Errorf("%d inquiries arriving during one commit were stored in %d commits (%v), want them together", more, len(sizes)-1, sizes)
 	}
 }
