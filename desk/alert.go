@@ -9,6 +9,7 @@ import (
 
 	"github.com/surgedesk/surgedesk/kb"
 	"github.com/surgedesk/surgedesk/storage"
+	"github.com/surgedesk/surgedesk/triage"
 )
 
 // DeclareAlert declares an incident from the open surge alert of a cluster
@@ -72,14 +73,14 @@ func (d *Desk) RunAlertSweep(ctx context.Context, interval time.Duration) {
 	}
 }
 
-// ClusterLabel is a cluster's name for people: its label words, or the
-// start of its representative text, or its id.
+// ClusterLabel is a cluster's name for people: its title (a real member
+// text, triage.TitleOf), or its keywords when it has no text, or its id.
 func ClusterLabel(c storage.Cluster) string {
+	if r := triage.TitleOf(strings.Join(strings.Fields(c.Representative), " ")).Text; r != "" {
+		return r
+	}
 	if l := strings.Join(c.Label, " "); l != "" {
 		return l
-	}
-	if r := truncate(strings.Join(strings.Fields(c.Representative), " "), 80); r != "" {
-		return r
 	}
 	return c.ID
 }

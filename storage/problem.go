@@ -9,6 +9,8 @@ import (
 	"strings"
 
 	"github.com/jmoiron/sqlx"
+
+	"github.com/surgedesk/surgedesk/triage"
 )
 
 // Problem statuses.
@@ -232,7 +234,7 @@ func (s *Storage) MoveCluster(ctx context.Context, actor, clusterID, problemID s
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		if _, err := tx.ExecContext(ctx, tx.Rebind(`INSERT INTO problems (id, title, title_lang, status, created_at, updated_at)
-			VALUES (?, ?, ?, 'open', ?, ?)`), problemID, c.Representative, langOf(c.Representative), now, now); err != nil {
+			VALUES (?, ?, ?, 'open', ?, ?)`), problemID, triage.TitleOf(c.Representative).Text, triage.Lang(c.Representative), now, now); err != nil {
 			return fmt.Errorf("storage: unable to open problem %s: %w", problemID, err)
 		}
 	case err != nil:
@@ -342,21 +344,4 @@ func (s *Storage) ProblemRegroupings(ctx context.Context) (ProblemRegroupings, e
 		out.Pinned[p.ID] = p.Problem
 	}
 	return out, nil
-}
-
-// langOf names the language of most of a text's letters.
-func langOf(text string) string {
-	var ko, en int
-	for _, r := range text {
-		switch {
-		case r >= 0xAC00 && r <= 0xD7A3:
-			ko++
-		case (r|0x20) >= 'a' && (r|0x20) <= 'z':
-			en++
-		}
-	}
-	if ko > 0 && 4*ko >= en {
-		return "ko"
-	}
-	return "en"
 }

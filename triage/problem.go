@@ -1073,6 +1073,31 @@ func titleOf(counts [2]int, texts [2]string) Title {
 	return t
 }
 
+// TitleOf is the title one member text gives: the text cut down for
+// length, in its language. A cluster's title is its representative's (the
+// member most similar to the cluster when it joined).
+func TitleOf(text string) Title {
+	return Title{Text: shorten(text), Lang: Lang(text)}
+}
+
+// Lang says whether text is Korean ("ko": Hangul is at least a fifth of
+// its letters) or English ("en").
+func Lang(text string) string {
+	var ko, en int
+	for _, r := range text {
+		switch {
+		case r >= 0xAC00 && r <= 0xD7A3:
+			ko++
+		case (r|0x20) >= 'a' && (r|0x20) <= 'z':
+			en++
+		}
+	}
+	if ko > 0 && 4*ko >= en {
+		return "ko"
+	}
+	return "en"
+}
+
 // shorten cuts a text to titleRunes letters at a word boundary.
 func shorten(s string) string {
 	s = strings.Join(strings.Fields(s), " ")

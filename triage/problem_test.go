@@ -298,3 +298,31 @@ func idSet(ids []string) map[string]bool {
 	}
 	return out
 }
+
+func TestTitleOf(t *testing.T) {
+	long := "결제 화면에서 카드 번호를 입력하고 확인을 누르면 계속 오류가 나면서 처음 화면으로 돌아가고 다시 해도 똑같아요 어떻게 해야 하나요 빨리 알려 주세요 기다리고 있어요"
+	tests := []struct {
+		text, want, lang string
+	}{
+		{"로그인이 안 돼요", "로그인이 안 돼요", "ko"},
+		{"  the app   won't open ", "the app won't open", "en"},
+		{"app이 안 열려요", "app이 안 열려요", "ko"},
+		{long, "", "ko"},
+	}
+	for _, tc := range tests {
+		got := TitleOf(tc.text)
+		if got.Lang != tc.lang {
+			t.Errorf("TitleOf(%q).Lang = %q, want %q", tc.text, got.Lang, tc.lang)
+		}
+		if tc.want != "" && got.Text != tc.want {
+			t.Errorf("TitleOf(%q) = %q, want %q", tc.text, got.Text, tc.want)
+		}
+		if tc.want == "" {
+			// Cut at a word boundary, marked, and a prefix of the text.
+			cut := strings.TrimSuffix(got.Text, "…")
+			if n := len([]rune(got.Text)); n > titleRunes+1 || cut == got.Text || !strings.HasPrefix(long, cut) || strings.HasSuffix(cut, " ") {
+				t.Errorf("TitleOf(long) = %q (%d letters), want a prefix cut at a word boundary, marked", got.Text, n)
+			}
+		}
+	}
+}

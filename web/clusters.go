@@ -7,11 +7,14 @@ import (
 	"time"
 
 	"github.com/surgedesk/surgedesk/storage"
+	"github.com/surgedesk/surgedesk/triage"
 )
 
 type clusterResponse struct {
 	ID             string     `json:"id"`
 	Status         string     `json:"status"`
+	Title          string     `json:"title"`      // a member text, cut down (triage.TitleOf)
+	TitleLang      string     `json:"title_lang"` // ko or en
 	Label          []string   `json:"label"`
 	Representative string     `json:"representative"`
 	Inquiries      int64      `json:"inquiries"`
@@ -40,6 +43,7 @@ type sampleIn struct {
 func (s *Server) toClusterResponse(c storage.Cluster, now time.Time) clusterResponse {
 	r := clusterResponse{
 		ID: c.ID, Status: c.Status, Label: c.Label, Representative: c.Representative,
+		Title: triage.TitleOf(c.Representative).Text, TitleLang: triage.Lang(c.Representative),
 		Inquiries: c.Inquiries, Customers: c.Customers, IncidentID: c.IncidentID, MergedInto: c.MergedInto, ProblemID: c.ProblemID,
 		FirstSeen: time.UnixMilli(c.FirstSeen).UTC(), LastSeen: time.UnixMilli(c.LastSeen).UTC(),
 	}
@@ -213,6 +217,8 @@ type alertResponse struct {
 	PerMinute      float64    `json:"per_minute"`
 	Inquiries      int64      `json:"inquiries"`
 	Customers      int64      `json:"customers"`
+	Title          string     `json:"title"`      // a member text, cut down (triage.TitleOf)
+	TitleLang      string     `json:"title_lang"` // ko or en
 	Label          []string   `json:"label"`
 	Representative string     `json:"representative"`
 	Samples        []string   `json:"samples"`

@@ -42,6 +42,10 @@ func TestQueue(t *testing.T) {
 		t.Errorf("last item = %v; want the single small inquiry", last)
 	}
 	id := first["id"].(string)
+	// Named by a member text, not by keywords.
+	if first["title"] != first["representative"] || first["title_lang"] != "ko" {
+		t.Errorf("first item's title = %v (%v), want its representative %q in Korean", first["title"], first["title_lang"], first["representative"])
+	}
 	// The same queue by problem: each problem lists its clusters with
 	// their counts and samples, adding up to the problem's inquiries.
 	problems, _ := q.body["problems"].([]any)

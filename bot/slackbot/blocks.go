@@ -59,7 +59,7 @@ func (it boardItem) done(idle bool) string {
 // clusterBlocks renders a cluster's board message; final (non-empty: why
 // it is done) drops the buttons.
 func clusterBlocks(it boardItem, final string, now time.Time) (blocks []slack.Block, fallback string) {
-	label := clusterLabel(it.Cluster)
+	label := desk.ClusterLabel(it.Cluster)
 	counts := fmt.Sprintf("%d inquiries · %d customers · %d in 5 min · %d in 15 min",
 		it.Inquiries, it.Customers, it.Last5m, it.Last15m)
 	title := "*" + escape(label) + "*"
@@ -162,7 +162,7 @@ func replyModal(c storage.Cluster) slack.ModalViewRequest {
 		Title: plain("Reply to all"), Submit: plain("Send"), Close: plain("Cancel"),
 		Blocks: slack.Blocks{BlockSet: []slack.Block{
 			slack.NewSectionBlock(mrkdwn(fmt.Sprintf("*%s*\nGoes to each of the %d customers in their own channel, once.",
-				escape(clusterLabel(c)), c.Customers)), nil, nil),
+				escape(desk.ClusterLabel(c)), c.Customers)), nil, nil),
 			slack.NewInputBlock(blockReply, plain("Reply"), nil, input),
 		}},
 	}
@@ -179,7 +179,7 @@ func linkModal(c storage.Cluster, incidents []kb.Incident) slack.ModalViewReques
 		Type: slack.VTModal, CallbackID: viewLink, PrivateMetadata: c.ID,
 		Title: plain("Link to incident"), Submit: plain("Link"), Close: plain("Cancel"),
 		Blocks: slack.Blocks{BlockSet: []slack.Block{
-			slack.NewSectionBlock(mrkdwn("*"+escape(clusterLabel(c))+"*\nIts customers will get the incident's updates."), nil, nil),
+			slack.NewSectionBlock(mrkdwn("*"+escape(desk.ClusterLabel(c))+"*\nIts customers will get the incident's updates."), nil, nil),
 			slack.NewInputBlock(blockIncident, plain("Incident"), nil, sel),
 		}},
 	}
@@ -190,18 +190,6 @@ func digest(blocks []slack.Block) string {
 	b, _ := json.Marshal(blocks)
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:8])
-}
-
-// clusterLabel names a cluster by a real member text (its representative,
-// redacted at intake), its keywords only when it has none.
-func clusterLabel(c storage.Cluster) string {
-	if r := truncate(oneLine(c.Representative), 80); r != "" {
-		return r
-	}
-	if l := strings.Join(c.Label, " "); l != "" {
-		return l
-	}
-	return c.ID
 }
 
 // who shows an audit actor: a Slack user as a mention, others as named.

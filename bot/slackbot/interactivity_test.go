@@ -275,7 +275,7 @@ func TestSurgeAlert(t *testing.T) {
 	// it, and the alert's message says so without buttons.
 	h.mustInteract(click(testManager, "declare", c.ID))
 	incs, err := h.db.Incidents(h.ctx, true)
-	if err != nil || len(incs) != 1 || !strings.Contains(incs[0].TitleKO, strings.Join(c.Label, " ")) || incs[0].Severity != kb.Major {
+	if err != nil || len(incs) != 1 || incs[0].TitleKO != "문의 급증: "+paymentText || incs[0].Severity != kb.Major {
 		t.Fatalf("incidents = %+v, %v", incs, err)
 	}
 	inc := incs[0]

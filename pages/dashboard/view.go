@@ -12,9 +12,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/surgedesk/surgedesk/desk"
 	"github.com/surgedesk/surgedesk/kb"
 	"github.com/surgedesk/surgedesk/pages"
-	"github.com/surgedesk/surgedesk/storage"
 )
 
 var messages = pages.Messages{
@@ -254,23 +254,23 @@ func (d *Dashboard) newLiveView(locale string, sess session, snap *snapshot) liv
 	v := liveView{base: b, Updated: snap.At.In(kst).Format("15:04:05"), UpdatedISO: snap.At.UTC().Format(time.RFC3339)}
 	t := b.T
 
-	desk := snap.Desk
-	v.Desk.LastHour = groupDigits(desk.LastHour)
-	v.Desk.PerMinute5 = perMinute(float64(desk.Last5Minutes) / 5)
+	figures := snap.Desk
+	v.Desk.LastHour = groupDigits(figures.LastHour)
+	v.Desk.PerMinute5 = perMinute(float64(figures.Last5Minutes) / 5)
 	v.Desk.Deflection = t("no_data")
-	if f := desk.Deflection(); f >= 0 {
+	if f := figures.Deflection(); f >= 0 {
 		v.Desk.Deflection = fmt.Sprintf("%.0f%%", f*100)
 	}
-	if w := desk.Waiting; w != nil {
-		v.Desk.Waiting = &waitingView{ID: w.ID, Label: clusterLabel(*w), Customers: w.Customers,
+	if w := figures.Waiting; w != nil {
+		v.Desk.Waiting = &waitingView{ID: w.ID, Label: desk.ClusterLabel(*w), Customers: w.Customers,
 			Since: kb.FormatTime(time.UnixMilli(w.FirstSeen), locale), For: b.duration(snap.At.Sub(time.UnixMilli(w.FirstSeen)))}
 	}
-	v.Desk.Replies = len(desk.ReplyTimes)
+	v.Desk.Replies = len(figures.ReplyTimes)
 	v.Desk.FirstReply = t("no_data")
 	if v.Desk.Replies > 0 {
-		v.Desk.FirstReply = b.duration(time.Duration(desk.MedianReplyMS) * time.Millisecond)
+		v.Desk.FirstReply = b.duration(time.Duration(figures.MedianReplyMS) * time.Millisecond)
 	}
-	v.Desk.Chart = b.chart("chart-desk", t("desk_chart"), desk.PerMinute, nil, []string{t("s_total"), t("s_answered")})
+	v.Desk.Chart = b.chart("chart-desk", t("desk_chart"), figures.PerMinute, nil, []string{t("s_total"), t("s_answered")})
 
 	for _, a := range snap.Alerts {
 		v.Alerts = append(v.Alerts, alertView{ClusterID: a.ClusterID, Label: strings.Join(a.Label, " · "), Representative: a.Representative,
@@ -295,17 +295,10 @@ func (d *Dashboard) newLiveView(locale string, sess session, snap *snapshot) liv
 			Clusters: p.Clusters, Inquiries: p.Inquiries, Customers: p.Customers})
 	}
 	for _, c := range snap.Clusters {
-		v.Clusters = append(v.Clusters, clusterView{ID: c.ID, Label: clusterLabel(c.Cluster), Representative: c.Representative,
+		v.Clusters = append(v.Clusters, clusterView{ID: c.ID, Label: desk.ClusterLabel(c.Cluster), Representative: otherThan(c.Representative, desk.ClusterLabel(c.Cluster)),
 			IncidentID: c.IncidentID, Inquiries: c.Inquiries, Customers: c.Customers, Last5: c.Last5m, Last15: c.Last15m, Growing: c.Growing()})
 	}
 	return v
-}
-
-func clusterLabel(c storage.Cluster) string {
-	if len(c.Label) > 0 {
-		return strings.Join(c.Label, " · ")
-	}
-	return c.ID
 }
 
 func perMinute(f float64) string {
@@ -439,3 +432,11 @@ ol.updates { padding-left: 1.25rem; margin: .5rem 0 0; }
 .sample { color: #57606a; font-size: .875rem; }
 footer { font-size: .875rem; }
 `
+
+// otherThan is text, or "" when it says what shown does already.
+func otherThan(text, shown string) string {
+	if strings.Join(strings.Fields(text), " ") == shown {
+		return ""
+	}
+	return text
+}
