@@ -242,6 +242,40 @@ func (d *Desk) ReplyToProblem(ctx context.Context, agent, problemID, text string
 	return queued, replied, nil
 }
 
+// LinkProblem links every open cluster of a problem to an incident (Link
+// on each), so that all of its customers get the incident's updates.
+// While another agent's claim holds one of them nothing is done
+// (ErrClaimed); a cluster claimed meanwhile is left as it was. It returns
+// the clusters linked now (those linked already are not counted).
+func (d *Desk) LinkProblem(ctx context.Context, actor, problemID, incidentID string) (linked int, err error) {
+	if incidentID == "" {
+		return 0, missing("incident_id is required")
+	}
+	if _, err := d.incident(ctx, incidentID); err != nil {
+		return 0, err
+	}
+	clusters, err := d.problemClusters(ctx, problemID)
+	if err != nil {
+		return 0, err
+	}
+	if err := d.heldByOther(clusters, actor); err != nil {
+		return 0, err
+	}
+	for _, c := range clusters {
+		if c.IncidentID == incidentID {
+			continue
+		}
+		switch err := d.Store.LinkCluster(ctx, actor, c.ID, incidentID); {
+		case errors.Is(err, storage.ErrClaimed) || errors.Is(err, storage.ErrNotFound):
+			continue // claimed or closed meanwhile
+		case err != nil:
+			return linked, err
+		}
+		linked++
+	}
+	return linked, nil
+}
+
 // ResolveProblem resolves every open cluster of a problem (Resolve on
 // each). While another agent's claim holds one of them nothing is done
 // (ErrClaimed); a cluster claimed meanwhile is left open and counted in

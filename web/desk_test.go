@@ -316,6 +316,66 @@ func TestProblemClaim(t *testing.T) {
 	}
 }
 
+// Linking a problem links each of its open clusters, once; bad input
+// changes nothing; another agent's claim refuses it.
+func TestProblemLink(t *testing.T) {
+	t.Parallel()
+	ctx := testContext(t)
+	st := newStack(t, ctx, testConfig(), bustest.Embedded(t))
+	var stored int64
+	refund := st.clusterOf(t, "r", "결제 취소했는데 환불은 언제 되나요", 2, &stored)
+	login := st.clusterOf(t, "l", "앱 로그인이 안 돼요 비밀번호 오류", 2, &stored)
+	moved := st.do(t, "POST", "/v1/clusters/"+refund+"/move", []byte(`{}`), bearer(leadToken))
+	problem, _ := moved.body["id"].(string)
+	if moved.status != 200 || problem == "" {
+		t.Fatalf("move out = %d %s", moved.status, moved.raw)
+	}
+	if r := st.do(t, "POST", "/v1/clusters/"+login+"/move", fmt.Appendf(nil, `{"problem_id":%q}`, problem), bearer(leadToken)); r.status != 200 {
+		t.Fatalf("move in = %d %s", r.status, r.raw)
+	}
+	if r := st.do(t, "POST", "/v1/incidents", []byte(`{"id":"inc-pay","title_ko":"결제 장애","severity":"major"}`), bearer(managerToken)); r.status != 201 {
+		t.Fatalf("declare = %d %s", r.status, r.raw)
+	}
+	path := "/v1/problems/" + problem + "/link"
+	for _, tc := range []struct {
+		name, path, body string
+		status           int
+		code             string
+	}{
+		{"no incident", path, `{}`, 400, "missing_field"},
+		{"unknown incident", path, `{"incident_id":"inc-none"}`, 404, "not_found"},
+		{"unknown problem", "/v1/problems/p-none/link", `{"incident_id":"inc-pay"}`, 404, "not_found"},
+	} {
+		if r := st.do(t, "POST", tc.path, []byte(tc.body), bearer(agentToken)); r.status != tc.status || r.errorCode() != tc.code {
+			t.Errorf("%s = %d %s, want %d %s", tc.name, r.status, r.raw, tc.status, tc.code)
+		}
+	}
+	for _, id := range []string{refund, login} {
+		if r := st.do(t, "GET", "/v1/clusters/"+id, nil, bearer(readToken)); r.body["incident_id"] != nil {
+			t.Fatalf("refused links changed cluster %s: %s", id, r.raw)
+		}
+	}
+
+	if r := st.do(t, "POST", "/v1/queue/"+login+"/claim", nil, bearer(agent2Token)); r.status != 200 {
+		t.Fatalf("claim = %d %s", r.status, r.raw)
+	}
+	if r := st.do(t, "POST", path, []byte(`{"incident_id":"inc-pay"}`), bearer(agentToken)); r.status != 409 || r.errorCode() != "claimed" {
+		t.Errorf("link while another agent holds a cluster = %d %s, want 409 claimed", r.status, r.raw)
+	}
+	r := st.do(t, "POST", path, []byte(`{"incident_id":"inc-pay"}`), bearer(agent2Token))
+	if r.status != 200 || r.body["clusters_linked"] != float64(2) {
+		t.Fatalf("link by the holder = %d %s, want both clusters linked", r.status, r.raw)
+	}
+	for _, id := range []string{refund, login} {
+		if r := st.do(t, "GET", "/v1/clusters/"+id, nil, bearer(readToken)); r.body["incident_id"] != "inc-pay" {
+			t.Errorf("cluster %s after the link: %s", id, r.raw)
+		}
+	}
+	if r := st.do(t, "POST", path, []byte(`{"incident_id":"inc-pay"}`), bearer(agent2Token)); r.status != 200 || r.body["clusters_linked"] != float64(0) {
+		t.Errorf("linking again = %d %s, want nothing more linked", r.status, r.raw)
+	}
+}
+
 // Members selected by a filter move into another cluster over HTTP.
 func TestMoveMembersByFilter(t *testing.T) {
 	t.Parallel()

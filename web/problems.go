@@ -276,6 +276,24 @@ func (s *Server) replyToProblem(w http.ResponseWriter, r *http.Request) {
 }
 
 // resolveProblem resolves every open cluster of problem {id}.
+// linkProblem links every open cluster of problem {id} to the incident
+// "incident_id": its customers get the incident's updates.
+func (s *Server) linkProblem(w http.ResponseWriter, r *http.Request) {
+	var body struct {
+		IncidentID string `json:"incident_id"`
+	}
+	if aerr := decodeJSON(w, r, &body); aerr != nil {
+		s.writeError(w, aerr)
+		return
+	}
+	id := r.PathValue("id")
+	linked, err := s.Desk.LinkProblem(r.Context(), actor(r), id, body.IncidentID)
+	if s.problemError(w, err) {
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"problem_id": id, "incident_id": body.IncidentID, "clusters_linked": linked})
+}
+
 func (s *Server) resolveProblem(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
 	resolved, skipped, err := s.Desk.ResolveProblem(r.Context(), actor(r), id)

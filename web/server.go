@@ -199,6 +199,7 @@ func (s *Server) apiRoutes() []route {
 		{"GET /v1/problems", s.require(config.RoleRead, s.getProblems)},
 		{"GET /v1/problems/{id}", s.require(config.RoleRead, s.getProblem)},
 		{"POST /v1/problems/{id}/claim", s.require(config.RoleAgent, s.claimProblem)},
+		{"POST /v1/problems/{id}/link", s.require(config.RoleAgent, s.linkProblem)},
 		{"POST /v1/problems/{id}/merge", s.require(config.RoleAgent, s.mergeProblem)},
 		{"POST /v1/problems/{id}/reply", s.require(config.RoleAgent, s.replyToProblem)},
 		{"POST /v1/problems/{id}/resolve", s.require(config.RoleAgent, s.resolveProblem)},

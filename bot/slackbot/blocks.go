@@ -170,16 +170,22 @@ func replyModal(c storage.Cluster) slack.ModalViewRequest {
 
 // linkModal offers the active incidents to link a cluster to.
 func linkModal(c storage.Cluster, incidents []kb.Incident) slack.ModalViewRequest {
+	return incidentModal(viewLink, c.ID, desk.ClusterLabel(c), "Its customers will get the incident's updates.", incidents)
+}
+
+// incidentModal offers the active incidents to link what (named label)
+// to; callback and metadata say what it is when submitted.
+func incidentModal(callback, metadata, label, note string, incidents []kb.Incident) slack.ModalViewRequest {
 	var options []*slack.OptionBlockObject
 	for _, inc := range incidents[:min(len(incidents), 100)] { // Slack's limit
 		options = append(options, slack.NewOptionBlockObject(inc.ID, plain(truncate(inc.ID+" · "+inc.Title("ko"), 75)), nil))
 	}
 	sel := slack.NewOptionsSelectBlockElement(slack.OptTypeStatic, plain("Choose an incident"), inputIncident, options...)
 	return slack.ModalViewRequest{
-		Type: slack.VTModal, CallbackID: viewLink, PrivateMetadata: c.ID,
+		Type: slack.VTModal, CallbackID: callback, PrivateMetadata: metadata,
 		Title: plain("Link to incident"), Submit: plain("Link"), Close: plain("Cancel"),
 		Blocks: slack.Blocks{BlockSet: []slack.Block{
-			slack.NewSectionBlock(mrkdwn("*"+escape(desk.ClusterLabel(c))+"*\nIts customers will get the incident's updates."), nil, nil),
+			slack.NewSectionBlock(mrkdwn("*"+escape(label)+"*\n"+note), nil, nil),
 			slack.NewInputBlock(blockIncident, plain("Incident"), nil, sel),
 		}},
 	}

@@ -164,7 +164,7 @@ func (a *App) blockAction(ctx context.Context, cb slack.InteractionCallback, act
 		}
 	case actionReply, actionLink:
 		return a.openModal(ctx, cb, act.ActionID, id)
-	case actionProblemClaim, actionProblemResolve, actionProblemReply:
+	case actionProblemClaim, actionProblemResolve, actionProblemReply, actionProblemLink:
 		return a.problemAction(ctx, cb, act.ActionID, id, manager)
 	case actionDeclare:
 		return a.declare(ctx, channel, user, id)
@@ -220,7 +220,7 @@ func (a *App) problemAction(ctx context.Context, cb slack.InteractionCallback, a
 		if err == nil && skipped > 0 {
 			a.ephemeral(ctx, channel, user, fmt.Sprintf("%d of its clusters were claimed meanwhile and stay open.", skipped))
 		}
-	case actionProblemReply:
+	case actionProblemReply, actionProblemLink:
 		if a.Desk.ProblemStore == nil {
 			return a.problemError(ctx, channel, user, desk.ErrNoProblems)
 		}
@@ -232,7 +232,21 @@ func (a *App) problemAction(ctx context.Context, cb slack.InteractionCallback, a
 		case perr != nil:
 			return perr
 		}
-		if err := a.Sender.OpenView(ctx, cb.TriggerID, problemReplyModal(p)); err != nil {
+		view := problemReplyModal(p)
+		if action == actionProblemLink {
+			incidents, err := a.Store.Incidents(ctx, true)
+			if err != nil {
+				return err
+			}
+			if len(incidents) == 0 {
+				a.ephemeral(ctx, channel, user, "There is no active incident to link to.")
+				return nil
+			}
+			label := problemLabel(desk.ProblemItem{ProblemID: p.ID, Title: p.Title, OtherTitle: p.OtherTitle})
+			view = incidentModal(viewProblemLink, p.ID, label,
+				fmt.Sprintf("All of its %d clusters are linked; their customers will get the incident's updates.", p.Clusters), incidents)
+		}
+		if err := a.Sender.OpenView(ctx, cb.TriggerID, view); err != nil {
 			a.Log.Warn("modal not opened", "action", action, "problem", id, "err", err)
 			a.ephemeral(ctx, channel, user, "Slack did not open the form; try again.")
 		}
@@ -388,6 +402,25 @@ func (a *App) viewSubmission(ctx context.Context, cb slack.InteractionCallback) 
 		if err != nil {
 			return nil, err
 		}
+	case viewProblemLink:
+		incident := value(blockIncident, inputIncident).SelectedOption.Value
+		if incident == "" {
+			return fail(blockIncident, "Choose an incident.")
+		}
+		_, err := a.Desk.LinkProblem(ctx, actor, id, incident)
+		if msg, ok := heldText(err); ok {
+			return fail(blockIncident, msg)
+		}
+		switch {
+		case errors.Is(err, desk.ErrNoIncident):
+			return fail(blockIncident, "This incident no longer exists.")
+		case errors.Is(err, storage.ErrNotFound) || errors.Is(err, desk.ErrNoProblems):
+			return fail(blockIncident, "This problem is no longer in the queue.")
+		case err != nil:
+			return nil, err
+		}
+		a.refresh(ctx, problemSubject(id))
+		return nil, nil
 	case viewProblemReply:
 		queued, replied, err := a.Desk.ReplyToProblem(ctx, actor, id, value(blockReply, inputReply).Value)
 		if msg, ok := replyRefused(err, "problem"); ok {

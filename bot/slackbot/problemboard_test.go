@@ -10,6 +10,7 @@ import (
 
 	"github.com/surgedesk/surgedesk/bot/slackbot/slackfake"
 	"github.com/surgedesk/surgedesk/config"
+	"github.com/surgedesk/surgedesk/kb"
 	"github.com/surgedesk/surgedesk/storage"
 )
 
@@ -119,7 +120,7 @@ func TestBoardOneCardPerProblem(t *testing.T) {
 			t.Errorf("card %q lacks a sample of each cluster (%q)", card.text, text)
 		}
 	}
-	want := map[string]string{"problem_claim": problem, "problem_reply": problem, "problem_resolve": problem}
+	want := map[string]string{"problem_claim": problem, "problem_reply": problem, "problem_resolve": problem, "problem_link": problem}
 	if !maps.Equal(card.buttons, want) {
 		t.Errorf("buttons = %v, want %v", card.buttons, want)
 	}
@@ -223,6 +224,27 @@ func TestBoardProblemActions(t *testing.T) {
 	if body := h.mustInteract(reply("두 번째")); json.Unmarshal([]byte(body), &resp) != nil || resp.Errors["reply"] == "" {
 		t.Fatalf("a second reply answered %q, want an error on the modal", body)
 	}
+
+	// Link to incident: a modal of the active incidents, then both clusters
+	// are linked and the card says so.
+	if _, err := h.db.CreateIncident(h.ctx, "test", kb.Incident{ID: "inc-login", TitleKO: "로그인 장애", Severity: kb.Major}); err != nil {
+		t.Fatal(err)
+	}
+	h.mustInteract(click(testAgent, actionProblemLink, problem))
+	views = h.fake.WaitCalls(t, "views.open", 2, 10*time.Second)
+	if modal := mustJSON(t, views[1].JSON["view"]); !strings.Contains(modal, `"callback_id":"problem_link"`) || !strings.Contains(modal, `"value":"inc-login"`) {
+		t.Fatalf("link modal = %s, want the problem's, offering inc-login", modal)
+	}
+	h.mustInteract(submit(testAgent, viewProblemLink, problem, map[string]map[string]any{"incident": {"incident": map[string]any{
+		"type": "static_select", "selected_option": map[string]any{"value": "inc-login"}}}}))
+	for _, id := range []string{login.ID, login2.ID} {
+		if c, err := h.db.Cluster(h.ctx, id); err != nil || c.IncidentID != "inc-login" {
+			t.Fatalf("cluster %s after the problem's link = %+v, %v", id, c, err)
+		}
+	}
+	h.waitCard(problemSubject(problem), "the incident on the card", func(m message) bool {
+		return strings.Contains(m.text, "Incident `inc-login` 로그인 장애")
+	})
 
 	// Resolve closes both clusters; the card's last update has no buttons.
 	h.mustInteract(click(testAgent, actionProblemResolve, problem))

@@ -18,8 +18,10 @@ const (
 	actionProblemClaim   = "problem_claim"
 	actionProblemReply   = "problem_reply"
 	actionProblemResolve = "problem_resolve"
+	actionProblemLink    = "problem_link"
 
 	viewProblemReply = "problem_reply"
+	viewProblemLink  = "problem_link"
 )
 
 // cardClusters is how many of a problem's clusters its card lists, each
@@ -114,6 +116,7 @@ func problemBlocks(c card, final string, now time.Time) (blocks []slack.Block, f
 			slack.NewButtonBlockElement(actionProblemClaim, p.ProblemID, plain("Claim")),
 			slack.NewButtonBlockElement(actionProblemReply, p.ProblemID, plain("Reply to all")).WithStyle(slack.StylePrimary),
 			slack.NewButtonBlockElement(actionProblemResolve, p.ProblemID, plain("Resolve")),
+			slack.NewButtonBlockElement(actionProblemLink, p.ProblemID, plain("Link to incident")),
 		))
 	}
 	fallback = escape(label)
