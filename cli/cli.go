@@ -27,6 +27,7 @@ func commands() map[string]command {
 		"eval":     {"measure clustering and answer matching on labelled data (eval cluster|match|gen-surge)", runEval},
 		"dlq":      {"inspect or replay the dead-letter stream (dlq list|replay)", runDLQ},
 		"incident": {"declare, update, resolve or list incidents (incident declare|update|resolve|list)", runIncident},
+		"problem":  {"list, show, claim, reply to, resolve, link or merge problems (problem list|show|claim|reply|resolve|link|merge)", runProblem},
 		"kb":       {"import or export the knowledge base as YAML (kb import FILE | kb export)", runKB},
 	}
 }
