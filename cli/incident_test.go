@@ -12,10 +12,13 @@ import (
 	"github.com/surgedesk/surgedesk/config"
 )
 
-func TestIncidentAndKBCommands(t *testing.T) {
-	t.Parallel()
+// serveForCommands starts serve in the test and returns a context with the
+// test's deadline, a client of it and run, which runs a surgedesk command
+// against it (exit code, output and errors).
+func serveForCommands(t *testing.T) (context.Context, client, func(args ...string) (int, string)) {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
+	t.Cleanup(cancel)
 	cfg := config.Default()
 	cfg.DataDir = t.TempDir()
 	cfg.HTTP.Addr = "127.0.0.1:0"
@@ -26,6 +29,12 @@ func TestIncidentAndKBCommands(t *testing.T) {
 		code := Main(ctx, append(args, "--url", c.base, "--token", testToken), &out, &errOut)
 		return code, out.String() + errOut.String()
 	}
+	return ctx, c, run
+}
+
+func TestIncidentAndKBCommands(t *testing.T) {
+	t.Parallel()
+	_, _, run := serveForCommands(t)
 	steps := []struct {
 		name string
 		args []string

@@ -1,26 +1,15 @@
 package cli
 
 import (
-	"bytes"
-	"context"
 	"fmt"
 	"strings"
 	"testing"
-	"time"
-
-	"github.com/surgedesk/surgedesk/config"
 )
 
 // The agents' problem actions from a terminal, against a running serve.
 func TestProblemCommands(t *testing.T) {
 	t.Parallel()
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	cfg := config.Default()
-	cfg.DataDir = t.TempDir()
-	cfg.HTTP.Addr = "127.0.0.1:0"
-	cfg.Auth.AdminToken = testToken
-	c := serveInProcess(t, cfg)
+	ctx, c, run := serveForCommands(t)
 	for i := range 3 {
 		if code, _, err := c.post(ctx, fmt.Sprintf("login-%d", i), "로그인이 안 돼요 비밀번호를 입력해도 접속이 안 됩니다"); code != 202 || err != nil {
 			t.Fatalf("post = %d, %v", code, err)
@@ -35,11 +24,6 @@ func TestProblemCommands(t *testing.T) {
 	}
 	problem := list.Problems[0].ID
 
-	run := func(args ...string) (int, string) {
-		var out, errOut bytes.Buffer
-		code := Main(ctx, append(args, "--url", c.base, "--token", testToken), &out, &errOut)
-		return code, out.String() + errOut.String()
-	}
 	if code, out := run("incident", "declare", "--id", "inc-login", "--title-ko", "로그인 장애"); code != 0 {
 		t.Fatalf("declare: exit %d %s", code, out)
 	}

@@ -252,6 +252,27 @@ func TestMembersPagingAndMethods(t *testing.T) {
 	}
 }
 
+// twoClusterProblem makes two clusters (refund, login) of two inquiries
+// each and puts them in one problem of their own, as a manager would.
+func (st *stack) twoClusterProblem(t *testing.T) (problem, refund, login string) {
+	t.Helper()
+	var stored int64
+	refund = st.clusterOf(t, "r", "결제 취소했는데 환불은 언제 되나요", 2, &stored)
+	login = st.clusterOf(t, "l", "앱 로그인이 안 돼요 비밀번호 오류", 2, &stored)
+	if refund == login {
+		t.Fatal("the two texts share a cluster; the test needs two")
+	}
+	moved := st.do(t, "POST", "/v1/clusters/"+refund+"/move", []byte(`{}`), bearer(leadToken))
+	problem, _ = moved.body["id"].(string)
+	if moved.status != 200 || problem == "" {
+		t.Fatalf("move out = %d %s", moved.status, moved.raw)
+	}
+	if r := st.do(t, "POST", "/v1/clusters/"+login+"/move", fmt.Appendf(nil, `{"problem_id":%q}`, problem), bearer(leadToken)); r.status != 200 {
+		t.Fatalf("move in = %d %s", r.status, r.raw)
+	}
+	return problem, refund, login
+}
+
 // A problem's claim over HTTP: two agents racing, one wins; the other is
 // refused on the problem and on each of its clusters; a takeover needs a
 // manager.
@@ -259,23 +280,7 @@ func TestProblemClaim(t *testing.T) {
 	t.Parallel()
 	ctx := testContext(t)
 	st := newStack(t, ctx, testConfig(), bustest.Embedded(t))
-	var stored int64
-	refund := st.clusterOf(t, "r", "결제 취소했는데 환불은 언제 되나요", 2, &stored)
-	login := st.clusterOf(t, "l", "앱 로그인이 안 돼요 비밀번호 오류", 2, &stored)
-	if refund == login {
-		t.Fatal("the two texts share a cluster; the test needs two")
-	}
-	moved := st.do(t, "POST", "/v1/clusters/"+refund+"/move", []byte(`{}`), bearer(leadToken))
-	if moved.status != 200 {
-		t.Fatalf("move out = %d %s", moved.status, moved.raw)
-	}
-	problem, _ := moved.body["id"].(string)
-	if problem == "" {
-		t.Fatalf("move answered no problem id: %s", moved.raw)
-	}
-	if r := st.do(t, "POST", "/v1/clusters/"+login+"/move", fmt.Appendf(nil, `{"problem_id":%q}`, problem), bearer(leadToken)); r.status != 200 {
-		t.Fatalf("move in = %d %s", r.status, r.raw)
-	}
+	problem, _, login := st.twoClusterProblem(t)
 
 	if got := st.race(t, "POST", "/v1/problems/"+problem+"/claim", ""); got != [2]int{200, 409} {
 		t.Fatalf("racing problem claims = %v, want one 200 and one 409", got)
@@ -322,17 +327,7 @@ func TestProblemLink(t *testing.T) {
 	t.Parallel()
 	ctx := testContext(t)
 	st := newStack(t, ctx, testConfig(), bustest.Embedded(t))
-	var stored int64
-	refund := st.clusterOf(t, "r", "결제 취소했는데 환불은 언제 되나요", 2, &stored)
-	login := st.clusterOf(t, "l", "앱 로그인이 안 돼요 비밀번호 오류", 2, &stored)
-	moved := st.do(t, "POST", "/v1/clusters/"+refund+"/move", []byte(`{}`), bearer(leadToken))
-	problem, _ := moved.body["id"].(string)
-	if moved.status != 200 || problem == "" {
-		t.Fatalf("move out = %d %s", moved.status, moved.raw)
-	}
-	if r := st.do(t, "POST", "/v1/clusters/"+login+"/move", fmt.Appendf(nil, `{"problem_id":%q}`, problem), bearer(leadToken)); r.status != 200 {
-		t.Fatalf("move in = %d %s", r.status, r.raw)
-	}
+	problem, refund, login := st.twoClusterProblem(t)
 	if r := st.do(t, "POST", "/v1/incidents", []byte(`{"id":"inc-pay","title_ko":"결제 장애","severity":"major"}`), bearer(managerToken)); r.status != 201 {
 		t.Fatalf("declare = %d %s", r.status, r.raw)
 	}

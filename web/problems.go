@@ -275,7 +275,6 @@ func (s *Server) replyToProblem(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusAccepted, map[string]any{"problem_id": id, "clusters_replied": replied, "queued": queued})
 }
 
-// resolveProblem resolves every open cluster of problem {id}.
 // linkProblem links every open cluster of problem {id} to the incident
 // "incident_id": its customers get the incident's updates.
 func (s *Server) linkProblem(w http.ResponseWriter, r *http.Request) {
@@ -294,6 +293,7 @@ func (s *Server) linkProblem(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{"problem_id": id, "incident_id": body.IncidentID, "clusters_linked": linked})
 }
 
+// resolveProblem resolves every open cluster of problem {id}.
 func (s *Server) resolveProblem(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
 	resolved, skipped, err := s.Desk.ResolveProblem(r.Context(), actor(r), id)
