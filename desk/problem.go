@@ -3,6 +3,7 @@ package desk
 import (
 	"context"
 	"errors"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -141,6 +142,43 @@ type ProblemItem struct {
 	Priority   float64
 	Urgent     bool
 	Clusters   []QueueItem
+}
+
+// FirstSeen is when the first of the problem's clusters in the queue began
+// (unix ms).
+func (p ProblemItem) FirstSeen() int64 {
+	var first int64
+	for i, c := range p.Clusters {
+		if i == 0 || c.FirstSeen < first {
+			first = c.FirstSeen
+		}
+	}
+	return first
+}
+
+// Holders lists who holds a live claim on its clusters at now, each once,
+// and how many of its clusters are claimed.
+func (p ProblemItem) Holders(now time.Time) (holders []string, claimed int) {
+	for _, c := range p.Clusters {
+		if c.ClaimedBy != "" && c.ClaimedUntil > now.UnixMilli() {
+			claimed++
+			if !slices.Contains(holders, c.ClaimedBy) {
+				holders = append(holders, c.ClaimedBy)
+			}
+		}
+	}
+	return holders, claimed
+}
+
+// IncidentIDs lists the incidents its clusters are linked to, each once.
+func (p ProblemItem) IncidentIDs() []string {
+	var ids []string
+	for _, c := range p.Clusters {
+		if c.IncidentID != "" && !slices.Contains(ids, c.IncidentID) {
+			ids = append(ids, c.IncidentID)
+		}
+	}
+	return ids
 }
 
 // ProblemQueue groups the queue by problem: one item per problem, ranked

@@ -55,12 +55,10 @@ func tokenizeWith(text string, dst []token, seg *segmenter) []token {
 			if w := foldKorean(string(word)); w != "" {
 				dst = append(dst, token{text: w, hangul: true})
 			}
-		} else if parts, ok := seg.word(string(word)); ok {
-			for _, w := range parts {
-				dst = appendEnglish(dst, w)
-			}
+		} else if w := string(word); seg != nil {
+			dst = seg.appendWords(dst, w)
 		} else {
-			dst = appendEnglish(dst, string(word))
+			dst = appendEnglish(dst, w)
 		}
 		word = word[:0]
 	}

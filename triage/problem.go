@@ -328,8 +328,8 @@ func trimFillers(w string) string {
 	return strings.TrimPrefix(w, "안")
 }
 
-// hangulShare is the share of a text's letters that are Hangul: its
-// language for titles.
+// langOf is a text's language for titles, an index into langNames: Korean
+// when Hangul is about a fifth of its letters or more.
 func langOf(text string) int {
 	var ko, other int
 	for _, r := range text {
@@ -1080,23 +1080,9 @@ func TitleOf(text string) Title {
 	return Title{Text: shorten(text), Lang: Lang(text)}
 }
 
-// Lang says whether text is Korean ("ko": Hangul is at least a fifth of
-// its letters) or English ("en").
-func Lang(text string) string {
-	var ko, en int
-	for _, r := range text {
-		switch {
-		case r >= 0xAC00 && r <= 0xD7A3:
-			ko++
-		case (r|0x20) >= 'a' && (r|0x20) <= 'z':
-			en++
-		}
-	}
-	if ko > 0 && 4*ko >= en {
-		return "ko"
-	}
-	return "en"
-}
+// Lang says whether text is Korean ("ko") or English ("en"), by the rule
+// titles go by (langOf).
+func Lang(text string) string { return langNames[langOf(text)] }
 
 // shorten cuts a text to titleRunes letters at a word boundary.
 func shorten(s string) string {

@@ -37,6 +37,19 @@ const (
 
 func newSegmenter() *segmenter { return &segmenter{words: map[string]uint32{}} }
 
+// appendWords appends the tokens of one English word of a text: the
+// words of a run typed without spaces (word), or the word itself.
+func (s *segmenter) appendWords(dst []token, w string) []token {
+	parts, ok := s.word(w)
+	if !ok {
+		return appendEnglish(dst, w)
+	}
+	for _, p := range parts {
+		dst = appendEnglish(dst, p)
+	}
+	return dst
+}
+
 // word handles one English word of a text as tokenize found it (a nil
 // segmenter does nothing): a run
 // long enough and not itself known is split into known words; any other

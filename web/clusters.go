@@ -38,6 +38,16 @@ type sampleIn struct {
 	ReceivedAt time.Time `json:"received_at"`
 }
 
+// toSamples shows stored members as samples (never nil: an empty list).
+func toSamples(members []storage.Inquiry) []sampleIn {
+	out := make([]sampleIn, 0, len(members))
+	for _, m := range members {
+		out = append(out, sampleIn{ID: m.ID, CustomerID: m.CustomerID, Source: m.Source, Text: m.Text,
+			ReceivedAt: time.UnixMilli(m.ReceivedAt).UTC()})
+	}
+	return out
+}
+
 // toClusterResponse merges SQL's exact counts with the in-memory rates. A
 // cluster idle past the window is closed, whatever its row says.
 func (s *Server) toClusterResponse(c storage.Cluster, now time.Time) clusterResponse {
@@ -135,11 +145,7 @@ func (s *Server) getClusterMembers(w http.ResponseWriter, r *http.Request) {
 		list = list[:limit]
 		next = cursor(list[limit-1].Key())
 	}
-	out := make([]sampleIn, 0, len(list))
-	for _, m := range list {
-		out = append(out, sampleIn{ID: m.ID, CustomerID: m.CustomerID, Source: m.Source, Text: m.Text,
-			ReceivedAt: time.UnixMilli(m.ReceivedAt).UTC()})
-	}
+	out := toSamples(list)
 	writeJSON(w, http.StatusOK, listBody("members", out, next, total))
 }
 
@@ -189,11 +195,7 @@ func (s *Server) writeCluster(w http.ResponseWriter, r *http.Request, status int
 		return
 	}
 	resp := s.toClusterResponse(c, time.Now())
-	resp.Samples = []sampleIn{}
-	for _, m := range members {
-		resp.Samples = append(resp.Samples, sampleIn{ID: m.ID, CustomerID: m.CustomerID, Source: m.Source, Text: m.Text,
-			ReceivedAt: time.UnixMilli(m.ReceivedAt).UTC()})
-	}
+	resp.Samples = toSamples(members)
 	writeJSON(w, status, resp)
 }
 
@@ -266,6 +268,7 @@ func (s *Server) getAlerts(w http.ResponseWriter, r *http.Request) {
 func toAlert(a storage.Alert) alertResponse {
 	out := alertResponse{ClusterID: a.ClusterID, Status: a.Status, RaisedAt: time.UnixMilli(a.RaisedAt).UTC(),
 		PerMinute: a.PerMinute, Inquiries: a.Inquiries, Customers: a.Customers, Label: nonNil(a.Label),
+		Title: triage.TitleOf(a.Representative).Text, TitleLang: triage.Lang(a.Representative),
 		Representative: a.Representative, Samples: nonNil(a.Samples), DecidedBy: a.DecidedBy, IncidentID: a.IncidentID}
 	if a.DecidedAt > 0 {
 		at := time.UnixMilli(a.DecidedAt).UTC()

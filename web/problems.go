@@ -118,11 +118,7 @@ func (s *Server) writeProblem(w http.ResponseWriter, r *http.Request, status int
 			return
 		}
 		pc := problemCluster{ID: c.ID, Representative: c.Representative, Inquiries: c.Inquiries, Customers: c.Customers,
-			IncidentID: c.IncidentID, Samples: []sampleIn{}}
-		for _, m := range members {
-			pc.Samples = append(pc.Samples, sampleIn{ID: m.ID, CustomerID: m.CustomerID, Source: m.Source, Text: m.Text,
-				ReceivedAt: time.UnixMilli(m.ReceivedAt).UTC()})
-		}
+			IncidentID: c.IncidentID, Samples: toSamples(members)}
 		resp.Members = append(resp.Members, pc)
 	}
 	writeJSON(w, status, resp)
@@ -243,13 +239,8 @@ func (s *Server) problemQueueItems(ctx context.Context, items []desk.ProblemItem
 			q.ClusterIDs = append(q.ClusterIDs, c.ID)
 		}
 		for _, c := range shown[:min(queueProblemClusters, len(it.Clusters))] {
-			pc := problemQueueCluster{ID: c.ID, Representative: c.Representative, Inquiries: c.Inquiries,
-				Customers: c.Customers, Samples: []sampleIn{}}
-			for _, m := range c.Samples {
-				pc.Samples = append(pc.Samples, sampleIn{ID: m.ID, CustomerID: m.CustomerID, Source: m.Source, Text: m.Text,
-					ReceivedAt: time.UnixMilli(m.ReceivedAt).UTC()})
-			}
-			q.Clusters = append(q.Clusters, pc)
+			q.Clusters = append(q.Clusters, problemQueueCluster{ID: c.ID, Representative: c.Representative,
+				Inquiries: c.Inquiries, Customers: c.Customers, Samples: toSamples(c.Samples)})
 		}
 		shown = shown[min(queueProblemClusters, len(it.Clusters)):]
 		out = append(out, q)

@@ -72,11 +72,7 @@ func (s *Server) queueItem(q desk.QueueItem, now time.Time) queueItem {
 	// The counts the priority was computed from: SQL's, the same on every
 	// instance.
 	item.Last5m, item.Last15m = q.Last5m, q.Last15m
-	item.Samples = []sampleIn{}
-	for _, m := range q.Samples {
-		item.Samples = append(item.Samples, sampleIn{ID: m.ID, CustomerID: m.CustomerID, Source: m.Source, Text: m.Text,
-			ReceivedAt: time.UnixMilli(m.ReceivedAt).UTC()})
-	}
+	item.Samples = toSamples(q.Samples)
 	if q.ClaimedBy != "" && q.ClaimedUntil > now.UnixMilli() {
 		until := time.UnixMilli(q.ClaimedUntil).UTC()
 		item.ClaimedBy, item.ClaimedTil = q.ClaimedBy, &until

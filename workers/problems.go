@@ -40,14 +40,19 @@ func (s *Ingest) place(rows []storage.Inquiry, assigned []triage.Assignment, clu
 	for i, r := range rows {
 		problemOf[r.ClusterID] = s.problems.ObserveAssigned(assigned[i], r.Text, r.IncidentID).ProblemID
 	}
+	titled := map[string]*storage.Problem{} // each problem's title, once per batch
 	for i := range clusters {
 		id, ok := problemOf[clusters[i].ID]
 		if !ok || id == "" {
 			continue
 		}
-		p := &storage.Problem{ID: id, IncidentID: s.problems.Incident(id)}
-		if t, ok := s.problems.ProblemTitle(id); ok {
-			p.Title, p.TitleLang, p.OtherTitle, p.OtherLang = t.Text, t.Lang, t.Other, t.OtherLang
+		p := titled[id]
+		if p == nil {
+			p = &storage.Problem{ID: id, IncidentID: s.problems.Incident(id)}
+			if t, ok := s.problems.ProblemTitle(id); ok {
+				p.Title, p.TitleLang, p.OtherTitle, p.OtherLang = t.Text, t.Lang, t.Other, t.OtherLang
+			}
+			titled[id] = p
 		}
 		if !s.written.changed(clusters[i].ID, p) {
 			continue // as committed before: nothing to write

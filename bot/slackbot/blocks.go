@@ -14,6 +14,7 @@ import (
 	"github.com/surgedesk/surgedesk/desk"
 	"github.com/surgedesk/surgedesk/kb"
 	"github.com/surgedesk/surgedesk/storage"
+	"github.com/surgedesk/surgedesk/triage"
 )
 
 // Action IDs of the board's and alerts' buttons, and callback IDs of the
@@ -69,16 +70,7 @@ func clusterBlocks(it boardItem, final string, now time.Time) (blocks []slack.Bl
 	}
 	blocks = append(blocks, slack.NewSectionBlock(mrkdwn(title+"\n"+counts), nil, nil, slack.SectionBlockOptionBlockID("summary")))
 	if final == "" && len(it.Samples) > 0 {
-		var samples []slack.MixedElement
-		seen := map[string]bool{}
-		for _, s := range it.Samples {
-			text := truncate(oneLine(s.Text), 150)
-			if !seen[text] { // a repeated text tells nothing more
-				seen[text] = true
-				samples = append(samples, mrkdwn("> "+escape(text)))
-			}
-		}
-		blocks = append(blocks, slack.NewContextBlock("samples", samples...))
+		blocks = append(blocks, slack.NewContextBlock("samples", sampleElements(it.Samples)...))
 	}
 	var state []string
 	if it.IncidentID != "" {
@@ -113,7 +105,7 @@ func clusterBlocks(it boardItem, final string, now time.Time) (blocks []slack.Bl
 // says who decided what.
 func alertBlocks(a storage.Alert) (blocks []slack.Block, fallback string) {
 	// The problem's title (a member text) rather than keywords.
-	label := truncate(oneLine(a.Representative), 80)
+	label := triage.TitleOf(oneLine(a.Representative)).Text
 	if label == "" {
 		label = strings.Join(a.Label, " ")
 	}
@@ -155,14 +147,21 @@ const maxReplyChars = 3000
 
 // replyModal asks for the reply to everyone in a cluster.
 func replyModal(c storage.Cluster) slack.ModalViewRequest {
+	return replyModalFor(viewReply, c.ID, desk.ClusterLabel(c),
+		fmt.Sprintf("Goes to each of the %d customers in their own channel, once.", c.Customers))
+}
+
+// replyModalFor asks for a reply to everyone in what (named label, note
+// saying who gets it); callback and metadata say what it is when
+// submitted.
+func replyModalFor(callback, metadata, label, note string) slack.ModalViewRequest {
 	input := slack.NewPlainTextInputBlockElement(plain("모두에게 보낼 답변 / The reply everyone gets"), inputReply).WithMultiline(true)
 	input.MaxLength = maxReplyChars
 	return slack.ModalViewRequest{
-		Type: slack.VTModal, CallbackID: viewReply, PrivateMetadata: c.ID,
+		Type: slack.VTModal, CallbackID: callback, PrivateMetadata: metadata,
 		Title: plain("Reply to all"), Submit: plain("Send"), Close: plain("Cancel"),
 		Blocks: slack.Blocks{BlockSet: []slack.Block{
-			slack.NewSectionBlock(mrkdwn(fmt.Sprintf("*%s*\nGoes to each of the %d customers in their own channel, once.",
-				escape(desk.ClusterLabel(c)), c.Customers)), nil, nil),
+			slack.NewSectionBlock(mrkdwn("*"+escape(label)+"*\n"+note), nil, nil),
 			slack.NewInputBlock(blockReply, plain("Reply"), nil, input),
 		}},
 	}
@@ -209,6 +208,21 @@ func who(actor string) string {
 // slackTime shows t in each reader's own time zone, with a UTC fallback.
 func slackTime(t time.Time) string {
 	return fmt.Sprintf("<!date^%d^{time}|%s>", t.Unix(), t.UTC().Format("15:04 UTC"))
+}
+
+// sampleElements quotes the samples' texts, each once: a repeated text
+// tells nothing more.
+func sampleElements(samples []storage.Inquiry) []slack.MixedElement {
+	var els []slack.MixedElement
+	seen := map[string]bool{}
+	for _, s := range samples {
+		text := truncate(oneLine(s.Text), 150)
+		if !seen[text] {
+			seen[text] = true
+			els = append(els, mrkdwn("> "+escape(text)))
+		}
+	}
+	return els
 }
 
 // contextBlock shows texts (mrkdwn) side by side in small print.

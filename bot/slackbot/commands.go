@@ -374,26 +374,25 @@ func (a *App) cmdQueue(ctx context.Context) (slack.Msg, error) {
 	fmt.Fprintf(&b, "*Agents' queue* — top %d of %s (%s)", min(cmdQueueShown, len(problems)), cmdCount(len(problems), "problem"),
 		cmdCount(len(ranked), "open cluster"))
 	for n, p := range problems[:min(cmdQueueShown, len(problems))] {
-		fmt.Fprintf(&b, "\n\n%d. *%s*", n+1, escape(truncate(problemLabel(p), 120)))
+		fmt.Fprintf(&b, "\n\n%d. *%s*", n+1, escape(truncate(problemLabel(p.ProblemID, p.Title, p.OtherTitle), 120)))
 		if p.ProblemID != "" {
 			fmt.Fprintf(&b, " `%s`", p.ProblemID)
 		}
 		if p.Urgent {
 			b.WriteString(" :rotating_light: urgent")
 		}
-		firstSeen := p.Clusters[0].FirstSeen
 		var claimed, incidents []string
-		for _, c := range p.Clusters {
-			firstSeen = min(firstSeen, c.FirstSeen)
-			if h := who(c.ClaimedBy); c.ClaimedBy != "" && c.ClaimedUntil > now.UnixMilli() && !slices.Contains(claimed, h) {
+		holders, _ := p.Holders(now)
+		for _, h := range holders {
+			if h = who(h); !slices.Contains(claimed, h) {
 				claimed = append(claimed, h)
 			}
-			if inc := "`" + c.IncidentID + "`"; c.IncidentID != "" && !slices.Contains(incidents, inc) {
-				incidents = append(incidents, inc)
-			}
+		}
+		for _, id := range p.IncidentIDs() {
+			incidents = append(incidents, "`"+id+"`")
 		}
 		fmt.Fprintf(&b, "\n   %s from %s in %s · waiting %s", cmdCount(int(p.Inquiries), "inquiry"),
-			cmdCount(int(p.Customers), "customer"), cmdCount(len(p.Clusters), "cluster"), cmdWaiting(now.Sub(time.UnixMilli(firstSeen))))
+			cmdCount(int(p.Customers), "customer"), cmdCount(len(p.Clusters), "cluster"), cmdWaiting(now.Sub(time.UnixMilli(p.FirstSeen()))))
 		if len(claimed) > 0 {
 			fmt.Fprintf(&b, " · claimed by %s", strings.Join(claimed, ", "))
 		}

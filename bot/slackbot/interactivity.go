@@ -242,8 +242,7 @@ func (a *App) problemAction(ctx context.Context, cb slack.InteractionCallback, a
 				a.ephemeral(ctx, channel, user, "There is no active incident to link to.")
 				return nil
 			}
-			label := problemLabel(desk.ProblemItem{ProblemID: p.ID, Title: p.Title, OtherTitle: p.OtherTitle})
-			view = incidentModal(viewProblemLink, p.ID, label,
+			view = incidentModal(viewProblemLink, p.ID, problemLabel(p.ID, p.Title, p.OtherTitle),
 				fmt.Sprintf("All of its %d clusters are linked; their customers will get the incident's updates.", p.Clusters), incidents)
 		}
 		if err := a.Sender.OpenView(ctx, cb.TriggerID, view); err != nil {
@@ -302,6 +301,21 @@ func replyRefused(err error, what string) (string, bool) {
 		return fmt.Sprintf("The reply is longer than %d bytes.", maxReply), true
 	case errors.Is(err, storage.ErrNotFound) || errors.Is(err, desk.ErrNoProblems):
 		return "This " + what + " is no longer in the queue.", true
+	}
+	return "", false
+}
+
+// linkRefused is what the link modal says when a link is refused: another
+// agent's claim, an incident gone, or what was linked gone (gone says so).
+func linkRefused(err error, gone string) (string, bool) {
+	if msg, ok := heldText(err); ok {
+		return msg, true
+	}
+	switch {
+	case errors.Is(err, desk.ErrNoIncident):
+		return "This incident no longer exists.", true
+	case errors.Is(err, storage.ErrNotFound) || errors.Is(err, desk.ErrNoProblems):
+		return gone, true
 	}
 	return "", false
 }
@@ -390,14 +404,8 @@ func (a *App) viewSubmission(ctx context.Context, cb slack.InteractionCallback) 
 			return fail(blockIncident, "Choose an incident.")
 		}
 		err := a.Desk.Link(ctx, actor, id, incident)
-		if msg, ok := heldText(err); ok {
+		if msg, ok := linkRefused(err, "This cluster no longer exists."); ok {
 			return fail(blockIncident, msg)
-		}
-		if errors.Is(err, desk.ErrNoIncident) {
-			return fail(blockIncident, "This incident no longer exists.")
-		}
-		if errors.Is(err, storage.ErrNotFound) {
-			return fail(blockIncident, "This cluster no longer exists.")
 		}
 		if err != nil {
 			return nil, err
@@ -408,15 +416,10 @@ func (a *App) viewSubmission(ctx context.Context, cb slack.InteractionCallback) 
 			return fail(blockIncident, "Choose an incident.")
 		}
 		_, err := a.Desk.LinkProblem(ctx, actor, id, incident)
-		if msg, ok := heldText(err); ok {
+		if msg, ok := linkRefused(err, "This problem is no longer in the queue."); ok {
 			return fail(blockIncident, msg)
 		}
-		switch {
-		case errors.Is(err, desk.ErrNoIncident):
-			return fail(blockIncident, "This incident no longer exists.")
-		case errors.Is(err, storage.ErrNotFound) || errors.Is(err, desk.ErrNoProblems):
-			return fail(blockIncident, "This problem is no longer in the queue.")
-		case err != nil:
+		if err != nil {
 			return nil, err
 		}
 		a.refresh(ctx, problemSubject(id))

@@ -55,12 +55,12 @@ func (c card) blocks(final string, now time.Time) ([]slack.Block, string) {
 }
 
 // problemLabel is a problem's title with the other language's beside it.
-func problemLabel(p desk.ProblemItem) string {
-	label := truncate(oneLine(p.Title), 80)
+func problemLabel(id, title, other string) string {
+	label := truncate(oneLine(title), 80)
 	if label == "" {
-		label = p.ProblemID
+		label = id
 	}
-	if o := truncate(oneLine(p.OtherTitle), 80); o != "" && o != label {
+	if o := truncate(oneLine(other), 80); o != "" && o != label {
 		label += " / " + o
 	}
 	return label
@@ -72,7 +72,7 @@ func problemLabel(p desk.ProblemItem) string {
 // whole problem.
 func problemBlocks(c card, final string, now time.Time) (blocks []slack.Block, fallback string) {
 	p := c.Problem
-	label := problemLabel(p)
+	label := problemLabel(p.ProblemID, p.Title, p.OtherTitle)
 	var last5, last15 int
 	for _, it := range c.Clusters {
 		last5, last15 = last5+it.Last5m, last15+it.Last15m
@@ -93,15 +93,8 @@ func problemBlocks(c card, final string, now time.Time) (blocks []slack.Block, f
 	blocks = append(blocks, slack.NewSectionBlock(mrkdwn(strings.TrimSpace(title+"\n"+counts)), nil, nil, slack.SectionBlockOptionBlockID("summary")))
 	if final == "" {
 		for i, it := range c.Clusters[:min(len(c.Clusters), cardClusters)] {
-			els := []slack.MixedElement{mrkdwn(fmt.Sprintf("*%d inquiries* · %d customers", it.Inquiries, it.Customers))}
-			seen := map[string]bool{}
-			for _, s := range it.Samples {
-				text := truncate(oneLine(s.Text), 150)
-				if !seen[text] {
-					seen[text] = true
-					els = append(els, mrkdwn("> "+escape(text)))
-				}
-			}
+			els := append([]slack.MixedElement{mrkdwn(fmt.Sprintf("*%d inquiries* · %d customers", it.Inquiries, it.Customers))},
+				sampleElements(it.Samples)...)
 			blocks = append(blocks, slack.NewContextBlock(fmt.Sprintf("cluster-%d", i), els...))
 		}
 		if more := len(c.Clusters) - cardClusters; more > 0 {
@@ -177,16 +170,7 @@ func problemState(c card, final bool, now time.Time) []string {
 
 // problemReplyModal asks for the reply to everyone in a problem.
 func problemReplyModal(p storage.Problem) slack.ModalViewRequest {
-	input := slack.NewPlainTextInputBlockElement(plain("모두에게 보낼 답변 / The reply everyone gets"), inputReply).WithMultiline(true)
-	input.MaxLength = maxReplyChars
-	label := problemLabel(desk.ProblemItem{ProblemID: p.ID, Title: p.Title, OtherTitle: p.OtherTitle})
-	return slack.ModalViewRequest{
-		Type: slack.VTModal, CallbackID: viewProblemReply, PrivateMetadata: p.ID,
-		Title: plain("Reply to all"), Submit: plain("Send"), Close: plain("Cancel"),
-		Blocks: slack.Blocks{BlockSet: []slack.Block{
-			slack.NewSectionBlock(mrkdwn(fmt.Sprintf("*%s*\nGoes once to each of the %d customers of its %d clusters, in their own channel. Clusters replied to already keep their reply.",
-				escape(label), p.Customers, p.Clusters)), nil, nil),
-			slack.NewInputBlock(blockReply, plain("Reply"), nil, input),
-		}},
-	}
+	return replyModalFor(viewProblemReply, p.ID, problemLabel(p.ID, p.Title, p.OtherTitle),
+		fmt.Sprintf("Goes once to each of the %d customers of its %d clusters, in their own channel. Clusters replied to already keep their reply.",
+			p.Customers, p.Clusters))
 }
