@@ -220,11 +220,15 @@ func (a *App) Addr() string { return a.ln.Addr().String() }
 func (a *App) Run(ctx context.Context) error {
 	workCtx, stopWork := context.WithCancel(context.WithoutCancel(ctx))
 	a.stopWork = stopWork
-	a.wg.Go(func() {
-		if err := a.store.Run(workCtx); err != nil {
-			a.failed <- err
-		}
-	})
+	if a.cfg.Workers.Store {
+		a.wg.Go(func() {
+			if err := a.store.Run(workCtx); err != nil {
+				a.failed <- err
+			}
+		})
+	} else {
+		a.log.Info("store worker off (workers.store: false): instances sharing NATS and the database store this instance's inquiries")
+	}
 	a.wg.Go(func() { _ = a.deliver.Run(workCtx) })
 	a.assist.run(workCtx, &a.wg)
 	// The follow-ups of an update whose process stopped before queuing

@@ -201,3 +201,84 @@ func serveInProcessUntil(t *testing.T, cfg config.Config) running {
 	}
 	return running{}
 }
+
+// An intake-only instance (workers.store: false) answers 202 and stores
+// nothing: its inquiries wait in JetStream until an instance that stores
+// starts on the same NATS and database, and then every one is stored once
+// and clustered.
+func TestIntakeOnlyInstance(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	natsAddr := freeAddr(t)
+	db := "sqlite:" + filepath.Join(t.TempDir(), "shared.db")
+	base := func() config.Config {
+		cfg := config.Default()
+		cfg.DataDir = t.TempDir()
+		cfg.HTTP.Addr = "127.0.0.1:0"
+		cfg.Auth.AdminToken = testToken
+		cfg.Database.URL = db
+		return cfg
+	}
+	cfgIntake := base()
+	cfgIntake.NATS.Embedded.Listen = natsAddr
+	cfgIntake.Workers.Store = false
+	intake := serveInProcess(t, cfgIntake)
+
+	texts := []string{"앱 접속이 안 돼요", "앱 접속이 안돼요ㅠㅠ", "app won't open", "app wont open!!", "환불은 언제 되나요?", "환불 언제 되나요"}
+	var ids []string
+	for i, text := range texts {
+		code, id, err := intake.post(ctx, fmt.Sprintf("io-%d", i), text)
+		if err != nil || code != 202 {
+			t.Fatalf("post %q: %d %v", text, code, err)
+		}
+		ids = append(ids, id)
+	}
+	// Nothing stores them yet: they stay pending, however long we look.
+	for range 5 {
+		var st stats
+		if code, err := intake.get(ctx, "/v1/stats", &st); err != nil || code != 200 {
+			t.Fatalf("stats: %d %v", code, err)
+		}
+		if st.Accepted != len(texts) || st.Stored != 0 || st.Pending != len(texts) {
+			t.Fatalf("intake-only stats %+v, want %d accepted and pending, none stored", st, len(texts))
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+
+	cfgStore := base()
+	cfgStore.NATS.URL = "nats://" + natsAddr
+	store := serveInProcess(t, cfgStore)
+	for _, c := range []client{intake, store} {
+		if st := c.settle(t, ctx); st.Accepted != len(texts) || st.Stored != len(texts) {
+			t.Fatalf("after the storing instance started: %+v, want all %d stored", st, len(texts))
+		}
+	}
+	clusters := map[string]bool{}
+	for _, id := range ids {
+		var in struct {
+			ClusterID string `json:"cluster_id"`
+		}
+		if code, err := intake.get(ctx, "/v1/inquiries/"+id, &in); err != nil || code != 200 || in.ClusterID == "" {
+			t.Fatalf("GET %s from the intake-only instance: %d %v %+v", id, code, err, in)
+		}
+		clusters[in.ClusterID] = true
+	}
+	if len(clusters) < 2 || len(clusters) == len(texts) {
+		t.Errorf("%d inquiries in %d clusters, want their duplicates together and the topics apart", len(texts), len(clusters))
+	}
+	// A twin taken in by the intake-only instance now joins its cluster.
+	code, twin, err := intake.post(ctx, "io-twin", "앱 접속이 안 돼요!!")
+	if err != nil || code != 202 {
+		t.Fatalf("post twin: %d %v", code, err)
+	}
+	store.settle(t, ctx)
+	var a, b struct {
+		ClusterID string `json:"cluster_id"`
+	}
+	intake.get(ctx, "/v1/inquiries/"+ids[0], &a)
+	intake.get(ctx, "/v1/inquiries/"+twin, &b)
+	if a.ClusterID == "" || a.ClusterID != b.ClusterID {
+		t.Errorf("twin in cluster %q, first in %q: want the same", b.ClusterID, a.ClusterID)
+	}
+}

@@ -235,6 +235,12 @@ type Source struct {
 
 // Workers configures the JetStream consumers.
 type Workers struct {
+	// Store runs the store worker: this instance takes its share of the
+	// inquiry stream (decode, cluster, group, write to SQL). With false it
+	// takes inquiries in and serves the API and Slack, and the instances
+	// sharing its NATS and database store them: intake keeps the CPU that
+	// storing would take (docs/scale.md).
+	Store       bool          `yaml:"store"`
 	BatchSize   int           `yaml:"batch_size"`
 	BatchLinger time.Duration `yaml:"batch_linger"`
 	MaxAttempts int           `yaml:"max_attempts"`
@@ -269,6 +275,7 @@ func Default() Config {
 			SignatureWindow:   5 * time.Minute,
 		},
 		Workers: Workers{
+			Store:       true,
 			BatchSize:   1000,
 			BatchLinger: 5 * time.Millisecond,
 			MaxAttempts: 5,
@@ -541,6 +548,9 @@ func (c Config) Validate() error {
 	}
 	if c.Intake.MaxBatchBodyBytes < c.Intake.MaxBodyBytes {
 		bad("intake.max_batch_body_bytes: must be at least intake.max_body_bytes")
+	}
+	if !c.Workers.Store && c.NATS.URL == "" && c.NATS.Embedded.Listen == "" {
+		bad("workers.store: false needs NATS that other instances reach (nats.url, or nats.embedded.listen): nothing else could store this instance's inquiries")
 	}
 	if c.Workers.BatchSize < 1 || c.Workers.BatchSize > 1000 {
 		bad("workers.batch_size: must be between 1 and 1000")

@@ -92,6 +92,11 @@ func TestLoadEnv(t *testing.T) {
 			check:   func(c Config) bool { return c.NATS.Embedded.SyncAlways },
 		},
 		{
+			name:    "a default true turned off",
+			environ: []string{"SURGEDESK_WORKERS_STORE=false"},
+			check:   func(c Config) bool { return !c.Workers.Store },
+		},
+		{
 			name:    "int64",
 			environ: []string{"SURGEDESK_INTAKE_MAX_BODY_BYTES=1048576"},
 			check:   func(c Config) bool { return c.Intake.MaxBodyBytes == 1<<20 },
@@ -181,6 +186,19 @@ func TestValidate(t *testing.T) {
 			mutate: func(c *Config) {
 				c.Slack.BotToken, c.Slack.Mode, c.Slack.AppToken = "xoxb-1", "socket", "xapp-1-A1-1-abc"
 			},
+		},
+		{
+			name:   "an intake-only instance needs NATS that others reach",
+			mutate: func(c *Config) { c.Workers.Store = false },
+			want:   []string{"workers.store: false needs NATS that other instances reach"},
+		},
+		{
+			name:   "an intake-only instance on external NATS",
+			mutate: func(c *Config) { c.Workers.Store, c.NATS.URL = false, "nats://nats:4222" },
+		},
+		{
+			name:   "an intake-only instance on an embedded NATS others reach",
+			mutate: func(c *Config) { c.Workers.Store, c.NATS.Embedded.Listen = false, "127.0.0.1:4222" },
 		},
 		{
 			name:   "slack events mode needs the signing secret",
