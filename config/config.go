@@ -233,6 +233,11 @@ type Source struct {
 	Secret string `yaml:"secret"`
 }
 
+// MaxStoreBatch is the most inquiries workers.batch_size may put in one
+// transaction: the batch's ids go in one IN list, which SQLite bounds at
+// 32,766 parameters.
+const MaxStoreBatch = 10000
+
 // Workers configures the JetStream consumers.
 type Workers struct {
 	// Store runs the store worker: this instance takes its share of the
@@ -276,7 +281,7 @@ func Default() Config {
 		},
 		Workers: Workers{
 			Store:       true,
-			BatchSize:   1000,
+			BatchSize:   4000,
 			BatchLinger: 5 * time.Millisecond,
 			MaxAttempts: 5,
 			AckWait:     30 * time.Second,
@@ -552,8 +557,8 @@ func (c Config) Validate() error {
 	if !c.Workers.Store && c.NATS.URL == "" && c.NATS.Embedded.Listen == "" {
 		bad("workers.store: false needs NATS that other instances reach (nats.url, or nats.embedded.listen): nothing else could store this instance's inquiries")
 	}
-	if c.Workers.BatchSize < 1 || c.Workers.BatchSize > 1000 {
-		bad("workers.batch_size: must be between 1 and 1000")
+	if c.Workers.BatchSize < 1 || c.Workers.BatchSize > MaxStoreBatch {
+		bad("workers.batch_size: must be between 1 and %d", MaxStoreBatch)
 	}
 	if c.Workers.BatchLinger < 0 {
 		bad("workers.batch_linger: must not be negative")

@@ -271,7 +271,7 @@ func TestValidate(t *testing.T) {
 				"nats.tls.cert_file:",
 				`database.url: "mysql://db"`,
 				"intake.max_body_bytes: must be at least intake.max_text_bytes",
-				"workers.batch_size: must be between 1 and 1000",
+				"workers.batch_size: must be between 1 and 10000",
 				"auth.admin_token: must be at least 16 characters",
 				"auth.tokens[0].name: required",
 				"auth.sources[2].secret: same secret as auth.sources[0]",

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -98,22 +99,26 @@ func (s *Storage) countInClusters(ctx context.Context, tx *sqlx.Tx, batch []Inqu
 		return ordered[i].customer < ordered[j].customer
 	})
 	var q strings.Builder
-	q.WriteString(`INSERT INTO cluster_customers (cluster_id, customer_key) VALUES `)
-	args := make([]any, 0, 2*len(pairs))
-	for _, p := range ordered {
-		if len(args) > 0 {
-			q.WriteString(",")
+	args := make([]any, 0, 9*min(len(pairs), maxStatementRows))
+	for chunk := range slices.Chunk(ordered, maxStatementRows) {
+		q.Reset()
+		q.WriteString(`INSERT INTO cluster_customers (cluster_id, customer_key) VALUES `)
+		args = args[:0]
+		for _, p := range chunk {
+			if len(args) > 0 {
+				q.WriteString(",")
+			}
+			q.WriteString("(?, ?)")
+			args = append(args, p.cluster, p.customer)
 		}
-		q.WriteString("(?, ?)")
-		args = append(args, p.cluster, p.customer)
-	}
-	q.WriteString(" ON CONFLICT DO NOTHING RETURNING cluster_id")
-	var added []string
-	if err := tx.SelectContext(ctx, &added, tx.Rebind(q.String()), args...); err != nil {
-		return fmt.Errorf("storage: unable to count cluster customers: %w", err)
-	}
-	for _, id := range added {
-		deltas[id].customers++
+		q.WriteString(" ON CONFLICT DO NOTHING RETURNING cluster_id")
+		var added []string
+		if err := tx.SelectContext(ctx, &added, tx.Rebind(q.String()), args...); err != nil {
+			return fmt.Errorf("storage: unable to count cluster customers: %w", err)
+		}
+		for _, id := range added {
+			deltas[id].customers++
+		}
 	}
 
 	known := map[string]Cluster{}
@@ -125,24 +130,25 @@ func (s *Storage) countInClusters(ctx context.Context, tx *sqlx.Tx, batch []Inqu
 		ids = append(ids, id)
 	}
 	sort.Strings(ids) // one lock order across instances
-	q.Reset()
-	q.WriteString(`INSERT INTO clusters (id, representative, label, inquiries, customers, first_seen, last_seen, status, incident_id, urgent) VALUES `)
-	args = args[:0]
-	for i, id := range ids {
-		d, c := deltas[id], known[id]
-		label := []byte("[]")
-		if len(c.Label) > 0 {
-			label, _ = json.Marshal(c.Label)
+	for chunk := range slices.Chunk(ids, maxStatementRows) {
+		q.Reset()
+		q.WriteString(`INSERT INTO clusters (id, representative, label, inquiries, customers, first_seen, last_seen, status, incident_id, urgent) VALUES `)
+		args = args[:0]
+		for i, id := range chunk {
+			d, c := deltas[id], known[id]
+			label := []byte("[]")
+			if len(c.Label) > 0 {
+				label, _ = json.Marshal(c.Label)
+			}
+			if i > 0 {
+				q.WriteString(",")
+			}
+			// Linked only to an incident still active: an answer given before a
+			// resolve but stored after it must not tie a new cluster to it.
+			q.WriteString("(?, ?, ?, ?, ?, ?, ?, 'open', (SELECT id FROM incidents WHERE id = ? AND status <> 'resolved'), ?)")
+			args = append(args, id, c.Representative, string(label), d.n, d.customers, d.first, d.last, d.incident, d.urgent)
 		}
-		if i > 0 {
-			q.WriteString(",")
-		}
-		// Linked only to an incident still active: an answer given before a
-		// resolve but stored after it must not tie a new cluster to it.
-		q.WriteString("(?, ?, ?, ?, ?, ?, ?, 'open', (SELECT id FROM incidents WHERE id = ? AND status <> 'resolved'), ?)")
-		args = append(args, id, c.Representative, string(label), d.n, d.customers, d.first, d.last, d.incident, d.urgent)
-	}
-	q.WriteString(` ON CONFLICT (id) DO UPDATE SET
+		q.WriteString(` ON CONFLICT (id) DO UPDATE SET
 		inquiries = clusters.inquiries + excluded.inquiries,
 		customers = clusters.customers + excluded.customers,
 		first_seen = CASE WHEN excluded.first_seen < clusters.first_seen THEN excluded.first_seen ELSE clusters.first_seen END,
@@ -151,8 +157,9 @@ func (s *Storage) countInClusters(ctx context.Context, tx *sqlx.Tx, batch []Inqu
 		label = CASE WHEN excluded.label <> '[]' THEN excluded.label ELSE clusters.label END,
 		incident_id = COALESCE(clusters.incident_id, excluded.incident_id),
 		urgent = CASE WHEN excluded.urgent > clusters.urgent THEN excluded.urgent ELSE clusters.urgent END`)
-	if _, err := tx.ExecContext(ctx, tx.Rebind(q.String()), args...); err != nil {
-		return fmt.Errorf("storage: unable to count inquiries in clusters: %w", err)
+		if _, err := tx.ExecContext(ctx, tx.Rebind(q.String()), args...); err != nil {
+			return fmt.Errorf("storage: unable to count inquiries in clusters: %w", err)
+		}
 	}
 	return nil
 }

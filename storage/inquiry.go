@@ -111,6 +111,12 @@ func (s *Storage) StoreInquiries(ctx context.Context, batch []Inquiry, clusters 
 	return inserted, nil
 }
 
+// maxStatementRows bounds the rows of one multi-row statement, so that its
+// parameters (17 a row at most) stay under SQLite's 32,766 and
+// PostgreSQL's 65,535 however large a batch is. A larger batch takes
+// several statements in one transaction, each in the same sorted order.
+const maxStatementRows = 1000
+
 const insertColumns = `id, source, customer_id, idempotency_key, text, locale,
 	reply_url, metadata, redactions, state, received_at, stored_at, stream_seq, cluster_id, answer_id, incident_id, update_version`
 
@@ -134,24 +140,27 @@ func (s *Storage) insertInquiries(ctx context.Context, tx *sqlx.Tx, batch []Inqu
 	}
 	// Rows in id order, so that concurrent batches lock in one order.
 	batch = slices.SortedFunc(slices.Values(batch), func(a, b Inquiry) int { return strings.Compare(a.ID, b.ID) })
+	inserted := make(map[string]bool, len(batch))
 	var q strings.Builder
-	q.WriteString(`INSERT INTO inquiries (` + insertColumns + `) VALUES `)
-	args := make([]any, 0, len(batch)*17)
-	for i, in := range batch {
-		if i > 0 {
-			q.WriteString(",")
+	for rows := range slices.Chunk(batch, maxStatementRows) {
+		q.Reset()
+		q.WriteString(`INSERT INTO inquiries (` + insertColumns + `) VALUES `)
+		args := make([]any, 0, len(rows)*17)
+		for i, in := range rows {
+			if i > 0 {
+				q.WriteString(",")
+			}
+			q.WriteString(insertValues)
+			args = append(args, in.insertArgs()...)
 		}
-		q.WriteString(insertValues)
-		args = append(args, in.insertArgs()...)
-	}
-	q.WriteString(" ON CONFLICT DO NOTHING RETURNING id")
-	var ids []string
-	if err := tx.SelectContext(ctx, &ids, tx.Rebind(q.String()), args...); err != nil {
-		return nil, fmt.Errorf("storage: unable to store inquiries: %w", err)
-	}
-	inserted := make(map[string]bool, len(ids))
-	for _, id := range ids {
-		inserted[id] = true
+		q.WriteString(" ON CONFLICT DO NOTHING RETURNING id")
+		var ids []string
+		if err := tx.SelectContext(ctx, &ids, tx.Rebind(q.String()), args...); err != nil {
+			return nil, fmt.Errorf("storage: unable to store inquiries: %w", err)
+		}
+		for _, id := range ids {
+			inserted[id] = true
+		}
 	}
 	return inserted, nil
 }

@@ -49,13 +49,13 @@ func BenchmarkStoreInquiries(b *testing.B) {
 
 // BenchmarkStoreSurge stores what a surge looks like to the store worker:
 // ids are hashes (random B-tree positions, as intake's are), 1,000
-// customers, 97 clusters, in batches of 256 and of 1,000 (the most
-// workers.batch_size allows); ns/op is per inquiry, over a table that
+// customers, 97 clusters, in batches of 256, 1,000 and 4,000 (the
+// default workers.batch_size); ns/op is per inquiry, over a table that
 // grows to b.N rows. Run with -benchtime=200000x to see a table of a
 // surge's size.
 func BenchmarkStoreSurge(b *testing.B) {
 	for _, dialect := range []string{"sqlite", "postgres"} {
-		for _, size := range []int{256, 1000} {
+		for _, size := range []int{256, 1000, 4000} {
 			b.Run(fmt.Sprintf("%s/batch=%d", dialect, size), func(b *testing.B) {
 				url := storagetest.SQLite(b) // a new database each time: ids repeat
 				if dialect == "postgres" {

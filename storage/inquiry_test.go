@@ -85,6 +85,53 @@ func TestStoreManyInquiries(t *testing.T) {
 	}
 }
 
+// A batch larger than one statement may hold (4,500 rows, each in a
+// cluster and a problem of its own: 9 parameters a cluster and 17 a row
+// would pass SQLite's and PostgreSQL's limits in one statement) is stored
+// whole, in one transaction, and counted exactly; stored again, nothing
+// is new.
+func TestStoreBatchLargerThanAStatement(t *testing.T) {
+	t.Parallel()
+	for dialect, url := range storagetest.URLs(t) {
+		t.Run(dialect, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
+			defer cancel()
+			s := storagetest.Open(t, url)
+			const n = 4500
+			batch := make([]storage.Inquiry, n)
+			clusters := make([]storage.Cluster, n)
+			for i := range batch {
+				batch[i] = inquiry(fmt.Sprintf("id-%05d", i), fmt.Sprintf("key-%05d", i), "접속 안됩니다")
+				batch[i].ClusterID = fmt.Sprintf("cl-%05d", i)
+				batch[i].ReceivedAt += int64(i)
+				clusters[i] = storage.Cluster{ID: batch[i].ClusterID, Representative: batch[i].Text, Label: []string{"접속"},
+					Placement: &storage.Problem{ID: fmt.Sprintf("pr-%05d", i), Title: batch[i].Text, TitleLang: "ko"}}
+			}
+			if n, err := s.StoreInquiries(ctx, batch, clusters); err != nil || len(n) != len(batch) {
+				t.Fatalf("store = %d new, %v; want %d", len(n), err, len(batch))
+			}
+			if c, err := s.InquiryCount(ctx); err != nil || c != n {
+				t.Fatalf("count = %d, %v; want %d", c, err, n)
+			}
+			for _, i := range []int{0, 999, 1000, 3999, n - 1} {
+				c, err := s.Cluster(ctx, clusters[i].ID)
+				if err != nil || c.Inquiries != 1 || c.Customers != 1 || c.ProblemID != clusters[i].Placement.ID {
+					t.Errorf("cluster %d = %+v, %v; want 1 inquiry, 1 customer, in %s", i, c, err, clusters[i].Placement.ID)
+				}
+			}
+			if open, err := s.OpenProblems(ctx, 0); err != nil || open != n {
+				t.Errorf("open problems = %d, %v; want %d", open, err, n)
+			}
+			if again, err := s.StoreInquiries(ctx, batch, clusters); err != nil || len(again) != 0 {
+				t.Fatalf("stored again = %d new, %v; want none", len(again), err)
+			}
+			if c, _ := s.Cluster(ctx, clusters[n-1].ID); c.Inquiries != 1 || c.Customers != 1 {
+				t.Errorf("after the redelivery cluster %+v, want its counts unchanged", c)
+			}
+		})
+	}
+}
+
 func TestMigrateTwice(t *testing.T) {
 	t.Parallel()
 	for dialect, url := range storagetest.URLs(t) {

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -67,25 +68,28 @@ func placeClusters(ctx context.Context, tx *sqlx.Tx, placements []Placement, now
 	}
 	sort.Strings(ids) // one lock order across instances
 	var q strings.Builder
-	q.WriteString(`INSERT INTO problems (id, title, title_lang, other_title, other_lang, incident_id, status, created_at, updated_at) VALUES `)
-	args := make([]any, 0, 8*len(ids))
-	for i, id := range ids {
-		p := problems[id]
-		if i > 0 {
-			q.WriteString(",")
+	for chunk := range slices.Chunk(ids, maxStatementRows) {
+		q.Reset()
+		q.WriteString(`INSERT INTO problems (id, title, title_lang, other_title, other_lang, incident_id, status, created_at, updated_at) VALUES `)
+		args := make([]any, 0, 8*len(chunk))
+		for i, id := range chunk {
+			p := problems[id]
+			if i > 0 {
+				q.WriteString(",")
+			}
+			q.WriteString("(?, ?, ?, ?, ?, NULLIF(?, ''), 'open', ?, ?)")
+			args = append(args, id, p.Title, p.TitleLang, p.OtherTitle, p.OtherLang, p.IncidentID, now, now)
 		}
-		q.WriteString("(?, ?, ?, ?, ?, NULLIF(?, ''), 'open', ?, ?)")
-		args = append(args, id, p.Title, p.TitleLang, p.OtherTitle, p.OtherLang, p.IncidentID, now, now)
-	}
-	q.WriteString(` ON CONFLICT (id) DO UPDATE SET
+		q.WriteString(` ON CONFLICT (id) DO UPDATE SET
 		title = CASE WHEN excluded.title <> '' THEN excluded.title ELSE problems.title END,
 		title_lang = CASE WHEN excluded.title <> '' THEN excluded.title_lang ELSE problems.title_lang END,
 		other_title = CASE WHEN excluded.title <> '' THEN excluded.other_title ELSE problems.other_title END,
 		other_lang = CASE WHEN excluded.title <> '' THEN excluded.other_lang ELSE problems.other_lang END,
 		incident_id = COALESCE(problems.incident_id, excluded.incident_id),
 		updated_at = excluded.updated_at`)
-	if _, err := tx.ExecContext(ctx, tx.Rebind(q.String()), args...); err != nil {
-		return fmt.Errorf("storage: unable to store problems: %w", err)
+		if _, err := tx.ExecContext(ctx, tx.Rebind(q.String()), args...); err != nil {
+			return fmt.Errorf("storage: unable to store problems: %w", err)
+		}
 	}
 	sort.Slice(placements, func(i, j int) bool { return placements[i].ClusterID < placements[j].ClusterID })
 	for _, p := range placements {

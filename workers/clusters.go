@@ -96,11 +96,7 @@ func (s *Ingest) announce(rows []storage.Inquiry, inserted map[string]bool) {
 	if len(a.Members) == 0 {
 		return
 	}
-	data, err := json.Marshal(a)
-	if err == nil {
-		err = s.js.Conn().Publish(bus.AssignedSubject, data)
-	}
-	if err != nil {
+	if err := publishAnnouncement(s.js.Conn(), "cluster", a); err != nil {
 		s.log.Warn("cluster announcement failed", "err", err)
 	}
 }
@@ -164,8 +160,19 @@ func announceChange(nc *nats.Conn, a announcement) error {
 
 // publishAnnouncement tells every instance of a change to its clusters or
 // problems (one subject, one message shape for both).
+// A batch's members (8 KiB of text each at most) can outgrow the server's
+// max payload: they then go out in halves, each applied on its own.
 func publishAnnouncement(nc *nats.Conn, what string, a announcement) error {
 	data, err := json.Marshal(a)
+	if err == nil && int64(len(data)) > nc.MaxPayload() && len(a.Members) > 1 {
+		half := len(a.Members) / 2
+		first, rest := a, announcement{Origin: a.Origin, Members: a.Members[half:]}
+		first.Members = a.Members[:half]
+		if err := publishAnnouncement(nc, what, first); err != nil {
+			return err
+		}
+		return publishAnnouncement(nc, what, rest)
+	}
 	if err == nil {
 		err = nc.Publish(bus.AssignedSubject, data)
 	}

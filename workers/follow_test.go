@@ -2,9 +2,11 @@ package workers
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -165,5 +167,41 @@ func TestRestoreAndFollowProblemsHoldsAnnouncements(t *testing.T) {
 	time.Sleep(50 * time.Millisecond)
 	if got := g.ProblemOf(login); got != moved {
 		t.Fatalf("cluster in %q after the restore, want the agent's %q (stored: %q)", got, moved, stored)
+	}
+}
+
+// A batch whose members' texts outgrow the server's max payload (300 of 8
+// KiB against the embedded server's 1 MiB) reaches the other instances
+// whole, in several announcements.
+func TestAnnounceBatchLargerThanMaxPayload(t *testing.T) {
+	t.Parallel()
+	ctx := testContext(t)
+	b := bustest.Embedded(t)
+	follower := &recording{Clusterer: triage.NewClusterer(triage.DefaultOptions())}
+	sub, err := FollowClusters(b.Conn, "follower", follower, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sub.Unsubscribe()
+	if err := b.Conn.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	s := NewIngest(b.JetStream, openStorage(t), triage.NewClusterer(triage.DefaultOptions()), nil, IngestOptions{Instance: "storer"},
+		slog.New(slog.NewTextHandler(io.Discard, nil)), nil)
+	const n = 300
+	long := strings.Repeat("앱 접속이 안 돼요 ", 8<<10/len("앱 접속이 안 돼요 "))
+	rows := make([]storage.Inquiry, n)
+	inserted := map[string]bool{}
+	for i := range rows {
+		rows[i] = storage.Inquiry{ID: fmt.Sprintf("iq_%03d", i), Source: "web", CustomerID: "c", Text: long, ClusterID: "cl_long", ReceivedAt: time.Now().UnixMilli()}
+		inserted[rows[i].ID] = true
+	}
+	if size := n * len(long); int64(size) <= b.Conn.MaxPayload() {
+		t.Fatalf("the batch's texts (%d bytes) fit the max payload (%d): the test proves nothing", size, b.Conn.MaxPayload())
+	}
+	s.announce(rows, inserted)
+	eventually(t, ctx, "every member reaches the follower", func() bool { return len(follower.log()) == n })
+	if got, ok := follower.Cluster("cl_long"); !ok || got.Count != n {
+		t.Fatalf("followed cluster = %+v, %v; want %d members", got, ok, n)
 	}
 }

@@ -111,7 +111,7 @@ func NewIngest(js jetstream.JetStream, db inquiryStore, clusters clusterer, dead
 		}),
 		batchSize: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name: "surgedesk_store_batch_size", Help: "Inquiries per stored batch.",
-			Buckets: prometheus.ExponentialBuckets(1, 2, 11),
+			Buckets: prometheus.ExponentialBuckets(1, 2, 15), // to 16,384: workers.batch_size is 10,000 at most
 		}),
 		stored:   prometheus.NewCounter(prometheus.CounterOpts{Name: "surgedesk_stored_total", Help: "Inquiries newly stored in SQL by this instance."}),
 		redeliv:  prometheus.NewCounter(prometheus.CounterOpts{Name: "surgedesk_store_redelivered_total", Help: "Messages delivered more than once (crash or failure before the ack)."}),
