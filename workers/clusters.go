@@ -10,6 +10,7 @@ import (
 	"slices"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/nats-io/nats.go"
 
@@ -138,6 +139,26 @@ func AnnounceSplit(nc *nats.Conn, origin, from, to string, moved, kept []storage
 	return announceChange(nc, announcement{Origin: origin, Split: []splitNote{note}})
 }
 
+// noteText is the most of a member's text a split announcement carries
+// when the whole texts would not fit in one message.
+const noteText = 1 << 10
+
+// shortened copies members with their texts cut to noteText bytes, at a
+// rune boundary.
+func shortened(ms []member) []member {
+	out := slices.Clone(ms)
+	for i := range out {
+		if t := out[i].Text; len(t) > noteText {
+			cut := noteText
+			for cut > 0 && !utf8.RuneStart(t[cut]) {
+				cut--
+			}
+			out[i].Text = t[:cut]
+		}
+	}
+	return out
+}
+
 func toMember(clusterID string, in storage.Inquiry) member {
 	return member{ClusterID: clusterID, ID: in.ID, Customer: in.CustomerKey(), Text: in.Text, At: in.ReceivedAt}
 }
@@ -172,6 +193,15 @@ func publishAnnouncement(nc *nats.Conn, what string, a announcement) error {
 			return err
 		}
 		return publishAnnouncement(nc, what, rest)
+	}
+	if err == nil && int64(len(data)) > nc.MaxPayload() && len(a.Split) > 0 {
+		// A split is applied whole; its texts only rebuild centroids, for
+		// which a text's first KiB is enough.
+		a.Split = slices.Clone(a.Split)
+		for i := range a.Split {
+			a.Split[i].Moved, a.Split[i].Kept = shortened(a.Split[i].Moved), shortened(a.Split[i].Kept)
+		}
+		data, err = json.Marshal(a)
 	}
 	if err == nil {
 		err = nc.Publish(bus.AssignedSubject, data)

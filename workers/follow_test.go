@@ -3,6 +3,7 @@ package workers
 import (
 	"context"
 	"fmt"
+	"github.com/nats-io/nats.go"
 	"io"
 	"log/slog"
 	"slices"
@@ -200,8 +201,54 @@ func TestAnnounceBatchLargerThanMaxPayload(t *testing.T) {
 		t.Fatalf("the batch's texts (%d bytes) fit the max payload (%d): the test proves nothing", size, b.Conn.MaxPayload())
 	}
 	s.announce(rows, inserted)
-	eventually(t, ctx, "every member reaches the follower", func() bool { return len(follower.log()) == n })
-	if got, ok := follower.Cluster("cl_long"); !ok || got.Count != n {
-		t.Fatalf("followed cluster = %+v, %v; want %d members", got, ok, n)
+	eventually(t, ctx, "every member reaches the follower", func() bool {
+		got, ok := follower.Cluster("cl_long")
+		return ok && got.Count == n
+	})
+	if adds := len(follower.log()); adds != n {
+		t.Fatalf("%d members added, want each of the %d once", adds, n)
 	}
+}
+
+// An agent's split of 500 members of 8 KiB (4 MiB of text) reaches the
+// other instances whole, in one announcement with each text cut short.
+func TestAnnounceSplitLargerThanMaxPayload(t *testing.T) {
+	t.Parallel()
+	ctx := testContext(t)
+	b := bustest.Embedded(t)
+	follower := triage.NewClusterer(triage.DefaultOptions())
+	sub, err := FollowClusters(b.Conn, "follower", follower, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sub.Unsubscribe()
+	if err := b.Conn.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	long := strings.Repeat("결제가 두 번 됐어요 ", 8<<10/len("결제가 두 번 됐어요 "))
+	moved := make([]storage.Inquiry, 500)
+	for i := range moved {
+		moved[i] = storage.Inquiry{ID: fmt.Sprintf("iq_%03d", i), Source: "web", CustomerID: fmt.Sprintf("c%d", i), Text: long, ReceivedAt: time.Now().UnixMilli()}
+	}
+	kept := []storage.Inquiry{{ID: "iq_kept", Source: "web", CustomerID: "k", Text: "앱 접속이 안 돼요", ReceivedAt: time.Now().UnixMilli()}}
+	if err := AnnounceSplit(pub(t, b), "agent-instance", "cl_from", "cl_to", moved, kept); err != nil {
+		t.Fatalf("AnnounceSplit: %v", err)
+	}
+	eventually(t, ctx, "the split reaches the follower", func() bool {
+		got, ok := follower.Cluster("cl_to")
+		return ok && got.Count == len(moved)
+	})
+}
+
+// pub is a connection of another instance's.
+func pub(t *testing.T, b interface {
+	Connect(string) (*nats.Conn, error)
+}) *nats.Conn {
+	t.Helper()
+	nc, err := b.Connect("other-instance")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(nc.Close)
+	return nc
 }
