@@ -22,16 +22,7 @@ func TestTwoInstancesShareState(t *testing.T) {
 	t.Parallel()
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
-	natsAddr := freeAddr(t)
-	db := "sqlite:" + filepath.Join(t.TempDir(), "shared.db")
-	base := func() config.Config {
-		cfg := config.Default()
-		cfg.DataDir = t.TempDir()
-		cfg.HTTP.Addr = "127.0.0.1:0"
-		cfg.Auth.AdminToken = testToken
-		cfg.Database.URL = db
-		return cfg
-	}
+	natsAddr, base := sharedSetup(t)
 	cfgA := base()
 	cfgA.NATS.Embedded.Listen = natsAddr
 	a := serveInProcess(t, cfgA)
@@ -171,6 +162,20 @@ func TestClustersSurviveRestart(t *testing.T) {
 	}
 }
 
+// sharedSetup is a NATS address for the first instance to listen on and
+// the configuration of an instance sharing one SQLite file with the others.
+func sharedSetup(t *testing.T) (natsAddr string, base func() config.Config) {
+	db := "sqlite:" + filepath.Join(t.TempDir(), "shared.db")
+	return freeAddr(t), func() config.Config {
+		cfg := config.Default()
+		cfg.DataDir = t.TempDir()
+		cfg.HTTP.Addr = "127.0.0.1:0"
+		cfg.Auth.AdminToken = testToken
+		cfg.Database.URL = db
+		return cfg
+	}
+}
+
 type running struct {
 	c    client
 	stop func()
@@ -210,16 +215,7 @@ func TestIntakeOnlyInstance(t *testing.T) {
 	t.Parallel()
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
-	natsAddr := freeAddr(t)
-	db := "sqlite:" + filepath.Join(t.TempDir(), "shared.db")
-	base := func() config.Config {
-		cfg := config.Default()
-		cfg.DataDir = t.TempDir()
-		cfg.HTTP.Addr = "127.0.0.1:0"
-		cfg.Auth.AdminToken = testToken
-		cfg.Database.URL = db
-		return cfg
-	}
+	natsAddr, base := sharedSetup(t)
 	cfgIntake := base()
 	cfgIntake.NATS.Embedded.Listen = natsAddr
 	cfgIntake.Workers.Store = false

@@ -178,15 +178,7 @@ func TestAnnounceBatchLargerThanMaxPayload(t *testing.T) {
 	t.Parallel()
 	ctx := testContext(t)
 	b := bustest.Embedded(t)
-	follower := &recording{Clusterer: triage.NewClusterer(triage.DefaultOptions())}
-	sub, err := FollowClusters(b.Conn, "follower", follower, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer sub.Unsubscribe()
-	if err := b.Conn.Flush(); err != nil {
-		t.Fatal(err)
-	}
+	follower := following(t, b.Conn)
 	s := NewIngest(b.JetStream, openStorage(t), triage.NewClusterer(triage.DefaultOptions()), nil, IngestOptions{Instance: "storer"},
 		slog.New(slog.NewTextHandler(io.Discard, nil)), nil)
 	const n = 300
@@ -216,15 +208,7 @@ func TestAnnounceSplitLargerThanMaxPayload(t *testing.T) {
 	t.Parallel()
 	ctx := testContext(t)
 	b := bustest.Embedded(t)
-	follower := triage.NewClusterer(triage.DefaultOptions())
-	sub, err := FollowClusters(b.Conn, "follower", follower, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer sub.Unsubscribe()
-	if err := b.Conn.Flush(); err != nil {
-		t.Fatal(err)
-	}
+	follower := following(t, b.Conn)
 	long := strings.Repeat("결제가 두 번 됐어요 ", 8<<10/len("결제가 두 번 됐어요 "))
 	moved := make([]storage.Inquiry, 500)
 	for i := range moved {
@@ -238,6 +222,22 @@ func TestAnnounceSplitLargerThanMaxPayload(t *testing.T) {
 		got, ok := follower.Cluster("cl_to")
 		return ok && got.Count == len(moved)
 	})
+}
+
+// following is another instance's clusterer, following the announcements
+// once the server has its subscription.
+func following(t *testing.T, nc *nats.Conn) *recording {
+	t.Helper()
+	follower := &recording{Clusterer: triage.NewClusterer(triage.DefaultOptions())}
+	sub, err := FollowClusters(nc, "follower", follower, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = sub.Unsubscribe() })
+	if err := nc.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	return follower
 }
 
 // pub is a connection of another instance's.
