@@ -108,14 +108,7 @@ func AnnounceClosed(nc *nats.Conn, ids []string) error {
 	if len(ids) == 0 {
 		return nil
 	}
-	data, err := json.Marshal(announcement{Closed: ids})
-	if err == nil {
-		err = nc.Publish(bus.AssignedSubject, data)
-	}
-	if err != nil {
-		return fmt.Errorf("workers: unable to announce closed clusters: %w", err)
-	}
-	return nil
+	return publishAnnouncement(nc, "cluster", announcement{Closed: ids})
 }
 
 // AnnounceMerge tells the other instances that an agent merged cluster
@@ -204,13 +197,23 @@ func publishAnnouncement(nc *nats.Conn, what string, a announcement) error {
 		data, err = json.Marshal(a)
 	}
 	if err == nil {
-		err = nc.Publish(bus.AssignedSubject, data)
+		msg := &nats.Msg{Subject: bus.AssignedSubject, Data: data}
+		if a.Origin != "" && len(a.Closed) == 0 {
+			msg.Header = nats.Header{originHeader: []string{a.Origin}}
+		}
+		err = nc.PublishMsg(msg)
 	}
 	if err != nil {
 		return fmt.Errorf("workers: unable to announce a %s change: %w", what, err)
 	}
 	return nil
 }
+
+// originHeader names the instance an announcement holds nothing for: its
+// origin, which applied the change itself (only closed clusters are
+// applied by every instance, the origin included). That instance skips it
+// unread; a batch's announcement is its largest message.
+const originHeader = "Surgedesk-Origin"
 
 // FollowClusters applies other instances' cluster assignments to c, so
 // that an inquiry arriving here joins the cluster its twins joined there.
@@ -265,7 +268,7 @@ func followClusters(nc *nats.Conn, instance string, c clusterer, log *slog.Logge
 			c.Add(mb.ClusterID, mb.item())
 		}
 	}
-	return followAnnouncements(nc, "cluster", apply, log, hold)
+	return followAnnouncements(nc, "cluster", instance, apply, log, hold)
 }
 
 // followAnnouncements subscribes apply to the announcements on
@@ -273,13 +276,16 @@ func followClusters(nc *nats.Conn, instance string, c clusterer, log *slog.Logge
 // subscription. With hold, announcements are kept until release is called
 // and then applied in order, so that a restore from SQL can run in between
 // without missing or overwriting any.
-func followAnnouncements(nc *nats.Conn, what string, apply func(announcement), log *slog.Logger, hold bool) (*nats.Subscription, func(), error) {
+func followAnnouncements(nc *nats.Conn, what, instance string, apply func(announcement), log *slog.Logger, hold bool) (*nats.Subscription, func(), error) {
 	var (
 		mu      sync.Mutex
 		holding = hold
 		held    []announcement
 	)
 	sub, err := nc.Subscribe(bus.AssignedSubject, func(m *nats.Msg) {
+		if instance != "" && m.Header.Get(originHeader) == instance {
+			return
+		}
 		var a announcement
 		if err := json.Unmarshal(m.Data, &a); err != nil {
 			log.Warn("undecodable "+what+" announcement", "err", err)

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/surgedesk/surgedesk/bus"
 	"github.com/surgedesk/surgedesk/bus/bustest"
 	"github.com/surgedesk/surgedesk/storage"
 	"github.com/surgedesk/surgedesk/triage"
@@ -251,4 +252,66 @@ func pub(t *testing.T, b interface {
 	}
 	t.Cleanup(nc.Close)
 	return nc
+}
+
+// An instance skips its own announcements unread: they hold nothing for
+// it, unless they close clusters, which every instance applies.
+func TestOwnAnnouncementsSkippedUnread(t *testing.T) {
+	t.Parallel()
+	ctx := testContext(t)
+	b := bustest.Embedded(t)
+	var logged syncBuffer
+	self := &recording{Clusterer: triage.NewClusterer(triage.DefaultOptions())}
+	sub, err := FollowClusters(b.Conn, "self", self, slog.New(slog.NewTextHandler(&logged, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = sub.Unsubscribe() })
+	if err := b.Conn.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	other := pub(t, b)
+	for _, origin := range []string{"self", "other"} {
+		msg := &nats.Msg{Subject: bus.AssignedSubject, Data: []byte("not json from " + origin), Header: nats.Header{originHeader: []string{origin}}}
+		if err := other.PublishMsg(msg); err != nil {
+			t.Fatal(err)
+		}
+	}
+	eventually(t, ctx, "the other instance's undecodable announcement is reported", func() bool { return strings.Contains(logged.String(), "undecodable") })
+	if n := strings.Count(logged.String(), "undecodable"); n != 1 {
+		t.Fatalf("%d undecodable announcements reported, want only the other instance's: %s", n, logged.String())
+	}
+
+	// Its own closing of a cluster is applied, its own members are not
+	// announced to it again.
+	it := triage.Item{ID: "iq_1", CustomerID: "c", Text: "앱 접속이 안 돼요", At: time.Now()}
+	id := self.Assign(it).ClusterID
+	if err := publishAnnouncement(other, "cluster", announcement{Origin: "self", Members: []member{{ClusterID: id, ID: "iq_2", Customer: "c2", Text: it.Text, At: it.At.UnixMilli()}}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := AnnounceClosed(other, []string{id}); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, ctx, "its own closing reaches it", func() bool { _, open := self.Cluster(id); return !open })
+	if calls := self.log(); len(calls) != 0 {
+		t.Fatalf("its own announcement was applied: %q", calls)
+	}
+}
+
+// syncBuffer is a log destination the subscription's goroutine writes to.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }

@@ -145,7 +145,7 @@ func followProblems(nc *nats.Conn, instance string, g Grouper, log *slog.Logger,
 			}
 		}
 	}
-	return followAnnouncements(nc, "problem", apply, log, hold)
+	return followAnnouncements(nc, "problem", instance, apply, log, hold)
 }
 
 // problemSource is the part of storage a restart rebuilds problems from.
