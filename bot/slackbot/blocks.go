@@ -205,6 +205,16 @@ func who(actor string) string {
 	return escape(actor)
 }
 
+// holders names who holds a live claim on a problem's clusters at now, and
+// how many of its clusters are claimed.
+func holders(p desk.ProblemItem, now time.Time) (names []string, claimed int) {
+	ids, claimed := p.Holders(now)
+	for _, id := range ids {
+		names = append(names, who(id))
+	}
+	return names, claimed
+}
+
 // slackTime shows t in each reader's own time zone, with a UTC fallback.
 func slackTime(t time.Time) string {
 	return fmt.Sprintf("<!date^%d^{time}|%s>", t.Unix(), t.UTC().Format("15:04 UTC"))

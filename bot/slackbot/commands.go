@@ -381,13 +381,8 @@ func (a *App) cmdQueue(ctx context.Context) (slack.Msg, error) {
 		if p.Urgent {
 			b.WriteString(" :rotating_light: urgent")
 		}
-		var claimed, incidents []string
-		holders, _ := p.Holders(now)
-		for _, h := range holders {
-			if h = who(h); !slices.Contains(claimed, h) {
-				claimed = append(claimed, h)
-			}
-		}
+		var incidents []string
+		claimed, _ := holders(p, now)
 		for _, id := range p.IncidentIDs() {
 			incidents = append(incidents, "`"+id+"`")
 		}

@@ -232,8 +232,10 @@ func (a *App) problemAction(ctx context.Context, cb slack.InteractionCallback, a
 		case perr != nil:
 			return perr
 		}
-		view := problemReplyModal(p)
-		if action == actionProblemLink {
+		var view slack.ModalViewRequest
+		if action == actionProblemReply {
+			view = problemReplyModal(p)
+		} else {
 			incidents, err := a.Store.Incidents(ctx, true)
 			if err != nil {
 				return err

@@ -122,8 +122,9 @@ func problemBlocks(c card, final string, now time.Time) (blocks []slack.Block, f
 // problemState says what is true of a problem's clusters: the incident
 // answering them, who holds them, and who replied to all of them.
 func problemState(c card, final bool, now time.Time) []string {
-	var state, incidents, holders []string
-	claimed, replied := 0, 0
+	var state, incidents []string
+	held, claimed := holders(c.Problem, now)
+	replied := 0
 	var reply *storage.Reply
 	for _, it := range c.Clusters {
 		if it.IncidentID != "" {
@@ -133,12 +134,6 @@ func problemState(c card, final bool, now time.Time) []string {
 			}
 			if !slices.Contains(incidents, inc) {
 				incidents = append(incidents, inc)
-			}
-		}
-		if it.ClaimedBy != "" && it.ClaimedUntil > now.UnixMilli() {
-			claimed++
-			if h := who(it.ClaimedBy); !slices.Contains(holders, h) {
-				holders = append(holders, h)
 			}
 		}
 		if it.Reply != nil {
@@ -154,9 +149,9 @@ func problemState(c card, final bool, now time.Time) []string {
 	n := len(c.Clusters)
 	if !final && claimed > 0 {
 		if claimed == n {
-			state = append(state, "Claimed by "+strings.Join(holders, ", "))
+			state = append(state, "Claimed by "+strings.Join(held, ", "))
 		} else {
-			state = append(state, fmt.Sprintf("%d of %d clusters claimed by %s", claimed, n, strings.Join(holders, ", ")))
+			state = append(state, fmt.Sprintf("%d of %d clusters claimed by %s", claimed, n, strings.Join(held, ", ")))
 		}
 	}
 	switch {
