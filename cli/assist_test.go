@@ -67,6 +67,18 @@ func TestServeWithAssist(t *testing.T) {
 	if code, err := c.get(ctx, "/v1/clusters/"+in.ClusterID+"/suggestion", &sug); code != 200 || err != nil || sug["title_en"] == "" {
 		t.Fatalf("suggestion: %d %v %v", code, err, sug)
 	}
+	// The same for the cluster's whole problem, from a terminal.
+	var out, errOut bytes.Buffer
+	var problem struct {
+		ProblemID string `json:"problem_id"`
+	}
+	if code, err := c.get(ctx, "/v1/clusters/"+in.ClusterID, &problem); code != 200 || err != nil || problem.ProblemID == "" {
+		t.Fatalf("cluster: %d %v %+v", code, err, problem)
+	}
+	if code := Main(ctx, []string{"problem", "suggest", problem.ProblemID, "--url", c.base, "--token", testToken}, &out, &errOut); code != 0 ||
+		!strings.Contains(out.String(), "from 5 member texts") || !strings.Contains(out.String(), "surgedesk problem reply "+problem.ProblemID) {
+		t.Fatalf("problem suggest: exit %d\n%s%s", code, out.String(), errOut.String())
+	}
 	var metrics []byte
 	deadline := time.Now().Add(20 * time.Second)
 	for {
@@ -81,7 +93,7 @@ func TestServeWithAssist(t *testing.T) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	for _, want := range []string{`surgedesk_assist_calls_total{op="chat",result="ok"} 1`, `surgedesk_assist_calls_total{op="embeddings"`,
+	for _, want := range []string{`surgedesk_assist_calls_total{op="chat",result="ok"} 2`, `surgedesk_assist_calls_total{op="embeddings"`,
 		`surgedesk_assist_embedding_cache_total{result="miss"}`, "surgedesk_assist_call_seconds_bucket"} {
 		if !strings.Contains(string(metrics), want) {
 			t.Errorf("/metrics lacks %s", want)

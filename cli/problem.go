@@ -32,10 +32,21 @@ type problemView struct {
 	} `json:"cluster_list"`
 }
 
+// draftView is a chat model's draft as GET /v1/problems/{id}/suggestion
+// shows it.
+type draftView struct {
+	TitleKO string `json:"title_ko"`
+	TitleEN string `json:"title_en"`
+	ReplyKO string `json:"reply_ko"`
+	ReplyEN string `json:"reply_en"`
+	Model   string `json:"model"`
+	Samples int    `json:"samples"`
+}
+
 // runProblem is the agents' problem actions from a terminal, over the same
 // HTTP API (and so the same desk actions) as the Slack board.
 func runProblem(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	usage := "usage: surgedesk problem list|show|claim|reply|resolve|link|merge [ID] [flags]"
+	usage := "usage: surgedesk problem list|show|suggest|claim|reply|resolve|link|merge [ID] [flags]"
 	if len(args) == 0 {
 		fmt.Fprintln(stderr, usage)
 		return errUsage
@@ -100,6 +111,13 @@ func runProblem(ctx context.Context, args []string, stdout, stderr io.Writer) er
 			}
 		}
 		return nil
+	case "suggest":
+		var d draftView
+		if err := api.do(ctx, http.MethodGet, path+"/suggestion", nil, &d); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "draft by %s from %d member texts (nothing is sent):\n\ntitle (ko)  %s\ntitle (en)  %s\n\nreply (ko)\n%s\n\nreply (en)\n%s\n\nedit it, then: surgedesk problem reply %s --text '...'\n",
+			d.Model, d.Samples, d.TitleKO, d.TitleEN, d.ReplyKO, d.ReplyEN, id)
 	case "claim":
 		if err := api.do(ctx, http.MethodPost, path+"/claim", map[string]bool{"takeover": *takeover}, &out); err != nil {
 			return err

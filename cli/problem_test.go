@@ -40,6 +40,7 @@ func TestProblemCommands(t *testing.T) {
 		{"reply without text", []string{"problem", "reply", problem}, 1, "--text"},
 		{"link without incident", []string{"problem", "link", problem}, 1, "--incident"},
 		{"link to an unknown incident", []string{"problem", "link", problem, "--incident", "inc-none"}, 1, "404"},
+		{"suggest without a chat model", []string{"problem", "suggest", problem}, 1, "assist_disabled"},
 		{"claim", []string{"problem", "claim", problem}, 0, "(1 clusters)"},
 		{"link", []string{"problem", "link", problem, "--incident", "inc-login"}, 0, "1 clusters"},
 		{"reply", []string{"problem", "reply", problem, "--text", "로그인 장애를 확인하고 있습니다"}, 0, "replied to " + problem + ": 1 clusters"},

@@ -203,6 +203,7 @@ func (s *Server) apiRoutes() []route {
 		{"POST /v1/problems/{id}/merge", s.require(config.RoleAgent, s.mergeProblem)},
 		{"POST /v1/problems/{id}/reply", s.require(config.RoleAgent, s.replyToProblem)},
 		{"POST /v1/problems/{id}/resolve", s.require(config.RoleAgent, s.resolveProblem)},
+		{"GET /v1/problems/{id}/suggestion", s.require(config.RoleAgent, s.getProblemSuggestion)},
 		{"GET /v1/clusters/{id}/suggestion", s.require(config.RoleAgent, s.getClusterSuggestion)},
 		{"GET /v1/incidents", s.require(config.RoleRead, s.getIncidents)},
 		{"POST /v1/incidents", s.require(config.RoleManager, s.postIncident)},

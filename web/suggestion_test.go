@@ -126,3 +126,57 @@ func TestIntakeNeverWaitsForEmbeddings(t *testing.T) {
 		})
 	}
 }
+
+// A draft for a whole problem: the chat model gets members of each of its
+// clusters, the answer names the problem, and nothing is sent.
+func TestProblemSuggestion(t *testing.T) {
+	t.Parallel()
+	ctx := testContext(t)
+	st := newStack(t, ctx, testConfig(), bustest.Embedded(t))
+	problem, refund, login := st.twoClusterProblem(t)
+	path := "/v1/problems/" + problem + "/suggestion"
+
+	if r := st.do(t, "GET", path, nil, bearer(agentToken)); r.status != 404 || r.errorCode() != "assist_disabled" {
+		t.Fatalf("without assist: %d %s", r.status, r.raw)
+	}
+	fake := assisttest.New()
+	t.Cleanup(fake.Close)
+	cfg := config.Default().Assist
+	cfg.BaseURL, cfg.ChatModel, cfg.ChatTimeout = fake.URL, "fake-chat", 2*time.Second
+	cfg.BreakerFailures = 100
+	st.srv.Suggester = assist.NewSuggester(assist.NewClient(cfg, "", nil), 0)
+
+	r := st.do(t, "GET", path, nil, bearer(agentToken))
+	if r.status != 200 || r.body["problem_id"] != problem || r.body["cluster_id"] != nil || r.body["title_ko"] == "" ||
+		r.body["reply_ko"] == "" || r.body["samples"] != float64(4) {
+		t.Fatalf("suggestion = %d %s", r.status, r.raw)
+	}
+	sent := strings.Join(fake.Received(), "\n")
+	for _, want := range []string{"환불은 언제 되나요", "로그인이 안 돼요"} {
+		if !strings.Contains(sent, want) {
+			t.Errorf("the chat model did not get %q, from each cluster:\n%s", want, sent)
+		}
+	}
+	for _, c := range []string{refund, login} {
+		if r := st.do(t, "GET", "/v1/queue/"+c+"/reply", nil, bearer(agentToken)); r.status != 404 {
+			t.Errorf("after a suggestion cluster %s has a reply: %d %s", c, r.status, r.raw)
+		}
+	}
+	if r := st.do(t, "POST", "/v1/problems/"+problem+"/resolve", nil, bearer(agentToken)); r.status != 200 {
+		t.Fatalf("resolve = %d %s", r.status, r.raw)
+	}
+	for _, tc := range []struct {
+		name, path, token, code string
+		status                  int
+	}{
+		{"resolved: nothing open to draft from", path, agentToken, "not_found", 404},
+		{"unknown problem", "/v1/problems/nope/suggestion", agentToken, "not_found", 404},
+		{"read role only", path, readToken, "forbidden", 403},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if r := st.do(t, "GET", tc.path, nil, bearer(tc.token)); r.status != tc.status || r.errorCode() != tc.code {
+				t.Fatalf("%d %s; want %d %s", r.status, r.raw, tc.status, tc.code)
+			}
+		})
+	}
+}
