@@ -185,11 +185,15 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (a *App, err 
 	a.desk = desk.New(desk.Options{Store: db, Clusters: clusters, ProblemStore: db, Problems: problems, Conn: b.Conn, Instance: instance,
 		Kick: a.deliver.Kick, IdleWindow: cfg.Triage.IdleWindow, Log: log.With("component", "desk")})
 	if sender != nil {
-		a.slack = slackbot.New(slackbot.Options{
+		sopts := slackbot.Options{
 			Config: cfg.Slack, Intake: intake, Store: db, Desk: a.desk, Sender: sender, Kick: a.deliver.Kick,
 			Owner: instance, Log: log.With("component", "slack"),
 			IdleWindow: cfg.Triage.IdleWindow,
-		})
+		}
+		if a.assist.suggester != nil { // never a typed nil: the app checks for none
+			sopts.Drafter = a.assist.suggester
+		}
+		a.slack = slackbot.New(sopts)
 	}
 	opts := web.Options{
 		Config: cfg, Intake: intake, Store: db, Bus: b, JetStream: b.JetStream, DeadLetters: dead,

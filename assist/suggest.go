@@ -119,14 +119,23 @@ func NewSuggester(client *Client, ttl time.Duration) *Suggester {
 	return &Suggester{client: client, ttl: ttl, now: time.Now, cache: map[string]cachedSuggestion{}}
 }
 
+// Cached returns the draft cached under key if it is younger than the
+// ttl, without asking the model.
+func (s *Suggester) Cached(key string) (Suggestion, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c, ok := s.cache[key]
+	if !ok || s.now().Sub(c.at) >= s.ttl {
+		return Suggestion{}, false
+	}
+	return c.s, true
+}
+
 // Suggest returns the draft cached under key (a cluster's or problem's id)
 // if it is younger than the ttl, or asks the model with samples.
 func (s *Suggester) Suggest(ctx context.Context, key string, samples []string) (Suggestion, error) {
-	s.mu.Lock()
-	c, ok := s.cache[key]
-	s.mu.Unlock()
-	if ok && s.now().Sub(c.at) < s.ttl {
-		return c.s, nil
+	if c, ok := s.Cached(key); ok {
+		return c, nil
 	}
 	sug, err := s.client.Suggest(ctx, samples)
 	if err != nil {

@@ -48,6 +48,9 @@ type Options struct {
 	// IdleWindow is triage's: a cluster with no inquiry for this long has
 	// left the queue. Zero means triage's default.
 	IdleWindow time.Duration
+	// Drafter drafts the reply-to-all forms with the chat model; nil
+	// leaves them empty.
+	Drafter Drafter
 }
 
 // App handles Slack's events, interactions and commands.
@@ -61,6 +64,8 @@ type App struct {
 	ticks atomic.Int64
 	// ackWithin, when set (tests), replaces the package's ackWithin.
 	ackWithin time.Duration
+	// drafts are the reply forms waiting for a draft (with a Drafter).
+	drafts chan draftJob
 }
 
 // ackBudget bounds the work done before Slack gets its answer.
@@ -81,15 +86,24 @@ func New(o Options) *App {
 			*f = func() {}
 		}
 	}
-	return &App{Options: o}
+	a := &App{Options: o}
+	if o.Drafter != nil {
+		a.drafts = make(chan draftJob, draftQueue)
+	}
+	return a
 }
 
 // Run runs the app's background work until ctx ends: the agents' board
-// (when an agents' channel is set) and, in socket mode, the Socket Mode
-// connection that brings events, clicks and commands.
+// (when an agents' channel is set), in socket mode the Socket Mode
+// connection that brings events, clicks and commands, and with a Drafter
+// the drafting of reply forms.
 func (a *App) Run(ctx context.Context) error {
-	errc := make(chan error, 2)
+	errc := make(chan error, 3)
 	n := 0
+	if a.drafts != nil {
+		n++
+		go func() { errc <- a.runDrafts(ctx) }()
+	}
 	if a.Config.AgentsChannel != "" {
 		n++
 		go func() { errc <- a.runBoard(ctx) }()

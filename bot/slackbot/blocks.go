@@ -5,12 +5,14 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
 
 	"github.com/slack-go/slack"
 
+	"github.com/surgedesk/surgedesk/assist"
 	"github.com/surgedesk/surgedesk/desk"
 	"github.com/surgedesk/surgedesk/kb"
 	"github.com/surgedesk/surgedesk/storage"
@@ -145,26 +147,53 @@ func alertBlocks(a storage.Alert) (blocks []slack.Block, fallback string) {
 // in the HTTP API.
 const maxReplyChars = 3000
 
-// replyModal asks for the reply to everyone in a cluster.
-func replyModal(c storage.Cluster) slack.ModalViewRequest {
-	return replyModalFor(viewReply, c.ID, desk.ClusterLabel(c),
-		fmt.Sprintf("Goes to each of the %d customers in their own channel, once.", c.Customers))
+// replyForm is a reply-to-all modal: what it is for (label, and a note
+// saying who gets it), and callback and metadata saying so when it is
+// submitted. korean and english are the languages its customers write in,
+// for the draft.
+type replyForm struct {
+	callback, metadata, label, note string
+	korean, english                 bool
 }
 
-// replyModalFor asks for a reply to everyone in what (named label, note
-// saying who gets it); callback and metadata say what it is when
-// submitted.
-func replyModalFor(callback, metadata, label, note string) slack.ModalViewRequest {
+// replyModal asks for the reply to everyone in a cluster.
+func replyModal(c storage.Cluster) replyForm {
+	ko := triage.Lang(c.Representative) == "ko"
+	return replyForm{callback: viewReply, metadata: c.ID, label: desk.ClusterLabel(c),
+		note:   fmt.Sprintf("Goes to each of the %d customers in their own channel, once.", c.Customers),
+		korean: ko, english: !ko}
+}
+
+// modal is the form, with what it says of the chat model's draft.
+func (f replyForm) modal(d draft) slack.ModalViewRequest {
 	input := slack.NewPlainTextInputBlockElement(plain("모두에게 보낼 답변 / The reply everyone gets"), inputReply).WithMultiline(true)
 	input.MaxLength = maxReplyChars
-	return slack.ModalViewRequest{
-		Type: slack.VTModal, CallbackID: callback, PrivateMetadata: metadata,
-		Title: plain("Reply to all"), Submit: plain("Send"), Close: plain("Cancel"),
-		Blocks: slack.Blocks{BlockSet: []slack.Block{
-			slack.NewSectionBlock(mrkdwn("*"+escape(label)+"*\n"+note), nil, nil),
-			slack.NewInputBlock(blockReply, plain("Reply"), nil, input),
-		}},
+	if d.kind == draftFilled {
+		input.InitialValue = d.text
 	}
+	blocks := []slack.Block{
+		slack.NewSectionBlock(mrkdwn("*"+escape(f.label)+"*\n"+f.note), nil, nil),
+		slack.NewInputBlock(blockReply, plain("Reply"), nil, input),
+	}
+	return slack.ModalViewRequest{
+		Type: slack.VTModal, CallbackID: f.callback, PrivateMetadata: f.metadata,
+		Title: plain("Reply to all"), Submit: plain("Send"), Close: plain("Cancel"),
+		Blocks: slack.Blocks{BlockSet: append(blocks, draftNote(d)...)},
+	}
+}
+
+// draftText is the reply of s in the form's languages (both when it
+// knows neither), cut to what the box takes.
+func (f replyForm) draftText(s assist.Suggestion) string {
+	var parts []string
+	if f.korean || !f.english {
+		parts = append(parts, s.ReplyKO)
+	}
+	if f.english || !f.korean {
+		parts = append(parts, s.ReplyEN)
+	}
+	text := strings.TrimSpace(strings.Join(slices.DeleteFunc(parts, func(p string) bool { return strings.TrimSpace(p) == "" }), "\n\n"))
+	return truncate(text, maxReplyChars)
 }
 
 // linkModal offers the active incidents to link a cluster to.

@@ -69,6 +69,12 @@ func newProblemHarness(t *testing.T, edit func(*config.Slack)) *harness {
 
 func startHarness(t *testing.T, edit func(*config.Slack), problems bool) *harness {
 	t.Helper()
+	return startHarnessWith(t, edit, problems, nil)
+}
+
+// startHarnessWith is startHarness with drafter drafting the reply forms.
+func startHarnessWith(t *testing.T, edit func(*config.Slack), problems bool, drafter Drafter) *harness {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	t.Cleanup(cancel)
 	fake := slackfake.New(t)
@@ -112,7 +118,7 @@ func startHarness(t *testing.T, edit func(*config.Slack), problems bool) *harnes
 	app := New(Options{
 		Config: cfg, Intake: bot.NewIntake(b, bot.Limits{MaxTextBytes: 8 << 10}, 2*time.Second).WithAnswers(knowledge),
 		Store: db, Sender: sender, Owner: "test", Log: log, Kick: deliver.Kick,
-		Desk: dk,
+		Desk: dk, Drafter: drafter,
 	})
 	var wg sync.WaitGroup
 	wg.Go(func() { _ = store.Run(wctx) })
@@ -219,19 +225,6 @@ func (s *syncBuffer) String() string {
 // waitTicks waits until each app's board (h.app's without apps) has
 // finished n more ticks: a check that nothing more happened then gave the
 // board n chances to do it, however slow the machine.
-// waitQuiet waits until the board made no chat.update for n ticks in a
-// row: every update due has gone out, however slow the machine.
-func (h *harness) waitQuiet(n int64) {
-	h.t.Helper()
-	for {
-		before := len(h.fake.Calls("chat.update"))
-		h.waitTicks(n)
-		if len(h.fake.Calls("chat.update")) == before {
-			return
-		}
-	}
-}
-
 func (h *harness) waitTicks(n int64, apps ...*App) {
 	h.t.Helper()
 	if len(apps) == 0 {

@@ -232,22 +232,24 @@ func (a *App) problemAction(ctx context.Context, cb slack.InteractionCallback, a
 		case perr != nil:
 			return perr
 		}
-		var view slack.ModalViewRequest
+		var err error
 		if action == actionProblemReply {
-			view = problemReplyModal(p)
+			err = a.openReplyForm(ctx, cb.TriggerID, "problem:"+p.ID, problemReplyModal(p), func(ctx context.Context) ([]string, error) {
+				return a.Desk.ProblemTexts(ctx, p.ID)
+			})
 		} else {
-			incidents, err := a.Store.Incidents(ctx, true)
-			if err != nil {
-				return err
+			incidents, ierr := a.Store.Incidents(ctx, true)
+			if ierr != nil {
+				return ierr
 			}
 			if len(incidents) == 0 {
 				a.ephemeral(ctx, channel, user, "There is no active incident to link to.")
 				return nil
 			}
-			view = incidentModal(viewProblemLink, p.ID, problemLabel(p.ID, p.Title, p.OtherTitle),
-				fmt.Sprintf("All of its %d clusters are linked; their customers will get the incident's updates.", p.Clusters), incidents)
+			_, _, err = a.Sender.OpenView(ctx, cb.TriggerID, incidentModal(viewProblemLink, p.ID, problemLabel(p.ID, p.Title, p.OtherTitle),
+				fmt.Sprintf("All of its %d clusters are linked; their customers will get the incident's updates.", p.Clusters), incidents))
 		}
-		if err := a.Sender.OpenView(ctx, cb.TriggerID, view); err != nil {
+		if err != nil {
 			a.Log.Warn("modal not opened", "action", action, "problem", id, "err", err)
 			a.ephemeral(ctx, channel, user, "Slack did not open the form; try again.")
 		}
@@ -345,7 +347,6 @@ func (a *App) openModal(ctx context.Context, cb slack.InteractionCallback, actio
 	if err != nil {
 		return err
 	}
-	var view slack.ModalViewRequest
 	switch action {
 	case actionReply:
 		replies, err := a.Store.ClusterReplies(ctx, []string{id})
@@ -356,7 +357,9 @@ func (a *App) openModal(ctx context.Context, cb slack.InteractionCallback, actio
 			a.ephemeral(ctx, channel, cb.User.ID, "Already replied to all by "+who(r.By)+".")
 			return nil
 		}
-		view = replyModal(c)
+		err = a.openReplyForm(ctx, cb.TriggerID, "cluster:"+c.ID, replyModal(c), func(ctx context.Context) ([]string, error) {
+			return a.Desk.ClusterTexts(ctx, c.ID)
+		})
 	case actionLink:
 		incidents, err := a.Store.Incidents(ctx, true)
 		if err != nil {
@@ -366,9 +369,9 @@ func (a *App) openModal(ctx context.Context, cb slack.InteractionCallback, actio
 			a.ephemeral(ctx, channel, cb.User.ID, "There is no active incident to link to.")
 			return nil
 		}
-		view = linkModal(c, incidents)
+		_, _, err = a.Sender.OpenView(ctx, cb.TriggerID, linkModal(c, incidents))
 	}
-	if err := a.Sender.OpenView(ctx, cb.TriggerID, view); err != nil {
+	if err != nil {
 		a.Log.Warn("modal not opened", "action", action, "cluster", id, "err", err)
 		a.ephemeral(ctx, channel, cb.User.ID, "Slack did not open the form; try again.")
 	}

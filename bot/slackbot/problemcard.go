@@ -164,8 +164,13 @@ func problemState(c card, final bool, now time.Time) []string {
 }
 
 // problemReplyModal asks for the reply to everyone in a problem.
-func problemReplyModal(p storage.Problem) slack.ModalViewRequest {
-	return replyModalFor(viewProblemReply, p.ID, problemLabel(p.ID, p.Title, p.OtherTitle),
-		fmt.Sprintf("Goes once to each of the %d customers of its %d clusters, in their own channel. Clusters replied to already keep their reply.",
-			p.Customers, p.Clusters))
+func problemReplyModal(p storage.Problem) replyForm {
+	f := replyForm{callback: viewProblemReply, metadata: p.ID, label: problemLabel(p.ID, p.Title, p.OtherTitle),
+		note: fmt.Sprintf("Goes once to each of the %d customers of its %d clusters, in their own channel. Clusters replied to already keep their reply.",
+			p.Customers, p.Clusters)}
+	for _, lang := range []string{p.TitleLang, p.OtherLang} {
+		f.korean = f.korean || lang == "ko"
+		f.english = f.english || lang == "en"
+	}
+	return f
 }

@@ -253,19 +253,40 @@ const viewWithin = 2500 * time.Millisecond
 // errPaused is a call refused at once because Slack asked us to wait.
 var errPaused = errors.New("slackbot: Slack asked to slow down; try again shortly")
 
-// OpenView opens a modal. It is never queued: past a 429's pause or
-// viewWithin the trigger is dead, so it fails at once instead.
-func (s *Sender) OpenView(ctx context.Context, triggerID string, view slack.ModalViewRequest) error {
+// OpenView opens a modal and returns its id and hash (for UpdateView).
+// It is never queued: past a 429's pause or viewWithin the trigger is
+// dead, so it fails at once instead.
+func (s *Sender) OpenView(ctx context.Context, triggerID string, view slack.ModalViewRequest) (id, hash string, err error) {
 	s.mu.Lock()
 	paused := time.Until(s.paused["views.open"]) > 0
 	s.mu.Unlock()
 	if paused {
-		return errPaused
+		return "", "", errPaused
 	}
 	ctx, cancel := context.WithTimeout(ctx, min(viewWithin, s.timeout))
 	defer cancel()
-	_, err := s.call(ctx, "views.open", "views.open", func(ctx context.Context) error {
-		_, err := s.api.OpenViewContext(ctx, triggerID, view)
+	_, err = s.call(ctx, "views.open", "views.open", func(ctx context.Context) error {
+		resp, err := s.api.OpenViewContext(ctx, triggerID, view)
+		if resp != nil {
+			id, hash = resp.ID, resp.Hash
+		}
+		return err
+	})
+	return id, hash, err
+}
+
+// UpdateView replaces an open modal, once: it is only worth doing while
+// the modal is still open, and hash makes Slack refuse it when the modal
+// changed since.
+func (s *Sender) UpdateView(ctx context.Context, id, hash string, view slack.ModalViewRequest) error {
+	s.mu.Lock()
+	paused := time.Until(s.paused["views.update"]) > 0
+	s.mu.Unlock()
+	if paused {
+		return errPaused
+	}
+	_, err := s.call(ctx, "views.update", "views.update", func(ctx context.Context) error {
+		_, err := s.api.UpdateViewContext(ctx, view, "", hash, id)
 		return err
 	})
 	return err

@@ -228,10 +228,10 @@ func TestOpenViewNeverWaits(t *testing.T) {
 	s := testSender(t, fake)
 	ctx := testContext(t)
 	view := slack.ModalViewRequest{Type: slack.VTModal, Title: slack.NewTextBlockObject(slack.PlainTextType, "Reply to all", false, false)}
-	if err := s.OpenView(ctx, "trigger-1", view); err == nil {
+	if _, _, err := s.OpenView(ctx, "trigger-1", view); err == nil {
 		t.Fatal("the 429 was not reported")
 	}
-	if err := s.OpenView(ctx, "trigger-2", view); !errors.Is(err, errPaused) {
+	if _, _, err := s.OpenView(ctx, "trigger-2", view); !errors.Is(err, errPaused) {
 		t.Fatalf("OpenView during the pause = %v, want errPaused", err)
 	}
 	if calls := fake.Calls("views.open"); len(calls) != 1 || calls[0].JSON["trigger_id"] != "trigger-1" {

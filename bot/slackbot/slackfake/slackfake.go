@@ -45,6 +45,9 @@ type Failure struct {
 	Status     int    // HTTP status: 429, 500…; 200 with Error set answers ok:false
 	RetryAfter int    // seconds, for 429
 	Error      string // Slack error code, e.g. "channel_not_found"
+	// Match, when set, limits the failure to the calls it matches; the
+	// others pass it by.
+	Match func(Call) bool
 }
 
 // Server is the fake Slack.
@@ -161,9 +164,13 @@ func (s *Server) handle(method string) http.HandlerFunc {
 		invalid := checkLimits(method, c)
 		s.mu.Lock()
 		var f *Failure
-		if q := s.failures[method]; len(q) > 0 {
-			f = &q[0]
-			s.failures[method] = q[1:]
+		q := s.failures[method]
+		for i := range q {
+			if q[i].Match == nil || q[i].Match(c) {
+				f = &q[i]
+				s.failures[method] = append(q[:i:i], q[i+1:]...)
+				break
+			}
 		}
 		if f == nil && invalid != "" {
 			f = &Failure{Status: http.StatusOK, Error: "invalid_blocks"}
@@ -216,7 +223,7 @@ func (s *Server) handle(method string) http.HandlerFunc {
 		case "chat.postEphemeral":
 			resp["message_ts"] = ts
 		case "views.open", "views.update":
-			resp["view"] = map[string]any{"id": "V" + strconv.FormatInt(s.seq, 10)}
+			resp["view"] = map[string]any{"id": "V" + strconv.FormatInt(s.seq, 10), "hash": "H" + strconv.FormatInt(s.seq, 10)}
 		case "auth.test":
 			resp["user_id"], resp["bot_id"], resp["team_id"] = "UBOT", "BBOT", "TTEST"
 		case "conversations.history":

@@ -1,0 +1,165 @@
+package slackbot
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/surgedesk/surgedesk/assist"
+	"github.com/surgedesk/surgedesk/assist/assisttest"
+	"github.com/surgedesk/surgedesk/bot/slackbot/slackfake"
+	"github.com/surgedesk/surgedesk/config"
+)
+
+// draftHarness is newProblemHarness with reply forms drafted by a fake
+// chat model.
+func draftHarness(t *testing.T) (*harness, *assisttest.Server) {
+	t.Helper()
+	return draftHarnessOf(t, true)
+}
+
+func draftHarnessOf(t *testing.T, problems bool) (*harness, *assisttest.Server) {
+	t.Helper()
+	fake := assisttest.New()
+	t.Cleanup(fake.Close)
+	cfg := config.Default().Assist
+	cfg.BaseURL, cfg.ChatModel, cfg.ChatTimeout = fake.URL, "fake-chat", 2*time.Second
+	cfg.BreakerFailures = 100
+	drafter := assist.NewSuggester(assist.NewClient(cfg, "", nil), 10*time.Minute)
+	return startHarnessWith(t, problemBoard, problems, drafter), fake
+}
+
+// viewJSON is the modal of a views.open or views.update call, as JSON.
+func viewJSON(t *testing.T, c slackfake.Call) string {
+	t.Helper()
+	view, _ := c.JSON["view"].(map[string]any)
+	return mustJSON(t, view)
+}
+
+// A reply form opens at once and the chat model's draft appears in it
+// when it comes, beneath the box the agent may be typing in; reopened,
+// the form has the draft in the box. Nothing is sent on its own.
+func TestReplyFormDrafted(t *testing.T) {
+	t.Parallel()
+	h, model := draftHarness(t)
+	problem, login, login2, _, _ := h.loginProblem()
+	h.waitCard(problemSubject(problem), "the login problem's card", func(m message) bool { return strings.Contains(m.text, "2 clusters") })
+
+	h.mustInteract(click(testAgent, actionProblemReply, problem))
+	opened := h.fake.WaitCalls(t, "views.open", 1, 10*time.Second)[0]
+	if v := viewJSON(t, opened); !strings.Contains(v, "Drafting a reply") || strings.Contains(v, "initial_value") {
+		t.Fatalf("the form opened with %s; want it empty, saying a draft is coming", v)
+	}
+	updated := h.fake.WaitCalls(t, "views.update", 1, 10*time.Second)[0]
+	// The fake named the opened view "V<n>" with hash "H<n>".
+	if id, _ := updated.JSON["view_id"].(string); !strings.HasPrefix(id, "V") || updated.JSON["hash"] != "H"+id[1:] {
+		t.Fatalf("views.update names view %v with hash %v; want the opened view's id and hash", updated.JSON["view_id"], updated.JSON["hash"])
+	}
+	v := viewJSON(t, updated)
+	// The login problem is Korean: the Korean reply, in a block beneath
+	// the box, which is left as it was (no initial_value).
+	if !strings.Contains(v, "불편을 드려 죄송합니다") || strings.Contains(v, "Sorry for the trouble") || strings.Contains(v, "initial_value") ||
+		!strings.Contains(v, "fake-chat") {
+		t.Fatalf("views.update = %s; want the Korean draft beneath an untouched box", v)
+	}
+	// The model saw members of both clusters of the problem.
+	sent := strings.Join(model.Received(), "\n")
+	for _, text := range []string{loginText, loginText2} {
+		if !strings.Contains(sent, text) {
+			t.Errorf("the chat model did not get %q:\n%s", text, sent)
+		}
+	}
+	// A draft is never sent: no cluster has a reply.
+	if replies, err := h.db.ClusterReplies(h.ctx, []string{login.ID, login2.ID}); err != nil || len(replies) != 0 {
+		t.Fatalf("after a draft: replies %v, %v; want none", replies, err)
+	}
+
+	// Reopened: the draft is in the box, and the model is not asked again.
+	h.mustInteract(click(testAgent, actionProblemReply, problem))
+	again := h.fake.WaitCalls(t, "views.open", 2, 10*time.Second)[1]
+	if v := viewJSON(t, again); !strings.Contains(v, `"initial_value":"불편을 드려 죄송합니다`) || strings.Contains(v, "Drafting a reply") {
+		t.Fatalf("the form reopened with %s; want the cached draft in the box", v)
+	}
+	h.waitTicks(2)
+	if n, asked := len(h.fake.Calls("views.update")), model.Calls("chat"); n != 1 || asked != 1 {
+		t.Fatalf("%d views.update calls and %d chat calls; want the first form's only", n, asked)
+	}
+}
+
+// With the chat model down the form says so, and the agent writes the
+// reply; with the form closed meanwhile, nothing else happens.
+func TestReplyFormDraftFails(t *testing.T) {
+	t.Parallel()
+	h, model := draftHarness(t)
+	model.SetMode(assisttest.Down, 0)
+	h.askMany("pay", paymentText, 3)
+	c := h.clusterOf(paymentText, 3)
+	h.waitCard(problemSubject(c.ProblemID), "the payment problem's card", func(m message) bool { return true })
+
+	h.mustInteract(click(testAgent, actionProblemReply, c.ProblemID))
+	updated := h.fake.WaitCalls(t, "views.update", 1, 10*time.Second)[0]
+	if v := viewJSON(t, updated); !strings.Contains(v, "did not answer") || strings.Contains(v, "Drafting a reply") {
+		t.Fatalf("views.update = %s; want the form saying the model did not answer", v)
+	}
+
+	model.SetMode(assisttest.Up, 0)
+	h.fake.Fail("views.update", slackfake.Failure{Status: 200, Error: "not_found"}) // closed meanwhile
+	h.mustInteract(click(testAgent, actionProblemReply, c.ProblemID))
+	h.waitFor("the draft for the closed form", func() bool { return len(h.fake.Calls("views.update")) == 2 })
+	h.waitFor("the closed form logged", func() bool { return strings.Contains(h.logs.String(), "reply form not updated with its draft") })
+	if replies, err := h.db.ClusterReplies(h.ctx, []string{c.ID}); err != nil || len(replies) != 0 {
+		t.Fatalf("replies %v, %v; want none", replies, err)
+	}
+}
+
+// A cluster's reply form (the board without problems) is drafted from
+// the cluster's members, in the cluster's language.
+func TestClusterReplyFormDrafted(t *testing.T) {
+	t.Parallel()
+	h, model := draftHarnessOf(t, false)
+	const text = "cannot log in to the app since this morning"
+	h.askMany("en", text, 3)
+	c := h.clusterOf(text, 3)
+	h.waitBoard(c.ID, "the cluster on the board", func(m message) bool { return true })
+
+	h.mustInteract(click(testAgent, actionReply, c.ID))
+	updated := h.fake.WaitCalls(t, "views.update", 1, 10*time.Second)[0]
+	if v := viewJSON(t, updated); !strings.Contains(v, "Sorry for the trouble") || strings.Contains(v, "불편을 드려") || !strings.Contains(v, `"private_metadata":"`+c.ID+`"`) {
+		t.Fatalf("views.update = %s; want the English draft in the cluster's form", v)
+	}
+	if sent := strings.Join(model.Received(), "\n"); !strings.Contains(sent, text) {
+		t.Fatalf("the chat model did not get the cluster's members:\n%s", sent)
+	}
+}
+
+func TestDraftText(t *testing.T) {
+	s := assist.Suggestion{ReplyKO: "확인 중입니다.", ReplyEN: "We are looking into it."}
+	long := assist.Suggestion{ReplyKO: strings.Repeat("가", maxReplyChars+10)}
+	cases := []struct {
+		name      string
+		ko, en    bool
+		s         assist.Suggestion
+		want      string
+		wantRunes int
+	}{
+		{"Korean customers", true, false, s, "확인 중입니다.", 0},
+		{"English customers", false, true, s, "We are looking into it.", 0},
+		{"both", true, true, s, "확인 중입니다.\n\nWe are looking into it.", 0},
+		{"language unknown: both", false, false, s, "확인 중입니다.\n\nWe are looking into it.", 0},
+		{"no reply in the language", false, true, assist.Suggestion{ReplyKO: "확인 중입니다."}, "", 0},
+		{"cut to the box", true, false, long, "", maxReplyChars},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			got := replyForm{korean: tc.ko, english: tc.en}.draftText(tc.s)
+			switch {
+			case tc.wantRunes > 0:
+				if n := len([]rune(got)); n != tc.wantRunes {
+					t.Errorf("%d characters, want %d", n, tc.wantRunes)
+				}
+			case got != tc.want:
+				t.Errorf("draftText = %q, want %q", got, tc.want)
+			}
+		})
+	}
+}
