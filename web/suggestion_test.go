@@ -37,10 +37,7 @@ func TestClusterSuggestion(t *testing.T) {
 	}
 	fake := assisttest.New()
 	t.Cleanup(fake.Close)
-	cfg := config.Default().Assist
-	cfg.BaseURL, cfg.ChatModel, cfg.ChatTimeout = fake.URL, "fake-chat", 2*time.Second
-	cfg.BreakerFailures = 100
-	st.srv.Suggester = assist.NewSuggester(assist.NewClient(cfg, "", nil), 0)
+	st.srv.Suggester = fake.Suggester(0)
 
 	r := st.do(t, "GET", path, nil, bearer(agentToken))
 	if r.status != 200 || r.body["title_ko"] != "로그인 오류" || r.body["title_en"] == "" || r.body["reply_ko"] == "" || r.body["samples"] != float64(3) {
@@ -141,10 +138,7 @@ func TestProblemSuggestion(t *testing.T) {
 	}
 	fake := assisttest.New()
 	t.Cleanup(fake.Close)
-	cfg := config.Default().Assist
-	cfg.BaseURL, cfg.ChatModel, cfg.ChatTimeout = fake.URL, "fake-chat", 2*time.Second
-	cfg.BreakerFailures = 100
-	st.srv.Suggester = assist.NewSuggester(assist.NewClient(cfg, "", nil), 0)
+	st.srv.Suggester = fake.Suggester(0)
 
 	r := st.do(t, "GET", path, nil, bearer(agentToken))
 	if r.status != 200 || r.body["problem_id"] != problem || r.body["cluster_id"] != nil || r.body["title_ko"] == "" ||

@@ -11,6 +11,9 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/surgedesk/surgedesk/assist"
+	"github.com/surgedesk/surgedesk/config"
 )
 
 // Mode is how the fake answers.
@@ -51,6 +54,15 @@ func New() *Server {
 	s.srv = httptest.NewServer(mux)
 	s.URL = s.srv.URL + "/v1"
 	return s
+}
+
+// Suggester drafts with the fake's chat model ("fake-chat"), keeping
+// drafts for ttl; its breaker stays closed through a test's failures.
+func (s *Server) Suggester(ttl time.Duration) *assist.Suggester {
+	cfg := config.Default().Assist
+	cfg.BaseURL, cfg.ChatModel, cfg.ChatTimeout = s.URL, "fake-chat", 2*time.Second
+	cfg.BreakerFailures = 100
+	return assist.NewSuggester(assist.NewClient(cfg, "", nil), ttl)
 }
 
 // Close stops the fake; a slow call in flight is cut off.

@@ -8,7 +8,6 @@ import (
 	"github.com/surgedesk/surgedesk/assist"
 	"github.com/surgedesk/surgedesk/assist/assisttest"
 	"github.com/surgedesk/surgedesk/bot/slackbot/slackfake"
-	"github.com/surgedesk/surgedesk/config"
 )
 
 // draftHarness is newProblemHarness with reply forms drafted by a fake
@@ -22,11 +21,7 @@ func draftHarnessOf(t *testing.T, problems bool) (*harness, *assisttest.Server) 
 	t.Helper()
 	fake := assisttest.New()
 	t.Cleanup(fake.Close)
-	cfg := config.Default().Assist
-	cfg.BaseURL, cfg.ChatModel, cfg.ChatTimeout = fake.URL, "fake-chat", 2*time.Second
-	cfg.BreakerFailures = 100
-	drafter := assist.NewSuggester(assist.NewClient(cfg, "", nil), 10*time.Minute)
-	return startHarnessWith(t, problemBoard, problems, drafter), fake
+	return startHarnessWith(t, problemBoard, problems, fake.Suggester(10*time.Minute)), fake
 }
 
 // viewJSON is the modal of a views.open or views.update call, as JSON.
