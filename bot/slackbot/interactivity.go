@@ -232,25 +232,25 @@ func (a *App) problemAction(ctx context.Context, cb slack.InteractionCallback, a
 		case perr != nil:
 			return perr
 		}
-		var err error
+		var opened error
 		if action == actionProblemReply {
-			err = a.openReplyForm(ctx, cb.TriggerID, "problem:"+p.ID, problemReplyModal(p), func(ctx context.Context) ([]string, error) {
+			opened = a.openReplyForm(ctx, cb.TriggerID, "problem:"+p.ID, problemReplyModal(p), func(ctx context.Context) ([]string, error) {
 				return a.Desk.ProblemTexts(ctx, p.ID)
 			})
 		} else {
-			incidents, ierr := a.Store.Incidents(ctx, true)
-			if ierr != nil {
-				return ierr
+			incidents, err := a.Store.Incidents(ctx, true)
+			if err != nil {
+				return err
 			}
 			if len(incidents) == 0 {
 				a.ephemeral(ctx, channel, user, "There is no active incident to link to.")
 				return nil
 			}
-			_, _, err = a.Sender.OpenView(ctx, cb.TriggerID, incidentModal(viewProblemLink, p.ID, problemLabel(p.ID, p.Title, p.OtherTitle),
+			_, _, opened = a.Sender.OpenView(ctx, cb.TriggerID, incidentModal(viewProblemLink, p.ID, problemLabel(p.ID, p.Title, p.OtherTitle),
 				fmt.Sprintf("All of its %d clusters are linked; their customers will get the incident's updates.", p.Clusters), incidents))
 		}
-		if err != nil {
-			a.Log.Warn("modal not opened", "action", action, "problem", id, "err", err)
+		if opened != nil {
+			a.Log.Warn("modal not opened", "action", action, "problem", id, "err", opened)
 			a.ephemeral(ctx, channel, user, "Slack did not open the form; try again.")
 		}
 		return nil
@@ -347,6 +347,7 @@ func (a *App) openModal(ctx context.Context, cb slack.InteractionCallback, actio
 	if err != nil {
 		return err
 	}
+	var opened error // each case has errors of its own
 	switch action {
 	case actionReply:
 		replies, err := a.Store.ClusterReplies(ctx, []string{id})
@@ -357,7 +358,7 @@ func (a *App) openModal(ctx context.Context, cb slack.InteractionCallback, actio
 			a.ephemeral(ctx, channel, cb.User.ID, "Already replied to all by "+who(r.By)+".")
 			return nil
 		}
-		err = a.openReplyForm(ctx, cb.TriggerID, "cluster:"+c.ID, replyModal(c), func(ctx context.Context) ([]string, error) {
+		opened = a.openReplyForm(ctx, cb.TriggerID, "cluster:"+c.ID, replyModal(c), func(ctx context.Context) ([]string, error) {
 			return a.Desk.ClusterTexts(ctx, c.ID)
 		})
 	case actionLink:
@@ -369,10 +370,10 @@ func (a *App) openModal(ctx context.Context, cb slack.InteractionCallback, actio
 			a.ephemeral(ctx, channel, cb.User.ID, "There is no active incident to link to.")
 			return nil
 		}
-		_, _, err = a.Sender.OpenView(ctx, cb.TriggerID, linkModal(c, incidents))
+		_, _, opened = a.Sender.OpenView(ctx, cb.TriggerID, linkModal(c, incidents))
 	}
-	if err != nil {
-		a.Log.Warn("modal not opened", "action", action, "cluster", id, "err", err)
+	if opened != nil {
+		a.Log.Warn("modal not opened", "action", action, "cluster", id, "err", opened)
 		a.ephemeral(ctx, channel, cb.User.ID, "Slack did not open the form; try again.")
 	}
 	return nil

@@ -528,3 +528,38 @@ func TestFakeSlackRefusesWhatBreaksBlockKitLimits(t *testing.T) {
 		t.Fatalf("%d modals accepted", n)
 	}
 }
+
+// When Slack does not open a form (an expired trigger), the agent who
+// clicked is told, for each button that opens one.
+func TestFormNotOpened(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name     string
+		problems bool
+		action   string
+	}{
+		{"cluster reply", false, actionReply},
+		{"cluster link", false, actionLink},
+		{"problem reply", true, actionProblemReply},
+		{"problem link", true, actionProblemLink},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			h := startHarness(t, problemBoard, tc.problems)
+			if _, err := h.db.CreateIncident(h.ctx, "test", kb.Incident{ID: "inc-pay", TitleKO: "결제 장애", Severity: kb.Major}); err != nil {
+				t.Fatal(err)
+			}
+			h.askMany("pay", paymentText, 3)
+			c := h.clusterOf(paymentText, 3)
+			id := c.ID
+			if tc.problems {
+				id = c.ProblemID
+			}
+			h.fake.Fail("views.open", slackfake.Failure{Status: http.StatusOK, Error: "expired_trigger_id"})
+			h.mustInteract(click(testAgent, tc.action, id))
+			if text := h.ephemeral(testAgent); !strings.Contains(text, "Slack did not open the form") {
+				t.Fatalf("ephemeral %q; want the agent told the form did not open", text)
+			}
+		})
+	}
+}
