@@ -3,6 +3,8 @@ package slackbot
 import (
 	"context"
 	"errors"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/slack-go/slack"
@@ -46,11 +48,24 @@ const (
 	draftFilled                   // there when the form opened: in the box
 )
 
-// draft is the chat model's draft as a reply form shows it.
+// draft is the chat model's draft as a reply form shows it: the reply
+// (text), and the model's title of the problem.
 type draft struct {
 	kind  draftKind
 	text  string
+	title string
 	model string
+}
+
+// draftOf is s as form shows it.
+func draftOf(kind draftKind, form replyForm, s assist.Suggestion) draft {
+	var titles []string
+	for _, t := range []string{s.TitleKO, s.TitleEN} {
+		if t != "" && !slices.Contains(titles, t) {
+			titles = append(titles, t)
+		}
+	}
+	return draft{kind: kind, text: form.draftText(s), title: strings.Join(titles, " / "), model: s.Model}
 }
 
 // openReplyForm opens form and, with a chat model, a draft for it: in
@@ -64,7 +79,7 @@ func (a *App) openReplyForm(ctx context.Context, triggerID, key string, form rep
 		if s, ok := a.Drafter.Cached(key); ok {
 			// A cached draft with no reply in the form's languages is
 			// no draft; asking again would only return it.
-			d = draft{kind: draftFilled, text: form.draftText(s), model: s.Model}
+			d = draftOf(draftFilled, form, s)
 			if d.text == "" {
 				d = draft{}
 			}
@@ -105,7 +120,7 @@ func (a *App) fillDraft(ctx context.Context, j draftJob) {
 	if err == nil {
 		s, err = a.Drafter.Suggest(ctx, j.key, texts)
 	}
-	d := draft{kind: draftShown, text: j.form.draftText(s), model: s.Model}
+	d := draftOf(draftShown, j.form, s)
 	if err == nil && d.text == "" {
 		err = errors.New("slackbot: the draft holds no reply")
 	}
@@ -122,16 +137,20 @@ func (a *App) fillDraft(ctx context.Context, j draftJob) {
 // draftNote is what the form says of its draft.
 func draftNote(d draft) []slack.Block {
 	const never = " Nothing is sent until you press Send."
+	by := escape(d.model)
+	if d.title != "" {
+		by += " (" + escape(d.title) + ")"
+	}
 	switch d.kind {
 	case draftPending:
 		return []slack.Block{slack.NewContextBlock("draft", mrkdwn(":pencil2: Drafting a reply with the chat model; it appears below in a few seconds."+never))}
 	case draftFailed:
 		return []slack.Block{slack.NewContextBlock("draft", mrkdwn("The chat model did not answer; write the reply yourself."))}
 	case draftFilled:
-		return []slack.Block{slack.NewContextBlock("draft", mrkdwn(":pencil2: Drafted by "+escape(d.model)+": check and edit it."+never))}
+		return []slack.Block{slack.NewContextBlock("draft", mrkdwn(":pencil2: Drafted by "+by+": check and edit it."+never))}
 	case draftShown:
 		return []slack.Block{
-			slack.NewContextBlock("draft", mrkdwn(":pencil2: Drafted by "+escape(d.model)+": copy what fits into the box and edit it."+never)),
+			slack.NewContextBlock("draft", mrkdwn(":pencil2: Drafted by "+by+": copy what fits into the box and edit it."+never)),
 			slack.NewSectionBlock(plain(d.text), nil, nil),
 		}
 	}

@@ -54,7 +54,7 @@ func TestReplyFormDrafted(t *testing.T) {
 	// The login problem is Korean: the Korean reply, in a block beneath
 	// the box, which is left as it was (no initial_value).
 	if !strings.Contains(v, "불편을 드려 죄송합니다") || strings.Contains(v, "Sorry for the trouble") || strings.Contains(v, "initial_value") ||
-		!strings.Contains(v, "fake-chat") {
+		!strings.Contains(v, "fake-chat (로그인 오류 / Login failures)") {
 		t.Fatalf("views.update = %s; want the Korean draft beneath an untouched box", v)
 	}
 	// The model saw members of both clusters of the problem.
