@@ -46,7 +46,7 @@ type draftView struct {
 // runProblem is the agents' problem actions from a terminal, over the same
 // HTTP API (and so the same desk actions) as the Slack board.
 func runProblem(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	usage := "usage: surgedesk problem list|show|suggest|claim|reply|resolve|link|merge [ID] [flags]"
+	usage := "usage: surgedesk problem list|show|suggest|name|claim|reply|resolve|link|merge [ID] [flags]"
 	if len(args) == 0 {
 		fmt.Fprintln(stderr, usage)
 		return errUsage
@@ -61,6 +61,8 @@ func runProblem(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		incident = fs.String("incident", "", "the incident to link the problem's clusters to (link)")
 		into     = fs.String("into", "", "the problem to merge into (merge)")
 		takeover = fs.Bool("takeover", false, "take another agent's claim over; managers only (claim)")
+		titleKO  = fs.String("ko", "", "the problem's name in Korean (name)")
+		titleEN  = fs.String("en", "", "the problem's name in English (name)")
 	)
 	id, rest := splitID(args)
 	if err := parseFlags(fs, rest); err != nil {
@@ -116,8 +118,17 @@ func runProblem(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		if err := api.do(ctx, http.MethodGet, path+"/suggestion", nil, &d); err != nil {
 			return err
 		}
-		fmt.Fprintf(stdout, "draft by %s from %d member texts (nothing is sent):\n\ntitle (ko)  %s\ntitle (en)  %s\n\nreply (ko)\n%s\n\nreply (en)\n%s\n\nedit it, then: surgedesk problem reply %s --text '...'\n",
-			d.Model, d.Samples, d.TitleKO, d.TitleEN, d.ReplyKO, d.ReplyEN, id)
+		fmt.Fprintf(stdout, "draft by %s from %d member texts (nothing is sent):\n\ntitle (ko)  %s\ntitle (en)  %s\n\nreply (ko)\n%s\n\nreply (en)\n%s\n\nedit it, then: surgedesk problem reply %s --text '...'\nto name the problem so: surgedesk problem name %s --ko %q --en %q\n",
+			d.Model, d.Samples, d.TitleKO, d.TitleEN, d.ReplyKO, d.ReplyEN, id, id, d.TitleKO, d.TitleEN)
+	case "name":
+		if *titleKO == "" && *titleEN == "" {
+			return fmt.Errorf("problem name needs --ko, --en or both")
+		}
+		var p problemView
+		if err := api.do(ctx, http.MethodPost, path+"/name", map[string]string{"title_ko": *titleKO, "title_en": *titleEN}, &p); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "named %s: %s\n", p.ID, titled(p))
 	case "claim":
 		if err := api.do(ctx, http.MethodPost, path+"/claim", map[string]bool{"takeover": *takeover}, &out); err != nil {
 			return err

@@ -21,6 +21,7 @@ type ProblemStore interface {
 	ProblemClusters(ctx context.Context, problemID string) ([]storage.Cluster, error)
 	ClaimProblem(ctx context.Context, agent, problemID string, now, until int64) ([]string, error)
 	TakeOverProblem(ctx context.Context, manager, problemID string, now, until int64) ([]string, error)
+	NameProblem(ctx context.Context, actor, id, title, titleLang, other, otherLang string, now int64) error
 }
 
 // Problems is this instance's problem grouper (triage.Grouper), which

@@ -31,7 +31,10 @@ type Problem struct {
 	IncidentID string `db:"incident_id" json:"incident_id,omitempty"`
 	Status     string `db:"status" json:"status"`
 	MergedInto string `db:"merged_into" json:"merged_into,omitempty"`
-	CreatedAt  int64  `db:"created_at" json:"-"`
+	// NamedBy is the agent who named the problem (its titles), "" while
+	// the triage engine titles it.
+	NamedBy   string `db:"named_by" json:"named_by,omitempty"`
+	CreatedAt int64  `db:"created_at" json:"-"`
 	UpdatedAt  int64  `db:"updated_at" json:"-"`
 
 	// Counted over the problem's open clusters.
@@ -50,7 +53,7 @@ type Placement struct {
 }
 
 const problemColumns = `p.id, p.title, p.title_lang, p.other_title, p.other_lang, COALESCE(p.incident_id, '') AS incident_id,
-	p.status, COALESCE(p.merged_into, '') AS merged_into, p.created_at, p.updated_at`
+	p.status, COALESCE(p.merged_into, '') AS merged_into, p.named_by, p.created_at, p.updated_at`
 
 // placeClusters writes placements in tx: problems are created or retitled,
 // clusters pointed at them unless an agent pinned them elsewhere.
@@ -81,10 +84,10 @@ func placeClusters(ctx context.Context, tx *sqlx.Tx, placements []Placement, now
 			args = append(args, id, p.Title, p.TitleLang, p.OtherTitle, p.OtherLang, p.IncidentID, now, now)
 		}
 		q.WriteString(` ON CONFLICT (id) DO UPDATE SET
-		title = CASE WHEN excluded.title <> '' THEN excluded.title ELSE problems.title END,
-		title_lang = CASE WHEN excluded.title <> '' THEN excluded.title_lang ELSE problems.title_lang END,
-		other_title = CASE WHEN excluded.title <> '' THEN excluded.other_title ELSE problems.other_title END,
-		other_lang = CASE WHEN excluded.title <> '' THEN excluded.other_lang ELSE problems.other_lang END,
+		title = CASE WHEN excluded.title <> '' AND problems.named_by = '' THEN excluded.title ELSE problems.title END,
+		title_lang = CASE WHEN excluded.title <> '' AND problems.named_by = '' THEN excluded.title_lang ELSE problems.title_lang END,
+		other_title = CASE WHEN excluded.title <> '' AND problems.named_by = '' THEN excluded.other_title ELSE problems.other_title END,
+		other_lang = CASE WHEN excluded.title <> '' AND problems.named_by = '' THEN excluded.other_lang ELSE problems.other_lang END,
 		incident_id = COALESCE(problems.incident_id, excluded.incident_id),
 		updated_at = excluded.updated_at`)
 		if _, err := tx.ExecContext(ctx, tx.Rebind(q.String()), args...); err != nil {
@@ -113,7 +116,7 @@ func (s *Storage) Problems(ctx context.Context, since int64, limit int) ([]Probl
 		COUNT(c.id) AS clusters, SUM(c.inquiries) AS inquiries, MIN(c.first_seen) AS first_seen, MAX(c.last_seen) AS last_seen
 		FROM problems p JOIN clusters c ON c.problem_id = p.id AND c.status = 'open' AND c.last_seen >= ?
 		WHERE p.status = 'open'
-		GROUP BY p.id, p.title, p.title_lang, p.other_title, p.other_lang, p.incident_id, p.status, p.merged_into, p.created_at, p.updated_at
+		GROUP BY p.id, p.title, p.title_lang, p.other_title, p.other_lang, p.incident_id, p.status, p.merged_into, p.named_by, p.created_at, p.updated_at
 		ORDER BY inquiries DESC, p.id LIMIT ?`), since, limit)
 	if err != nil {
 		return nil, fmt.Errorf("storage: unable to list problems: %w", err)
@@ -180,7 +183,7 @@ func (s *Storage) Problem(ctx context.Context, id string) (Problem, error) {
 		COALESCE(MIN(c.first_seen), 0) AS first_seen, COALESCE(MAX(c.last_seen), 0) AS last_seen
 		FROM problems p LEFT JOIN clusters c ON c.problem_id = p.id AND c.status = 'open'
 		WHERE p.id = ?
-		GROUP BY p.id, p.title, p.title_lang, p.other_title, p.other_lang, p.incident_id, p.status, p.merged_into, p.created_at, p.updated_at`), id)
+		GROUP BY p.id, p.title, p.title_lang, p.other_title, p.other_lang, p.incident_id, p.status, p.merged_into, p.named_by, p.created_at, p.updated_at`), id)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Problem{}, fmt.Errorf("storage: problem %s: %w", id, ErrNotFound)
 	}
@@ -304,6 +307,32 @@ func (s *Storage) MergeProblems(ctx context.Context, actor, from, into string, n
 	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("storage: unable to commit the merge of %s: %w", from, err)
+	}
+	return nil
+}
+
+// NameProblem is an agent's name for an open problem: its titles (title in
+// titleLang, other in otherLang, which may be empty). The triage engine
+// no longer retitles it; naming it again replaces the name. An unknown or
+// merged problem is ErrNotFound.
+func (s *Storage) NameProblem(ctx context.Context, actor, id, title, titleLang, other, otherLang string, now int64) error {
+	tx, err := s.db.BeginTxx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("storage: unable to begin transaction: %w", err)
+	}
+	defer tx.Rollback()
+	if err := openProblem(ctx, tx, id); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, tx.Rebind(`UPDATE problems SET title = ?, title_lang = ?, other_title = ?, other_lang = ?,
+		named_by = ?, updated_at = ? WHERE id = ?`), title, titleLang, other, otherLang, actor, now, id); err != nil {
+		return fmt.Errorf("storage: unable to name problem %s: %w", id, err)
+	}
+	if err := addAudit(ctx, tx, actor, "name_problem", id, map[string]string{"title": title, "other_title": other}); err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("storage: unable to commit the name of %s: %w", id, err)
 	}
 	return nil
 }

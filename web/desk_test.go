@@ -450,3 +450,41 @@ func TestProblemsPage(t *testing.T) {
 		t.Errorf("a bad cursor = %d, want 400", r.status)
 	}
 }
+
+// Naming a problem over HTTP: the queue and the problem show the name;
+// bad requests change nothing.
+func TestProblemName(t *testing.T) {
+	t.Parallel()
+	ctx := testContext(t)
+	st := newStack(t, ctx, testConfig(), bustest.Embedded(t))
+	problem, _, _ := st.twoClusterProblem(t)
+	path := "/v1/problems/" + problem + "/name"
+
+	r := st.do(t, "POST", path, []byte(`{"title_ko":"환불·로그인 문의","title_en":"Refunds and logins"}`), bearer(agentToken))
+	if r.status != 200 || r.body["title"] != "환불·로그인 문의" || r.body["other_title"] != "Refunds and logins" || r.body["named_by"] == nil {
+		t.Fatalf("name = %d %s", r.status, r.raw)
+	}
+	q := st.do(t, "GET", "/v1/queue", nil, bearer(agentToken))
+	if !strings.Contains(q.raw, `"title":"환불·로그인 문의"`) {
+		t.Errorf("the queue does not show the name: %s", q.raw)
+	}
+	for _, tc := range []struct {
+		name, path, body, token, code string
+		status                        int
+	}{
+		{"no title", path, `{"title_ko":" "}`, agentToken, "missing_field", 400},
+		{"too long", path, `{"title_en":"` + strings.Repeat("x", 81) + `"}`, agentToken, "invalid_field", 400},
+		{"unknown field", path, `{"title":"x"}`, agentToken, "invalid_json", 400},
+		{"unknown problem", "/v1/problems/nope/name", `{"title_ko":"x"}`, agentToken, "not_found", 404},
+		{"read role only", path, `{"title_ko":"x"}`, readToken, "forbidden", 403},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if r := st.do(t, "POST", tc.path, []byte(tc.body), bearer(tc.token)); r.status != tc.status || r.errorCode() != tc.code {
+				t.Fatalf("%d %s; want %d %s", r.status, r.raw, tc.status, tc.code)
+			}
+		})
+	}
+	if r := st.do(t, "GET", "/v1/problems/"+problem, nil, bearer(readToken)); r.body["title"] != "환불·로그인 문의" {
+		t.Errorf("after refused requests the problem is titled %v", r.body["title"])
+	}
+}

@@ -139,6 +139,23 @@ func (s *Server) mergeProblem(w http.ResponseWriter, r *http.Request) {
 	s.writeProblem(w, r, http.StatusOK, body.Into)
 }
 
+// nameProblem names problem {id} with "title_ko", "title_en" or both.
+func (s *Server) nameProblem(w http.ResponseWriter, r *http.Request) {
+	var body struct {
+		TitleKO string `json:"title_ko"`
+		TitleEN string `json:"title_en"`
+	}
+	if aerr := decodeJSON(w, r, &body); aerr != nil {
+		s.writeError(w, aerr)
+		return
+	}
+	id := r.PathValue("id")
+	if s.problemError(w, s.Desk.NameProblem(r.Context(), actor(r), id, body.TitleKO, body.TitleEN)) {
+		return
+	}
+	s.writeProblem(w, r, http.StatusOK, id)
+}
+
 // claimProblem claims every open cluster of problem {id} for the agent, or
 // with {"takeover": true} takes a manager's claim over whoever holds them
 // (audited).

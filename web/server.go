@@ -201,6 +201,7 @@ func (s *Server) apiRoutes() []route {
 		{"POST /v1/problems/{id}/claim", s.require(config.RoleAgent, s.claimProblem)},
 		{"POST /v1/problems/{id}/link", s.require(config.RoleAgent, s.linkProblem)},
 		{"POST /v1/problems/{id}/merge", s.require(config.RoleAgent, s.mergeProblem)},
+		{"POST /v1/problems/{id}/name", s.require(config.RoleAgent, s.nameProblem)},
 		{"POST /v1/problems/{id}/reply", s.require(config.RoleAgent, s.replyToProblem)},
 		{"POST /v1/problems/{id}/resolve", s.require(config.RoleAgent, s.resolveProblem)},
 		{"GET /v1/problems/{id}/suggestion", s.require(config.RoleAgent, s.getProblemSuggestion)},
