@@ -35,7 +35,7 @@ type Problem struct {
 	// the triage engine titles it.
 	NamedBy   string `db:"named_by" json:"named_by,omitempty"`
 	CreatedAt int64  `db:"created_at" json:"-"`
-	UpdatedAt  int64  `db:"updated_at" json:"-"`
+	UpdatedAt int64  `db:"updated_at" json:"-"`
 
 	// Counted over the problem's open clusters.
 	Clusters  int64 `db:"clusters" json:"clusters"`
