@@ -34,6 +34,11 @@ func TestServeWithAssist(t *testing.T) {
 	cfg.Auth.AdminToken = testToken
 	cfg.Assist.BaseURL, cfg.Assist.EmbeddingModel, cfg.Assist.ChatModel = fake.URL, "fake-embed", "fake-chat"
 	cfg.Assist.BatchLinger = time.Millisecond
+	// The embeddings worker's failures while the provider is down must
+	// not open the breaker the suggestion's call goes through once it is
+	// up (a slow run fails more of them first); the breaker has tests of
+	// its own.
+	cfg.Assist.BreakerFailures = 1000
 	c := serveInProcess(t, cfg)
 	// A knowledge base, whose examples the worker tries to embed.
 	example, err := os.ReadFile("../configs/kb.example.yaml")
