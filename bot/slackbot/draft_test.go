@@ -1,6 +1,7 @@
 package slackbot
 
 import (
+	"encoding/json"
 	"strings"
 	"testing"
 	"time"
@@ -156,5 +157,56 @@ func TestDraftText(t *testing.T) {
 				t.Errorf("draftText = %q, want %q", got, tc.want)
 			}
 		})
+	}
+}
+
+// Name on a problem's card: a modal with the problem's titles, or with
+// the chat model's titles when a draft is cached; the name it submits is
+// the card's title from then on, kept as clusters join.
+func TestBoardProblemName(t *testing.T) {
+	t.Parallel()
+	h, _ := draftHarness(t)
+	problem, _, _, _, _ := h.loginProblem()
+	h.waitCard(problemSubject(problem), "the login problem's card", func(m message) bool { return strings.Contains(m.text, "2 clusters") })
+
+	// No draft yet: the modal holds the titles the problem has.
+	h.mustInteract(click(testAgent, actionProblemName, problem))
+	opened := viewJSON(t, h.fake.WaitCalls(t, "views.open", 1, 10*time.Second)[0])
+	if !strings.Contains(opened, `"callback_id":"problem_name"`) || !strings.Contains(opened, `"initial_value":"`+loginText) || strings.Contains(opened, "drafted") {
+		t.Fatalf("name modal = %s; want the problem's title in it", opened)
+	}
+	// With a draft cached (a reply form was drafted), its titles.
+	h.mustInteract(click(testAgent, actionProblemReply, problem))
+	h.fake.WaitCalls(t, "views.update", 1, 10*time.Second)
+	h.mustInteract(click(testAgent, actionProblemName, problem))
+	drafted := viewJSON(t, h.fake.WaitCalls(t, "views.open", 3, 10*time.Second)[2])
+	if !strings.Contains(drafted, `"initial_value":"로그인 오류"`) || !strings.Contains(drafted, `"initial_value":"Login failures"`) || !strings.Contains(drafted, "fake-chat drafted") {
+		t.Fatalf("name modal after a draft = %s; want the model's titles", drafted)
+	}
+
+	name := func(ko, en string) map[string]any {
+		return submit(testAgent, viewProblemName, problem, map[string]map[string]any{
+			"title_ko": {"title": map[string]any{"type": "plain_text_input", "value": ko}},
+			"title_en": {"title": map[string]any{"type": "plain_text_input", "value": en}},
+		})
+	}
+	var resp struct {
+		Errors map[string]string `json:"errors"`
+	}
+	if body := h.mustInteract(name(" ", "")); json.Unmarshal([]byte(body), &resp) != nil || resp.Errors["title_ko"] == "" {
+		t.Fatalf("an empty name answered %q, want an error on the modal", body)
+	}
+	if body := h.mustInteract(name("로그인 장애", "Login outage")); body != "" {
+		t.Fatalf("naming answered %q", body)
+	}
+	if p, err := h.db.Problem(h.ctx, problem); err != nil || p.Title != "로그인 장애" || p.OtherTitle != "Login outage" || p.NamedBy != "slack:"+testAgent {
+		t.Fatalf("problem after naming = %+v, %v", p, err)
+	}
+	h.ask("login-late", loginText) // the engine places it, with a title of its own
+	h.waitCard(problemSubject(problem), "the name on the card", func(m message) bool {
+		return strings.Contains(m.text, "로그인 장애") && strings.Contains(m.text, "6 inquiries")
+	})
+	if p, _ := h.db.Problem(h.ctx, problem); p.Title != "로그인 장애" {
+		t.Fatalf("a placement retitled the named problem: %+v", p)
 	}
 }

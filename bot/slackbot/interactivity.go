@@ -13,6 +13,7 @@ import (
 
 	"github.com/slack-go/slack"
 
+	"github.com/surgedesk/surgedesk/assist"
 	"github.com/surgedesk/surgedesk/desk"
 	"github.com/surgedesk/surgedesk/storage"
 )
@@ -164,7 +165,7 @@ func (a *App) blockAction(ctx context.Context, cb slack.InteractionCallback, act
 		}
 	case actionReply, actionLink:
 		return a.openModal(ctx, cb, act.ActionID, id)
-	case actionProblemClaim, actionProblemResolve, actionProblemReply, actionProblemLink:
+	case actionProblemClaim, actionProblemResolve, actionProblemReply, actionProblemLink, actionProblemName:
 		return a.problemAction(ctx, cb, act.ActionID, id, manager)
 	case actionDeclare:
 		return a.declare(ctx, channel, user, id)
@@ -196,7 +197,8 @@ func (a *App) refreshCluster(ctx context.Context, id string) {
 }
 
 // problemAction acts on one button of a problem's card: the same desk
-// actions as POST /v1/problems/{id}/claim, /resolve and /reply.
+// actions as POST /v1/problems/{id}/claim, /resolve, /reply, /link and
+// /name.
 func (a *App) problemAction(ctx context.Context, cb slack.InteractionCallback, action, id string, manager bool) error {
 	user, channel := cb.User.ID, cb.Channel.ID
 	if channel == "" {
@@ -220,7 +222,7 @@ func (a *App) problemAction(ctx context.Context, cb slack.InteractionCallback, a
 		if err == nil && skipped > 0 {
 			a.ephemeral(ctx, channel, user, fmt.Sprintf("%d of its clusters were claimed meanwhile and stay open.", skipped))
 		}
-	case actionProblemReply, actionProblemLink:
+	case actionProblemReply, actionProblemLink, actionProblemName:
 		if a.Desk.ProblemStore == nil {
 			return a.problemError(ctx, channel, user, desk.ErrNoProblems)
 		}
@@ -233,11 +235,21 @@ func (a *App) problemAction(ctx context.Context, cb slack.InteractionCallback, a
 			return perr
 		}
 		var opened error
-		if action == actionProblemReply {
+		switch action {
+		case actionProblemReply:
 			opened = a.openReplyForm(ctx, cb.TriggerID, "problem:"+p.ID, problemReplyModal(p), func(ctx context.Context) ([]string, error) {
 				return a.Desk.ProblemTexts(ctx, p.ID)
 			})
-		} else {
+		case actionProblemName:
+			var s assist.Suggestion
+			var model string
+			if a.Drafter != nil && p.NamedBy == "" {
+				if d, ok := a.Drafter.Cached("problem:" + p.ID); ok && (d.TitleKO != "" || d.TitleEN != "") {
+					s, model = d, d.Model
+				}
+			}
+			_, _, opened = a.Sender.OpenView(ctx, cb.TriggerID, nameModal(p, s, model))
+		default:
 			incidents, err := a.Store.Incidents(ctx, true)
 			if err != nil {
 				return err
@@ -426,6 +438,20 @@ func (a *App) viewSubmission(ctx context.Context, cb slack.InteractionCallback) 
 			return fail(blockIncident, msg)
 		}
 		if err != nil {
+			return nil, err
+		}
+		a.refresh(ctx, problemSubject(id))
+		return nil, nil
+	case viewProblemName:
+		err := a.Desk.NameProblem(ctx, actor, id, value(blockTitleKO, inputTitle).Value, value(blockTitleEN, inputTitle).Value)
+		switch {
+		case errors.Is(err, desk.ErrMissing):
+			return fail(blockTitleKO, "Give the problem a name in Korean, English or both.")
+		case errors.Is(err, desk.ErrInvalid):
+			return fail(blockTitleKO, fmt.Sprintf("A name is at most %d characters.", desk.MaxTitle))
+		case errors.Is(err, storage.ErrNotFound) || errors.Is(err, desk.ErrNoProblems):
+			return fail(blockTitleKO, "This problem is no longer in the queue.")
+		case err != nil:
 			return nil, err
 		}
 		a.refresh(ctx, problemSubject(id))

@@ -120,7 +120,7 @@ func TestBoardOneCardPerProblem(t *testing.T) {
 			t.Errorf("card %q lacks a sample of each cluster (%q)", card.text, text)
 		}
 	}
-	want := map[string]string{"problem_claim": problem, "problem_reply": problem, "problem_resolve": problem, "problem_link": problem}
+	want := map[string]string{"problem_claim": problem, "problem_reply": problem, "problem_resolve": problem, "problem_link": problem, "problem_name": problem}
 	if !maps.Equal(card.buttons, want) {
 		t.Errorf("buttons = %v, want %v", card.buttons, want)
 	}

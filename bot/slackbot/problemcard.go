@@ -8,6 +8,7 @@ import (
 
 	"github.com/slack-go/slack"
 
+	"github.com/surgedesk/surgedesk/assist"
 	"github.com/surgedesk/surgedesk/desk"
 	"github.com/surgedesk/surgedesk/storage"
 )
@@ -19,9 +20,16 @@ const (
 	actionProblemReply   = "problem_reply"
 	actionProblemResolve = "problem_resolve"
 	actionProblemLink    = "problem_link"
+	actionProblemName    = "problem_name"
 
 	viewProblemReply = "problem_reply"
 	viewProblemLink  = "problem_link"
+	viewProblemName  = "problem_name"
+
+	// The name modal's inputs.
+	blockTitleKO = "title_ko"
+	blockTitleEN = "title_en"
+	inputTitle   = "title"
 )
 
 // cardClusters is how many of a problem's clusters its card lists, each
@@ -110,6 +118,7 @@ func problemBlocks(c card, final string, now time.Time) (blocks []slack.Block, f
 			slack.NewButtonBlockElement(actionProblemReply, p.ProblemID, plain("Reply to all")).WithStyle(slack.StylePrimary),
 			slack.NewButtonBlockElement(actionProblemResolve, p.ProblemID, plain("Resolve")),
 			slack.NewButtonBlockElement(actionProblemLink, p.ProblemID, plain("Link to incident")),
+			slack.NewButtonBlockElement(actionProblemName, p.ProblemID, plain("Name")),
 		))
 	}
 	fallback = escape(label)
@@ -164,6 +173,45 @@ func problemState(c card, final bool, now time.Time) []string {
 }
 
 // problemReplyModal asks for the reply to everyone in a problem.
+// nameModal asks for a problem's name in Korean and English, filled with
+// the chat model's titles from a cached draft (model says which) or else
+// the titles it has.
+func nameModal(p storage.Problem, s assist.Suggestion, model string) slack.ModalViewRequest {
+	ko, en := titleIn(p, "ko"), titleIn(p, "en")
+	note := "Every queue, card and page shows the name from now on; grouping no longer retitles the problem."
+	if model != "" {
+		ko, en = s.TitleKO, s.TitleEN
+		note = "Filled with the titles " + escape(model) + " drafted; edit them. " + note
+	}
+	input := func(block, label, value string) slack.Block {
+		e := slack.NewPlainTextInputBlockElement(nil, inputTitle)
+		e.MaxLength, e.InitialValue = desk.MaxTitle, value
+		in := slack.NewInputBlock(block, plain(label), nil, e)
+		in.Optional = true
+		return in
+	}
+	return slack.ModalViewRequest{
+		Type: slack.VTModal, CallbackID: viewProblemName, PrivateMetadata: p.ID,
+		Title: plain("Name the problem"), Submit: plain("Name"), Close: plain("Cancel"),
+		Blocks: slack.Blocks{BlockSet: []slack.Block{
+			slack.NewSectionBlock(mrkdwn("*"+escape(problemLabel(p.ID, p.Title, p.OtherTitle))+"*\n"+note), nil, nil),
+			input(blockTitleKO, "한국어 이름 / Korean", ko),
+			input(blockTitleEN, "English name", en),
+		}},
+	}
+}
+
+// titleIn is the problem's title in lang, if it has one.
+func titleIn(p storage.Problem, lang string) string {
+	switch lang {
+	case p.TitleLang:
+		return p.Title
+	case p.OtherLang:
+		return p.OtherTitle
+	}
+	return ""
+}
+
 func problemReplyModal(p storage.Problem) replyForm {
 	f := replyForm{callback: viewProblemReply, metadata: p.ID, label: problemLabel(p.ID, p.Title, p.OtherTitle),
 		note: fmt.Sprintf("Goes once to each of the %d customers of its %d clusters, in their own channel. Clusters replied to already keep their reply.",
