@@ -40,6 +40,7 @@ func tokenize(text string, dst []token) []token { return tokenizeWith(text, dst,
 // tokenizeWith is tokenize with seg, when not nil, learning the English
 // words of text and splitting the runs typed without spaces.
 func tokenizeWith(text string, dst []token, seg *segmenter) []token {
+	start := len(dst)
 	text = foldEmotiveJamo(text)
 	if !nfkcStable(text) && !norm.NFKC.IsNormalString(text) {
 		text = norm.NFKC.String(text)
@@ -103,7 +104,33 @@ func tokenizeWith(text string, dst []token, seg *segmenter) []token {
 		word = append(word, r)
 	}
 	flush()
-	return dst
+	return joinPhrasal(dst, start)
+}
+
+// phrasalVerbs are English verbs written with their particle both apart
+// and glued ("log in" and "login", "sign up" and "signup", "top up" and
+// "top-up"): glued, the spellings meet, and the particle, a stopword
+// alone, keeps its meaning.
+var phrasalVerbs = map[string]map[string]bool{
+	"log":   {"in": true, "on": true, "out": true},
+	"sign":  {"in": true, "up": true, "out": true},
+	"check": {"in": true, "out": true},
+	"top":   {"up": true},
+}
+
+// joinPhrasal glues each phrasal verb among dst[start:] to its particle.
+func joinPhrasal(dst []token, start int) []token {
+	out := start
+	for i := start; i < len(dst); i++ {
+		t := dst[i]
+		if i+1 < len(dst) && !t.hangul && !dst[i+1].hangul && phrasalVerbs[t.text][dst[i+1].text] {
+			t.text += dst[i+1].text
+			i++
+		}
+		dst[out] = t
+		out++
+	}
+	return dst[:out]
 }
 
 // foldEmotiveJamo replaces Hangul compatibility and half-width jamo
