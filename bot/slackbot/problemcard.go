@@ -172,7 +172,6 @@ func problemState(c card, final bool, now time.Time) []string {
 	return state
 }
 
-// problemReplyModal asks for the reply to everyone in a problem.
 // nameModal asks for a problem's name in Korean and English, filled with
 // the chat model's titles from a cached draft (model says which) or else
 // the titles it has.
@@ -212,6 +211,7 @@ func titleIn(p storage.Problem, lang string) string {
 	return ""
 }
 
+// problemReplyModal asks for the reply to everyone in a problem.
 func problemReplyModal(p storage.Problem) replyForm {
 	f := replyForm{callback: viewProblemReply, metadata: p.ID, label: problemLabel(p.ID, p.Title, p.OtherTitle),
 		note: fmt.Sprintf("Goes once to each of the %d customers of its %d clusters, in their own channel. Clusters replied to already keep their reply.",
