@@ -118,8 +118,8 @@ func runProblem(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		if err := api.do(ctx, http.MethodGet, path+"/suggestion", nil, &d); err != nil {
 			return err
 		}
-		fmt.Fprintf(stdout, "draft by %s from %d member texts (nothing is sent):\n\ntitle (ko)  %s\ntitle (en)  %s\n\nreply (ko)\n%s\n\nreply (en)\n%s\n\nedit it, then: surgedesk problem reply %s --text '...'\nto name the problem so: surgedesk problem name %s --ko %q --en %q\n",
-			d.Model, d.Samples, d.TitleKO, d.TitleEN, d.ReplyKO, d.ReplyEN, id, id, d.TitleKO, d.TitleEN)
+		fmt.Fprintf(stdout, "draft by %s from %d member texts (nothing is sent):\n\ntitle (ko)  %s\ntitle (en)  %s\n\nreply (ko)\n%s\n\nreply (en)\n%s\n\nedit it, then: surgedesk problem reply %s --text '...'\nto name the problem so: surgedesk problem name %s --ko %s --en %s\n",
+			d.Model, d.Samples, d.TitleKO, d.TitleEN, d.ReplyKO, d.ReplyEN, id, id, shellQuote(d.TitleKO), shellQuote(d.TitleEN))
 	case "name":
 		if *titleKO == "" && *titleEN == "" {
 			return fmt.Errorf("problem name needs --ko, --en or both")
@@ -169,6 +169,12 @@ func runProblem(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		return errUsage
 	}
 	return nil
+}
+
+// shellQuote quotes s for a POSIX shell: nothing in it ($, `, \) is
+// expanded when the printed command is pasted.
+func shellQuote(s string) string {
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
 // titled is a problem's title with the other language's beside it.

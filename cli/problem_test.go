@@ -61,3 +61,15 @@ func TestProblemCommands(t *testing.T) {
 		t.Errorf("problem after resolve = %d %+v, %v; want no open cluster", code, got, err)
 	}
 }
+
+func TestShellQuote(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"로그인 장애", `'로그인 장애'`},
+		{"$5 charge `x`", "'$5 charge `x`'"},
+		{"it's down", `'it'\''s down'`},
+	} {
+		if got := shellQuote(tc.in); got != tc.want {
+			t.Errorf("shellQuote(%q) = %s, want %s", tc.in, got, tc.want)
+		}
+	}
+}

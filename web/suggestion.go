@@ -2,9 +2,12 @@ package web
 
 import (
 	"context"
+	"errors"
 	"net/http"
+	"strconv"
 
 	"github.com/surgedesk/surgedesk/assist"
+	"github.com/surgedesk/surgedesk/storage"
 )
 
 // suggester drafts a problem title and a reply to all (package assist).
@@ -28,6 +31,10 @@ func (s *Server) getClusterSuggestion(w http.ResponseWriter, r *http.Request) {
 	}
 	id := r.PathValue("id")
 	texts, err := s.Desk.ClusterTexts(r.Context(), id)
+	if errors.Is(err, storage.ErrNotFound) { // closed clusters are drafted for too
+		s.writeError(w, newError(http.StatusNotFound, "not_found", "no cluster "+strconv.Quote(id)))
+		return
+	}
 	if s.queueError(w, err) {
 		return
 	}

@@ -91,6 +91,11 @@ func (s *Ingest) raiseProblemSurges(ctx context.Context, rows []storage.Inquiry,
 			title = t.Text
 		}
 		actx, cancel := context.WithTimeout(ctx, s.callTimeout())
+		// An agent's name for the problem wins; read only as an alert is
+		// raised, which is rare.
+		if p, err := s.db.Problem(actx, pid); err == nil && p.NamedBy != "" {
+			title = p.Title
+		}
 		raised, err := s.db.RaiseAlert(actx, storage.Alert{ClusterID: largest.ID, RaisedAt: time.Now().UnixMilli(), PerMinute: total.PerMinute,
 			Inquiries: int64(total.Count), Customers: int64(total.Customers), Label: largest.Label, Representative: title, Samples: texts})
 		cancel()

@@ -42,6 +42,7 @@ type inquiryStore interface {
 	StoreInquiries(ctx context.Context, batch []storage.Inquiry, clusters []storage.Cluster) (map[string]bool, error)
 	StoredIDs(ctx context.Context, ids []string) (map[string]bool, error)
 	RaiseAlert(ctx context.Context, a storage.Alert) (bool, error)
+	Problem(ctx context.Context, id string) (storage.Problem, error)
 	EnqueueDeliveries(ctx context.Context, ds []storage.Delivery) (int, error)
 	Incident(ctx context.Context, id string) (kb.Incident, error)
 	ClusterReplies(ctx context.Context, clusterIDs []string) (map[string]storage.Reply, error)

@@ -141,6 +141,11 @@ func TestSurgeAlertPerProblem(t *testing.T) {
 			t.Fatal(err)
 		}
 		s.raiseSurges(ctx, batch, inserted)
+		if start == 0 { // too few customers for an alert yet; an agent names the problem
+			if err := db.NameProblem(ctx, "api:kim", batch[0].ProblemID, "상품권 장애", "ko", "", "", now.UnixMilli()); err != nil {
+				t.Fatal(err)
+			}
+		}
 	}
 	perCluster := map[string]int{}
 	problems := map[string]bool{}
@@ -165,5 +170,8 @@ func TestSurgeAlertPerProblem(t *testing.T) {
 	}
 	if alerts[0].Inquiries < 10 {
 		t.Errorf("the alert counts %d inquiries, want the whole problem's", alerts[0].Inquiries)
+	}
+	if alerts[0].Representative != "상품권 장애" {
+		t.Errorf("the alert is titled %q, want the problem's name", alerts[0].Representative)
 	}
 }

@@ -183,7 +183,7 @@ func (f replyForm) modal(d draft) slack.ModalViewRequest {
 }
 
 // draftText is the reply of s in the form's languages (both when it
-// knows neither), cut to what the box takes.
+// knows neither), cut to what the box takes and a reply may hold.
 func (f replyForm) draftText(s assist.Suggestion) string {
 	var parts []string
 	if f.korean || !f.english {
@@ -192,8 +192,15 @@ func (f replyForm) draftText(s assist.Suggestion) string {
 	if f.english || !f.korean {
 		parts = append(parts, s.ReplyEN)
 	}
-	text := strings.TrimSpace(strings.Join(slices.DeleteFunc(parts, func(p string) bool { return strings.TrimSpace(p) == "" }), "\n\n"))
-	return truncate(text, maxReplyChars)
+	text := truncate(strings.TrimSpace(strings.Join(slices.DeleteFunc(parts, func(p string) bool { return strings.TrimSpace(p) == "" }), "\n\n")), maxReplyChars)
+	if len(text) > maxReply { // Korean runs out of bytes before characters
+		cut := maxReply - len("…")
+		for cut > 0 && !utf8.RuneStart(text[cut]) {
+			cut--
+		}
+		text = text[:cut] + "…"
+	}
+	return text
 }
 
 // linkModal offers the active incidents to link a cluster to.

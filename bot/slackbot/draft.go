@@ -5,6 +5,7 @@ import (
 	"errors"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/slack-go/slack"
@@ -27,11 +28,18 @@ type draftJob struct {
 	key          string
 	texts        func(ctx context.Context) ([]string, error)
 	form         replyForm
+	at           time.Time // when the form opened
 }
 
 const (
-	// draftWithin bounds one draft, the model's answer included.
+	// draftWithin bounds one draft from the form's opening, the model's
+	// answer included; a form that waited longer gets none (its agent
+	// has written the reply by then).
 	draftWithin = time.Minute
+	// draftWorkers drafts are asked for at once (the assist client's
+	// rate limit still applies), so a slow model does not hold the forms
+	// opened after one.
+	draftWorkers = 4
 	// draftQueue is how many forms may wait for a draft; past it a form
 	// stays without one (it is help, not work that must be done).
 	draftQueue = 16
@@ -90,31 +98,42 @@ func (a *App) openReplyForm(ctx context.Context, triggerID, key string, form rep
 		return err
 	}
 	select {
-	case a.drafts <- draftJob{viewID: id, hash: hash, key: key, texts: texts, form: form}:
+	case a.drafts <- draftJob{viewID: id, hash: hash, key: key, texts: texts, form: form, at: time.Now()}:
 	default:
 		a.Log.Warn("slack: too many reply forms wait for a draft; this one gets none", "for", key)
 	}
 	return nil
 }
 
-// runDrafts drafts replies for the forms opened without one, in turn,
-// until ctx ends.
+// runDrafts drafts replies for the forms opened without one, with
+// draftWorkers at once, until ctx ends.
 func (a *App) runDrafts(ctx context.Context) error {
-	for {
-		select {
-		case <-ctx.Done():
-			return nil
-		case j := <-a.drafts:
-			a.fillDraft(ctx, j)
-		}
+	var wg sync.WaitGroup
+	for range draftWorkers {
+		wg.Go(func() {
+			for {
+				select {
+				case <-ctx.Done():
+					return
+				case j := <-a.drafts:
+					a.fillDraft(ctx, j)
+				}
+			}
+		})
 	}
+	wg.Wait()
+	return nil
 }
 
 // fillDraft asks the model for j's draft and shows it in j's form; the
 // box the agent may be typing in is left as it is.
 func (a *App) fillDraft(ctx context.Context, j draftJob) {
-	ctx, cancel := context.WithTimeout(ctx, draftWithin)
+	ctx, cancel := context.WithDeadline(ctx, j.at.Add(draftWithin))
 	defer cancel()
+	if ctx.Err() != nil {
+		a.Log.Info("slack: reply form waited too long for a draft; it gets none", "for", j.key)
+		return
+	}
 	texts, err := j.texts(ctx)
 	var s assist.Suggestion
 	if err == nil {
@@ -145,7 +164,7 @@ func draftNote(d draft) []slack.Block {
 	case draftPending:
 		return []slack.Block{slack.NewContextBlock("draft", mrkdwn(":pencil2: Drafting a reply with the chat model; it appears below in a few seconds."+never))}
 	case draftFailed:
-		return []slack.Block{slack.NewContextBlock("draft", mrkdwn("The chat model did not answer; write the reply yourself."))}
+		return []slack.Block{slack.NewContextBlock("draft", mrkdwn("No draft came this time; write the reply yourself."))}
 	case draftFilled:
 		return []slack.Block{slack.NewContextBlock("draft", mrkdwn(":pencil2: Drafted by "+by+": check and edit it."+never))}
 	case draftShown:

@@ -6,8 +6,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/slack-go/slack"
+
 	"github.com/surgedesk/surgedesk/assist"
 	"github.com/surgedesk/surgedesk/assist/assisttest"
+	"github.com/surgedesk/surgedesk/desk"
+	"github.com/surgedesk/surgedesk/storage"
 	"github.com/surgedesk/surgedesk/bot/slackbot/slackfake"
 )
 
@@ -94,7 +98,7 @@ func TestReplyFormDraftFails(t *testing.T) {
 
 	h.mustInteract(click(testAgent, actionProblemReply, c.ProblemID))
 	updated := h.fake.WaitCalls(t, "views.update", 1, 10*time.Second)[0]
-	if v := viewJSON(t, updated); !strings.Contains(v, "did not answer") || strings.Contains(v, "Drafting a reply") {
+	if v := viewJSON(t, updated); !strings.Contains(v, "No draft came") || strings.Contains(v, "Drafting a reply") {
 		t.Fatalf("views.update = %s; want the form saying the model did not answer", v)
 	}
 
@@ -130,7 +134,7 @@ func TestClusterReplyFormDrafted(t *testing.T) {
 
 func TestDraftText(t *testing.T) {
 	s := assist.Suggestion{ReplyKO: "확인 중입니다.", ReplyEN: "We are looking into it."}
-	long := assist.Suggestion{ReplyKO: strings.Repeat("가", maxReplyChars+10)}
+	long := assist.Suggestion{ReplyEN: strings.Repeat("a", maxReplyChars+10)}
 	cases := []struct {
 		name      string
 		ko, en    bool
@@ -143,12 +147,17 @@ func TestDraftText(t *testing.T) {
 		{"both", true, true, s, "확인 중입니다.\n\nWe are looking into it.", 0},
 		{"language unknown: both", false, false, s, "확인 중입니다.\n\nWe are looking into it.", 0},
 		{"no reply in the language", false, true, assist.Suggestion{ReplyKO: "확인 중입니다."}, "", 0},
-		{"cut to the box", true, false, long, "", maxReplyChars},
+		{"cut to the box", false, true, long, "", maxReplyChars},
+		{"cut to what a reply holds", true, true, assist.Suggestion{ReplyKO: strings.Repeat("가", 1200), ReplyEN: strings.Repeat("a", 1200)}, "", -1},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			got := replyForm{korean: tc.ko, english: tc.en}.draftText(tc.s)
 			switch {
+			case tc.wantRunes < 0:
+				if len(got) > maxReply || !strings.HasPrefix(got, strings.Repeat("가", 1200)) {
+					t.Errorf("%d bytes, want at most %d, the Korean reply whole", len(got), maxReply)
+				}
 			case tc.wantRunes > 0:
 				if n := len([]rune(got)); n != tc.wantRunes {
 					t.Errorf("%d characters, want %d", n, tc.wantRunes)
@@ -208,5 +217,38 @@ func TestBoardProblemName(t *testing.T) {
 	})
 	if p, _ := h.db.Problem(h.ctx, problem); p.Title != "로그인 장애" {
 		t.Fatalf("a placement retitled the named problem: %+v", p)
+	}
+	// Named in English too, its members still write Korean: the reply
+	// form's draft stays Korean.
+	h.mustInteract(click(testAgent, actionProblemReply, problem))
+	reply := viewJSON(t, h.fake.WaitCalls(t, "views.open", 4, 10*time.Second)[3])
+	if !strings.Contains(reply, `"initial_value":"불편을 드려`) || strings.Contains(reply, "Sorry for the trouble") {
+		t.Fatalf("the reply form after naming = %s; want the Korean draft only", reply)
+	}
+}
+
+func TestNameModalFitsItsBoxes(t *testing.T) {
+	long := strings.Repeat("가", desk.MaxTitle) + "…" // an engine title cut without a space near the end
+	for _, tc := range []struct {
+		name  string
+		p     storage.Problem
+		s     assist.Suggestion
+		model string
+	}{
+		{"the problem's titles", storage.Problem{ID: "p", Title: long, TitleLang: "ko", OtherTitle: "login", OtherLang: "en"}, assist.Suggestion{}, ""},
+		{"a draft's titles", storage.Problem{ID: "p"}, assist.Suggestion{TitleKO: long, TitleEN: "x"}, "m"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			for _, b := range nameModal(tc.p, tc.s, tc.model).Blocks.BlockSet {
+				in, ok := b.(*slack.InputBlock)
+				if !ok {
+					continue
+				}
+				e := in.Element.(*slack.PlainTextInputBlockElement)
+				if n := len([]rune(e.InitialValue)); n > e.MaxLength || n == 0 {
+					t.Errorf("%s: initial value of %d characters in a box of %d", in.BlockID, n, e.MaxLength)
+				}
+			}
+		})
 	}
 }

@@ -237,7 +237,11 @@ func (a *App) problemAction(ctx context.Context, cb slack.InteractionCallback, a
 		var opened error
 		switch action {
 		case actionProblemReply:
-			opened = a.openReplyForm(ctx, cb.TriggerID, "problem:"+p.ID, problemReplyModal(p), func(ctx context.Context) ([]string, error) {
+			clusters, err := a.Desk.ProblemStore.ProblemClusters(ctx, p.ID)
+			if err != nil {
+				return err
+			}
+			opened = a.openReplyForm(ctx, cb.TriggerID, "problem:"+p.ID, problemReplyModal(p, clusters), func(ctx context.Context) ([]string, error) {
 				return a.Desk.ProblemTexts(ctx, p.ID)
 			})
 		case actionProblemName:

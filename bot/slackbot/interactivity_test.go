@@ -542,6 +542,7 @@ func TestFormNotOpened(t *testing.T) {
 		{"cluster link", false, actionLink},
 		{"problem reply", true, actionProblemReply},
 		{"problem link", true, actionProblemLink},
+		{"problem name", true, actionProblemName},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()

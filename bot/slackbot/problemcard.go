@@ -11,6 +11,7 @@ import (
 	"github.com/surgedesk/surgedesk/assist"
 	"github.com/surgedesk/surgedesk/desk"
 	"github.com/surgedesk/surgedesk/storage"
+	"github.com/surgedesk/surgedesk/triage"
 )
 
 // Action IDs of a problem card's buttons and callback ID of its reply
@@ -184,7 +185,9 @@ func nameModal(p storage.Problem, s assist.Suggestion, model string) slack.Modal
 	}
 	input := func(block, label, value string) slack.Block {
 		e := slack.NewPlainTextInputBlockElement(nil, inputTitle)
-		e.MaxLength, e.InitialValue = desk.MaxTitle, value
+		// A title the engine cut ends in "…" past MaxTitle: Slack refuses
+		// an initial value longer than the box takes.
+		e.MaxLength, e.InitialValue = desk.MaxTitle, truncate(value, desk.MaxTitle)
 		in := slack.NewInputBlock(block, plain(label), nil, e)
 		in.Optional = true
 		return in
@@ -211,14 +214,16 @@ func titleIn(p storage.Problem, lang string) string {
 	return ""
 }
 
-// problemReplyModal asks for the reply to everyone in a problem.
-func problemReplyModal(p storage.Problem) replyForm {
+// problemReplyModal asks for the reply to everyone in a problem; its
+// draft is in the languages its clusters are written in (not its titles',
+// which an agent may have named it in).
+func problemReplyModal(p storage.Problem, clusters []storage.Cluster) replyForm {
 	f := replyForm{callback: viewProblemReply, metadata: p.ID, label: problemLabel(p.ID, p.Title, p.OtherTitle),
 		note: fmt.Sprintf("Goes once to each of the %d customers of its %d clusters, in their own channel. Clusters replied to already keep their reply.",
 			p.Customers, p.Clusters)}
-	for _, lang := range []string{p.TitleLang, p.OtherLang} {
-		f.korean = f.korean || lang == "ko"
-		f.english = f.english || lang == "en"
+	for _, c := range clusters {
+		ko := triage.Lang(c.Representative) == "ko"
+		f.korean, f.english = f.korean || ko, f.english || !ko
 	}
 	return f
 }
