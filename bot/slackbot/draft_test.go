@@ -10,9 +10,9 @@ import (
 
 	"github.com/surgedesk/surgedesk/assist"
 	"github.com/surgedesk/surgedesk/assist/assisttest"
+	"github.com/surgedesk/surgedesk/bot/slackbot/slackfake"
 	"github.com/surgedesk/surgedesk/desk"
 	"github.com/surgedesk/surgedesk/storage"
-	"github.com/surgedesk/surgedesk/bot/slackbot/slackfake"
 )
 
 // draftHarness is newProblemHarness with reply forms drafted by a fake
