@@ -118,14 +118,27 @@ var phrasalVerbs = map[string]map[string]bool{
 	"top":   {"up": true},
 }
 
-// joinPhrasal glues each phrasal verb among dst[start:] to its particle.
+// accountWords are the spellings of signing in and out that mean logging
+// in and out, as the support desk reads them.
+var accountWords = map[string]string{"signin": "login", "logon": "login", "signout": "logout"}
+
+// joinPhrasal glues each phrasal verb among dst[start:] to its particle,
+// and folds accountWords.
 func joinPhrasal(dst []token, start int) []token {
 	out := start
 	for i := start; i < len(dst); i++ {
 		t := dst[i]
-		if i+1 < len(dst) && !t.hangul && !dst[i+1].hangul && phrasalVerbs[t.text][dst[i+1].text] {
+		if t.hangul {
+			dst[out] = t
+			out++
+			continue
+		}
+		if i+1 < len(dst) && !dst[i+1].hangul && phrasalVerbs[t.text][dst[i+1].text] {
 			t.text += dst[i+1].text
 			i++
+		}
+		if w, ok := accountWords[t.text]; ok {
+			t.text = w
 		}
 		dst[out] = t
 		out++

@@ -30,6 +30,7 @@ func TestNormalize(t *testing.T) {
 		{"phrasal verbs, hyphen and -ing", "Signing up after a top-up", "signup after a topup"},
 		{"past tense glued too", "logged out of the app", "logout of the app"},
 		{"verb and particle apart stay apart", "log me in", "log me in"},
+		{"signing in is logging in", "Can't sign in, signin fails", "can not login login fail"},
 		{"won't", "The app won't open", "the app will not open"},
 		{"apostrophe-less contraction", "app dont work", "app do not work"},
 		{"typographic apostrophe", "it doesn’t load", "it doe not load"},
