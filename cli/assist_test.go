@@ -61,15 +61,10 @@ func TestServeWithAssist(t *testing.T) {
 		id = got
 	}
 	c.settle(t, ctx)
-	var in struct {
-		ClusterID string `json:"cluster_id"`
-	}
-	if code, err := c.get(ctx, "/v1/inquiries/"+id, &in); code != 200 || err != nil {
-		t.Fatalf("inquiry: %d %v", code, err)
-	}
+	cluster := clusterOf(t, c.base, id)
 	fake.SetMode(assisttest.Up, 0)
 	var sug map[string]any
-	if code, err := c.get(ctx, "/v1/clusters/"+in.ClusterID+"/suggestion", &sug); code != 200 || err != nil || sug["title_en"] == "" {
+	if code, err := c.get(ctx, "/v1/clusters/"+cluster+"/suggestion", &sug); code != 200 || err != nil || sug["title_en"] == "" {
 		t.Fatalf("suggestion: %d %v %v", code, err, sug)
 	}
 	// The same for the cluster's whole problem, from a terminal.
@@ -77,7 +72,7 @@ func TestServeWithAssist(t *testing.T) {
 	var problem struct {
 		ProblemID string `json:"problem_id"`
 	}
-	if code, err := c.get(ctx, "/v1/clusters/"+in.ClusterID, &problem); code != 200 || err != nil || problem.ProblemID == "" {
+	if code, err := c.get(ctx, "/v1/clusters/"+cluster, &problem); code != 200 || err != nil || problem.ProblemID == "" {
 		t.Fatalf("cluster: %d %v %+v", code, err, problem)
 	}
 	if code := Main(ctx, []string{"problem", "suggest", problem.ProblemID, "--url", c.base, "--token", testToken}, &out, &errOut); code != 0 ||

@@ -252,13 +252,7 @@ func TestIntakeOnlyInstance(t *testing.T) {
 	}
 	clusters := map[string]bool{}
 	for _, id := range ids {
-		var in struct {
-			ClusterID string `json:"cluster_id"`
-		}
-		if code, err := intake.get(ctx, "/v1/inquiries/"+id, &in); err != nil || code != 200 || in.ClusterID == "" {
-			t.Fatalf("GET %s from the intake-only instance: %d %v %+v", id, code, err, in)
-		}
-		clusters[in.ClusterID] = true
+		clusters[clusterOf(t, intake.base, id)] = true
 	}
 	if len(clusters) < 2 || len(clusters) == len(texts) {
 		t.Errorf("%d inquiries in %d clusters, want their duplicates together and the topics apart", len(texts), len(clusters))
@@ -269,12 +263,7 @@ func TestIntakeOnlyInstance(t *testing.T) {
 		t.Fatalf("post twin: %d %v", code, err)
 	}
 	store.settle(t, ctx)
-	var a, b struct {
-		ClusterID string `json:"cluster_id"`
-	}
-	intake.get(ctx, "/v1/inquiries/"+ids[0], &a)
-	intake.get(ctx, "/v1/inquiries/"+twin, &b)
-	if a.ClusterID == "" || a.ClusterID != b.ClusterID {
-		t.Errorf("twin in cluster %q, first in %q: want the same", b.ClusterID, a.ClusterID)
+	if first, got := clusterOf(t, intake.base, ids[0]), clusterOf(t, intake.base, twin); first != got {
+		t.Errorf("twin in cluster %q, first in %q: want the same", got, first)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/surgedesk/surgedesk/storage"
 	"github.com/surgedesk/surgedesk/triage"
 )
 
@@ -34,14 +35,7 @@ func (d *Desk) NameProblem(ctx context.Context, actor, problemID, ko, en string)
 	if err != nil {
 		return err
 	}
-	var inKorean, inEnglish int64 // members, by their cluster's language
-	for _, c := range clusters {
-		if triage.Lang(c.Representative) == "ko" {
-			inKorean += c.Inquiries
-		} else {
-			inEnglish += c.Inquiries
-		}
-	}
+	inKorean, inEnglish := MemberLanguages(clusters)
 	title, lang, other, otherLang := ko, "ko", en, "en"
 	if ko == "" || en != "" && inEnglish > inKorean {
 		title, lang, other, otherLang = en, "en", ko, "ko"
@@ -50,4 +44,17 @@ func (d *Desk) NameProblem(ctx context.Context, actor, problemID, ko, en string)
 		otherLang = ""
 	}
 	return d.ProblemStore.NameProblem(ctx, actor, problemID, title, lang, other, otherLang, d.Now().UnixMilli())
+}
+
+// MemberLanguages counts the members of clusters by the language each
+// cluster is written in (clusters are near-duplicates: one language each).
+func MemberLanguages(clusters []storage.Cluster) (korean, english int64) {
+	for _, c := range clusters {
+		if triage.Lang(c.Representative) == "ko" {
+			korean += c.Inquiries
+		} else {
+			english += c.Inquiries
+		}
+	}
+	return korean, english
 }

@@ -8,9 +8,9 @@ import (
 	"log/slog"
 	"math"
 	"slices"
+	"strings"
 	"sync"
 	"time"
-	"unicode/utf8"
 
 	"github.com/nats-io/nats.go"
 
@@ -142,11 +142,7 @@ func shortened(ms []member) []member {
 	out := slices.Clone(ms)
 	for i := range out {
 		if t := out[i].Text; len(t) > noteText {
-			cut := noteText
-			for cut > 0 && !utf8.RuneStart(t[cut]) {
-				cut--
-			}
-			out[i].Text = t[:cut]
+			out[i].Text = strings.ToValidUTF8(t[:noteText], "") // a rune cut in two is dropped
 		}
 	}
 	return out

@@ -3,7 +3,6 @@ package workers
 import (
 	"context"
 	"fmt"
-	"github.com/nats-io/nats.go"
 	"io"
 	"log/slog"
 	"slices"
@@ -11,6 +10,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/nats-io/nats.go"
 
 	"github.com/surgedesk/surgedesk/bus"
 	"github.com/surgedesk/surgedesk/bus/bustest"
@@ -242,9 +243,7 @@ func following(t *testing.T, nc *nats.Conn) *recording {
 }
 
 // pub is a connection of another instance's.
-func pub(t *testing.T, b interface {
-	Connect(string) (*nats.Conn, error)
-}) *nats.Conn {
+func pub(t *testing.T, b *bus.Bus) *nats.Conn {
 	t.Helper()
 	nc, err := b.Connect("other-instance")
 	if err != nil {

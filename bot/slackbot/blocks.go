@@ -194,11 +194,7 @@ func (f replyForm) draftText(s assist.Suggestion) string {
 	}
 	text := truncate(strings.TrimSpace(strings.Join(slices.DeleteFunc(parts, func(p string) bool { return strings.TrimSpace(p) == "" }), "\n\n")), maxReplyChars)
 	if len(text) > maxReply { // Korean runs out of bytes before characters
-		cut := maxReply - len("…")
-		for cut > 0 && !utf8.RuneStart(text[cut]) {
-			cut--
-		}
-		text = text[:cut] + "…"
+		text = strings.ToValidUTF8(text[:maxReply-len("…")], "") + "…"
 	}
 	return text
 }

@@ -11,7 +11,6 @@ import (
 	"github.com/surgedesk/surgedesk/assist"
 	"github.com/surgedesk/surgedesk/desk"
 	"github.com/surgedesk/surgedesk/storage"
-	"github.com/surgedesk/surgedesk/triage"
 )
 
 // Action IDs of a problem card's buttons and callback ID of its reply
@@ -221,9 +220,7 @@ func problemReplyModal(p storage.Problem, clusters []storage.Cluster) replyForm 
 	f := replyForm{callback: viewProblemReply, metadata: p.ID, label: problemLabel(p.ID, p.Title, p.OtherTitle),
 		note: fmt.Sprintf("Goes once to each of the %d customers of its %d clusters, in their own channel. Clusters replied to already keep their reply.",
 			p.Customers, p.Clusters)}
-	for _, c := range clusters {
-		ko := triage.Lang(c.Representative) == "ko"
-		f.korean, f.english = f.korean || ko, f.english || !ko
-	}
+	ko, en := desk.MemberLanguages(clusters)
+	f.korean, f.english = ko > 0, en > 0
 	return f
 }
