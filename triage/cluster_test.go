@@ -40,6 +40,7 @@ func TestClusterTogether(t *testing.T) {
 		{"identical english", []string{"The app won't open", "The app won't open"}},
 		{"korean spacing and endings", []string{"앱 접속이 안 돼요", "앱 접속 안됩니다", "앱접속안되요", "앱 접속이 안됬어요ㅠㅠ"}},
 		{"korean spacing", []string{"배송 조회가 안 돼요", "배송조회가 안돼요"}},
+		{"one question put the same way", []string{"배송지 변경 밤에도 할 수 있어요?", "배송지변경 밤에도 할수있어요??", "배송지 변경 밤에도할 수 있어요"}},
 		{"english case and contractions", []string{"I can't log in to the app", "i cant login to the app!!!", "I CAN'T LOG IN TO THE APP"}},
 		{"nothing but emotion", []string{"ㅠㅠㅠ", "!!!", "😭😭"}},
 		{"redacted card numbers", []string{"[카드번호] 카드 결제가 안 돼요", "[카드번호] 카드결제가 안됩니다"}},
@@ -69,6 +70,11 @@ func TestClusterApart(t *testing.T) {
 		{"turn on vs do not turn on", "불 켜줘", "불 켜지 마"},
 		{"open vs do not open english", "please open the app", "please do not open the app"},
 		{"payment vs delivery", "결제가 안 돼요", "배송이 안 와요"},
+		// Asked the same way about different things (docs/problems.md).
+		{"same frame, at night", "비밀번호 초기화 밤에도 할 수 있어요?", "배송지 변경 밤에도 할 수 있어요?"},
+		{"same frame, how long", "비밀번호 초기화는 처리 기간이 얼마나 되나요?", "배송지 변경은 처리 기간이 얼마나 되나요?"},
+		{"same frame, what it takes", "비밀번호 초기화하려면 서류 필요한가요?", "배송지 변경하려면 서류 필요한가요?"},
+		{"same frame english", "can I cancel my card on weekends?", "can I change my delivery address on weekends?"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c := newTestClusterer(DefaultOptions())

@@ -223,13 +223,19 @@ var topicFillers = func() map[string]bool {
 		error issue issues problem problems still again now today yesterday morning tonight since
 		keep keeps kept really very just why what is wrong anyone going on happening
 		fail fails failed failing broken work works working 실패 실패해요 안되네요 먹통`
-	for _, w := range strings.Fields(raw) {
+	for _, w := range strings.Fields(raw + " " + questionFrames) {
 		for _, t := range tokenize(w, nil) {
 			m[t.text] = true
 		}
 	}
 	return m
 }()
+
+// questionFrames say how a question is put (when, where, how long, at
+// night, on weekends, what it takes), not what it is about.
+const questionFrames = `언제 어디 어디서 어디에 어디있어요 어디 있어요 어떻게 어케 얼마나 얼마 며칠 몇 가능 가능해요 가능한가요 방법 방법이
+	필요 필요해요 필요한가요 뭐가 뭐 서류 준비 준비해야 비용 주말 주말에도 밤 밤에도 평일 처리 기간 처리기간 걸려요 걸리나요 걸리 할수 할 수 있어요 있나요 하고 싶은데 해야
+	long take takes until possible need needs document documents way weekend weekends night cost fee anything`
 
 // topicOf returns a text's unit topic vector: each content word, and for
 // Korean each word's syllable 2-grams (with word boundaries), without
