@@ -11,6 +11,13 @@ import (
 // reply to all from.
 const DraftSamples = 12
 
+// ClusterDraftKey and ProblemDraftKey name a draft in the chat model's
+// cache: the HTTP API and Slack share a cluster's or a problem's draft by
+// them.
+func ClusterDraftKey(clusterID string) string { return "cluster:" + clusterID }
+
+func ProblemDraftKey(problemID string) string { return "problem:" + problemID }
+
 // ClusterTexts returns a cluster's newest DraftSamples member texts
 // (redacted at intake): what a chat model drafts its title and reply
 // from. An unknown cluster is storage.ErrNotFound.

@@ -208,9 +208,9 @@ func NewGrouper(opts ProblemOptions) *Grouper {
 	}
 }
 
-// topicFillers are words that say how a customer feels or greets, or that
-// an outage of any kind shares ("안 돼요", "error", "asap"): they must not
-// join topics. Listed raw; they are normalised like inquiries at start.
+// topicFillers are words that say how a customer feels or greets, that
+// an outage of any kind shares ("안 돼요", "error", "asap"), or that frame
+// a question (questionFrames): they must not join topics. Listed raw; they are normalised like inquiries at start.
 var topicFillers = func() map[string]bool {
 	m := map[string]bool{}
 	raw := `안녕하세요 안녕 저기요 문의 문의드립니다 문의드려요 긴급 급해요 급합니다 급함 빨리 빨리요 얼른 제발

@@ -7,6 +7,7 @@ import (
 	"strconv"
 
 	"github.com/surgedesk/surgedesk/assist"
+	"github.com/surgedesk/surgedesk/desk"
 	"github.com/surgedesk/surgedesk/storage"
 )
 
@@ -38,7 +39,7 @@ func (s *Server) getClusterSuggestion(w http.ResponseWriter, r *http.Request) {
 	if s.queueError(w, err) {
 		return
 	}
-	s.writeSuggestion(w, r, "cluster:"+id, texts, suggestionResponse{ClusterID: id})
+	s.writeSuggestion(w, r, desk.ClusterDraftKey(id), texts, suggestionResponse{ClusterID: id})
 }
 
 // getProblemSuggestion drafts a title and a reply to all for a whole
@@ -53,7 +54,7 @@ func (s *Server) getProblemSuggestion(w http.ResponseWriter, r *http.Request) {
 	if s.problemError(w, err) {
 		return
 	}
-	s.writeSuggestion(w, r, "problem:"+id, texts, suggestionResponse{ProblemID: id})
+	s.writeSuggestion(w, r, desk.ProblemDraftKey(id), texts, suggestionResponse{ProblemID: id})
 }
 
 // suggesting answers 404 assist_disabled when no chat model is set.

@@ -241,14 +241,14 @@ func (a *App) problemAction(ctx context.Context, cb slack.InteractionCallback, a
 			if err != nil {
 				return err
 			}
-			opened = a.openReplyForm(ctx, cb.TriggerID, "problem:"+p.ID, problemReplyModal(p, clusters), func(ctx context.Context) ([]string, error) {
+			opened = a.openReplyForm(ctx, cb.TriggerID, desk.ProblemDraftKey(p.ID), problemReplyModal(p, clusters), func(ctx context.Context) ([]string, error) {
 				return a.Desk.ProblemTexts(ctx, p.ID)
 			})
 		case actionProblemName:
 			var s assist.Suggestion
 			var model string
 			if a.Drafter != nil && p.NamedBy == "" {
-				if d, ok := a.Drafter.Cached("problem:" + p.ID); ok && (d.TitleKO != "" || d.TitleEN != "") {
+				if d, ok := a.Drafter.Cached(desk.ProblemDraftKey(p.ID)); ok && (d.TitleKO != "" || d.TitleEN != "") {
 					s, model = d, d.Model
 				}
 			}
@@ -374,7 +374,7 @@ func (a *App) openModal(ctx context.Context, cb slack.InteractionCallback, actio
 			a.ephemeral(ctx, channel, cb.User.ID, "Already replied to all by "+who(r.By)+".")
 			return nil
 		}
-		opened = a.openReplyForm(ctx, cb.TriggerID, "cluster:"+c.ID, replyModal(c), func(ctx context.Context) ([]string, error) {
+		opened = a.openReplyForm(ctx, cb.TriggerID, desk.ClusterDraftKey(c.ID), replyModal(c), func(ctx context.Context) ([]string, error) {
 			return a.Desk.ClusterTexts(ctx, c.ID)
 		})
 	case actionLink:
